@@ -1,0 +1,56 @@
+# HallPulse: `make run` serves the app on the embedded demo database, `make test` runs the
+# linters and the tests. Both set up .venv/ from the lock file first when needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB_FILE ?= data/hall.db
+PORT ?= 8501
+DEMO_DAYS ?= 120
+
+.PHONY: setup run test lint format demo bench clean
+
+setup: $(VENV)/.ready
+
+# uv when it is there (or can be bootstrapped with pip), plain pip from requirements.lock if not.
+$(VENV)/.ready: pyproject.toml uv.lock requirements.lock
+	@set -e; \
+	if command -v uv >/dev/null 2>&1; then \
+	  UV_PYTHON_DOWNLOADS=never uv sync --frozen --python "$(PYTHON)"; \
+	else \
+	  [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+	  if $(BIN)/python -m pip install --quiet uv; then \
+	    UV_PYTHON_DOWNLOADS=never $(BIN)/python -m uv sync --frozen --inexact --python $(BIN)/python; \
+	  else \
+	    echo "uv unavailable: installing with pip from requirements.lock"; \
+	    $(BIN)/python -m pip install --quiet -r requirements.lock; \
+	    $(BIN)/python -m pip install --quiet --no-deps -e .; \
+	  fi; \
+	fi
+	@touch $@
+
+$(DB_FILE): | setup
+	$(BIN)/hall demo --db sqlite:///$(DB_FILE) --days $(DEMO_DAYS)
+
+run: setup $(DB_FILE)
+	HALL_DB_URL=sqlite:///$(DB_FILE) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+
+demo: setup
+	$(BIN)/hall demo --db sqlite:///$(DB_FILE) --days $(DEMO_DAYS) --replace
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/demo_year.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

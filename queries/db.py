@@ -1,0 +1,162 @@
+"""Connecting to a hall database, creating the schema, writing frames in bulk.
+
+The URL comes from `--db`, else `HALL_DB_URL`, else the embedded SQLite file `data/hall.db`.
+Supported: SQLite, PostgreSQL (`postgresql+psycopg://`) and MariaDB/MySQL (`mysql+pymysql://`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from queries.schema import ALL_TABLES, calendar, meta, metadata
+from workdays import china_calendar
+
+DEFAULT_URL = "sqlite:///data/hall.db"
+URL_ENV = "HALL_DB_URL"
+BATCH_ROWS = 20_000
+
+
+def resolve_url(db: str | None = None) -> str:
+    """The database URL: the explicit argument, else $HALL_DB_URL, else the embedded default."""
+    return db or os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def redact(url: str | URL) -> str:
+    """The URL for messages: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(db: str | None = None) -> Engine:
+    """An engine for the resolved URL, configured the same way on every dialect.
+
+    SQLite: the file's folder is created, WAL journal (readers work while the demo feeder
+    writes), foreign keys enforced. MySQL/MariaDB: utf8mb4 so Chinese text round-trips.
+    """
+    url = make_url(resolve_url(db))
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    if backend == "mysql" and "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def init_schema(engine: Engine) -> None:
+    """Create every table of the data contract that does not exist yet (idempotent)."""
+    metadata.create_all(engine)
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every table of the data contract (used by `hall demo --fresh` and tests)."""
+    metadata.drop_all(engine)
+
+
+def has_schema(engine: Engine) -> bool:
+    names = set(sa.inspect(engine).get_table_names())
+    return all(t.name in names for t in ALL_TABLES)
+
+
+def ensure_calendar(conn: Connection, first: dt.date, last: dt.date) -> int:
+    """Add China's calendar for first..last where the table has no row; returns rows added.
+
+    Rows already present are kept: the table is editable (a hall may correct a day, or import
+    next year's schedule before the package knows it).
+    """
+    have = {
+        d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+        for (d,) in conn.execute(
+            sa.select(calendar.c.date).where(calendar.c.date.between(first, last))
+        )
+    }
+    rows = china_calendar(first, last).filter(~pl.col("date").is_in(list(have)))
+    bulk_insert(conn, calendar, rows)
+    return rows.height
+
+
+def calendar_frame(conn: Connection) -> pl.DataFrame:
+    """The whole `calendar` table as a frame: date, is_workday, name."""
+    result = conn.execute(
+        sa.select(calendar.c.date, calendar.c.is_workday, calendar.c.name).order_by(calendar.c.date)
+    )
+    return pl.DataFrame(
+        [tuple(r) for r in result],
+        schema={"date": pl.Date, "is_workday": pl.Boolean, "name": pl.String},
+        orient="row",
+    )
+
+
+def _batches(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
+    for offset in range(0, frame.height, size):
+        yield frame.slice(offset, size)
+
+
+def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    """Insert a frame whose columns are a subset of the table's, in batches.
+
+    PostgreSQL gets COPY; SQLite and MySQL get executemany of one prepared INSERT.
+    """
+    if frame.is_empty():
+        return
+    columns = [c for c in frame.columns if c in table.c]
+    unknown = set(frame.columns) - set(columns)
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
+    frame = frame.select(columns)
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _copy_postgres(conn, table, frame)
+        return
+    stmt = table.insert()
+    for batch in _batches(frame, BATCH_ROWS):
+        conn.execute(stmt, batch.to_dicts())
+
+
+def _copy_postgres(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    name = quote(table.name)
+    cols = ", ".join(quote(c) for c in frame.columns)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        for batch in _batches(frame, 200_000):
+            buf = io.StringIO()
+            batch.write_csv(
+                buf,
+                include_header=False,
+                null_value=r"\N",
+                datetime_format="%Y-%m-%d %H:%M:%S",
+                time_format="%H:%M:%S",
+            )
+            with cur.copy(f"COPY {name} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+                copy.write(buf.getvalue())
+
+
+def set_meta(conn: Connection, values: dict[str, str]) -> None:
+    """Record HallPulse's own facts about the database (e.g. that it holds demo data)."""
+    conn.execute(meta.delete().where(meta.c.key.in_(list(values))))
+    conn.execute(meta.insert(), [{"key": k, "value": v} for k, v in values.items()])
+
+
+def get_meta(conn: Connection) -> dict[str, str]:
+    if not sa.inspect(conn).has_table(meta.name):
+        return {}
+    return {k: v for k, v in conn.execute(sa.select(meta.c.key, meta.c.value))}

@@ -1,0 +1,90 @@
+"""What the database holds: rows and time span per hall and table (the 数据概况 page)."""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries import schema
+from queries.frames import read_frame
+
+# the column that places a row in time, per table with a hall_id
+TIME_COLUMN: dict[str, str | None] = {
+    "tickets": "issued_at",
+    "cases": "accepted_at",
+    "evaluations": "evaluated_at",
+    "attendance": "work_date",
+    "windows": None,
+    "staff": None,
+    "queues": None,
+    "service_hours": None,
+}
+
+OVERVIEW_SCHEMA = {
+    "hall_id": pl.String,
+    "hall_name": pl.String,
+    "table": pl.String,
+    "rows": pl.Int64,
+    "first_at": pl.Datetime("us"),
+    "last_at": pl.Datetime("us"),
+}
+
+
+def table_overview(conn: Connection) -> pl.DataFrame:
+    """One row per hall and table: hall_id, hall_name, table, rows, first_at, last_at.
+
+    Counting and min/max run in the database (one grouped query per table); halls with no rows
+    in a table are listed with 0 rows.
+    """
+    halls = read_frame(
+        conn,
+        sa.select(schema.halls.c.hall_id, schema.halls.c.name).order_by(schema.halls.c.hall_id),
+        {"hall_id": pl.String, "hall_name": pl.String},
+    )
+    parts = []
+    for table_name, time_name in TIME_COLUMN.items():
+        table = schema.metadata.tables[table_name]
+        hall = table.c.hall_id
+        if time_name is None:
+            cols = [hall, sa.func.count().label("rows"), sa.null(), sa.null()]
+        else:
+            ts = table.c[time_name]
+            cols = [hall, sa.func.count().label("rows"), sa.func.min(ts), sa.func.max(ts)]
+        stmt = sa.select(*cols).group_by(hall)
+        frame = read_frame(
+            conn,
+            stmt,
+            {
+                "hall_id": pl.String,
+                "rows": pl.Int64,
+                "first_at": pl.Datetime("us"),
+                "last_at": pl.Datetime("us"),
+            },
+        )
+        parts.append(
+            halls.join(frame, on="hall_id", how="left").with_columns(
+                pl.lit(table_name).alias("table"), pl.col("rows").fill_null(0)
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema=OVERVIEW_SCHEMA)
+    return pl.concat(parts).select(list(OVERVIEW_SCHEMA)).sort("hall_id", "table")
+
+
+def global_overview(conn: Connection) -> pl.DataFrame:
+    """Tables without a hall: table, rows, first_at, last_at (calendar dates for the calendar)."""
+    rows = []
+    for table in (schema.halls, schema.departments, schema.items, schema.calendar):
+        count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        first = last = None
+        if table is schema.calendar:
+            first, last = conn.execute(
+                sa.select(sa.func.min(table.c.date), sa.func.max(table.c.date))
+            ).one()
+        rows.append((table.name, count, first, last))
+    return pl.DataFrame(
+        rows,
+        schema={"table": pl.String, "rows": pl.Int64, "first_at": pl.Date, "last_at": pl.Date},
+        orient="row",
+    )

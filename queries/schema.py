@@ -1,0 +1,315 @@
+"""The data contract as SQLAlchemy Core tables (see the data-contract spec).
+
+Dialect-free: the same definitions create the schema on SQLite, PostgreSQL and MariaDB/MySQL.
+- Ids are strings; timestamps are hall-local wall-clock `DATETIME` without offset, to the second.
+- References to reference tables are foreign keys. Links between fact tables (a ticket's case,
+  an evaluation's ticket or case) are soft: plain indexed columns, because facts arrive from
+  different systems at different times.
+- Indexes serve the queries that run: by hall and time range, by window/staff and time range.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+)
+
+metadata = MetaData()
+
+ID = String(64)
+LABEL = String(200)
+CODE = String(32)
+
+
+# --- reference tables -----------------------------------------------------------------------
+
+halls = Table(
+    "halls",
+    metadata,
+    Column("hall_id", ID, primary_key=True),
+    Column("name", LABEL, nullable=False),
+    Column("level", CODE),  # district / street / community
+    # a parent may arrive in the same file after its child: validated by import, not an FK
+    Column("parent_hall_id", ID),
+    Column("timezone", String(64)),
+)
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("dept_id", ID, primary_key=True),
+    Column("name", LABEL, nullable=False),
+)
+
+windows = Table(
+    "windows",
+    metadata,
+    Column("window_id", ID, primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("kind", CODE),  # comprehensive / dedicated / consultation / self_service
+    Column("dept_id", ID, ForeignKey("departments.dept_id")),
+    Index("ix_windows_hall", "hall_id"),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("staff_id", ID, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("hall_id", ID, ForeignKey("halls.hall_id")),
+    Column("dept_id", ID, ForeignKey("departments.dept_id")),
+    Column("role", CODE),  # front / back / guide
+    Index("ix_staff_hall", "hall_id"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("name", LABEL, nullable=False),
+    Column("dept_id", ID, ForeignKey("departments.dept_id")),
+    Column("theme", String(64)),
+    Column("kind", CODE, nullable=False),  # instant / promised
+    Column("promised_workdays", Integer, nullable=False),
+    Column("legal_workdays", Integer),
+)
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("queue_id", ID, primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("name", LABEL, nullable=False),
+    Column("prefix", String(8)),
+    Column("dept_id", ID, ForeignKey("departments.dept_id")),
+    Index("ix_queues_hall", "hall_id"),
+)
+
+service_hours = Table(
+    "service_hours",
+    metadata,
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), primary_key=True),
+    Column("weekday", Integer, primary_key=True),  # 1 = Monday … 7 = Sunday
+    Column("start", Time, primary_key=True),
+    Column("end", Time, nullable=False),
+    Column("kind", CODE, nullable=False),  # regular / extended
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+)
+
+calendar = Table(
+    "calendar",
+    metadata,
+    Column("date", Date, primary_key=True),
+    Column("is_workday", Boolean, nullable=False),
+    Column("name", String(100)),
+)
+
+# --- fact tables ----------------------------------------------------------------------------
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", ID, primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("queue_id", ID, ForeignKey("queues.queue_id"), nullable=False),
+    Column("ticket_no", String(16)),
+    Column("issued_at", DateTime, nullable=False),
+    Column("called_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("window_id", ID, ForeignKey("windows.window_id")),
+    Column("staff_id", ID, ForeignKey("staff.staff_id")),
+    Column("status", CODE, nullable=False),
+    Column("source", CODE, nullable=False),
+    Column("appointment_start", DateTime),
+    Column("case_id", ID),  # soft link
+    Index("ix_tickets_hall_issued", "hall_id", "issued_at"),
+    Index("ix_tickets_queue_issued", "queue_id", "issued_at"),
+    Index("ix_tickets_window_issued", "window_id", "issued_at"),
+    Index("ix_tickets_staff_issued", "staff_id", "issued_at"),
+    Index("ix_tickets_case", "case_id"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", ID, primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False),
+    Column("window_id", ID, ForeignKey("windows.window_id")),
+    Column("staff_id", ID, ForeignKey("staff.staff_id")),
+    Column("channel", CODE, nullable=False),
+    Column("applicant_kind", CODE),
+    Column("accepted_at", DateTime, nullable=False),
+    Column("due_at", DateTime),
+    Column("completed_at", DateTime),
+    Column("status", CODE, nullable=False),
+    Column("visits", Integer),
+    Column("tolerance", Boolean),
+    Column("suspended_workdays", Integer),
+    # soft link back to the ticket of the visit that opened the case (named in the contract's
+    # conventions, missing from its column list)
+    Column("ticket_id", ID),
+    Index("ix_cases_hall_accepted", "hall_id", "accepted_at"),
+    Index("ix_cases_hall_completed", "hall_id", "completed_at"),
+    Index("ix_cases_hall_status", "hall_id", "status"),
+    Index("ix_cases_item", "item_id"),
+    Index("ix_cases_window_accepted", "window_id", "accepted_at"),
+    Index("ix_cases_ticket", "ticket_id"),
+)
+
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("eval_id", ID, primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("evaluated_at", DateTime, nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("channel", CODE, nullable=False),
+    Column("is_default", Boolean),
+    Column("ticket_id", ID),  # soft link
+    Column("case_id", ID),  # soft link
+    Column("window_id", ID, ForeignKey("windows.window_id")),
+    Column("staff_id", ID, ForeignKey("staff.staff_id")),
+    Column("item_id", ID, ForeignKey("items.item_id")),
+    Column("comment", Text),
+    Column("revisited_at", DateTime),
+    Column("rectified_at", DateTime),
+    Column("rectification_note", Text),
+    Index("ix_evaluations_hall_evaluated", "hall_id", "evaluated_at"),
+    Index("ix_evaluations_window_evaluated", "window_id", "evaluated_at"),
+    Index("ix_evaluations_staff_evaluated", "staff_id", "evaluated_at"),
+    Index("ix_evaluations_ticket", "ticket_id"),
+    Index("ix_evaluations_case", "case_id"),
+)
+
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("staff_id", ID, ForeignKey("staff.staff_id"), primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("work_date", Date, primary_key=True),
+    Column("shift_kind", CODE, primary_key=True),  # regular / extended / weekend
+    Column("scheduled_start", DateTime),
+    Column("scheduled_end", DateTime),
+    Column("clock_in", DateTime),
+    Column("clock_out", DateTime),
+    Column("window_id", ID, ForeignKey("windows.window_id")),
+    Column("leave", CODE),  # annual / sick / personal / training / other
+    Index("ix_attendance_hall_date", "hall_id", "work_date"),
+)
+
+# --- HallPulse's own bookkeeping (not part of the data contract) -----------------------------
+
+meta = Table(
+    "hallpulse_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text),
+)
+
+REFERENCE_TABLES: tuple[Table, ...] = (
+    halls,
+    departments,
+    windows,
+    staff,
+    items,
+    queues,
+    service_hours,
+    calendar,
+)
+FACT_TABLES: tuple[Table, ...] = (tickets, cases, evaluations, attendance)
+ALL_TABLES: tuple[Table, ...] = REFERENCE_TABLES + FACT_TABLES
+
+# Enumerations of the contract: code → (Chinese label, English label).
+ENUMS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
+    ("halls", "level"): {
+        "district": ("区级中心", "District centre"),
+        "street": ("街道中心", "Street centre"),
+        "community": ("社区站点", "Community station"),
+    },
+    ("windows", "kind"): {
+        "comprehensive": ("综合窗口", "Comprehensive"),
+        "dedicated": ("专窗", "Dedicated"),
+        "consultation": ("咨询导办", "Consultation"),
+        "self_service": ("自助服务", "Self-service"),
+    },
+    ("staff", "role"): {
+        "front": ("前台受理", "Front desk"),
+        "back": ("后台审批", "Back office"),
+        "guide": ("导办", "Guide"),
+    },
+    ("items", "kind"): {
+        "instant": ("即办件", "Instant"),
+        "promised": ("承诺件", "Promised"),
+    },
+    ("service_hours", "kind"): {
+        "regular": ("常规时段", "Regular"),
+        "extended": ("延时服务", "Extended"),
+    },
+    ("tickets", "status"): {
+        "waiting": ("等候中", "Waiting"),
+        "called": ("已叫号", "Called"),
+        "serving": ("办理中", "Serving"),
+        "served": ("已办理", "Served"),
+        "no_show": ("过号", "No-show"),
+        "cancelled": ("已取消", "Cancelled"),
+        "transferred": ("已转办", "Transferred"),
+    },
+    ("tickets", "source"): {
+        "walk_in": ("现场取号", "Walk-in"),
+        "appointment": ("预约", "Appointment"),
+        "priority": ("绿色通道", "Priority"),
+    },
+    ("cases", "channel"): {
+        "window": ("窗口", "Window"),
+        "online": ("网办", "Online"),
+        "self_service": ("自助终端", "Self-service"),
+        "proxy": ("帮办代办", "Proxy"),
+        "mail": ("邮寄", "Mail"),
+    },
+    ("cases", "applicant_kind"): {
+        "person": ("个人", "Person"),
+        "enterprise": ("企业", "Enterprise"),
+    },
+    ("cases", "status"): {
+        "in_progress": ("办理中", "In progress"),
+        "completed": ("已办结", "Completed"),
+        "returned": ("退件", "Returned"),
+        "rejected": ("不予受理", "Rejected"),
+        "suspended": ("中止", "Suspended"),
+        "withdrawn": ("撤回", "Withdrawn"),
+    },
+    ("evaluations", "channel"): {
+        "device": ("窗口评价器", "Window device"),
+        "sms": ("短信", "SMS"),
+        "qr": ("扫码", "QR code"),
+        "app": ("App", "App"),
+        "web": ("网站", "Web"),
+        "hotline": ("12345 热线", "12345 hotline"),
+    },
+    ("attendance", "shift_kind"): {
+        "regular": ("常规班", "Regular"),
+        "extended": ("延时班", "Extended"),
+        "weekend": ("周末班", "Weekend"),
+    },
+    ("attendance", "leave"): {
+        "annual": ("年假", "Annual"),
+        "sick": ("病假", "Sick"),
+        "personal": ("事假", "Personal"),
+        "training": ("培训", "Training"),
+        "other": ("其他", "Other"),
+    },
+}

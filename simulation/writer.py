@@ -1,0 +1,95 @@
+"""Writing the simulated network into a database, in bulk and chunk by chunk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from queries import schema
+from queries.db import bulk_insert, drop_schema, ensure_calendar, init_schema, set_meta
+from simulation.demo import DemoOptions, build_network, calendar_span, generate
+from workdays import unannounced_warning
+
+
+class DemoRefused(RuntimeError):
+    """The database already holds facts and the caller did not ask to replace them."""
+
+
+@dataclass
+class DemoSummary:
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    warning: str | None = None
+
+
+def existing_fact_rows(engine: Engine) -> int:
+    """How many fact rows the database holds (0 when the schema is missing)."""
+    names = set(sa.inspect(engine).get_table_names())
+    total = 0
+    with engine.connect() as conn:
+        for table in schema.FACT_TABLES:
+            if table.name in names:
+                total += conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    return total
+
+
+def write_demo(
+    engine: Engine,
+    options: DemoOptions,
+    *,
+    replace: bool = False,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> DemoSummary:
+    """Create the schema and fill it with the demo network for `options`.
+
+    Refuses (DemoRefused) when the database already holds facts, unless `replace`, which drops
+    and recreates every table of the contract. Each chunk of days is one transaction.
+    """
+    started = time.perf_counter()
+    if replace:
+        drop_schema(engine)
+    elif existing_fact_rows(engine):
+        raise DemoRefused(
+            "the database already holds tickets, cases, evaluations or attendance; "
+            "use --replace to drop them and write the demo instead"
+        )
+    init_schema(engine)
+    network = build_network(options.seed)
+    summary = DemoSummary()
+    first, last = calendar_span(options)
+    summary.warning = unannounced_warning(first, last)
+    network_tables = [t for t in schema.REFERENCE_TABLES if t is not schema.calendar]
+    with engine.begin() as conn:
+        for table in reversed(network_tables):  # children first
+            conn.execute(table.delete())
+        for table in network_tables:
+            frame = network.reference[table.name]
+            bulk_insert(conn, table, frame)
+            summary.rows[table.name] = frame.height
+        summary.rows["calendar"] = ensure_calendar(conn, first, last)
+        set_meta(
+            conn,
+            {
+                "demo_seed": str(options.seed),
+                "demo_end": options.end.isoformat(),
+                "demo_days": str(options.days),
+            },
+        )
+    for facts in generate(options, network):
+        with engine.begin() as conn:
+            for table, frame in (
+                (schema.tickets, facts.tickets),
+                (schema.cases, facts.cases),
+                (schema.evaluations, facts.evaluations),
+                (schema.attendance, facts.attendance),
+            ):
+                bulk_insert(conn, table, frame)
+                summary.rows[table.name] = summary.rows.get(table.name, 0) + frame.height
+        last_day = facts.attendance["work_date"].max() if facts.attendance.height else None
+        log(f"  … {last_day}: {summary.rows.get('tickets', 0):,} tickets")
+    summary.seconds = time.perf_counter() - started
+    return summary
