@@ -91,9 +91,9 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         added = ensure_calendar(conn, first, last)
     print(f"schema ready at {redact(resolve_url(args.db))}; calendar: {added} dates added")
-    warning = unannounced_warning(first, last)
-    if warning:
-        print(f"注意 / note: {warning}", file=sys.stderr)
+    if unannounced_warning(first, last):
+        print(f"注意：{unannounced_warning(first, last)}", file=sys.stderr)
+        print(f"note: {unannounced_warning(first, last, 'en')}", file=sys.stderr)
     return 0
 
 
@@ -141,8 +141,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except DemoRefused as exc:
         print(f"hall demo: {exc}", file=sys.stderr)
         return 1
-    if summary.warning:
-        print(f"注意 / note: {summary.warning}", file=sys.stderr)
+    for line in summary.warnings:
+        print(line, file=sys.stderr)
     counts = ", ".join(f"{name} {rows:,}" for name, rows in summary.rows.items())
     print(f"done in {summary.seconds:.1f} s: {counts}")
     return 0

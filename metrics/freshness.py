@@ -1,4 +1,8 @@
-"""How fresh each hall's data is: the age of the newest row, and whether it is stale."""
+"""How fresh each hall's data is: the age of the newest row, and whether that is a problem.
+
+A live table (tickets, evaluations) of a hall that is open right now should have rows minutes
+old; a hall that is closed (evening, weekend without service, a public holiday) is not stale.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,56 @@ import datetime as dt
 
 import polars as pl
 
-# tables that a live hall writes all day: their newest row should be minutes old
+from workdays import holiday_closures, service_weekday
+
 LIVE_TABLES = ("tickets", "evaluations")
 STALE_AFTER_MIN = 30.0
 
 
-def with_freshness(
-    overview: pl.DataFrame, now: dt.datetime, stale_after_min: float = STALE_AFTER_MIN
-) -> pl.DataFrame:
-    """Add `age_min` (minutes from last_at to now; null without rows) and `stale`.
+def open_halls(hours: pl.DataFrame, calendar: pl.DataFrame, now: dt.datetime) -> set[str]:
+    """Halls whose service hours cover `now`.
 
-    `stale` is true for a live table (tickets, evaluations) whose newest row is older than
-    `stale_after_min`, and null for tables that are not written continuously.
+    `hours`: hall_id, weekday, start, end (times), [valid_from, valid_to]; `calendar`: date,
+    is_workday, name around now's date (a few weeks either side, to see whole holiday breaks).
+    Public-holiday breaks close every hall; a 调休 working weekend follows Monday's hours.
+    """
+    today = now.date()
+    if today in holiday_closures(calendar.sort("date")):
+        return set()
+    row = calendar.filter(pl.col("date") == today)
+    is_workday = bool(row["is_workday"][0]) if row.height else today.isoweekday() <= 5
+    weekday = service_weekday(today, is_workday)
+    current = hours.filter(
+        (pl.col("weekday") == weekday)
+        & (pl.col("start") <= now.time())
+        & (pl.col("end") > now.time())
+    )
+    for bound, keep in (
+        ("valid_from", pl.col("valid_from") <= today),
+        ("valid_to", pl.col("valid_to") >= today),
+    ):
+        if bound in current.columns:
+            current = current.filter(pl.col(bound).is_null() | keep)
+    return set(current["hall_id"].to_list())
+
+
+def with_freshness(
+    overview: pl.DataFrame,
+    now: dt.datetime,
+    open_now: set[str] | None = None,
+    stale_after_min: float = STALE_AFTER_MIN,
+) -> pl.DataFrame:
+    """Add `age_min` (minutes from last_at to now; null without rows), `open` and `stale`.
+
+    `open` says whether the hall is in service hours now (null when `open_now` is not given).
+    `stale` is true for a live table whose newest row is older than `stale_after_min` while the
+    hall is open (or when openness is unknown); null for tables not written continuously.
     """
     age = (pl.lit(now) - pl.col("last_at")).dt.total_seconds() / 60.0
-    return overview.with_columns(age_min=age.round(1)).with_columns(
+    is_open = pl.col("hall_id").is_in(sorted(open_now)) if open_now is not None else pl.lit(None)
+    late = pl.col("age_min").is_null() | (pl.col("age_min") > stale_after_min)
+    return overview.with_columns(age_min=age.round(1), open=is_open.cast(pl.Boolean)).with_columns(
         stale=pl.when(pl.col("table").is_in(LIVE_TABLES)).then(
-            pl.col("age_min").is_null() | (pl.col("age_min") > stale_after_min)
+            late & pl.col("open").fill_null(True)
         )
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -87,4 +89,43 @@ def global_overview(conn: Connection) -> pl.DataFrame:
         rows,
         schema={"table": pl.String, "rows": pl.Int64, "first_at": pl.Date, "last_at": pl.Date},
         orient="row",
+    )
+
+
+def service_hours_frame(conn: Connection) -> pl.DataFrame:
+    """The `service_hours` table: hall_id, weekday, start, end, kind, valid_from, valid_to."""
+    sh = schema.service_hours
+    return read_frame(
+        conn,
+        sa.select(
+            sh.c.hall_id,
+            sh.c.weekday,
+            sh.c.start,
+            sh.c.end,
+            sh.c.kind,
+            sh.c.valid_from,
+            sh.c.valid_to,
+        ),
+        {
+            "hall_id": pl.String,
+            "weekday": pl.Int32,
+            "start": pl.Time,
+            "end": pl.Time,
+            "kind": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+    )
+
+
+def calendar_around(conn: Connection, day: dt.date, days: int = 21) -> pl.DataFrame:
+    """Calendar rows from `days` before to `days` after `day`: date, is_workday, name."""
+    cal = schema.calendar
+    lo, hi = day - dt.timedelta(days=days), day + dt.timedelta(days=days)
+    return read_frame(
+        conn,
+        sa.select(cal.c.date, cal.c.is_workday, cal.c.name)
+        .where(cal.c.date.between(lo, hi))
+        .order_by(cal.c.date),
+        {"date": pl.Date, "is_workday": pl.Boolean, "name": pl.String},
     )

@@ -46,7 +46,7 @@ from simulation.queueing import (
     Window,
     simulate,
 )
-from workdays import WorkCalendar, china_calendar
+from workdays import WorkCalendar, china_calendar, holiday_closures, service_weekday
 
 DAY = dt.timedelta(days=1)
 
@@ -316,24 +316,6 @@ class DayKind:
     is_workday: bool
 
 
-def _holiday_blocks(cal_frame: pl.DataFrame) -> set[dt.date]:
-    """Days off that belong to a run of days off containing a named public holiday."""
-    closed: set[dt.date] = set()
-    run: list[dt.date] = []
-    named = False
-    for d, work, name in cal_frame.iter_rows():
-        if not work:
-            run.append(d)
-            named = named or bool(name)
-            continue
-        if named:
-            closed.update(run)
-        run, named = [], False
-    if named:
-        closed.update(run)
-    return closed
-
-
 class DemoCalendar:
     """Working days, holiday blocks and the demand effects around them."""
 
@@ -343,7 +325,7 @@ class DemoCalendar:
     def __init__(self, first: dt.date, last: dt.date):
         self.frame = china_calendar(first - dt.timedelta(days=40), last + dt.timedelta(days=200))
         self.work = WorkCalendar.from_frame(self.frame)
-        self.holiday_days = _holiday_blocks(self.frame)
+        self.holiday_days = holiday_closures(self.frame)
         self._after: dict[dt.date, float] = {}
         self._before: dict[dt.date, float] = {}
         block: list[dt.date] = []
@@ -377,7 +359,7 @@ class DemoCalendar:
         if self.work.is_workday(day):
             base = self.WEEKDAY_DEMAND.get(weekday, self.MAKEUP_DAY)
             base *= self._after.get(day, 1.0) * self._before.get(day, 1.0)
-            return DayKind(weekday if weekday <= 5 else 1, base, True)
+            return DayKind(service_weekday(day, True), base, True)
         return DayKind(weekday, self.SATURDAY if weekday == 6 else self.SUNDAY, False)
 
 

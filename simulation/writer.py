@@ -23,7 +23,7 @@ class DemoRefused(RuntimeError):
 class DemoSummary:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    warning: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def existing_fact_rows(engine: Engine) -> int:
@@ -61,7 +61,11 @@ def write_demo(
     network = build_network(options.seed)
     summary = DemoSummary()
     first, last = calendar_span(options)
-    summary.warning = unannounced_warning(first, last)
+    if unannounced_warning(first, last):
+        summary.warnings = [
+            f"注意：{unannounced_warning(first, last)}",
+            f"note: {unannounced_warning(first, last, 'en')}",
+        ]
     network_tables = [t for t in schema.REFERENCE_TABLES if t is not schema.calendar]
     with engine.begin() as conn:
         for table in reversed(network_tables):  # children first

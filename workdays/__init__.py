@@ -49,17 +49,23 @@ def unannounced_years(first: dt.date, last: dt.date) -> list[int]:
     return [y for y in range(first.year, last.year + 1) if y > last_announced_year()]
 
 
-def unannounced_warning(first: dt.date, last: dt.date) -> str | None:
-    """A plain sentence for the user when first..last reaches past the last announced year."""
+def unannounced_warning(first: dt.date, last: dt.date, lang: str = "zh") -> str | None:
+    """A plain sentence (zh or en) when first..last reaches past the last announced year."""
     years = unannounced_years(first, last)
     if not years:
         return None
+    known = last_announced_year()
+    if lang == "en":
+        listed = ", ".join(str(y) for y in years)
+        return (
+            f"Public holidays for {listed} are not announced yet (known through {known}): those "
+            "dates follow weekends and fixed festivals only, without make-up working days. "
+            "Update the calendar table once the State Council publishes them."
+        )
     listed = "、".join(str(y) for y in years)
     return (
-        f"{listed} 年的节假日和调休安排尚未发布（已知至 {last_announced_year()} 年）："
-        "这些年份只按周末和法定节日规则推算，不含调休上班日，请在国务院公布后更新 calendar 表。"
-        f" / Holidays for {', '.join(str(y) for y in years)} are not announced yet (known through"
-        f" {last_announced_year()}): weekends and fixed festivals only, no make-up working days."
+        f"{listed} 年的节假日和调休安排尚未发布（已知至 {known} 年）："
+        "这些日期只按周末和法定节日规则推算，不含调休上班日，请在国务院公布后更新 calendar 表。"
     )
 
 
@@ -91,6 +97,36 @@ def china_calendar(first: dt.date, last: dt.date) -> pl.DataFrame:
     return pl.DataFrame(
         {"date": dates, "is_workday": workday, "name": names}, schema=CALENDAR_SCHEMA
     )
+
+
+def holiday_closures(frame: pl.DataFrame) -> set[dt.date]:
+    """Days off that belong to a run of days off containing a named public holiday.
+
+    Halls close for the whole break (e.g. 国庆 10-01..10-07, including its plain Sunday), while a
+    weekend with no holiday in it is an ordinary weekend with weekend service hours.
+    `frame` has columns date, is_workday, name, sorted by date.
+    """
+    closed: set[dt.date] = set()
+    run: list[dt.date] = []
+    named = False
+    for day, is_work, name in frame.select("date", "is_workday", "name").iter_rows():
+        if not is_work:
+            run.append(day)
+            named = named or bool(name)
+            continue
+        if named:
+            closed.update(run)
+        run, named = [], False
+    if named:
+        closed.update(run)
+    return closed
+
+
+def service_weekday(day: dt.date, is_workday: bool) -> int:
+    """Whose service hours a date follows: a 调休 working weekend follows Monday's, any other
+    date its own weekday (1 = Monday … 7 = Sunday)."""
+    weekday = day.isoweekday()
+    return 1 if is_workday and weekday > 5 else weekday
 
 
 class WorkCalendar:

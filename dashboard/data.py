@@ -1,0 +1,66 @@
+"""Cached reads for the pages: keyed by plain values (the URL), refreshed after a TTL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+import streamlit as st
+
+from dashboard.state import engine_for
+from metrics import freshness
+from queries import schema
+from queries.db import calendar_frame, get_meta, has_schema
+from queries.frames import read_frame
+from queries.overview import (
+    calendar_around,
+    global_overview,
+    service_hours_frame,
+    table_overview,
+)
+
+TTL_SECONDS = 60
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def schema_ready(url: str) -> bool:
+    return has_schema(engine_for(url))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def meta(url: str) -> dict[str, str]:
+    with engine_for(url).connect() as conn:
+        return get_meta(conn)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def overview(url: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(per hall and table, shared tables, halls with their level)."""
+    with engine_for(url).connect() as conn:
+        per_hall = table_overview(conn)
+        shared = global_overview(conn)
+        halls = read_frame(
+            conn,
+            sa.select(schema.halls.c.hall_id, schema.halls.c.level),
+            {"hall_id": pl.String, "level": pl.String},
+        )
+    return per_hall, shared, halls
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def open_halls(url: str, now: dt.datetime) -> set[str]:
+    """Halls in service hours at `now` (pass a time rounded to the minute to share the cache)."""
+    with engine_for(url).connect() as conn:
+        hours = service_hours_frame(conn)
+        cal = calendar_around(conn, now.date())
+    return freshness.open_halls(hours, cal, now)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def calendar_span(url: str) -> tuple[dt.date, dt.date] | None:
+    with engine_for(url).connect() as conn:
+        frame = calendar_frame(conn)
+    if frame.is_empty():
+        return None
+    return frame["date"].min(), frame["date"].max()

@@ -1,0 +1,129 @@
+"""数据概况 — what the database holds: rows, first and last timestamps, freshness per hall."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, state
+from dashboard.components import demo_banner
+from dashboard.text import age_text, datetime_text, t
+from metrics.freshness import STALE_AFTER_MIN, with_freshness
+from queries.db import redact
+from workdays import unannounced_warning
+
+FACT_TABLES = ("tickets", "cases", "evaluations", "attendance")
+REFERENCE_TABLES = ("windows", "staff", "queues", "service_hours")
+
+
+def hall_summary(per_hall: pl.DataFrame, halls: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """One row per hall: its level, rows of every table, the newest ticket and its age."""
+    counts = per_hall.pivot(on="table", index=["hall_id", "hall_name"], values="rows")
+    tickets = per_hall.filter(pl.col("table") == "tickets").select(
+        "hall_id", "last_at", "age_min", "open", "stale"
+    )
+    frame = counts.join(halls, on="hall_id", how="left").join(tickets, on="hall_id", how="left")
+    status = [
+        t("data.none", lang)
+        if age is None
+        else t("data.stale", lang)
+        if stale
+        else t("data.fresh" if is_open is not False else "data.closed", lang)
+        for age, stale, is_open in zip(frame["age_min"], frame["stale"], frame["open"], strict=True)
+    ]
+    return pl.DataFrame(
+        {
+            t("col.hall_id", lang): frame["hall_id"],
+            t("col.hall_name", lang): frame["hall_name"],
+            t("col.level", lang): [
+                t(f"level.{v}", lang) if v else "—" for v in frame["level"].to_list()
+            ],
+            **{
+                t(f"table.{name}", lang): frame[name]
+                for name in FACT_TABLES + REFERENCE_TABLES
+                if name in frame.columns
+            },
+            t("data.newest_ticket", lang): [datetime_text(v) for v in frame["last_at"]],
+            t("col.age", lang): [age_text(v, lang) for v in frame["age_min"]],
+            t("col.status", lang): status,
+        }
+    )
+
+
+def table_detail(per_hall: pl.DataFrame, lang: str) -> pl.DataFrame:
+    rows = per_hall.filter(pl.col("table").is_in(FACT_TABLES))
+    return pl.DataFrame(
+        {
+            t("col.hall_id", lang): rows["hall_id"],
+            t("col.table", lang): [t(f"table.{v}", lang) for v in rows["table"]],
+            t("col.rows", lang): rows["rows"],
+            t("col.first_at", lang): [datetime_text(v) for v in rows["first_at"]],
+            t("col.last_at", lang): [datetime_text(v) for v in rows["last_at"]],
+            t("col.age", lang): [age_text(v, lang) for v in rows["age_min"]],
+        }
+    )
+
+
+lang = state.lang()
+url = state.db_url()
+st.title(t("nav.data", lang))
+st.caption(t("data.caption", lang, url=redact(url)))
+
+if not data.schema_ready(url):
+    st.warning(t("data.no_schema", lang))
+    st.stop()
+
+demo_banner(url, lang)
+with st.spinner():
+    per_hall, shared, halls = data.overview(url)
+now = dt.datetime.now().replace(second=0, microsecond=0)
+per_hall = with_freshness(per_hall, now, data.open_halls(url, now))
+
+total_tickets = int(per_hall.filter(pl.col("table") == "tickets")["rows"].sum())
+if per_hall.is_empty() or per_hall.filter(pl.col("table").is_in(FACT_TABLES))["rows"].sum() == 0:
+    st.info(t("data.empty", lang))
+    st.stop()
+
+newest = per_hall.filter(pl.col("table") == "tickets")["last_at"].max()
+span = data.calendar_span(url)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("data.halls", lang), f"{halls.height}")
+c2.metric(t("data.tickets", lang), f"{total_tickets:,}")
+c3.metric(
+    t("data.newest_ticket", lang),
+    datetime_text(newest),
+    age_text((now - newest).total_seconds() / 60 if newest else None, lang),
+    delta_color="off",
+    delta_arrow="off",
+)
+c4.metric(
+    t("data.calendar", lang),
+    f"{span[0].year}–{span[1].year}" if span else "—",
+)
+if span:
+    warning = unannounced_warning(span[0], span[1], lang)
+    if warning:
+        st.warning(warning, icon=":material/event_busy:")
+
+st.subheader(t("data.per_hall", lang))
+st.caption(t("data.per_hall.help", lang, minutes=int(STALE_AFTER_MIN)))
+st.dataframe(hall_summary(per_hall, halls, lang), hide_index=True, width="stretch")
+
+st.subheader(t("data.detail", lang))
+st.dataframe(table_detail(per_hall, lang), hide_index=True, width="stretch")
+
+st.subheader(t("data.global", lang))
+st.dataframe(
+    pl.DataFrame(
+        {
+            t("col.table", lang): [t(f"table.{v}", lang) for v in shared["table"]],
+            t("col.rows", lang): shared["rows"],
+            t("col.first_at", lang): [datetime_text(v) for v in shared["first_at"]],
+            t("col.last_at", lang): [datetime_text(v) for v in shared["last_at"]],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)

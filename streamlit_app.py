@@ -1,0 +1,38 @@
+"""HallPulse (厅脉): the Streamlit entrypoint. Every page is listed here, once."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.text import LANGS, t
+
+st.set_page_config(
+    page_title="厅脉 HallPulse", page_icon=":material/account_balance:", layout="wide"
+)
+
+lang = state.lang()
+with st.sidebar:
+    choice = st.segmented_control(
+        t("app.language", lang),
+        options=list(LANGS),
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+        default=lang,
+        key="lang_choice",
+    )
+    if choice and choice != lang:
+        st.query_params["lang"] = choice
+        st.rerun()
+
+pages = {
+    t("nav.section.data", lang): [
+        st.Page(
+            "dashboard/pages/data_overview.py",
+            title=t("nav.data", lang),
+            icon=":material/dataset:",
+            url_path="data",
+            default=True,
+        ),
+    ],
+}
+st.navigation(pages).run()

@@ -1,0 +1,91 @@
+"""Shared fixtures: one database fixture parametrised over SQLite, PostgreSQL and MariaDB.
+
+Server URLs come from HALL_TEST_PG_URL / HALL_TEST_MYSQL_URL (local defaults below). In CI
+(CI=true) an unreachable server fails the test; elsewhere it is skipped with a message saying
+what to install or start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from queries.db import drop_schema, make_engine
+from queries.schema import meta
+
+SERVER_URLS = {
+    "postgresql": os.environ.get(
+        "HALL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
+    "mariadb": os.environ.get("HALL_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+HOW_TO_GET = {
+    "postgresql": "install and start PostgreSQL (Debian: apt-get install postgresql) with a "
+    "trusted local user and a database `test`, or set HALL_TEST_PG_URL",
+    "mariadb": "install and start MariaDB (Debian: apt-get install mariadb-server) with root and "
+    "an empty password and a database `test`, or set HALL_TEST_MYSQL_URL",
+}
+BACKENDS = ("sqlite", "postgresql", "mariadb")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(message: str) -> None:
+    """Fail in CI, skip elsewhere: a missing server or browser is never silently ignored."""
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: required)", pytrace=False)
+    pytest.skip(message)
+
+
+def server_engine(backend: str) -> Engine:
+    url = SERVER_URLS[backend]
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        first_line = str(exc.orig).strip().splitlines()[0]
+        unavailable(f"{backend} not reachable ({first_line}): {HOW_TO_GET[backend]}")
+    return engine
+
+
+def empty_database(engine: Engine) -> None:
+    drop_schema(engine)
+    meta.drop(engine, checkfirst=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database on each backend in turn."""
+    backend = request.param
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hall.db'}"
+        return
+    engine = server_engine(backend)
+    empty_database(engine)
+    engine.dispose()
+    yield SERVER_URLS[backend]
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for files a person should look at (screenshots, rendered pages)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
