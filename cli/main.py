@@ -99,10 +99,17 @@ def cmd_db_init(args: argparse.Namespace) -> int:
 
 def cmd_db_overview(args: argparse.Namespace) -> int:
     from metrics.freshness import with_freshness
-    from queries.db import make_engine
+    from queries.db import has_schema, make_engine, redact, resolve_url
     from queries.overview import table_overview
 
     engine = make_engine(args.db)
+    if not has_schema(engine):
+        print(
+            f"hall: {redact(resolve_url(args.db))} has no HallPulse tables yet: "
+            "run `hall db init` or `hall demo` first",
+            file=sys.stderr,
+        )
+        return 1
     with engine.connect() as conn:
         frame = with_freshness(table_overview(conn), dt.datetime.now())
     if args.json:

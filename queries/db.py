@@ -143,6 +143,7 @@ def _copy_postgres(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> No
                 buf,
                 include_header=False,
                 null_value=r"\N",
+                quote_style="non_numeric",  # a text value "\N" stays text: only bare \N is NULL
                 datetime_format="%Y-%m-%d %H:%M:%S",
                 time_format="%H:%M:%S",
             )

@@ -687,37 +687,52 @@ class HallDaySimulator:
         shifts = self.roster(hall, day, kind, rng)
         tickets, appt = self.arrivals(hall, day, kind, rng)
 
-        sim_windows: list[Window] = []
-        sim_shift: list[_Shift] = []
+        # one simulated server per desk: a window staffed by a day shift and an evening shift is
+        # still one window, and whoever is at the desk when a ticket is called serves it
+        desks: dict[str, list[_Shift]] = {}
         for sh in shifts:
             if sh.window is None or sh.window.kind == "self_service" or sh.clock_in is None:
                 continue
-            sim_windows.append(Window(sh.window.queues, sh.open_intervals, sh.staff.speed))
-            sim_shift.append(sh)
+            desks.setdefault(sh.window.window_id, []).append(sh)
+        desk_shifts = list(desks.values())
+        sim_windows = [
+            Window(
+                group[0].window.queues,
+                [iv for sh in group for iv in sh.open_intervals],
+                float(np.mean([sh.staff.speed for sh in group])),
+            )
+            for group in desk_shifts
+        ]
 
         def transfer_service(qi: int) -> tuple[float, float]:
             return self._service(hall.queues[qi].spec.service_min, rng), 90.0
 
         outcome = simulate(tickets, sim_windows, transfer_service)
+        served_by: list[_Shift | None] = [
+            _at_desk(desk_shifts[wi], called) if wi >= 0 and called is not None else None
+            for wi, called in zip(outcome.window, outcome.called_min, strict=True)
+        ]
         last_finish: dict[int, float] = {}
-        for f, wi in zip(outcome.finished_min, outcome.window, strict=True):
-            if f is not None and f > last_finish.get(wi, -1.0):
-                last_finish[wi] = f
-        for wi, sh in enumerate(sim_shift):
-            sh.clock_out = max(sh.end, last_finish.get(wi, sh.end)) + rng.uniform(1, 15)
+        for sh, f in zip(served_by, outcome.finished_min, strict=True):
+            if sh is not None and f is not None and f > last_finish.get(id(sh), -1.0):
+                last_finish[id(sh)] = f
+        for group in desk_shifts:
+            for sh in group:
+                end = max(sh.end, last_finish.get(id(sh), sh.end))
+                sh.clock_out = end + rng.uniform(1, 15)
         for sh in shifts:
             if sh.clock_in is not None and sh.clock_out is None:
                 sh.clock_out = sh.end + rng.uniform(0, 25)
             if sh.clock_out is not None and rng.random() < 0.004:
                 sh.clock_out = None  # forgot to punch out
 
-        tickets_df = self._tickets_frame(hall, day, tickets, appt, outcome, sim_shift, rng)
+        tickets_df = self._tickets_frame(hall, day, tickets, appt, outcome, served_by, rng)
         cases_df, tickets_df = self._cases(hall, day, kind, tickets_df, rng)
         evals_df = self._evaluations(hall, day, tickets_df, cases_df, rng)
         attendance_df = self._attendance(hall, day, shifts)
         return DayFacts(tickets_df, cases_df, evals_df, attendance_df)
 
-    def _tickets_frame(self, hall, day, tickets: Tickets, appt, outcome, sim_shift, rng):
+    def _tickets_frame(self, hall, day, tickets: Tickets, appt, outcome, served_by, rng):
         n = len(tickets)
         if n == 0:
             return pl.DataFrame(schema=TICKET_SCHEMA | HELPER_COLUMNS)
@@ -730,8 +745,7 @@ class HallDaySimulator:
             qi = tickets.queue[i]
             counters[qi] = counters.get(qi, 0) + 1
             q = hall.queues[qi]
-            wi = outcome.window[i]
-            sh = sim_shift[wi] if wi >= 0 else None
+            sh = served_by[i]
             status = outcome.status[i]
             called = outcome.called_min[i]
             finished = outcome.finished_min[i] if status in (SERVED, TRANSFERRED) else None
@@ -1009,6 +1023,8 @@ class HallDaySimulator:
             nonlocal seq
             seq += 1
             revisited = rectified = note = None
+            if rating <= 2 and comment is None:
+                comment = net.BAD_COMMENTS[rng.integers(len(net.BAD_COMMENTS))]
             if rating <= 2 and not is_default:
                 revisited, rectified, note = self._follow_up(evaluated, rng)
             rows.append(
@@ -1119,6 +1135,15 @@ class HallDaySimulator:
                 )
             )
         return pl.DataFrame(rows, schema=ATTENDANCE_SCHEMA, orient="row")
+
+
+def _at_desk(group: list[_Shift], minute: float) -> _Shift:
+    """The shift at a desk at `minute`: the one open then, else the latest begun before it."""
+    for sh in group:
+        if any(s <= minute < e for s, e in sh.open_intervals):
+            return sh
+    begun = [sh for sh in group if sh.open_intervals and sh.open_intervals[0][0] <= minute]
+    return max(begun, key=lambda sh: sh.open_intervals[0][0]) if begun else group[0]
 
 
 def _hhmm(minutes: float) -> str:

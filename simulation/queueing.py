@@ -32,7 +32,9 @@ class Window:
     queues: tuple[int, ...]
     intervals: list[tuple[float, float]]  # sorted, non-overlapping (start, end) minutes
     speed: float = 1.0  # service time multiplier (<1 faster)
-    staff_index: int = -1  # caller's index of the staff member, passed through to the result
+    # after its last interval, serve whoever took a ticket before then; False when another
+    # shift takes over the same desk, which then serves that backlog
+    serve_backlog: bool = True
 
 
 @dataclass
@@ -217,7 +219,7 @@ def simulate(
         elif kind == _CLOSE:
             wi = payload
             is_open[wi] = False
-            if now >= last_end[wi]:
+            if now >= last_end[wi] and windows[wi].serve_backlog:
                 soft[wi] = True
                 if not busy[wi]:
                     dispatch(wi, now)

@@ -247,18 +247,8 @@ def test_bulk_insert_round_trips_every_column(engine: Engine):
     assert got["evaluations"][1]["rectification_note"] == ""
 
 
-def test_bulk_insert_keeps_text_that_looks_like_the_copy_null_marker(
-    engine: Engine, request: pytest.FixtureRequest
-):
-    if engine.dialect.name == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="queries/db.py _copy_postgres writes CSV with null_value=r'\\N' and "
-                "polars leaves the text \\N unquoted, so COPY stores NULL instead of the text",
-            )
-        )
+def test_bulk_insert_keeps_text_that_looks_like_the_copy_null_marker(engine: Engine):
+    # PostgreSQL's COPY reads a bare \N as NULL: text must be quoted so it stays text
     init_schema(engine)
     row = {**SPARSE_ROWS["evaluations"], "comment": "\\N"}
     with engine.begin() as conn:
@@ -319,9 +309,9 @@ def test_foreign_keys_hold_and_soft_links_do_not(
 def test_bulk_insert_rejects_unknown_columns(engine: Engine):
     init_schema(engine)
     frame = pl.DataFrame({"dept_id": ["D-RS"], "name": ["区人社局"], "floor": [3], "wing": ["东"]})
-    with pytest.raises(ValueError, match=r"departments has no column\(s\) \['floor', 'wing'\]"):
-        with engine.begin() as conn:
-            bulk_insert(conn, schema.departments, frame)
+    message = r"departments has no column\(s\) \['floor', 'wing'\]"
+    with pytest.raises(ValueError, match=message), engine.begin() as conn:
+        bulk_insert(conn, schema.departments, frame)
     assert _rows(engine, schema.departments) == []
 
 

@@ -15,6 +15,7 @@ announced the `holidays` package silently returns rule-based dates without è°ƒä¼
 from __future__ import annotations
 
 import bisect
+import itertools
 import datetime as dt
 from collections.abc import Iterable
 from functools import cache
@@ -142,6 +143,10 @@ class WorkCalendar:
             raise ValueError("the calendar is empty: seed it with `hall db init` or `hall demo`")
         self.first: dt.date = days[0][0]
         self.last: dt.date = days[-1][0]
+        dates = [d for d, _ in days]
+        repeated = sorted({d for d, nxt in itertools.pairwise(dates) if d == nxt})
+        if repeated:
+            raise ValueError(f"the calendar lists a date twice: {repeated[0]}")
         expected = (self.last - self.first).days + 1
         if len(days) != expected:
             raise ValueError(
