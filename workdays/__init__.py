@@ -15,8 +15,8 @@ announced the `holidays` package silently returns rule-based dates without è°ƒä¼
 from __future__ import annotations
 
 import bisect
-import itertools
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from functools import cache
 
