@@ -7,6 +7,7 @@ what to install or start.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from queries.db import drop_schema, make_engine
 from queries.schema import meta
+from queries.schema import tickets as tickets_table
 
 SERVER_URLS = {
     "postgresql": os.environ.get(
@@ -82,6 +84,30 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
+    """A demo SQLite database of the last two weeks up to this minute: (URL, tickets).
+
+    Two weeks so that a holiday break (up to nine days at Spring Festival) still leaves open days.
+    """
+    from simulation.demo import DemoOptions
+    from simulation.writer import write_demo
+
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'hall.db'}"
+    engine = make_engine(url)
+    try:
+        write_demo(engine, DemoOptions(end=now.date(), days=14, now=now))
+        with engine.connect() as conn:
+            tickets = conn.execute(
+                sa.select(sa.func.count()).select_from(tickets_table)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert tickets > 0
+    return url, tickets
 
 
 @pytest.fixture(scope="session")

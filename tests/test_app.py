@@ -6,19 +6,15 @@ about counts, labels and messages, never about which hall is open or fresh right
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.text import t
 from queries.db import URL_ENV, init_schema, make_engine
-from simulation.demo import DemoOptions
-from simulation.writer import write_demo
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 HALLS = 7  # the demo network: 1 district centre, 2 street centres, 4 community stations
@@ -26,25 +22,6 @@ HALLS = 7  # the demo network: 1 district centre, 2 street centres, 4 community 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
-    """A three-day demo database: (URL, number of tickets)."""
-    today = dt.date.today()
-    url = sqlite_url(tmp_path_factory.mktemp("demo") / "hall.db")
-    engine = make_engine(url)
-    try:
-        write_demo(
-            engine,
-            DemoOptions(end=today, days=3, now=dt.datetime.combine(today, dt.time(10, 30))),
-        )
-        with engine.connect() as conn:
-            tickets = conn.execute(sa.text("select count(*) from tickets")).scalar_one()
-    finally:
-        engine.dispose()
-    assert tickets > 0
-    return url, tickets
 
 
 @pytest.fixture(autouse=True)

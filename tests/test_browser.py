@@ -5,7 +5,6 @@ Screenshots go to artifacts/ for a person to look at (layout, CJK glyphs, clippe
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import socket
 import subprocess
@@ -17,12 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from conftest import unavailable
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from queries.db import URL_ENV, make_engine
-from simulation.demo import DemoOptions
-from simulation.writer import write_demo
-from tests.conftest import unavailable
+from queries.db import URL_ENV
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +36,8 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 DATAFRAME = '[data-testid="stDataFrame"]'
 EXCEPTION = '[data-testid="stException"]'
 START_TIMEOUT_S = 60
-RENDER_TIMEOUT_MS = 45_000
+RENDER_TIMEOUT_MS = 30_000
+HALLS = 7
 
 
 def free_port() -> int:
@@ -64,29 +62,9 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_tickets(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
-    """A three-day demo database: (URL, number of tickets)."""
-    today = dt.date.today()
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'hall.db'}"
-    engine = make_engine(url)
-    try:
-        write_demo(
-            engine,
-            DemoOptions(end=today, days=3, now=dt.datetime.combine(today, dt.time(10, 30))),
-        )
-        with engine.connect() as conn:
-            tickets = conn.execute(sa.text("select count(*) from tickets")).scalar_one()
-    finally:
-        engine.dispose()
-    return url, tickets
-
-
-@pytest.fixture(scope="module")
-def server(
-    demo_tickets: tuple[str, int], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def server(demo_db: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of `streamlit run streamlit_app.py` on a free port, serving the demo database."""
-    url, _ = demo_tickets
+    url, _ = demo_db
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     streamlit = Path(sys.executable).parent / "streamlit"
@@ -122,11 +100,9 @@ def server(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         unavailable("Chromium not found: apt-get install chromium fonts-noto-cjk")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -136,7 +112,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, server: str):
+def page(browser: Browser, server: str) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, base_url=server, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(RENDER_TIMEOUT_MS)
@@ -144,20 +120,62 @@ def page(browser, server: str):
     context.close()
 
 
-def open_rendered(page, path: str) -> None:
-    """Go to `path` and wait until the script has finished and the tables are drawn."""
+def open_rendered(page: Page, path: str) -> None:
+    """Go to `path` and wait until the script has finished and the per-hall table is drawn."""
     page.goto(path)
     page.wait_for_selector(IDLE, state="attached")
     page.wait_for_selector(DATAFRAME)
     page.wait_for_selector(IDLE, state="attached")
+    # the accessible rows of glide-data-grid appear after the canvas has been painted
+    expect(data_rows(page)).to_have_count(HALLS)
 
 
-def body_text(page) -> str:
+def data_rows(page: Page, index: int = 0) -> Locator:
+    return page.locator(DATAFRAME).nth(index).locator('[role="row"]:has([role="gridcell"])')
+
+
+def body_text(page: Page) -> str:
     return page.locator("body").inner_text()
 
 
-def test_data_overview_zh(page, artifacts: Path, demo_tickets: tuple[str, int]) -> None:
-    _, tickets = demo_tickets
+def grid_rows(page: Page, index: int = 0) -> list[list[str]]:
+    """The cells of a dataframe's data rows, read from glide-data-grid's accessible table.
+
+    The grid paints on a canvas; its hidden `role=grid` table carries the rendered rows (all of
+    them for a short table), so get_by_role (visible elements only) does not find it.
+    """
+    rows = data_rows(page, index).all()
+    return [row.locator('[role="gridcell"]').all_text_contents() for row in rows]
+
+
+def screenshot_whole_page(page: Page, path: Path) -> None:
+    """A screenshot of the whole page, rendered at 1600 px wide.
+
+    Streamlit scrolls inside `stMain`, not the document, so Playwright's full_page=True alone
+    stops at the viewport: grow the viewport to the content's height first, let the grids
+    repaint, then shoot.
+    """
+    main = page.locator('[data-testid="stMain"]')
+    height = main.evaluate("e => e.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+    page.wait_for_function(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m.scrollHeight <= m.clientHeight; }"
+    )
+    for index in range(page.locator(DATAFRAME).count()):
+        expect(data_rows(page, index).first).to_be_attached()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(VIEWPORT)
+
+
+def grid_headers(page: Page, index: int = 0) -> list[str]:
+    grid = page.locator(DATAFRAME).nth(index).locator('[role="grid"]')
+    return grid.locator('[role="columnheader"]').all_text_contents()
+
+
+def test_data_overview_zh(page: Page, artifacts: Path, demo_db: tuple[str, int]) -> None:
+    _, tickets = demo_db
     open_rendered(page, "/")
 
     text = body_text(page)
@@ -166,29 +184,40 @@ def test_data_overview_zh(page, artifacts: Path, demo_tickets: tuple[str, int]) 
     assert "取号记录" in text
     assert f"{tickets:,}" in text
     assert page.locator(DATAFRAME).count() == 3
+
+    headers = grid_headers(page)
+    rows = grid_rows(page)
+    assert len(rows) == HALLS
+    by_name = {row[headers.index("大厅")]: row for row in rows}
+    assert "示范区政务服务中心" in by_name
+    assert sum(int(row[headers.index("取号叫号")]) for row in rows) == tickets
     assert page.locator(EXCEPTION).count() == 0
-    page.screenshot(path=artifacts / "data_overview_zh.png", full_page=True)
+    screenshot_whole_page(page, artifacts / "data_overview_zh.png")
 
 
-def test_data_overview_en(page, artifacts: Path) -> None:
+def test_data_overview_en(page: Page, artifacts: Path) -> None:
     open_rendered(page, "/?lang=en")
 
     text = body_text(page)
     assert "Data overview" in text
     assert "Demo data" in text
     assert page.locator(EXCEPTION).count() == 0
-    page.screenshot(path=artifacts / "data_overview_en.png", full_page=True)
+    screenshot_whole_page(page, artifacts / "data_overview_en.png")
 
 
-def test_switch_language_in_sidebar(page) -> None:
+def test_switch_language_in_sidebar(page: Page) -> None:
     open_rendered(page, "/")
     assert page.locator('[data-testid="stHeading"]').first.inner_text().strip() == "数据概况"
 
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_role("button", name="English").click()
+    english = sidebar.get_by_role("radio", name="English")
+    assert english.get_attribute("aria-checked") == "false"
+    english.click()
     page.get_by_role("heading", name="Data overview").wait_for()
     page.wait_for_selector(IDLE, state="attached")
+    page.wait_for_url("**lang=en*")
 
     assert "lang=en" in page.url
     assert "Demo data" in body_text(page)
+    assert sidebar.get_by_role("radio", name="English").get_attribute("aria-checked") == "true"
     assert page.locator(EXCEPTION).count() == 0

@@ -322,3 +322,40 @@ def test_cut_at_now_shows_the_morning_live():
     a = facts["attendance"]
     assert a["clock_out"].drop_nulls().max() is None or a["clock_out"].drop_nulls().max() <= now
     assert a.filter(pl.col("clock_in").is_not_null()).height > 0
+
+
+# --- written into each database ------------------------------------------------------------------
+
+
+def test_write_demo_on_every_backend(engine):
+    import sqlalchemy as sa
+
+    from queries.db import get_meta
+    from simulation.writer import DemoRefused, write_demo
+
+    options = DemoOptions(
+        end=dt.date(2026, 3, 3), days=1, seed=SEED, now=dt.datetime(2026, 3, 3, 11)
+    )
+    expected = _collect(options)
+    summary = write_demo(engine, options)
+    with engine.connect() as conn:
+        for name, frame in expected.items():
+            table = schema.metadata.tables[name]
+            count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            assert count == frame.height == summary.rows[name], name
+        waiting = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(schema.tickets)
+            .where(schema.tickets.c.status == "waiting")
+        ).scalar_one()
+        assert waiting == expected["tickets"].filter(pl.col("status") == "waiting").height > 0
+        assert get_meta(conn)["demo_seed"] == str(SEED)
+        # the calendar covers the deadlines after the last day
+        last = conn.execute(sa.select(sa.func.max(schema.calendar.c.date))).scalar_one()
+        assert last >= dt.date(2026, 9, 1)
+    with pytest.raises(DemoRefused, match="--replace"):
+        write_demo(engine, options)
+    write_demo(engine, options, replace=True)
+    with engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(schema.tickets)).scalar_one()
+    assert count == expected["tickets"].height

@@ -15,7 +15,7 @@ from queries.db import redact
 from workdays import unannounced_warning
 
 FACT_TABLES = ("tickets", "cases", "evaluations", "attendance")
-REFERENCE_TABLES = ("windows", "staff", "queues", "service_hours")
+REFERENCE_TABLES = ("windows", "staff")
 
 
 def hall_summary(per_hall: pl.DataFrame, halls: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -41,7 +41,7 @@ def hall_summary(per_hall: pl.DataFrame, halls: pl.DataFrame, lang: str) -> pl.D
                 t(f"level.{v}", lang) if v else "—" for v in frame["level"].to_list()
             ],
             **{
-                t(f"table.{name}", lang): frame[name]
+                t(f"table.{name}", lang).capitalize(): frame[name]
                 for name in FACT_TABLES + REFERENCE_TABLES
                 if name in frame.columns
             },
