@@ -52,6 +52,19 @@ def hall_summary(per_hall: pl.DataFrame, halls: pl.DataFrame, lang: str) -> pl.D
     )
 
 
+def counts_format(frame: pl.DataFrame) -> dict[str, st.column_config.NumberColumn]:
+    """Thousands separators for every integer column of a display frame."""
+    return {
+        name: st.column_config.NumberColumn(format="localized")
+        for name, dtype in frame.schema.items()
+        if dtype.is_integer()
+    }
+
+
+def show(frame: pl.DataFrame) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=counts_format(frame))
+
+
 def table_detail(per_hall: pl.DataFrame, lang: str) -> pl.DataFrame:
     rows = per_hall.filter(pl.col("table").is_in(FACT_TABLES))
     return pl.DataFrame(
@@ -109,13 +122,13 @@ if span:
 
 st.subheader(t("data.per_hall", lang))
 st.caption(t("data.per_hall.help", lang, minutes=int(STALE_AFTER_MIN)))
-st.dataframe(hall_summary(per_hall, halls, lang), hide_index=True, width="stretch")
+show(hall_summary(per_hall, halls, lang))
 
 st.subheader(t("data.detail", lang))
-st.dataframe(table_detail(per_hall, lang), hide_index=True, width="stretch")
+show(table_detail(per_hall, lang))
 
 st.subheader(t("data.global", lang))
-st.dataframe(
+show(
     pl.DataFrame(
         {
             t("col.table", lang): [t(f"table.{v}", lang) for v in shared["table"]],
@@ -123,7 +136,5 @@ st.dataframe(
             t("col.first_at", lang): [datetime_text(v) for v in shared["first_at"]],
             t("col.last_at", lang): [datetime_text(v) for v in shared["last_at"]],
         }
-    ),
-    hide_index=True,
-    width="stretch",
+    )
 )
