@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_db_init(args: argparse.Namespace) -> int:
     from queries.db import ensure_calendar, init_schema, make_engine, redact, resolve_url
-    from workdays import unannounced_warning
+    from workdays import unannounced_warnings
 
     engine = make_engine(args.db)
     init_schema(engine)
@@ -91,9 +91,8 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         added = ensure_calendar(conn, first, last)
     print(f"schema ready at {redact(resolve_url(args.db))}; calendar: {added} dates added")
-    if unannounced_warning(first, last):
-        print(f"注意：{unannounced_warning(first, last)}", file=sys.stderr)
-        print(f"note: {unannounced_warning(first, last, 'en')}", file=sys.stderr)
+    for line in unannounced_warnings(first, last):
+        print(line, file=sys.stderr)
     return 0
 
 

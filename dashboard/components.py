@@ -1,4 +1,4 @@
-"""Small pieces every page uses: the demo-data banner, the freshness status cell."""
+"""Small pieces every page uses: the demo-data banner."""
 
 from __future__ import annotations
 

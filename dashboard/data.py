@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.state import engine_for
 from metrics import freshness
 from queries import schema
-from queries.db import calendar_frame, get_meta, has_schema
+from queries.db import get_meta, has_schema
 from queries.frames import read_frame
 from queries.overview import (
     calendar_around,
@@ -55,12 +55,3 @@ def open_halls(url: str, now: dt.datetime) -> set[str]:
         hours = service_hours_frame(conn)
         cal = calendar_around(conn, now.date())
     return freshness.open_halls(hours, cal, now)
-
-
-@st.cache_data(ttl=3600, show_spinner=False)
-def calendar_span(url: str) -> tuple[dt.date, dt.date] | None:
-    with engine_for(url).connect() as conn:
-        frame = calendar_frame(conn)
-    if frame.is_empty():
-        return None
-    return frame["date"].min(), frame["date"].max()

@@ -19,7 +19,7 @@ STALE_AFTER_MIN = 30.0
 def open_halls(hours: pl.DataFrame, calendar: pl.DataFrame, now: dt.datetime) -> set[str]:
     """Halls whose service hours cover `now`.
 
-    `hours`: hall_id, weekday, start, end (times), [valid_from, valid_to]; `calendar`: date,
+    `hours`: hall_id, weekday, start, end (times), valid_from, valid_to; `calendar`: date,
     is_workday, name around now's date (a few weeks either side, to see whole holiday breaks).
     Public-holiday breaks close every hall; a 调休 working weekend follows Monday's hours.
     """
@@ -34,12 +34,10 @@ def open_halls(hours: pl.DataFrame, calendar: pl.DataFrame, now: dt.datetime) ->
         & (pl.col("start") <= now.time())
         & (pl.col("end") > now.time())
     )
-    for bound, keep in (
-        ("valid_from", pl.col("valid_from") <= today),
-        ("valid_to", pl.col("valid_to") >= today),
-    ):
-        if bound in current.columns:
-            current = current.filter(pl.col(bound).is_null() | keep)
+    current = current.filter(
+        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= today))
+        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= today))
+    )
     return set(current["hall_id"].to_list())
 
 

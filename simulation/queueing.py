@@ -32,9 +32,6 @@ class Window:
     queues: tuple[int, ...]
     intervals: list[tuple[float, float]]  # sorted, non-overlapping (start, end) minutes
     speed: float = 1.0  # service time multiplier (<1 faster)
-    # after its last interval, serve whoever took a ticket before then; False when another
-    # shift takes over the same desk, which then serves that backlog
-    serve_backlog: bool = True
 
 
 @dataclass
@@ -219,7 +216,7 @@ def simulate(
         elif kind == _CLOSE:
             wi = payload
             is_open[wi] = False
-            if now >= last_end[wi] and windows[wi].serve_backlog:
+            if now >= last_end[wi]:
                 soft[wi] = True
                 if not busy[wi]:
                     dispatch(wi, now)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from queries import schema
 from queries.db import bulk_insert, drop_schema, ensure_calendar, init_schema, set_meta
 from simulation.demo import DemoOptions, build_network, calendar_span, generate
-from workdays import unannounced_warning
+from workdays import unannounced_warnings
 
 
 class DemoRefused(RuntimeError):
@@ -61,11 +61,7 @@ def write_demo(
     network = build_network(options.seed)
     summary = DemoSummary()
     first, last = calendar_span(options)
-    if unannounced_warning(first, last):
-        summary.warnings = [
-            f"注意：{unannounced_warning(first, last)}",
-            f"note: {unannounced_warning(first, last, 'en')}",
-        ]
+    summary.warnings = unannounced_warnings(first, last)
     network_tables = [t for t in schema.REFERENCE_TABLES if t is not schema.calendar]
     with engine.begin() as conn:
         for table in reversed(network_tables):  # children first

@@ -70,6 +70,16 @@ def unannounced_warning(first: dt.date, last: dt.date, lang: str = "zh") -> str 
     )
 
 
+def unannounced_warnings(first: dt.date, last: dt.date) -> list[str]:
+    """The warning in both languages, one line each, for the command line; [] when none."""
+    if not unannounced_years(first, last):
+        return []
+    return [
+        f"注意：{unannounced_warning(first, last)}",
+        f"note: {unannounced_warning(first, last, 'en')}",
+    ]
+
+
 def china_calendar(first: dt.date, last: dt.date) -> pl.DataFrame:
     """Rows of the `calendar` table for every date first..last: columns date, is_workday, name.
 

@@ -100,7 +100,10 @@ if per_hall.is_empty() or per_hall.filter(pl.col("table").is_in(FACT_TABLES))["r
     st.stop()
 
 newest = per_hall.filter(pl.col("table") == "tickets")["last_at"].max()
-span = data.calendar_span(url)
+calendar_row = shared.filter(pl.col("table") == "calendar")
+span = (
+    (calendar_row["first_at"][0], calendar_row["last_at"][0]) if calendar_row["rows"][0] else None
+)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("data.halls", lang), f"{halls.height}")
 c2.metric(t("data.tickets", lang), f"{total_tickets:,}")
