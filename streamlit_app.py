@@ -33,6 +33,12 @@ pages = {
             url_path="data",
             default=True,
         ),
+        st.Page(
+            "dashboard/pages/data_import.py",
+            title=t("nav.import", lang),
+            icon=":material/upload_file:",
+            url_path="import",
+        ),
     ],
 }
 st.navigation(pages).run()

@@ -3,6 +3,9 @@
     hall db init     [--db URL]                 create the schema, seed China's calendar
     hall db overview [--db URL] [--json]        rows, first/last timestamps, freshness per hall
     hall demo        [--db URL] [--days D] [--end DATE] [--now DATETIME] [--seed S] [--replace]
+    hall import      [--db URL] TABLE FILE [--mapping TOML] [--skip-bad --rejects FILE]
+                     [--dry-run] [--show-mapping] [--json]
+    hall export      [--db URL] TABLE|all --out FILE|DIR
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -14,6 +17,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -76,6 +80,38 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed (7)")
     demo.add_argument(
         "--replace", action="store_true", help="drop existing data and write the demo"
+    )
+
+    from imports.contract import IMPORT_ORDER
+
+    imp = sub.add_parser(
+        "import",
+        help="import a CSV/XLSX export into a contract table",
+        description="Import a CSV (UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16) or .xlsx file. "
+        "Tables in reference order: " + " → ".join(IMPORT_ORDER) + ". A file is all-or-nothing "
+        "unless --skip-bad; rows upsert by primary key.",
+    )
+    imp.add_argument("--db", help=db_help)
+    imp.add_argument("table", choices=IMPORT_ORDER, metavar="TABLE", help="contract table")
+    imp.add_argument("file", type=Path, metavar="FILE", help=".csv or .xlsx")
+    imp.add_argument("--mapping", type=Path, help="TOML mapping of columns, values, formats")
+    imp.add_argument(
+        "--skip-bad", action="store_true", help="import the good rows, reject the bad ones"
+    )
+    imp.add_argument("--rejects", type=Path, help="write rejected rows with their reasons here")
+    imp.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    imp.add_argument(
+        "--show-mapping", action="store_true", help="print the recognised columns and stop"
+    )
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    exp = sub.add_parser("export", help="write a contract table as CSV or .xlsx")
+    exp.add_argument("--db", help=db_help)
+    exp.add_argument(
+        "table", choices=(*IMPORT_ORDER, "all"), metavar="TABLE", help="contract table, or all"
+    )
+    exp.add_argument(
+        "--out", type=Path, required=True, help="file (.csv/.xlsx), or a folder for all"
     )
     return parser
 
@@ -154,10 +190,105 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from imports.importer import FileRejected, import_file, inspect_file
+    from queries.db import make_engine
+
+    if args.skip_bad and args.rejects is None:
+        print(
+            "hall import: --skip-bad needs --rejects FILE, so that no row is lost",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        if args.show_mapping:
+            spec, source, mapping = inspect_file(args.table, args.file, mapping_file=args.mapping)
+            _print_mapping(spec, source, mapping, args.json)
+            return 0
+        report = import_file(
+            make_engine(args.db),
+            args.table,
+            args.file,
+            mapping_file=args.mapping,
+            skip_bad=args.skip_bad,
+            rejects=args.rejects,
+            dry_run=args.dry_run,
+            log=None if args.json else lambda msg: print(msg, file=sys.stderr),
+        )
+    except FileRejected as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        print(f"hall import: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        for line in report.summary_lines():
+            print(line)
+    return 0 if report.ok else 1
+
+
+def _print_mapping(spec, source, mapping, as_json: bool) -> None:
+    rows = mapping.describe(spec)
+    info = {
+        "file": source.name,
+        "format": source.format,
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+        "sheet": source.sheet,
+        "header_line": source.header_line,
+        "columns": rows,
+        "ignored": mapping.ignored,
+        "missing": mapping.missing(spec),
+    }
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=1))
+        return
+    where = source.sheet or source.encoding
+    print(f"{source.name} ({source.format}, {where}), header on line {source.header_line}:")
+    width = max(len(r["column"]) for r in rows)
+    for r in rows:
+        mark = "*" if r["required"] else " "
+        source_text = r["source"] or ("— MISSING" if r["how"] == "missing" else "—")
+        how = f"  [{r['how']}]" if r["source"] else ""
+        print(f"  {mark} {r['column']:<{width}}  ← {source_text}{how}")
+    if mapping.ignored:
+        print(f"  ignored: {', '.join(mapping.ignored)}")
+    print("  (* required)")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from imports.contract import IMPORT_ORDER
+    from imports.export import ExportError, export_table
+    from queries.db import has_schema, make_engine, redact, resolve_url
+
+    engine = make_engine(args.db)
+    if not has_schema(engine):
+        print(
+            f"hall export: {redact(resolve_url(args.db))} has no HallPulse tables",
+            file=sys.stderr,
+        )
+        return 1
+    if args.table == "all":
+        targets = [(t, args.out / f"{t}.csv") for t in IMPORT_ORDER]
+    else:
+        targets = [(args.table, args.out)]
+    try:
+        for table, out in targets:
+            rows = export_table(engine, table, out)
+            print(f"{table}: {rows:,} rows → {out}")
+    except ExportError as exc:
+        print(f"hall export: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS = {
     ("db", "init"): cmd_db_init,
     ("db", "overview"): cmd_db_overview,
     ("demo", None): cmd_demo,
+    ("import", None): cmd_import,
+    ("export", None): cmd_export,
 }
 
 

@@ -15,6 +15,75 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.language": ("语言 / Language", "语言 / Language"),
     "nav.data": ("数据概况", "Data overview"),
     "nav.section.data": ("数据", "Data"),
+    "nav.import": ("数据导入", "Import data"),
+    "imp.intro": (
+        "上传排队叫号、审批办件、好差评或考勤系统导出的 CSV（UTF-8、GBK 均可）或 Excel 文件。"
+        "常见中文表头会自动识别；先校验，确认后才写入数据库。按引用顺序导入：{order}。",
+        "Upload a CSV (UTF-8 or GBK) or Excel export from the queue, case, evaluation or "
+        "attendance system. Common Chinese headers are recognised; the file is checked first "
+        "and written only when you confirm. Import in reference order: {order}.",
+    ),
+    "imp.upload": ("选择导出文件（.csv / .xlsx）", "Export file (.csv / .xlsx)"),
+    "imp.empty": ("请先上传一个导出文件。", "Upload an export file to begin."),
+    "imp.mapping": ("列映射文件（可选）", "Column mapping file (optional)"),
+    "imp.mapping.help": (
+        '表头无法自动识别时，用 TOML 文件指定：[columns] 标准列 = "表头"；[constants] 固定值；'
+        '[values.status] "源值" = "代码"；[formats] 时间格式。',
+        "When headers are not recognised, name them in a TOML file: [columns] column = "
+        '"header"; [constants] fixed values; [values.status] "source" = "code"; '
+        "[formats] timestamp formats.",
+    ),
+    "imp.mapping.file": ("映射文件（.toml）", "Mapping file (.toml)"),
+    "imp.table": ("导入到数据表", "Import into table"),
+    "imp.file_info": (
+        "格式 {format}（{where}），表头在第 {line} 行。识别结果：",
+        "Format {format} ({where}), header on line {line}. Recognised columns:",
+    ),
+    "imp.how.preset": ("自动识别", "recognised"),
+    "imp.how.file": ("映射文件", "mapping file"),
+    "imp.how.constant": ("固定值", "constant"),
+    "imp.how.missing": ("缺少（必填）", "MISSING (required)"),
+    "imp.how.absent": ("无", "not in file"),
+    "imp.ignored": ("未使用的列：{columns}", "Columns not used: {columns}"),
+    "imp.preview": ("前 {n} 行预览", "First {n} rows"),
+    "imp.skip_bad": (
+        "跳过错误行：导入正确的行，错误行连同原因另存为文件",
+        "Skip bad rows: import the good rows, keep the bad ones with their reasons in a file",
+    ),
+    "imp.check": ("校验", "Check"),
+    "imp.checking": ("正在校验…", "Checking…"),
+    "imp.rows_read": ("读取行数", "Rows read"),
+    "imp.rows_ok": ("可导入", "Rows OK"),
+    "imp.rows_rejected": ("错误行", "Rows rejected"),
+    "imp.warnings": ("数据质量提示", "Data-quality warnings"),
+    "imp.problems": ("错误明细（行号、列、值、原因）", "Problems (line, column, value, reason)"),
+    "imp.more": (
+        "共 {n} 个问题，此处只列出前面部分；完整内容见错误行文件。",
+        "{n} problems in all; the rejects file has every one.",
+    ),
+    "imp.quality": ("数据质量提示（照常导入）", "Data-quality warnings (imported)"),
+    "imp.download_rejects": ("下载错误行（含原因）", "Download rejected rows (with reasons)"),
+    "imp.blocked": (
+        "有 {n} 行不符合数据规范，整个文件不会导入。请修正后重新上传，或勾选“跳过错误行”。",
+        "{n} rows break the data contract, so nothing will be imported. Fix them and upload "
+        "again, or tick “skip bad rows”.",
+    ),
+    "imp.confirm": ("确认导入", "Import"),
+    "imp.importing": ("正在导入…", "Importing…"),
+    "imp.done": (
+        "已导入 {n} 行到“{table}”（新增 {new} 行，其余为更新）；错误行 {rejected} 行。",
+        "Imported {n} rows into {table} ({new} new, the rest updated); {rejected} rejected.",
+    ),
+    "imp.col.column": ("标准列", "Column"),
+    "imp.col.required": ("必填", "Required"),
+    "imp.col.source": ("文件中的列", "From the file"),
+    "imp.col.how": ("方式", "How"),
+    "imp.col.line": ("行号", "Line"),
+    "imp.col.value": ("值", "Value"),
+    "imp.col.reason": ("原因", "Reason"),
+    "imp.col.finding": ("提示", "Finding"),
+    "imp.col.rows": ("行数", "Rows"),
+    "imp.col.examples": ("示例行号", "Example lines"),
     "demo.banner": (
         "演示数据：以下为模拟生成的示范区政务服务网络（随机种子 {seed}，{days} 天，截至 {end}），"
         "不是真实大厅的数据。",

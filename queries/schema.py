@@ -97,16 +97,20 @@ queues = Table(
     Index("ix_queues_hall", "hall_id"),
 )
 
+# No primary key: a hall's timetable changes by season (夏令时/冬令时), so two versions of a slot
+# may share hall, weekday and start and differ only in valid_from, which may be empty. A hall's
+# timetable is replaced as a whole on import, and overlapping slots are rejected there.
 service_hours = Table(
     "service_hours",
     metadata,
-    Column("hall_id", ID, ForeignKey("halls.hall_id"), primary_key=True),
-    Column("weekday", Integer, primary_key=True),  # 1 = Monday … 7 = Sunday
-    Column("start", Time, primary_key=True),
+    Column("hall_id", ID, ForeignKey("halls.hall_id"), nullable=False),
+    Column("weekday", Integer, nullable=False),  # 1 = Monday … 7 = Sunday
+    Column("start", Time, nullable=False),
     Column("end", Time, nullable=False),
     Column("kind", CODE, nullable=False),  # regular / extended
     Column("valid_from", Date),
     Column("valid_to", Date),
+    Index("ix_service_hours_hall", "hall_id", "weekday"),
 )
 
 calendar = Table(

@@ -1,0 +1,126 @@
+"""Benchmark: import a 1,000,000-row tickets export (Chinese headers and values) with `hall
+import`, into SQLite and PostgreSQL, and print wall time and the importer's peak memory.
+
+    python benchmarks/import_million.py [--rows 1000000] [--pg URL] [--no-pg]
+
+Target (issue 3): ≤ 60 s and ≤ 1 GB on SQLite. The reference tables come from a short demo
+run; the tickets file is synthetic but shaped like a queue system's export: 取号流水号, 大厅编号,
+业务类型 as queue names, 窗口号 as window labels, 状态 in Chinese, one year of timestamps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from imports.contract import IMPORT_ORDER  # noqa: E402
+from imports.export import export_table  # noqa: E402
+from queries.db import drop_schema, make_engine  # noqa: E402
+from queries.tables import read_table  # noqa: E402
+from simulation.demo import DemoOptions  # noqa: E402
+from simulation.writer import write_demo  # noqa: E402
+
+HALL = str(Path(sys.executable).parent / "hall")
+STATUS_ZH = {"served": "已办理", "no_show": "过号", "cancelled": "已取消", "transferred": "已转办"}
+
+
+def tickets_file(path: Path, rows: int, windows: pl.DataFrame, queues: pl.DataFrame) -> None:
+    rng = np.random.default_rng(3)
+    w = windows.filter(pl.col("hall_id") == "H01")
+    q = queues.filter(pl.col("hall_id") == "H01")
+    start = np.datetime64("2025-11-01T08:30:00", "ms")
+    issued = start + (np.sort(rng.integers(0, 365 * 86_400, rows))).astype("timedelta64[s]")
+    wait = rng.gamma(2.0, 360.0, rows).astype("int64")
+    service = rng.gamma(2.0, 240.0, rows).astype("int64")
+    called = issued + wait.astype("timedelta64[s]")
+    finished = called + service.astype("timedelta64[s]")
+    status = rng.choice(list(STATUS_ZH), rows, p=[0.9, 0.05, 0.04, 0.01])
+    served = status == "served"
+    frame = pl.DataFrame(
+        {
+            "取号流水号": [f"T{i:08d}" for i in range(rows)],
+            "大厅编号": ["H01"] * rows,
+            "业务类型": q["name"].to_numpy()[rng.integers(0, q.height, rows)],
+            "票号": [f"A{i % 1000:03d}" for i in range(rows)],
+            "取号时间": issued,
+            "叫号时间": np.where(status == "cancelled", np.datetime64("NaT"), called),
+            "办结时间": np.where(served, finished, np.datetime64("NaT")),
+            "窗口号": np.where(
+                served, w["label"].to_numpy()[rng.integers(0, w.height, rows)], None
+            ),
+            "状态": [STATUS_ZH[s] for s in status],
+            "取号方式": rng.choice(["现场取号", "预约", "绿色通道"], rows, p=[0.8, 0.17, 0.03]),
+        }
+    )
+    frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M:%S")
+
+
+def run_import(url: str, table: str, path: Path) -> tuple[float, float, str]:
+    """(seconds, peak MiB of the child, last output line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [HALL, "import", "--db", url, table, str(path)], capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        sys.exit(f"import failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    # ru_maxrss of children is the largest child so far: runs go from small to large files
+    return seconds, max(peak, before) / 1024, proc.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        ref_url = f"sqlite:///{tmp / 'ref.db'}"
+        ref = make_engine(ref_url)
+        write_demo(ref, DemoOptions(end=dt.date(2025, 11, 3), days=1, seed=7), replace=True)
+        for table in IMPORT_ORDER[:8]:
+            export_table(ref, table, tmp / f"{table}.csv")
+        with ref.connect() as conn:
+            windows, queues = read_table(conn, "windows"), read_table(conn, "queues")
+        big = tmp / "取号记录.csv"
+        t0 = time.perf_counter()
+        tickets_file(big, args.rows, windows, queues)
+        size = big.stat().st_size / 2**20
+        print(f"wrote {args.rows:,} tickets ({size:,.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+
+        targets = [("sqlite", f"sqlite:///{tmp / 'bench.db'}")]
+        if not args.no_pg:
+            targets.append(("postgresql", args.pg))
+        for label, url in targets:
+            engine = make_engine(url)
+            drop_schema(engine)
+            engine.dispose()
+            for table in IMPORT_ORDER[:8]:
+                run_import(url, table, tmp / f"{table}.csv")
+            seconds, peak, line = run_import(url, "tickets", big)
+            print(f"{label:>10}: {args.rows:,} rows in {seconds:.1f} s, peak {peak:,.0f} MiB")
+            print(f"            {line}")
+            seconds, peak, line = run_import(url, "tickets", big)
+            print(f"{label:>10}: again (all rows already there) in {seconds:.1f} s")
+            if label == "postgresql":
+                drop_schema(make_engine(url))
+
+
+if __name__ == "__main__":
+    main()

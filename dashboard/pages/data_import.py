@@ -1,0 +1,255 @@
+"""数据导入 — a manager uploads a vendor export, sees what was recognised, checks it, imports it.
+
+Nothing is written until the manager confirms after a check of the same file, table and
+options; the import itself is the one `hall import` runs (all-or-nothing unless bad rows are
+to be skipped, one transaction, upsert by key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard import state
+from dashboard.text import t
+from imports.contract import IMPORT_ORDER, table_spec
+from imports.importer import FileRejected, ImportReport, import_file, inspect_file
+from imports.mapping import MappingError, load_mapping_file, resolve_mapping
+from imports.sources import SourceError, open_source, records
+from queries.db import redact
+
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "hallpulse-uploads"
+PREVIEW_ROWS = 20
+
+
+def saved(upload) -> Path:
+    """The uploaded bytes in a file of their own (the importer streams from disk)."""
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{digest}{Path(upload.name).suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+@st.cache_data(show_spinner=False)
+def guess_table(path: Path, name: str) -> str | None:
+    """The table whose columns the file's header matches best: all required columns found
+    first, then the most columns recognised. The path names the content (a hash)."""
+    specs = [table_spec(x) for x in IMPORT_ORDER]
+
+    def score(headers: list[str]) -> int:
+        return max(len(resolve_mapping(spec, headers).columns) for spec in specs)
+
+    try:
+        source = open_source(path, name, score)
+    except SourceError:
+        return None
+    best, best_score = None, (False, 0)
+    for spec in specs:
+        mapping = resolve_mapping(spec, source.header)
+        candidate = (not mapping.missing(spec), len(mapping.columns))
+        if candidate > best_score:
+            best, best_score = spec.name, candidate
+    return best
+
+
+def preview(path: Path, name: str, table: str, declared: dict | None, lang: str) -> None:
+    spec, source, mapping = inspect_file(table, path, name, declared=declared)
+    where = source.sheet or source.encoding or ""
+    st.caption(t("imp.file_info", lang, format=source.format, where=where, line=source.header_line))
+    rows = mapping.describe(spec)
+    how = {k: t(f"imp.how.{k}", lang) for k in ("preset", "file", "constant", "missing", "absent")}
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("imp.col.column", lang): [r["column"] for r in rows],
+                t("imp.col.required", lang): ["✓" if r["required"] else "" for r in rows],
+                t("imp.col.source", lang): [r["source"] or "—" for r in rows],
+                t("imp.col.how", lang): [how[r["how"]] for r in rows],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if mapping.ignored:
+        st.caption(t("imp.ignored", lang, columns="、".join(mapping.ignored)))
+    sample = []
+    for rec in records(source):
+        sample.append(rec)
+        if len(sample) >= PREVIEW_ROWS:
+            break
+    positions = {col: source.header.index(src) for col, src in mapping.columns.items()}
+    st.markdown(f"**{t('imp.preview', lang, n=len(sample))}**")
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("imp.col.line", lang): [r.line for r in sample],
+                **{
+                    col: [r.fields[p] if p < len(r.fields) else "" for r in sample]
+                    for col, p in positions.items()
+                },
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def show_report(report: ImportReport, lang: str) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("imp.rows_read", lang), f"{report.rows_read:,}")
+    c2.metric(t("imp.rows_ok", lang), f"{report.rows_read - report.rejected:,}")
+    c3.metric(t("imp.rows_rejected", lang), f"{report.rejected:,}")
+    c4.metric(t("imp.warnings", lang), f"{sum(report.warnings.values()):,}")
+    if report.problems:
+        st.markdown(f"**{t('imp.problems', lang)}**")
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("imp.col.line", lang): [p.line for p in report.problems],
+                    t("imp.col.column", lang): [p.column or "—" for p in report.problems],
+                    t("imp.col.value", lang): [p.value for p in report.problems],
+                    t("imp.col.reason", lang): [p.reason for p in report.problems],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        if report.rejected_problem_total > len(report.problems):
+            st.caption(t("imp.more", lang, n=report.rejected_problem_total))
+    if report.warnings:
+        st.markdown(f"**{t('imp.quality', lang)}**")
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("imp.col.finding", lang): list(report.warnings),
+                    t("imp.col.rows", lang): list(report.warnings.values()),
+                    t("imp.col.examples", lang): [
+                        ", ".join(str(x) for x in report.warning_lines.get(k, []))
+                        for k in report.warnings
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    for note in report.notes:
+        st.caption(note)
+
+
+def run(path: Path, name: str, table: str, declared, skip_bad: bool, dry_run: bool):
+    """(report, rejects bytes or None); FileRejected passes through."""
+    rejects = UPLOAD_DIR / f"{path.stem}-{table}-rejects.csv"
+    rejects.unlink(missing_ok=True)
+    report = import_file(
+        state.engine(),
+        table,
+        path,
+        name=name,
+        declared=declared,
+        skip_bad=skip_bad,
+        rejects=rejects,
+        dry_run=dry_run,
+    )
+    data = rejects.read_bytes() if report.rejected and rejects.exists() else None
+    return report, data
+
+
+lang = state.lang()
+url = state.db_url()
+st.title(t("nav.import", lang))
+st.caption(t("data.caption", lang, url=redact(url)))
+st.markdown(t("imp.intro", lang, order=" → ".join(t(f"table.{x}", lang) for x in IMPORT_ORDER)))
+
+upload = st.file_uploader(t("imp.upload", lang), type=["csv", "txt", "tsv", "xlsx"], key="upload")
+with st.expander(t("imp.mapping", lang)):
+    st.caption(t("imp.mapping.help", lang))
+    mapping_upload = st.file_uploader(t("imp.mapping.file", lang), type=["toml"], key="mapping")
+
+if upload is None:
+    st.info(t("imp.empty", lang), icon=":material/upload_file:")
+    st.stop()
+
+path = saved(upload)
+declared = None
+if mapping_upload is not None:
+    mapping_path = saved(mapping_upload)
+    try:
+        declared = load_mapping_file(mapping_path)
+    except MappingError as exc:
+        st.error(str(exc).replace(str(mapping_path), mapping_upload.name))
+        st.stop()
+
+guessed = guess_table(path, upload.name)
+table = st.selectbox(
+    t("imp.table", lang),
+    IMPORT_ORDER,
+    index=IMPORT_ORDER.index(guessed) if guessed else 0,
+    format_func=lambda x: f"{t(f'table.{x}', lang)} ({x})",
+    key="table",
+)
+try:
+    preview(path, upload.name, table, declared, lang)
+except FileRejected as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+skip_bad = st.checkbox(t("imp.skip_bad", lang), key="skip_bad")
+attempt = (path.name, table, repr(declared), skip_bad)
+if st.button(t("imp.check", lang), icon=":material/rule:", key="check"):
+    with st.spinner(t("imp.checking", lang)):
+        try:
+            st.session_state["checked"] = (
+                attempt,
+                *run(path, upload.name, table, declared, skip_bad, dry_run=True),
+            )
+        except FileRejected as exc:
+            st.session_state.pop("checked", None)
+            st.error(str(exc), icon=":material/error:")
+            st.stop()
+
+checked = st.session_state.get("checked")
+if not checked or checked[0] != attempt:
+    st.stop()
+_, report, rejects = checked
+show_report(report, lang)
+if rejects:
+    st.download_button(
+        t("imp.download_rejects", lang),
+        rejects,
+        file_name=f"{Path(upload.name).stem}-rejects.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+if report.rejected and not skip_bad:
+    st.error(t("imp.blocked", lang, n=report.rejected), icon=":material/block:")
+    st.stop()
+
+if st.button(
+    t("imp.confirm", lang), type="primary", icon=":material/database_upload:", key="confirm"
+):
+    with st.spinner(t("imp.importing", lang)):
+        try:
+            done, _ = run(path, upload.name, table, declared, skip_bad, dry_run=False)
+        except FileRejected as exc:
+            st.error(str(exc), icon=":material/error:")
+            st.stop()
+    st.cache_data.clear()  # every page reads the new rows
+    st.session_state.pop("checked", None)
+    st.success(
+        t(
+            "imp.done",
+            lang,
+            n=done.imported,
+            new=done.new_rows,
+            table=t(f"table.{table}", lang),
+            rejected=done.rejected,
+        ),
+        icon=":material/check_circle:",
+    )

@@ -1,0 +1,413 @@
+"""Importing one file into one contract table: streamed, validated, in one transaction.
+
+    report = import_file(engine, "tickets", Path("取号记录.csv"))
+
+By default a file is all-or-nothing: one rejected row and nothing is written. With
+`skip_bad`, the good rows are written and every rejected row goes, unchanged and with its
+reasons, to the rejects file. Rows upsert by primary key, so importing a file twice changes
+nothing and a corrected file updates the rows it names. A hall's service hours have no key
+(seasonal versions of a slot share one); a file replaces the timetable of the halls it names.
+The transaction commits only at the end: an error, a crash or a killed process leaves every
+table as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy.engine import Connection, Engine
+
+from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
+from imports.mapping import Mapping, MappingError, load_mapping_file, resolve_mapping
+from imports.presets import header_synonyms
+from imports.sources import Record, Source, SourceError, open_source, records
+from imports.validate import IDX, LINE, ChunkValidator, Problem, References
+from queries.db import ensure_calendar, has_schema, init_schema
+from queries.upsert import count_rows, replace_rows, upsert
+
+CHUNK_ROWS = 50_000
+MAX_LISTED = 1_000  # problems kept for the report; all are counted and all go to rejects
+SPAN_COLUMN = {
+    "tickets": "issued_at",
+    "cases": "accepted_at",
+    "evaluations": "evaluated_at",
+    "attendance": "work_date",
+}
+REJECT_COLUMNS = ("行号 line", "错误原因 reason")
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be imported; the message says why and where."""
+
+
+@dataclass
+class ImportReport:
+    file: str
+    table: str
+    source: Source | None = None
+    mapping: Mapping | None = None
+    dry_run: bool = False
+    skip_bad: bool = False
+    rows_read: int = 0
+    imported: int = 0
+    rejected: int = 0
+    new_rows: int = 0
+    replaced: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+    warning_lines: dict[str, list[int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    calendar_added: int = 0
+    committed: bool = False
+    rejects_file: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was accepted (bad rows only count as failure without skip_bad)."""
+        return self.rejected == 0 or self.skip_bad
+
+    def summary_lines(self, listed: int = 50) -> list[str]:
+        lines = [p.text(self.file) for p in self.problems[:listed]]
+        more = self.rejected_problem_total - min(listed, len(self.problems))
+        if more > 0:
+            lines.append(f"… and {more:,} more problems")
+        if self.problem_counts:
+            lines.append("problems by column and reason:")
+            for (column, reason), n in self.problem_counts.most_common():
+                lines.append(f"  {n:>9,}  {column or '(row)'}: {reason}")
+        for label, n in self.warnings.most_common():
+            examples = ", ".join(str(x) for x in self.warning_lines.get(label, []))
+            lines.append(f"data-quality warning: {n:,} rows {label} (imported; lines {examples})")
+        lines.extend(self.notes)
+        verb = "checked (dry run)" if self.dry_run else "imported"
+        if not self.committed and not self.dry_run:
+            verb = "NOT imported"
+        head = (
+            f"{self.file} → {self.table}: {self.rows_read:,} rows read, "
+            f"{self.rejected:,} rejected; {verb}"
+        )
+        if self.committed:
+            updated = self.imported - self.new_rows
+            head += f" {self.imported:,} ({self.new_rows:,} new, {updated:,} already there)"
+            if self.replaced:
+                head += f"; {self.replaced:,} old rows replaced"
+        if self.rejects_file is not None:
+            head += f"; rejected rows written to {self.rejects_file}"
+        if self.calendar_added:
+            lines.append(f"calendar: {self.calendar_added:,} dates added from China's schedule")
+        if self.rejected and not self.skip_bad:
+            lines.append(
+                "nothing was written: fix the rows above, or import the good rows with "
+                "--skip-bad --rejects FILE"
+            )
+        lines.append(f"{head} in {self.seconds:.1f} s")
+        return lines
+
+    @property
+    def rejected_problem_total(self) -> int:
+        return sum(self.problem_counts.values())
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "table": self.table,
+            "committed": self.committed,
+            "dry_run": self.dry_run,
+            "rows_read": self.rows_read,
+            "imported": self.imported,
+            "new": self.new_rows,
+            "rejected": self.rejected,
+            "replaced": self.replaced,
+            "problems": [
+                {"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
+                for p in self.problems
+            ],
+            "problem_counts": [
+                {"column": c, "reason": r, "rows": n} for (c, r), n in self.problem_counts.items()
+            ],
+            "warnings": [
+                {"warning": k, "rows": n, "lines": self.warning_lines.get(k, [])}
+                for k, n in self.warnings.items()
+            ],
+            "notes": self.notes,
+            "calendar_added": self.calendar_added,
+            "rejects_file": str(self.rejects_file) if self.rejects_file else None,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _batches(rows: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for rec in rows:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def inspect_file(
+    table: str,
+    path: Path,
+    name: str | None = None,
+    mapping_file: Path | None = None,
+    declared: dict | None = None,
+) -> tuple[TableSpec, Source, Mapping]:
+    """Open a file and match its columns to the table (what `--show-mapping` prints)."""
+    try:
+        spec = table_spec(table)
+    except KeyError as exc:
+        raise FileRejected(str(exc.args[0])) from None
+    name = name or Path(path).name
+    try:
+        if mapping_file is not None:
+            declared = load_mapping_file(Path(mapping_file))
+        origin = str(mapping_file) if mapping_file else "mapping"
+
+        def score(headers: list[str]) -> int:
+            try:
+                return len(resolve_mapping(spec, headers, declared, origin).columns)
+            except MappingError:
+                return len(resolve_mapping(spec, headers).columns)
+
+        source = open_source(Path(path), name, score)
+        mapping = resolve_mapping(spec, source.header, declared, origin)
+    except (SourceError, MappingError) as exc:
+        raise FileRejected(str(exc)) from None
+    missing = mapping.missing(spec)
+    if missing:
+        wanted = "; ".join(
+            f"{c} ({', '.join(s for k, _, s in header_synonyms(table, c)[:4] if k)})"
+            for c in missing
+        )
+        hint = ""
+        if not mapping.columns and source.encoding == "gb18030":
+            hint = " — no column was recognised: is the file really GBK?"
+        raise FileRejected(
+            f"{name}: line {source.header_line}: {table} needs the column(s) {wanted}, which "
+            f"the file does not have{hint}. The file's columns: {', '.join(source.header)}. "
+            'Name them in a mapping file ([columns] contract_column = "header") or give a '
+            "[constants] value."
+        )
+    return spec, source, mapping
+
+
+def import_file(
+    engine: Engine,
+    table: str,
+    path: Path,
+    *,
+    name: str | None = None,
+    mapping_file: Path | None = None,
+    declared: dict | None = None,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    dry_run: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+    log: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import one file into one table (see the module docstring); raises FileRejected when
+    the file as a whole is unusable, and lets database errors through after rolling back."""
+    started = time.perf_counter()
+    spec, source, mapping = inspect_file(table, path, name, mapping_file, declared)
+    report = ImportReport(
+        file=source.name,
+        table=table,
+        source=source,
+        mapping=mapping,
+        dry_run=dry_run,
+        skip_bad=skip_bad,
+    )
+    report.notes.extend(source.notes)
+    if mapping.ignored:
+        report.notes.append(f"ignored columns (not in the contract): {', '.join(mapping.ignored)}")
+    if not dry_run and not has_schema(engine):
+        init_schema(engine)
+    rejects_tmp = _RejectsWriter(rejects, source.header) if rejects else None
+    try:
+        with engine.connect() as conn, conn.begin() as trans:
+            _run(conn, spec, source, mapping, report, rejects_tmp, chunk_rows, log)
+            if report.rows_read == 0:
+                raise FileRejected(
+                    f"{source.name}: the file has a header (line {source.header_line}) but no "
+                    "data rows"
+                )
+            if dry_run or not report.ok:
+                trans.rollback()
+            else:
+                trans.commit()
+                report.committed = True
+    except BaseException:
+        if rejects_tmp:
+            rejects_tmp.discard()
+        raise
+    if rejects_tmp:
+        report.rejects_file = rejects_tmp.finish()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(
+    conn: Connection,
+    spec: TableSpec,
+    source: Source,
+    mapping: Mapping,
+    report: ImportReport,
+    rejects: _RejectsWriter | None,
+    chunk_rows: int,
+    log: Callable[[str], None] | None,
+) -> None:
+    table = sa_table(spec.name)
+    targets = {c.references for c in spec.columns if c.references and c.name in _fed(mapping)}
+    refs = References(conn if has_schema(conn.engine) else None, {t for t in targets if t})
+    validator = ChunkValidator(spec, mapping, source.header, refs)
+    writing = not report.dry_run
+    before = count_rows(conn, table) if writing else 0
+    keyless: list[pl.DataFrame] = []
+    raw: dict[int, Record] = {}
+    span: list[object] = []
+    for batch in _batches(records(source), chunk_rows):
+        result = validator.check(batch)
+        report.rows_read += len(batch)
+        report.rejected += len(result.rejected)
+        for p in result.problems:
+            report.problem_counts[(p.column, p.reason)] += 1
+        room = MAX_LISTED - len(report.problems)
+        if room > 0:
+            report.problems.extend(result.problems[:room])
+        for label, n in result.warnings.items():
+            report.warnings[label] += n
+            report.warning_lines.setdefault(label, result.warning_lines[label])
+        if rejects is not None:
+            for idx, reasons in sorted(result.rejected.items()):
+                rec = batch[idx]
+                rejects.write(rec, "; ".join(reasons))
+        if result.rejected and not report.skip_bad:
+            writing = False  # keep checking for the full report; nothing will be committed
+        good = result.good
+        if spec.name in SPAN_COLUMN and good.height:
+            col = good[SPAN_COLUMN[spec.name]]
+            span.extend([col.min(), col.max()])
+        if not spec.key:
+            keyless.append(good)
+            raw.update({rec.line: rec for rec in batch})
+        elif writing and good.height:
+            upsert(conn, table, good.drop(IDX, LINE), spec.key)
+            report.imported += good.height
+        if log:
+            log(f"{report.rows_read:,} rows checked, {report.rejected:,} rejected")
+    if not spec.key and keyless:
+        frame = pl.concat(keyless)
+        frame = _check_service_hours(frame, report, rejects, raw)
+        if writing and not (report.rejected and not report.skip_bad):
+            report.replaced = replace_rows(conn, table, frame.drop(IDX, LINE), "hall_id")
+            report.imported = frame.height
+    if writing and report.ok and not report.dry_run:
+        after = count_rows(conn, table)
+        report.new_rows = after - before + report.replaced
+        if span:
+            first, last = min(span), max(span)
+            first = first.date() if isinstance(first, dt.datetime) else first
+            last = last.date() if isinstance(last, dt.datetime) else last
+            report.calendar_added = ensure_calendar(
+                conn,
+                dt.date(first.year, 1, 1),
+                dt.date((last + dt.timedelta(days=200)).year, 12, 31),
+            )
+
+
+def _fed(mapping: Mapping) -> set[str]:
+    return set(mapping.columns) | set(mapping.constants)
+
+
+def _check_service_hours(
+    frame: pl.DataFrame,
+    report: ImportReport,
+    rejects: _RejectsWriter | None,
+    raw: dict[int, Record],
+) -> pl.DataFrame:
+    """Reject a slot that overlaps an earlier slot of the same hall, weekday and validity."""
+    keep, seen = [], []
+    for row in frame.sort(LINE).iter_rows(named=True):
+        clash = next(
+            (
+                other
+                for other in seen
+                if other["hall_id"] == row["hall_id"]
+                and other["weekday"] == row["weekday"]
+                and row["start"] < other["end"]
+                and other["start"] < row["end"]
+                and (
+                    other["valid_to"] is None
+                    or row["valid_from"] is None
+                    or row["valid_from"] <= other["valid_to"]
+                )
+                and (
+                    row["valid_to"] is None
+                    or other["valid_from"] is None
+                    or other["valid_from"] <= row["valid_to"]
+                )
+            ),
+            None,
+        )
+        if clash is None:
+            seen.append(row)
+            keep.append(row[LINE])
+            continue
+        reason = (
+            f"overlaps the slot on line {clash[LINE]} "
+            f"({clash['start']:%H:%M}–{clash['end']:%H:%M}) of the same hall and weekday"
+        )
+        problem = Problem(row[LINE], "start", f"{row['start']:%H:%M}", reason)
+        report.rejected += 1
+        report.problem_counts[(problem.column, "overlaps another slot")] += 1
+        if len(report.problems) < MAX_LISTED:
+            report.problems.append(problem)
+        if rejects is not None:
+            rejects.write(raw[row[LINE]], f"start: {reason}")
+    return frame.filter(pl.col(LINE).is_in(keep))
+
+
+class _RejectsWriter:
+    """Rejected rows, unchanged, with line and reason, into a temporary file that takes the
+    final name only when the import finishes (never a half-written rejects file)."""
+
+    def __init__(self, target: Path, header: list[str]):
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".rejects-", suffix=".csv", dir=self.target.parent)
+        self.tmp = Path(tmp)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.fh)
+        self.writer.writerow([*header, *REJECT_COLUMNS])
+        self.width = len(header)
+
+    def write(self, rec: Record, reason: str) -> None:
+        fields = rec.fields[: self.width] + [""] * max(0, self.width - len(rec.fields))
+        if len(rec.fields) > self.width:  # keep every field of an over-long row
+            fields = rec.fields
+        self.writer.writerow([*fields, rec.line, reason])
+
+    def finish(self) -> Path:
+        self.fh.close()
+        os.replace(self.tmp, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+__all__ = ["IMPORT_ORDER", "FileRejected", "ImportReport", "import_file", "inspect_file"]

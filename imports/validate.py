@@ -1,0 +1,457 @@
+"""Checking rows against the data contract, a chunk at a time, vectorised in polars.
+
+A row is rejected (with file, line, column, value and reason) when it breaks the contract:
+a required value missing, text that is not of the column's type, a timestamp that does not
+exist, an unknown enumeration value, a value too long for its column, a reference that does
+not resolve, a key already seen earlier in the file. A row that is possible but suspicious (a
+ticket called before it was issued) is imported and counted as a data-quality warning, because
+the metrics know how to treat it.
+
+References resolve by id, or else by the name a person would type (a window's label such as
+`A12` within the row's hall, a queue's or an item's name, a staff member's name within the
+hall), because vendor exports rarely carry the ids.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from imports import parse
+from imports.contract import INT_RANGES, TEXT_MAX_BYTES, TableSpec
+from imports.mapping import Mapping
+from imports.presets import BOOL_FALSE, BOOL_TRUE, EMPTY
+from imports.sources import Record
+from queries import schema
+
+DEFAULT_TZ = "Asia/Shanghai"
+LINE, IDX = "__line", "__idx"
+
+# What a name in a file may stand for: table → (id column, name column, scoped by hall?)
+ALIASES: dict[str, tuple[str, str, bool]] = {
+    "halls": ("hall_id", "name", False),
+    "departments": ("dept_id", "name", False),
+    "windows": ("window_id", "label", True),
+    "staff": ("staff_id", "name", True),
+    "items": ("item_id", "name", False),
+    "queues": ("queue_id", "name", True),
+}
+REFERENCE_NOUN = {
+    "halls": "hall",
+    "departments": "department",
+    "windows": "window",
+    "staff": "staff member",
+    "items": "item (事项)",
+    "queues": "queue",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def text(self, file: str) -> str:
+        where = f"{file}:{self.line}"
+        if not self.column:
+            return f"{where}: {self.reason}"
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
+        return f"{where}: {self.column} = {shown!r}: {self.reason}"
+
+
+@dataclass
+class ChunkResult:
+    good: pl.DataFrame  # typed contract columns of the rows that pass
+    rejected: dict[int, list[str]]  # chunk index → reasons
+    problems: list[Problem]
+    warnings: Counter[str] = field(default_factory=Counter)
+    warning_lines: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+class References:
+    """Ids and names of the reference tables a file may point at, read once per import."""
+
+    def __init__(self, conn: Connection | None, tables: set[str]):
+        self.ids: dict[str, set[str]] = {}
+        self.aliases: dict[str, pl.DataFrame] = {}
+        self.timezones: dict[str, str] = {}
+        self.window_halls: dict[str, str] = {}
+        have = set(sa.inspect(conn).get_table_names()) if conn is not None else set()
+        for name in tables | {"halls"}:
+            id_col, alias_col, scoped = ALIASES[name]
+            t = schema.metadata.tables[name]
+            cols = [t.c[id_col], t.c[alias_col]] + ([t.c.hall_id] if scoped else [])
+            rows = list(conn.execute(sa.select(*cols))) if name in have else []
+            self.ids[name] = {r[0] for r in rows}
+            self.aliases[name] = self._alias_frame(
+                [(r[2] if scoped else None, r[1], r[0]) for r in rows]
+            )
+            if name == "windows":
+                self.window_halls = {r[0]: r[2] for r in rows}
+        if "halls" in have:
+            t = schema.halls
+            for hall_id, tz in conn.execute(sa.select(t.c.hall_id, t.c.timezone)):
+                self.timezones[hall_id] = tz or DEFAULT_TZ
+
+    @staticmethod
+    def _alias_frame(rows: list[tuple[str | None, str, str]]) -> pl.DataFrame:
+        frame = pl.DataFrame(
+            [(s, _norm(str(a)), i) for s, a, i in rows if a is not None],
+            schema={"scope": pl.String, "alias": pl.String, "target": pl.String},
+            orient="row",
+        )
+        return frame.group_by("scope", "alias").agg(
+            pl.col("target").first(), pl.col("target").n_unique().alias("matches")
+        )
+
+
+class ChunkValidator:
+    def __init__(self, spec: TableSpec, mapping: Mapping, header: list[str], refs: References):
+        self.spec = spec
+        self.mapping = mapping
+        self.refs = refs
+        self.positions = {col: header.index(src) for col, src in mapping.columns.items()}
+        self.seen: dict[tuple, int] = {}  # key → first line, across chunks
+        self.value_maps = {c.name: mapping.value_map(c.name) for c in spec.columns}
+
+    # --- building the raw frame --------------------------------------------------------------
+
+    def raw_frame(self, records: list[Record]) -> pl.DataFrame:
+        data: dict[str, list] = {
+            IDX: list(range(len(records))),
+            LINE: [r.line for r in records],
+        }
+        for col in self.spec.column_names:
+            if col in self.positions:
+                p = self.positions[col]
+                data[col] = [r.fields[p] if p < len(r.fields) else "" for r in records]
+            elif col in self.mapping.constants:
+                data[col] = [self.mapping.constants[col]] * len(records)
+        frame = pl.DataFrame(data, schema_overrides={IDX: pl.Int64, LINE: pl.Int64})
+        cleaned = []
+        for col in frame.columns[2:]:
+            text = pl.col(col).cast(pl.String).str.strip_chars()
+            cleaned.append(
+                pl.when(text.str.to_lowercase().is_in(list(EMPTY)))
+                .then(None)
+                .otherwise(text)
+                .alias(col)
+            )
+        return frame.with_columns(cleaned)
+
+    # --- checks ------------------------------------------------------------------------------
+
+    def check(self, records: list[Record]) -> ChunkResult:
+        problems: list[pl.DataFrame] = []
+        reader_problems = [
+            Problem(r.line, "", "", r.problem) for r in records if r.problem is not None
+        ]
+        rejected: dict[int, list[str]] = {}
+        for i, r in enumerate(records):
+            if r.problem is not None:
+                rejected[i] = [r.problem]
+        shaped = [r for r in records if r.problem is None]
+        index = [i for i, r in enumerate(records) if r.problem is None]
+        raw = self.raw_frame(shaped).with_columns(pl.Series(IDX, index, dtype=pl.Int64))
+        typed = raw.select(IDX, LINE)
+
+        def flag(mask: pl.Expr, column: str, reason: str | pl.Expr, frame=None) -> None:
+            source = raw if frame is None else frame
+            value = pl.col(column).cast(pl.String) if column in source.columns else pl.lit("")
+            if frame is not None and column in raw.columns:  # show the text as it came
+                shown = raw.select(IDX, pl.col(column).alias("__shown"))
+                source = source.join(shown, on=IDX, how="left", maintain_order="left")
+                value = pl.col("__shown")
+            problems.append(
+                source.filter(mask).select(
+                    pl.col(IDX),
+                    pl.col(LINE),
+                    pl.lit(column).alias("column"),
+                    value.fill_null("").alias("value"),
+                    (reason if isinstance(reason, pl.Expr) else pl.lit(reason)).alias("reason"),
+                )
+            )
+
+        hall_tz = self._hall_timezones(raw)
+        for col in self.spec.columns:
+            if col.name not in raw.columns:
+                continue
+            c = pl.col(col.name)
+            present = c.is_not_null()
+            if col.required:
+                flag(~present, col.name, "required, but empty")
+            values = self.value_maps[col.name]
+            if col.kind in ("text",) and col.enum:
+                code = c.str.to_lowercase().replace_strict(values, default=None)
+                expected = ", ".join(
+                    f"{k} ({schema.ENUMS[(self.spec.name, col.name)][k][0]})" for k in col.enum
+                )
+                flag(present & code.is_null(), col.name, f"unknown value; expected {expected}")
+                typed = typed.with_columns(raw.select(code.alias(col.name)))
+            elif col.kind == "text":
+                if col.max_length:
+                    too_long = c.str.len_chars() > col.max_length
+                    flag(too_long, col.name, f"longer than {col.max_length} characters")
+                else:
+                    too_long = c.str.len_bytes() > TEXT_MAX_BYTES
+                    flag(too_long, col.name, f"longer than {TEXT_MAX_BYTES:,} bytes")
+                typed = typed.with_columns(raw.select(c))
+            elif col.kind == "int":
+                mapped = c.str.to_lowercase().replace_strict(values, default=c) if values else c
+                number = parse.int_expr(mapped)
+                flag(present & number.is_null(), col.name, "not a whole number")
+                lo, hi = INT_RANGES.get((self.spec.name, col.name), (0, 2_000_000_000))
+                flag(
+                    number.is_not_null() & ~number.is_between(lo, hi),
+                    col.name,
+                    f"must be between {lo} and {hi}",
+                )
+                typed = typed.with_columns(raw.select(number.cast(pl.Int32).alias(col.name)))
+            elif col.kind == "bool":
+                low = c.str.to_lowercase()
+                low = low.replace_strict(values, default=low) if values else low
+                value = (
+                    pl.when(low.is_in(list(BOOL_TRUE)))
+                    .then(True)
+                    .when(low.is_in(list(BOOL_FALSE)))
+                    .then(False)
+                )
+                flag(
+                    present & value.is_null(),
+                    col.name,
+                    "not a yes/no value (true/false, 1/0, yes/no, 是/否)",
+                )
+                if not col.required:  # flags: empty means false
+                    value = pl.when(present).then(value).otherwise(False)
+                typed = typed.with_columns(raw.select(value.alias(col.name)))
+            elif col.kind == "time":
+                value, shape, next_day = parse.time_of_day_expr(c)
+                flag(present & ~shape, col.name, "not a time of day (expected e.g. 09:00)")
+                flag(present & shape & value.is_null(), col.name, "no such time of day")
+                flag(present & next_day, col.name, "a time of day cannot be on the next day")
+                typed = typed.with_columns(raw.select(value.alias(col.name)))
+            elif col.kind == "date":
+                value, shape, has_time = parse.date_expr(c, self.mapping.formats.get(col.name))
+                flag(present & ~shape, col.name, "not a date (expected e.g. 2026-03-02)")
+                flag(present & shape & value.is_null(), col.name, "no such date")
+                flag(present & has_time, col.name, "a date is expected, not a time of day")
+                typed = typed.with_columns(raw.select(value.alias(col.name)))
+            elif col.kind == "datetime":
+                typed = typed.with_columns(
+                    self._datetime(raw, col.name, hall_tz, flag).alias(col.name)
+                )
+        typed = self._resolve_references(raw, typed, flag)
+        self._cross_checks(typed, flag)
+
+        found = pl.concat(problems) if problems else pl.DataFrame()
+        bad_idx = set(found[IDX].to_list()) if found.height else set()
+        for idx, reason, column in (
+            found.select(IDX, "reason", "column").iter_rows() if found.height else []
+        ):
+            rejected.setdefault(idx, []).append(f"{column}: {reason}")
+        good = typed.filter(~pl.col(IDX).is_in(list(bad_idx | set(rejected))))
+        good, dup_problems = self._duplicates(good, raw)
+        for p, idx in dup_problems:
+            rejected.setdefault(idx, []).append(f"{p.column}: {p.reason}")
+        listed = reader_problems + [
+            Problem(line, column, value, reason)
+            for line, column, value, reason in (
+                found.select(LINE, "column", "value", "reason").iter_rows() if found.height else []
+            )
+        ]
+        listed += [p for p, _ in dup_problems]
+        listed.sort(key=lambda p: p.line)
+        result = ChunkResult(good=good, rejected=rejected, problems=listed)
+        self._warnings(good, result)
+        return result
+
+    def _hall_timezones(self, raw: pl.DataFrame) -> pl.Expr:
+        if "hall_id" not in raw.columns or not self.refs.timezones:
+            return pl.lit(DEFAULT_TZ)
+        return pl.col("hall_id").replace_strict(self.refs.timezones, default=DEFAULT_TZ)
+
+    def _datetime(self, raw: pl.DataFrame, name: str, hall_tz: pl.Expr, flag) -> pl.Series:
+        """Most exports write one canonical format: parse that fast, and run the general parser
+        (formats, offsets, Excel serials, clock times) only on the rows it did not take."""
+        fast = raw[name].str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+        rest = raw.filter(fast.is_null() & raw[name].is_not_null())
+        if name in self.mapping.formats:
+            rest = raw
+        elif rest.is_empty():
+            return fast.alias(name)
+        general = self._datetime_general(rest, name, hall_tz, flag)
+        if rest.height == raw.height:
+            return general
+        patch = rest.select(IDX).with_columns(general.alias("__parsed"))
+        merged = raw.select(IDX).join(patch, on=IDX, how="left", maintain_order="left")
+        return fast.fill_null(merged["__parsed"]).alias(name)
+
+    def _datetime_general(self, raw: pl.DataFrame, name: str, hall_tz: pl.Expr, flag) -> pl.Series:
+        c = pl.col(name)
+        present = c.is_not_null()
+        zones = tuple(sorted({DEFAULT_TZ, *self.refs.timezones.values()}))
+        value, shape = parse.datetime_expr(
+            c, hall_tz, self.mapping.formats.get(name), timezones=zones
+        )
+        if self.spec.name == "attendance" and "work_date" in raw.columns:
+            # DingTalk exports give clock times on the row's date: 08:52, 次日 01:30
+            clock, clock_shape, next_day = parse.time_of_day_expr(c)
+            day, _, _ = parse.date_expr(pl.col("work_date"))
+            on_day = day.dt.combine(clock) + pl.when(next_day).then(pl.duration(days=1)).otherwise(
+                pl.duration(days=0)
+            )
+            value = pl.when(clock_shape).then(on_day).otherwise(value)
+            shape = shape | clock_shape
+        example = "2026-03-02 09:14:05"
+        flag(present & ~shape, name, f"not a date-time (expected e.g. {example})", raw)
+        flag(present & shape & value.is_null(), name, "no such date or time", raw)
+        return raw.select(value.alias(name)).to_series()
+
+    def _resolve_references(self, raw: pl.DataFrame, typed: pl.DataFrame, flag) -> pl.DataFrame:
+        """Replace names by ids where a name was given; flag what does not resolve."""
+        order = sorted(
+            (c for c in self.spec.columns if c.references and c.name in raw.columns),
+            key=lambda c: c.name != "hall_id",  # hall first: others resolve within the hall
+        )
+        frame = raw.select(IDX, LINE, *(c.name for c in order))
+        for col in order:
+            target = col.references
+            noun = REFERENCE_NOUN[target]
+            own = self.spec.name == target  # a hall's parent in the same file
+            ids = set(self.refs.ids.get(target, set()))
+            if own:
+                ids |= set(raw[ALIASES[target][0]].drop_nulls().to_list())
+            c = pl.col(col.name)
+            is_id = c.is_in(list(ids))
+            _, _, scoped = ALIASES[target]
+            aliases = self.refs.aliases.get(target, pl.DataFrame())
+            scope = (
+                pl.col("hall_id")
+                if scoped and "hall_id" in frame.columns
+                else pl.lit(None, dtype=pl.String)
+            )
+            lookup = frame.select(
+                IDX,
+                scope.alias("scope"),
+                pl.when(~is_id).then(c.str.normalize("NFKC").str.to_lowercase()).alias("alias"),
+            )
+            if aliases.height and lookup["alias"].null_count() < lookup.height:
+                lookup = lookup.join(
+                    aliases,
+                    on=["scope", "alias"],
+                    how="left",
+                    nulls_equal=True,
+                    maintain_order="left",
+                )
+            else:
+                lookup = lookup.with_columns(
+                    pl.lit(None, dtype=pl.String).alias("target"),
+                    pl.lit(None, dtype=pl.UInt32).alias("matches"),
+                )
+            frame = frame.with_columns(
+                lookup["target"].alias("__target"), lookup["matches"].alias("__matches")
+            )
+            unresolved = c.is_not_null() & ~is_id
+            where = " in that hall" if scoped else ""
+            flag(
+                unresolved & (pl.col("__matches") > 1),
+                col.name,
+                f"this name fits several {noun}s{where}; give the id",
+                frame,
+            )
+            flag(
+                unresolved & pl.col("__target").is_null(),
+                col.name,
+                f"unknown {noun}: not in {target}{where} (import {target} first)",
+                frame,
+            )
+            resolved = pl.when(is_id).then(c).otherwise(pl.col("__target"))
+            frame = frame.with_columns(resolved.alias(col.name)).drop("__target", "__matches")
+            typed = typed.with_columns(frame[col.name])
+        return typed
+
+    def _cross_checks(self, typed: pl.DataFrame, flag) -> None:
+        """Rules that involve two columns of one row and make the row wrong, not suspicious."""
+        if self.spec.name == "service_hours":
+            flag(pl.col("end") <= pl.col("start"), "end", "the slot ends before it starts", typed)
+        if {"valid_from", "valid_to"} <= set(typed.columns):
+            flag(pl.col("valid_to") < pl.col("valid_from"), "valid_to", "before valid_from", typed)
+
+    def _duplicates(
+        self, good: pl.DataFrame, raw: pl.DataFrame
+    ) -> tuple[pl.DataFrame, list[tuple[Problem, int]]]:
+        key = self.spec.key
+        if not key or good.is_empty():
+            return good, []
+        rows = good.select(IDX, LINE, *key).iter_rows()
+        keep, dups = [], []
+        seen = self.seen
+        for idx, line, *values in rows:
+            k = tuple(values)
+            first = seen.get(k)
+            if first is None:
+                seen[k] = line
+                keep.append(idx)
+            else:
+                shown = ", ".join(str(v) for v in values)
+                reason = f"duplicate key: already on line {first}"
+                dups.append((Problem(line, key[0], shown, reason), idx))
+        if dups:
+            good = good.filter(pl.col(IDX).is_in(keep))
+        return good, dups
+
+    def _warnings(self, good: pl.DataFrame, result: ChunkResult) -> None:
+        rules = WARNINGS.get(self.spec.name, {})
+        for label, rule in rules.items():
+            needed = rule.meta.root_names()
+            if not set(needed) <= set(good.columns):
+                continue
+            hit = good.filter(rule.fill_null(False))
+            if hit.height:
+                result.warnings[label] += hit.height
+                result.warning_lines[label] = hit[LINE].head(5).to_list()
+
+
+c = pl.col
+# Data-quality findings: imported, counted, shown with example lines.
+WARNINGS: dict[str, dict[str, pl.Expr]] = {
+    "tickets": {
+        "called before it was issued": c("called_at") < c("issued_at"),
+        "finished before it was called": c("finished_at") < c("called_at"),
+        "served without a finish time": (c("status") == "served") & c("finished_at").is_null(),
+        "served or no-show without a call time": c("status").is_in(["served", "no_show"])
+        & c("called_at").is_null(),
+        "appointment without its slot": (c("source") == "appointment")
+        & c("appointment_start").is_null(),
+    },
+    "cases": {
+        "completed before it was accepted": c("completed_at") < c("accepted_at"),
+        "completed without a completion time": (c("status") == "completed")
+        & c("completed_at").is_null(),
+        "due before it was accepted": c("due_at") < c("accepted_at"),
+    },
+    "evaluations": {
+        "return call before the evaluation": c("revisited_at") < c("evaluated_at"),
+        "rectified before the evaluation": c("rectified_at") < c("evaluated_at"),
+    },
+    "attendance": {
+        "clocked out before clocking in": c("clock_out") < c("clock_in"),
+        "shift ends before it starts": c("scheduled_end") <= c("scheduled_start"),
+    },
+    "items": {
+        "instant item with a promised time limit": (c("kind") == "instant")
+        & (c("promised_workdays") > 0),
+    },
+}
+del c

@@ -1,0 +1,126 @@
+"""Writing imported rows: insert new keys, update existing ones, on every dialect.
+
+- SQLite: `INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`, executemany.
+- MariaDB/MySQL: `INSERT … ON DUPLICATE KEY UPDATE col = VALUES(col)`; PyMySQL sends the
+  batch as multi-row INSERTs.
+- PostgreSQL: COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT`.
+
+Only the columns present in the frame are written, so a file that lacks an optional column
+never wipes values another import put there. Everything runs on the caller's connection and
+transaction: the caller decides when the whole file commits.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
+
+from queries.db import BATCH_ROWS, bulk_insert
+
+
+def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[str, ...]) -> None:
+    """Insert or update the frame's rows by `key` (the table's primary key)."""
+    if frame.is_empty():
+        return
+    columns = [c for c in frame.columns if c in table.c]
+    frame = frame.select(columns)
+    update = [c for c in columns if c not in key]
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _upsert_postgres(conn, table, frame, key, update)
+        return
+    if dialect == "sqlite":
+        stmt = sqlite.insert(table)
+        stmt = (
+            stmt.on_conflict_do_update(
+                index_elements=list(key), set_={c: stmt.excluded[c] for c in update}
+            )
+            if update
+            else stmt.on_conflict_do_nothing(index_elements=list(key))
+        )
+        _executemany_sqlite(conn, stmt, frame)
+        return
+    if dialect in ("mysql", "mariadb"):
+        stmt = mysql.insert(table)
+        stmt = stmt.on_duplicate_key_update(
+            {c: stmt.inserted[c] for c in (update or list(key[:1]))}
+        )
+    else:  # pragma: no cover - only the three tested dialects are supported
+        raise NotImplementedError(f"upsert on {dialect}")
+    for offset in range(0, frame.height, BATCH_ROWS):
+        conn.execute(stmt, frame.slice(offset, BATCH_ROWS).to_dicts())
+
+
+def _sqlite_storage(frame: pl.DataFrame) -> pl.DataFrame:
+    """Values as SQLAlchemy's SQLite types store them (its DATETIME and TIME keep six digits
+    of microseconds, BOOLEAN is 0/1), so rows written here compare and read back exactly like
+    rows written through SQLAlchemy."""
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime:
+            out.append(col.dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
+        elif dtype == pl.Time:
+            out.append(col.dt.strftime("%H:%M:%S%.6f"))
+        elif dtype == pl.Date:
+            out.append(col.dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Boolean:
+            out.append(col.cast(pl.Int8))
+        else:
+            out.append(col)
+    return frame.select(out)
+
+
+def _executemany_sqlite(conn: Connection, stmt: sa.Insert, frame: pl.DataFrame) -> None:
+    """One compiled statement, rows as plain tuples: about 4× faster than bound dicts."""
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(frame.columns))
+    order = [compiled.binds[name].key for name in compiled.positiontup]
+    stored = _sqlite_storage(frame).select(order)
+    for offset in range(0, stored.height, BATCH_ROWS):
+        conn.exec_driver_sql(str(compiled), stored.slice(offset, BATCH_ROWS).rows())
+
+
+def _upsert_postgres(
+    conn: Connection,
+    table: sa.Table,
+    frame: pl.DataFrame,
+    key: tuple[str, ...],
+    update: list[str],
+) -> None:
+    stage = sa.Table(
+        f"hallpulse_stage_{table.name}",
+        sa.MetaData(),
+        *(sa.Column(c, table.c[c].type) for c in frame.columns),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    conn.execute(stage.delete())
+    bulk_insert(conn, stage, frame)
+    stmt = postgresql.insert(table).from_select(list(frame.columns), sa.select(stage))
+    stmt = (
+        stmt.on_conflict_do_update(
+            index_elements=list(key), set_={c: stmt.excluded[c] for c in update}
+        )
+        if update
+        else stmt.on_conflict_do_nothing(index_elements=list(key))
+    )
+    conn.execute(stmt)
+
+
+def replace_rows(conn: Connection, table: sa.Table, frame: pl.DataFrame, by: str) -> int:
+    """Delete the rows whose `by` value occurs in the frame, then insert the frame: for tables
+    without a key that a file states in full (a hall's service hours). Returns rows deleted."""
+    if frame.is_empty():
+        return 0
+    values = frame[by].unique().to_list()
+    deleted = conn.execute(table.delete().where(table.c[by].in_(values))).rowcount
+    bulk_insert(conn, table, frame)
+    return deleted or 0
+
+
+def count_rows(conn: Connection, table: sa.Table) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
