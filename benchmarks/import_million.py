@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,6 @@ from queries.tables import read_table  # noqa: E402
 from simulation.demo import DemoOptions  # noqa: E402
 from simulation.writer import write_demo  # noqa: E402
 
-HALL = str(Path(sys.executable).parent / "hall")
 STATUS_ZH = {"served": "已办理", "no_show": "过号", "cancelled": "已取消", "transferred": "已转办"}
 
 
@@ -67,25 +65,38 @@ def tickets_file(path: Path, rows: int, windows: pl.DataFrame, queues: pl.DataFr
     frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M:%S")
 
 
+# `hall import` in a child process that reports its own peak resident memory at exit
+CHILD = (
+    "import resource, sys\n"
+    "from cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
 def run_import(url: str, table: str, path: Path) -> tuple[float, float, str]:
-    """(seconds, peak MiB of the child, last output line)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(seconds, peak MiB of the importing process, its last output line)."""
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [HALL, "import", "--db", url, table, str(path)], capture_output=True, text=True
+        [sys.executable, "-c", CHILD, "import", "--db", url, table, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         sys.exit(f"import failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    # ru_maxrss of children is the largest child so far: runs go from small to large files
-    return seconds, max(peak, before) / 1024, proc.stdout.strip().splitlines()[-1]
+    peak = next(
+        int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_KIB")
+    )
+    return seconds, peak / 1024, proc.stdout.strip().splitlines()[-1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test_c")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
 

@@ -111,21 +111,22 @@ def table_spec(name: str) -> TableSpec:
     if name not in IMPORT_ORDER:
         raise KeyError(f"no contract table {name!r}; tables: {', '.join(IMPORT_ORDER)}")
     table = schema.metadata.tables[name]
-    key = tuple(c.name for c in table.primary_key.columns)
+    # plain str: SQLAlchemy's quoted_name confuses polars, which takes lists of them for rows
+    key = tuple(str(c.name) for c in table.primary_key.columns)
     columns = []
     for col in table.columns:
         kind = _kind(col)
         enum = schema.ENUMS.get((name, col.name))
         columns.append(
             ColumnSpec(
-                name=col.name,
+                name=str(col.name),
                 kind=kind,
                 # flags are optional (empty = false) even where the column is NOT NULL
                 required=(not col.nullable) and (name, col.name) not in FLAGS,
                 max_length=getattr(col.type, "length", None) if kind == "text" else None,
                 enum=tuple(enum) if enum else None,
                 references=_reference(table, col),
-                in_key=col.name in key,
+                in_key=str(col.name) in key,
             )
         )
     return TableSpec(name=name, columns=tuple(columns), key=key)

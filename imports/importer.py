@@ -16,7 +16,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import queue
+import re
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,7 +34,8 @@ from imports.mapping import Mapping, MappingError, load_mapping_file, resolve_ma
 from imports.presets import header_synonyms
 from imports.sources import Record, Source, SourceError, open_source, records
 from imports.validate import IDX, LINE, ChunkValidator, Problem, References
-from queries.db import ensure_calendar, has_schema, init_schema
+from queries.db import ensure_calendar, has_schema
+from queries.schema import metadata
 from queries.upsert import count_rows, replace_rows, upsert
 
 CHUNK_ROWS = 50_000
@@ -233,12 +237,15 @@ def import_file(
     report.notes.extend(source.notes)
     if mapping.ignored:
         report.notes.append(f"ignored columns (not in the contract): {', '.join(mapping.ignored)}")
-    if not dry_run and not has_schema(engine):
-        init_schema(engine)
     rejects_tmp = _RejectsWriter(rejects, source.header) if rejects else None
     try:
         with engine.connect() as conn, conn.begin() as trans:
-            _run(conn, spec, source, mapping, report, rejects_tmp, chunk_rows, log)
+            if not dry_run and not has_schema(engine):
+                metadata.create_all(conn)  # in the transaction: a refused file leaves none
+            try:
+                _run(conn, spec, source, mapping, report, rejects_tmp, chunk_rows, log)
+            except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
+                raise FileRejected(str(exc)) from None
             if report.rows_read == 0:
                 raise FileRejected(
                     f"{source.name}: the file has a header (line {source.header_line}) but no "
@@ -246,6 +253,8 @@ def import_file(
                 )
             if dry_run or not report.ok:
                 trans.rollback()
+                if not dry_run:
+                    report.imported = report.new_rows = report.replaced = 0
             else:
                 trans.commit()
                 report.committed = True
@@ -271,19 +280,66 @@ def _run(
 ) -> None:
     table = sa_table(spec.name)
     targets = {c.references for c in spec.columns if c.references and c.name in _fed(mapping)}
-    refs = References(conn if has_schema(conn.engine) else None, {t for t in targets if t})
+    refs = References(conn, {t for t in targets if t})
     validator = ChunkValidator(spec, mapping, source.header, refs)
     writing = not report.dry_run
     before = count_rows(conn, table) if writing else 0
     keyless: list[pl.DataFrame] = []
     raw: dict[int, Record] = {}
     span: list[object] = []
+    writer = _BackgroundWriter(conn, table, spec.key) if writing and spec.key else None
+    try:
+        _chunks(
+            source, spec, validator, report, rejects, chunk_rows, log, writer, keyless, raw, span
+        )
+        if writer is not None:
+            writer.close()
+    finally:
+        if writer is not None:
+            writer.stop()
+    writing = writing and not (report.rejected and not report.skip_bad)
+    if not spec.key and keyless:
+        frame = pl.concat(keyless)
+        frame = _check_service_hours(frame, report, rejects, raw)
+        if writing and report.ok:
+            report.replaced = replace_rows(conn, table, frame.drop(IDX, LINE), "hall_id")
+            report.imported = frame.height
+    if writing and report.ok and not report.dry_run:
+        after = count_rows(conn, table)
+        report.new_rows = after - before + report.replaced
+        if span:
+            first, last = min(span), max(span)
+            first = first.date() if isinstance(first, dt.datetime) else first
+            last = last.date() if isinstance(last, dt.datetime) else last
+            report.calendar_added = ensure_calendar(
+                conn,
+                dt.date(first.year, 1, 1),
+                dt.date((last + dt.timedelta(days=200)).year, 12, 31),
+            )
+
+
+def _chunks(
+    source: Source,
+    spec: TableSpec,
+    validator: ChunkValidator,
+    report: ImportReport,
+    rejects: _RejectsWriter | None,
+    chunk_rows: int,
+    log: Callable[[str], None] | None,
+    writer: _BackgroundWriter | None,
+    keyless: list[pl.DataFrame],
+    raw: dict[int, Record],
+    span: list[object],
+) -> None:
+    """Read, check and hand over the file chunk by chunk; the writer thread stores chunk N
+    while this thread parses and checks chunk N+1 (the database works while Python does)."""
+    writing = writer is not None
     for batch in _batches(records(source), chunk_rows):
         result = validator.check(batch)
         report.rows_read += len(batch)
         report.rejected += len(result.rejected)
         for p in result.problems:
-            report.problem_counts[(p.column, p.reason)] += 1
+            report.problem_counts[(p.column, re.sub(r"line \d+", "line N", p.reason))] += 1
         room = MAX_LISTED - len(report.problems)
         if room > 0:
             report.problems.extend(result.problems[:room])
@@ -304,28 +360,52 @@ def _run(
             keyless.append(good)
             raw.update({rec.line: rec for rec in batch})
         elif writing and good.height:
-            upsert(conn, table, good.drop(IDX, LINE), spec.key)
+            writer.put(good.drop(IDX, LINE))
             report.imported += good.height
         if log:
             log(f"{report.rows_read:,} rows checked, {report.rejected:,} rejected")
-    if not spec.key and keyless:
-        frame = pl.concat(keyless)
-        frame = _check_service_hours(frame, report, rejects, raw)
-        if writing and not (report.rejected and not report.skip_bad):
-            report.replaced = replace_rows(conn, table, frame.drop(IDX, LINE), "hall_id")
-            report.imported = frame.height
-    if writing and report.ok and not report.dry_run:
-        after = count_rows(conn, table)
-        report.new_rows = after - before + report.replaced
-        if span:
-            first, last = min(span), max(span)
-            first = first.date() if isinstance(first, dt.datetime) else first
-            last = last.date() if isinstance(last, dt.datetime) else last
-            report.calendar_added = ensure_calendar(
-                conn,
-                dt.date(first.year, 1, 1),
-                dt.date((last + dt.timedelta(days=200)).year, 12, 31),
-            )
+
+
+class _BackgroundWriter:
+    """One thread that upserts chunks on the import's connection, one chunk behind the reader.
+
+    The queue holds one chunk, so memory stays at about three chunks. The connection is used
+    by this thread only until `close()` returns; an error here is raised in the caller at the
+    next `put()` or at `close()`, and the caller's transaction then rolls back.
+    """
+
+    def __init__(self, conn: Connection, table, key: tuple[str, ...]):
+        self.conn, self.table, self.key = conn, table, key
+        self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="hallpulse-import-writer")
+        self.thread.start()
+
+    def _work(self) -> None:
+        while (frame := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    upsert(self.conn, self.table, frame, self.key)
+                except BaseException as exc:  # handed to the caller's thread
+                    self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, frame: pl.DataFrame) -> None:
+        self._raise()
+        self.queue.put(frame)
+
+    def close(self) -> None:
+        """Wait until every chunk is written; raise the writer's error if there was one."""
+        self.stop()
+        self._raise()
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
 
 
 def _fed(mapping: Mapping) -> set[str]:
@@ -391,14 +471,11 @@ class _RejectsWriter:
         self.tmp = Path(tmp)
         self.fh = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.fh)
-        self.writer.writerow([*header, *REJECT_COLUMNS])
-        self.width = len(header)
+        # line and reason first: a row with too many fields keeps all of them after these
+        self.writer.writerow([*REJECT_COLUMNS, *header])
 
     def write(self, rec: Record, reason: str) -> None:
-        fields = rec.fields[: self.width] + [""] * max(0, self.width - len(rec.fields))
-        if len(rec.fields) > self.width:  # keep every field of an over-long row
-            fields = rec.fields
-        self.writer.writerow([*fields, rec.line, reason])
+        self.writer.writerow([rec.line, reason, *rec.fields])
 
     def finish(self) -> Path:
         self.fh.close()

@@ -24,6 +24,7 @@ EXCEL_SERIAL_RE = r"^[1-9]\d{4}(?:\.\d+)?$"  # days since 1899-12-30: 1927 … 2
 TIME_RE = r"^(次日|\+1)?\s*(\d{1,2})[:：时](\d{2})(?:[:：分](\d{2}))?秒?$"
 
 _EXCEL_EPOCH = pl.datetime(1899, 12, 30)
+YEARS = (1970, 2099)  # outside these a timestamp of a service hall is a typo (0026, 9999)
 
 
 def _pad(e: pl.Expr, default: str = "0") -> pl.Expr:
@@ -47,6 +48,9 @@ def _from_groups(text: pl.Expr, pattern: str) -> tuple[pl.Expr, pl.Expr, pl.Expr
         _pad(g.struct.field("6")),
     )
     naive = canonical.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    # chrono reads second 60 as a leap second and rolls it over; a clock never shows it
+    leap = g.struct.field("6").cast(pl.Int32, strict=False) > 59
+    naive = pl.when(leap.fill_null(False)).then(None).otherwise(naive)
     return naive, g.struct.field("1").is_not_null(), g.struct.field("8")
 
 

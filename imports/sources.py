@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 FIELD_LIMIT = 1 << 20  # 1 MiB: longer than any real cell; a bigger one is a broken file
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in exports
@@ -43,8 +44,7 @@ class Source:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     line: int
     fields: list[str]
     problem: str | None = None  # a row-level problem found while reading (field count)
@@ -88,27 +88,35 @@ def _sniff_kind(head: bytes, name: str) -> str:
 
 
 def _first_bad_byte(path: Path, encoding: str) -> tuple[int, int] | None:
-    """(byte offset, line) of the first byte that does not decode, or None if all decode."""
+    """(byte offset in the file, line) of the first byte that does not decode, or None.
+
+    Lines are counted in the decoded text (a UTF-16 character may contain a 0x0A byte), and
+    the offset accounts for bytes the decoder held back from the previous read (a character
+    split across two reads) and for a BOM the decoder consumed.
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
     offset, lines = 0, 1
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
+            held = len(decoder.getstate()[0])
             try:
-                decoder.decode(chunk)
+                text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                return offset + exc.start, lines + chunk.count(b"\n", 0, exc.start)
+                start = offset - held + exc.start
+                good = exc.object[: exc.start].decode(encoding, errors="ignore")
+                return start, lines + good.count("\n")
             offset += len(chunk)
-            lines += chunk.count(b"\n")
+            lines += text.count("\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return offset, lines
+            return offset - len(decoder.getstate()[0]), lines
     return None
 
 
 def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]]:
     if head.startswith(b"\xef\xbb\xbf"):
-        bad = _first_bad_byte(path, "utf-8-sig")
+        bad = _first_bad_byte(path, "utf-8")  # the BOM decodes too: offsets stay file offsets
         if bad:
             raise SourceError(
                 f"{name}: line {bad[1]}: the file starts with a UTF-8 BOM but byte {bad[0]:,} "
@@ -240,11 +248,13 @@ def _csv_rows(source: Source) -> Iterator[Record]:
 
 
 def _open_xlsx(path: Path, name: str, score: Callable[[list[str]], int] | None) -> Source:
-    try:
-        import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    stream = path.open("rb")
+    try:
+        wb = _load_workbook(stream)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        stream.close()
         raise SourceError(
             f"{name}: a ZIP file that is not a readable .xlsx workbook ({exc})"
         ) from None
@@ -266,6 +276,7 @@ def _open_xlsx(path: Path, name: str, score: Callable[[list[str]], int] | None) 
                 break
     finally:
         wb.close()
+        stream.close()
     if chosen is None:
         raise SourceError(f"{name}: every sheet of the workbook is empty")
     title, line, header, _ = chosen
@@ -275,16 +286,23 @@ def _open_xlsx(path: Path, name: str, score: Callable[[list[str]], int] | None) 
     return Source(path, name, "xlsx", [h.strip() for h in header], line, sheet=title, notes=notes)
 
 
-def _xlsx_rows(source: Source) -> Iterator[Record]:
+def _load_workbook(stream: BinaryIO):
+    """Open a workbook by its content: openpyxl refuses a path not named .xlsx, not a stream
+    (an export saved as `.csv` or without an extension is still read)."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
-    try:
-        ws = wb[source.sheet]
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield Record(i, [_cell_text(v) for v in row])
-    finally:
-        wb.close()
+    return openpyxl.load_workbook(stream, read_only=True, data_only=True)
+
+
+def _xlsx_rows(source: Source) -> Iterator[Record]:
+    with source.path.open("rb") as stream:
+        wb = _load_workbook(stream)
+        try:
+            ws = wb[source.sheet]
+            for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                yield Record(i, [_cell_text(v) for v in row])
+        finally:
+            wb.close()
 
 
 def records(source: Source) -> Iterator[Record]:
@@ -296,7 +314,7 @@ def records(source: Source) -> Iterator[Record]:
         if rec.line <= source.header_line:
             continue
         fields = rec.fields
-        if not any(f.strip() for f in fields):
+        if not "".join(fields).strip():
             continue
         if len(fields) > width:
             if any(f.strip() for f in fields[width:]):

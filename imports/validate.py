@@ -122,7 +122,8 @@ class ChunkValidator:
         self.mapping = mapping
         self.refs = refs
         self.positions = {col: header.index(src) for col, src in mapping.columns.items()}
-        self.seen: dict[tuple, int] = {}  # key → first line, across chunks
+        # key → line of its first row, across chunks
+        self.seen = pl.DataFrame(schema={"__key": pl.String, "__first": pl.Int64})
         self.value_maps = {c.name: mapping.value_map(c.name) for c in spec.columns}
 
     # --- building the raw frame --------------------------------------------------------------
@@ -132,10 +133,11 @@ class ChunkValidator:
             IDX: list(range(len(records))),
             LINE: [r.line for r in records],
         }
+        columns = list(zip(*(r.fields for r in records), strict=True)) if records else []
         for col in self.spec.column_names:
             if col in self.positions:
                 p = self.positions[col]
-                data[col] = [r.fields[p] if p < len(r.fields) else "" for r in records]
+                data[col] = list(columns[p]) if columns else []
             elif col in self.mapping.constants:
                 data[col] = [self.mapping.constants[col]] * len(records)
         frame = pl.DataFrame(data, schema_overrides={IDX: pl.Int64, LINE: pl.Int64})
@@ -246,7 +248,8 @@ class ChunkValidator:
                 flag(present & ~shape, col.name, "not a date (expected e.g. 2026-03-02)")
                 flag(present & shape & value.is_null(), col.name, "no such date")
                 flag(present & has_time, col.name, "a date is expected, not a time of day")
-                typed = typed.with_columns(raw.select(value.alias(col.name)))
+                day = raw.select(value.alias(col.name)).to_series()
+                typed = typed.with_columns(self._plausible_year(raw, col.name, day, flag))
             elif col.kind == "datetime":
                 typed = typed.with_columns(
                     self._datetime(raw, col.name, hall_tz, flag).alias(col.name)
@@ -284,18 +287,32 @@ class ChunkValidator:
     def _datetime(self, raw: pl.DataFrame, name: str, hall_tz: pl.Expr, flag) -> pl.Series:
         """Most exports write one canonical format: parse that fast, and run the general parser
         (formats, offsets, Excel serials, clock times) only on the rows it did not take."""
-        fast = raw[name].str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+        text = raw[name]
+        fast = text.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+        leap = text.str.ends_with(":60").fill_null(False)  # chrono rolls second 60 over
+        fast = pl.select(pl.when(~leap).then(fast)).to_series()
         rest = raw.filter(fast.is_null() & raw[name].is_not_null())
         if name in self.mapping.formats:
             rest = raw
-        elif rest.is_empty():
-            return fast.alias(name)
-        general = self._datetime_general(rest, name, hall_tz, flag)
-        if rest.height == raw.height:
-            return general
-        patch = rest.select(IDX).with_columns(general.alias("__parsed"))
-        merged = raw.select(IDX).join(patch, on=IDX, how="left", maintain_order="left")
-        return fast.fill_null(merged["__parsed"]).alias(name)
+        if rest.is_empty():
+            value = fast
+        elif rest.height == raw.height:
+            value = self._datetime_general(rest, name, hall_tz, flag)
+        else:
+            general = self._datetime_general(rest, name, hall_tz, flag)
+            patch = rest.select(IDX).with_columns(general.alias("__parsed"))
+            merged = raw.select(IDX).join(patch, on=IDX, how="left", maintain_order="left")
+            value = fast.fill_null(merged["__parsed"])
+        return self._plausible_year(raw, name, value.alias(name), flag)
+
+    def _plausible_year(self, raw: pl.DataFrame, name: str, value: pl.Series, flag) -> pl.Series:
+        """A service hall's timestamps lie in 1970–2099; year 0026 or 9999 is a typo."""
+        lo, hi = parse.YEARS
+        odd = value.is_not_null() & ~value.dt.year().is_between(lo, hi)
+        if not odd.any():
+            return value
+        flag(pl.lit(odd), name, f"the year is outside {lo}–{hi}")
+        return pl.select(pl.when(~odd).then(value)).to_series().alias(name)
 
     def _datetime_general(self, raw: pl.DataFrame, name: str, hall_tz: pl.Expr, flag) -> pl.Series:
         c = pl.col(name)
@@ -391,25 +408,40 @@ class ChunkValidator:
     def _duplicates(
         self, good: pl.DataFrame, raw: pl.DataFrame
     ) -> tuple[pl.DataFrame, list[tuple[Problem, int]]]:
+        """Reject a row whose key an earlier row of the file already had (first one wins)."""
         key = self.spec.key
         if not key or good.is_empty():
             return good, []
-        rows = good.select(IDX, LINE, *key).iter_rows()
-        keep, dups = [], []
-        seen = self.seen
-        for idx, line, *values in rows:
-            k = tuple(values)
-            first = seen.get(k)
-            if first is None:
-                seen[k] = line
-                keep.append(idx)
-            else:
-                shown = ", ".join(str(v) for v in values)
-                reason = f"duplicate key: already on line {first}"
-                dups.append((Problem(line, key[0], shown, reason), idx))
-        if dups:
-            good = good.filter(pl.col(IDX).is_in(keep))
-        return good, dups
+        keyed = good.select(
+            IDX,
+            LINE,
+            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="\x1f").alias(
+                "__key"
+            ),
+        )
+        earlier = keyed.join(self.seen, on="__key", how="left", maintain_order="left")
+        first_line = pl.coalesce(
+            pl.col("__first"),
+            pl.when(~pl.col("__key").is_first_distinct()).then(pl.col(LINE).first().over("__key")),
+        )
+        earlier = earlier.with_columns(first_line.alias("__first"))
+        dup = earlier.filter(pl.col("__first").is_not_null())
+        fresh = earlier.filter(pl.col("__first").is_null())
+        self.seen = pl.concat(
+            [self.seen, fresh.select("__key", pl.col(LINE).alias("__first"))], rechunk=False
+        )
+        if dup.is_empty():
+            return good, []
+        problems = [
+            (
+                Problem(
+                    line, key[0], k.replace("\x1f", ", "), f"duplicate key: already on line {first}"
+                ),
+                idx,
+            )
+            for idx, line, k, first in dup.select(IDX, LINE, "__key", "__first").iter_rows()
+        ]
+        return good.filter(~pl.col(IDX).is_in(dup[IDX].implode())), problems
 
     def _warnings(self, good: pl.DataFrame, result: ChunkResult) -> None:
         rules = WARNINGS.get(self.spec.name, {})

@@ -24,10 +24,12 @@ from sqlalchemy import (
     Text,
     Time,
 )
+from sqlalchemy.dialects import mysql
 
 metadata = MetaData()
 
-ID = String(64)
+# Ids compare exactly: MariaDB's default collation would make `T1` and `t1` one key.
+ID = String(64).with_variant(mysql.VARCHAR(64, collation="utf8mb4_bin"), "mysql", "mariadb")
 LABEL = String(200)
 CODE = String(32)
 

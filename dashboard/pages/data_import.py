@@ -19,6 +19,7 @@ from dashboard.text import t
 from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
 from imports.mapping import MappingError, load_mapping_file, resolve_mapping
+from imports.messages import reason_text, warning_text
 from imports.sources import SourceError, open_source, records
 from queries.db import redact
 
@@ -76,6 +77,7 @@ def preview(path: Path, name: str, table: str, declared: dict | None, lang: str)
         ),
         hide_index=True,
         width="stretch",
+        height=_fit(len(rows)),
     )
     if mapping.ignored:
         st.caption(t("imp.ignored", lang, columns="、".join(mapping.ignored)))
@@ -84,7 +86,12 @@ def preview(path: Path, name: str, table: str, declared: dict | None, lang: str)
         sample.append(rec)
         if len(sample) >= PREVIEW_ROWS:
             break
-    positions = {col: source.header.index(src) for col, src in mapping.columns.items()}
+    positions = dict(
+        sorted(
+            ((col, source.header.index(src)) for col, src in mapping.columns.items()),
+            key=lambda item: item[1],  # in the file's own order
+        )
+    )
     st.markdown(f"**{t('imp.preview', lang, n=len(sample))}**")
     st.dataframe(
         pl.DataFrame(
@@ -115,7 +122,9 @@ def show_report(report: ImportReport, lang: str) -> None:
                     t("imp.col.line", lang): [p.line for p in report.problems],
                     t("imp.col.column", lang): [p.column or "—" for p in report.problems],
                     t("imp.col.value", lang): [p.value for p in report.problems],
-                    t("imp.col.reason", lang): [p.reason for p in report.problems],
+                    t("imp.col.reason", lang): [
+                        reason_text(p.reason, lang) for p in report.problems
+                    ],
                 }
             ),
             hide_index=True,
@@ -128,7 +137,7 @@ def show_report(report: ImportReport, lang: str) -> None:
         st.dataframe(
             pl.DataFrame(
                 {
-                    t("imp.col.finding", lang): list(report.warnings),
+                    t("imp.col.finding", lang): [warning_text(k, lang) for k in report.warnings],
                     t("imp.col.rows", lang): list(report.warnings.values()),
                     t("imp.col.examples", lang): [
                         ", ".join(str(x) for x in report.warning_lines.get(k, []))
@@ -139,8 +148,16 @@ def show_report(report: ImportReport, lang: str) -> None:
             hide_index=True,
             width="stretch",
         )
-    for note in report.notes:
-        st.caption(note)
+
+
+def _fit(rows: int) -> int:
+    """A dataframe height that shows every row of a short table without inner scrolling."""
+    return 38 + 35 * rows
+
+
+def table_label(name: str, lang: str) -> str:
+    label = t(f"table.{name}", lang)
+    return label if label == name else f"{label} ({name})"
 
 
 def run(path: Path, name: str, table: str, declared, skip_bad: bool, dry_run: bool):
@@ -191,8 +208,8 @@ table = st.selectbox(
     t("imp.table", lang),
     IMPORT_ORDER,
     index=IMPORT_ORDER.index(guessed) if guessed else 0,
-    format_func=lambda x: f"{t(f'table.{x}', lang)} ({x})",
-    key="table",
+    format_func=lambda x: table_label(x, lang),
+    key=f"table-{path.stem}",  # a new file gets its own guess, not the last file's choice
 )
 try:
     preview(path, upload.name, table, declared, lang)
@@ -240,8 +257,12 @@ if st.button(
         except FileRejected as exc:
             st.error(str(exc), icon=":material/error:")
             st.stop()
-    st.cache_data.clear()  # every page reads the new rows
     st.session_state.pop("checked", None)
+    if not done.committed:  # the data changed since the check (e.g. a window relabelled)
+        show_report(done, lang)
+        st.error(t("imp.blocked", lang, n=done.rejected), icon=":material/block:")
+        st.stop()
+    st.cache_data.clear()  # every page reads the new rows
     st.success(
         t(
             "imp.done",

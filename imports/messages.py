@@ -1,0 +1,103 @@
+"""The importer's reasons and findings in Chinese, for the 数据导入 page.
+
+The importer writes its reasons in English (stable for the CLI's JSON and for tests); each
+reason follows one of a few templates, translated here by pattern.
+"""
+
+from __future__ import annotations
+
+import re
+
+NOUNS = {
+    "hall": "大厅",
+    "department": "部门",
+    "window": "窗口",
+    "staff member": "工作人员",
+    "item (事项)": "事项",
+    "queue": "取号业务",
+}
+TABLES = {
+    "halls": "大厅",
+    "departments": "部门",
+    "windows": "窗口",
+    "staff": "工作人员",
+    "items": "事项",
+    "queues": "取号业务",
+}
+
+_REASONS: list[tuple[str, str]] = [
+    (r"required, but empty", "必填，但为空"),
+    (r"unknown value; expected (.*)", r"无法识别的取值，应为：\1"),
+    (r"longer than ([\d,]+) characters", r"超过 \1 个字符"),
+    (r"longer than ([\d,]+) bytes", r"超过 \1 字节"),
+    (r"not a whole number", "不是整数"),
+    (r"must be between (-?\d+) and (-?\d+)", r"应在 \1 到 \2 之间"),
+    (r"not a yes/no value .*", "不是“是/否”值（可用 是/否、true/false、1/0、yes/no）"),
+    (r"not a time of day .*", "不是时刻（例如 09:00）"),
+    (r"no such time of day", "不存在的时刻"),
+    (r"a time of day cannot be on the next day", "时刻不能标“次日”"),
+    (r"not a date \(.*", "不是日期（例如 2026-03-02）"),
+    (r"no such date", "不存在的日期"),
+    (r"a date is expected, not a time of day", "应为日期，不应带时刻"),
+    (r"not a date-time .*", "不是日期时间（例如 2026-03-02 09:14:05）"),
+    (r"no such date or time", "不存在的日期或时刻"),
+    (r"the year is outside (\d+)–(\d+)", r"年份不在 \1–\2 之间"),
+    (r"this name fits several (.+)s( in that hall)?; give the id", "该名称对应多个{0}，请填写编号"),
+    (
+        r"unknown (.+?): not in (\w+)( in that hall)? \(import \w+ first\)",
+        "找不到该{0}：{2}{1}表中没有（请先导入{1}）",
+    ),
+    (r"the slot ends before it starts", "结束时间不晚于开始时间"),
+    (r"before valid_from", "早于生效日期"),
+    (r"duplicate key: already on line (\d+)", r"主键重复：第 \1 行已有"),
+    (r"overlaps the slot on line (\d+) \((.*?)\).*", r"与第 \1 行的时段（\2）重叠"),
+    (
+        r"the row has (\d+) fields but the header has (\d+).*",
+        r"该行有 \1 个字段，表头有 \2 个（可能是值里有未加引号的换行）",
+    ),
+]
+
+WARNINGS_ZH = {
+    "called before it was issued": "叫号时间早于取号时间",
+    "finished before it was called": "办结时间早于叫号时间",
+    "served without a finish time": "已办理但无办结时间",
+    "served or no-show without a call time": "已办理或过号但无叫号时间",
+    "appointment without its slot": "预约取号但无预约时段",
+    "completed before it was accepted": "办结时间早于受理时间",
+    "completed without a completion time": "已办结但无办结时间",
+    "due before it was accepted": "承诺办结时间早于受理时间",
+    "return call before the evaluation": "回访时间早于评价时间",
+    "rectified before the evaluation": "整改时间早于评价时间",
+    "clocked out before clocking in": "下班打卡早于上班打卡",
+    "shift ends before it starts": "排班结束时间不晚于开始时间",
+    "instant item with a promised time limit": "即办件却有承诺时限",
+}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A reason (or '; '-joined reasons) in the page's language."""
+    if lang != "zh":
+        return reason
+    return "；".join(_one(part) for part in reason.split("; "))
+
+
+def _one(reason: str) -> str:
+    prefix = ""
+    column, sep, rest = reason.partition(": ")
+    if sep and re.fullmatch(r"[a-z_]+", column):  # "column: reason" from the rejects file
+        prefix, reason = f"{column}：", rest
+    for pattern, zh in _REASONS:
+        m = re.fullmatch(pattern, reason)
+        if m is None:
+            continue
+        if "{0}" in zh:
+            noun = NOUNS.get(m.group(1), m.group(1))
+            table = TABLES.get(m.group(2), m.group(2)) if m.lastindex and m.lastindex >= 2 else ""
+            where = "本大厅的" if m.group(m.lastindex or 1) == " in that hall" else ""
+            return prefix + zh.format(noun, table, where)
+        return prefix + m.expand(zh)
+    return prefix + reason
+
+
+def warning_text(label: str, lang: str) -> str:
+    return WARNINGS_ZH.get(label, label) if lang == "zh" else label
