@@ -87,6 +87,8 @@ def _write_xlsx(path: Path, table, chunks) -> int:
             cells = []
             for value, fmt in zip(values, column_formats, strict=True):
                 cell = WriteOnlyCell(ws, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text such as "=差评=" is not a formula
                 if fmt and value is not None:
                     cell.number_format = fmt
                 cells.append(cell)

@@ -84,12 +84,16 @@ def datetime_expr(
     naive = pl.coalesce(naive1, naive2, pl.when(serial).then(excel))
     offset = pl.coalesce(off1, off2)
     shape = ok1 | ok2 | serial
+    utc = naive - pl.duration(minutes=_offset_minutes(offset).fill_null(0))
+    has_offset = offset.is_not_null()
     if fmt:
         custom = text.str.to_datetime(fmt, strict=False, time_unit="us")
-        custom = custom.dt.replace_time_zone(None) if "%z" in fmt or "%Z" in fmt else custom
+        if "%z" in fmt or "%Z" in fmt:  # polars gives UTC: convert like any offset value
+            custom = custom.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            utc = pl.coalesce(custom, utc)
+            has_offset = custom.is_not_null() | has_offset
         naive = pl.coalesce(custom, naive)
         shape = shape | custom.is_not_null()
-    utc = naive - pl.duration(minutes=_offset_minutes(offset).fill_null(0))
     zones = timezones or ((tz,) if isinstance(tz, str) else ("Asia/Shanghai",))
     zone_expr = pl.lit(tz) if isinstance(tz, str) else tz
     converted = None
@@ -102,7 +106,7 @@ def datetime_expr(
             else converted.when(zone_expr == zone).then(local)
         )
     with_offset = converted.otherwise(None) if converted is not None else pl.lit(None)
-    parsed = pl.when(offset.is_null()).then(naive).otherwise(with_offset)
+    parsed = pl.when(~has_offset.fill_null(False)).then(naive).otherwise(with_offset)
     return parsed.dt.truncate("1s"), shape.fill_null(False)
 
 

@@ -31,6 +31,7 @@ from queries import schema
 
 DEFAULT_TZ = "Asia/Shanghai"
 LINE, IDX = "__line", "__idx"
+HALL = "__hall_id"  # the row's hall after names are resolved (its time zone)
 
 # What a name in a file may stand for: table → (id column, name column, scoped by hall?)
 ALIASES: dict[str, tuple[str, str, bool]] = {
@@ -185,6 +186,13 @@ class ChunkValidator:
                 )
             )
 
+        # references first: a hall given by name needs its id for its time zone; their problems
+        # are listed after the column checks, as a person reads a row
+        typed = self._resolve_references(raw, typed, flag)
+        reference_problems = problems[:]
+        problems.clear()
+        if "hall_id" in typed.columns:
+            raw = raw.with_columns(typed["hall_id"].alias(HALL))
         hall_tz = self._hall_timezones(raw)
         for col in self.spec.columns:
             if col.name not in raw.columns:
@@ -208,7 +216,8 @@ class ChunkValidator:
                 else:
                     too_long = c.str.len_bytes() > TEXT_MAX_BYTES
                     flag(too_long, col.name, f"longer than {TEXT_MAX_BYTES:,} bytes")
-                typed = typed.with_columns(raw.select(c))
+                if not col.references:  # references hold their resolved ids already
+                    typed = typed.with_columns(raw.select(c))
             elif col.kind == "int":
                 mapped = c.str.to_lowercase().replace_strict(values, default=c) if values else c
                 number = parse.int_expr(mapped)
@@ -254,7 +263,7 @@ class ChunkValidator:
                 typed = typed.with_columns(
                     self._datetime(raw, col.name, hall_tz, flag).alias(col.name)
                 )
-        typed = self._resolve_references(raw, typed, flag)
+        problems.extend(reference_problems)
         self._cross_checks(typed, flag)
 
         found = pl.concat(problems) if problems else pl.DataFrame()
@@ -280,9 +289,9 @@ class ChunkValidator:
         return result
 
     def _hall_timezones(self, raw: pl.DataFrame) -> pl.Expr:
-        if "hall_id" not in raw.columns or not self.refs.timezones:
+        if HALL not in raw.columns or not self.refs.timezones:
             return pl.lit(DEFAULT_TZ)
-        return pl.col("hall_id").replace_strict(self.refs.timezones, default=DEFAULT_TZ)
+        return pl.col(HALL).replace_strict(self.refs.timezones, default=DEFAULT_TZ)
 
     def _datetime(self, raw: pl.DataFrame, name: str, hall_tz: pl.Expr, flag) -> pl.Series:
         """Most exports write one canonical format: parse that fast, and run the general parser

@@ -27,9 +27,18 @@ def polars_schema(table: sa.Table) -> dict[str, pl.DataType]:
     return out
 
 
-def order_columns(table: sa.Table) -> list[sa.Column]:
-    """Primary key order, or every column for a table without one (service_hours)."""
-    return list(table.primary_key.columns) or list(table.columns)
+def order_columns(table: sa.Table) -> list[sa.ColumnElement]:
+    """Primary key order, or every column for a table without one (service_hours), with
+    NULLs first on every dialect (PostgreSQL sorts them last, SQLite and MariaDB first, and
+    MariaDB has no NULLS FIRST)."""
+    if table.primary_key.columns:
+        return list(table.primary_key.columns)
+    order: list[sa.ColumnElement] = []
+    for col in table.columns:
+        if col.nullable:
+            order.append(sa.case((col.is_(None), 0), else_=1))
+        order.append(col)
+    return order
 
 
 def iter_table(

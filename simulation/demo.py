@@ -801,7 +801,7 @@ class HallDaySimulator:
                 done = dt.datetime.combine(work.next_workday(day), dt.time(10)) + dt.timedelta(
                     minutes=rng.uniform(0, 300)
                 )
-            return due, done, "completed", None
+            return due, done.replace(microsecond=0), "completed", None
         suspended = int(rng.integers(3, 11)) if rng.random() < 0.01 else 0
         due = _end_of(work.add_workdays(day, promised + suspended))
         if r < 0.008:
@@ -820,7 +820,7 @@ class HallDaySimulator:
         done = dt.datetime.combine(done_day, dt.time(9)) + dt.timedelta(
             minutes=float(rng.uniform(0, 510))
         )
-        return due, done, "completed", suspended or None
+        return due, done.replace(microsecond=0), "completed", suspended or None
 
     def _case_row(
         self,
@@ -981,6 +981,8 @@ class HallDaySimulator:
             revisited = revisit_deadline + dt.timedelta(hours=rng.uniform(1, 72))
         else:
             revisited = None
+        if revisited is not None:
+            revisited = revisited.replace(microsecond=0)  # timestamps are to the second
         r = rng.random()
         if r < 0.76:
             k = int(rng.integers(2, 15))
@@ -992,7 +994,7 @@ class HallDaySimulator:
             minutes=float(rng.uniform(0, 420))
         )
         note = net.RECTIFICATION_NOTES[rng.integers(len(net.RECTIFICATION_NOTES))]
-        return revisited, rectified, note
+        return revisited, rectified.replace(microsecond=0), note
 
     def _rating(self, wait_min: float, grumpiness: float, rng) -> int:
         p_bad = min(0.2, (0.0035 + 0.0006 * max(0.0, wait_min - 20.0)) * grumpiness)
