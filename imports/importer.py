@@ -243,7 +243,7 @@ def import_file(
             if not dry_run and not has_schema(engine):
                 metadata.create_all(conn)  # in the transaction: a refused file leaves none
             try:
-                _run(conn, spec, source, mapping, report, rejects_tmp, chunk_rows, log)
+                _Run(conn, spec, source, mapping, report, rejects_tmp).execute(chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
                 raise FileRejected(str(exc)) from None
             if report.rows_read == 0:
@@ -268,74 +268,69 @@ def import_file(
     return report
 
 
-def _run(
-    conn: Connection,
-    spec: TableSpec,
-    source: Source,
-    mapping: Mapping,
-    report: ImportReport,
-    rejects: _RejectsWriter | None,
-    chunk_rows: int,
-    log: Callable[[str], None] | None,
-) -> None:
-    table = sa_table(spec.name)
-    targets = {c.references for c in spec.columns if c.references and c.name in _fed(mapping)}
-    refs = References(conn, {t for t in targets if t})
-    validator = ChunkValidator(spec, mapping, source.header, refs)
-    writing = not report.dry_run
-    before = count_rows(conn, table) if writing else 0
-    keyless: list[pl.DataFrame] = []
-    raw: dict[int, Record] = {}
-    span: list[object] = []
-    writer = _BackgroundWriter(conn, table, spec.key) if writing and spec.key else None
-    try:
-        _chunks(
-            source, spec, validator, report, rejects, chunk_rows, log, writer, keyless, raw, span
-        )
-        if writer is not None:
+class _Run:
+    """One file going into one table on one connection: the state the chunks share."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        spec: TableSpec,
+        source: Source,
+        mapping: Mapping,
+        report: ImportReport,
+        rejects: _RejectsWriter | None,
+    ):
+        self.conn = conn
+        self.spec = spec
+        self.source = source
+        self.report = report
+        self.rejects = rejects
+        self.table = sa_table(spec.name)
+        fed = set(mapping.columns) | set(mapping.constants)
+        targets = {c.references for c in spec.columns if c.references and c.name in fed}
+        self.validator = ChunkValidator(spec, mapping, source.header, References(conn, targets))
+        self.keyless: list[pl.DataFrame] = []  # service hours: checked and written as a whole
+        self.keyless_records: dict[int, Record] = {}
+        self.span: list[object] = []  # first and last day of each chunk of facts
+
+    def execute(self, chunk_rows: int, log: Callable[[str], None] | None) -> None:
+        report = self.report
+        writing = not report.dry_run
+        before = count_rows(self.conn, self.table) if writing else 0
+        writer = _BackgroundWriter(self.conn, self.table, self.spec.key)
+        try:
+            for batch in _batches(records(self.source), chunk_rows):
+                good = self._check(batch)
+                if report.rejected and not report.skip_bad:
+                    writing = False  # keep checking for the full report; nothing will commit
+                if not self.spec.key:
+                    self.keyless.append(good)
+                    self.keyless_records.update({rec.line: rec for rec in batch})
+                elif writing and good.height:
+                    writer.put(good.drop(IDX, LINE))
+                    report.imported += good.height
+                if log:
+                    log(f"{report.rows_read:,} rows checked, {report.rejected:,} rejected")
             writer.close()
-    finally:
-        if writer is not None:
+        finally:
             writer.stop()
-    writing = writing and not (report.rejected and not report.skip_bad)
-    if not spec.key and keyless:
-        frame = pl.concat(keyless)
-        frame = _check_service_hours(frame, report, rejects, raw)
-        if writing and report.ok:
-            report.replaced = replace_rows(conn, table, frame.drop(IDX, LINE), "hall_id")
-            report.imported = frame.height
-    if writing and report.ok and not report.dry_run:
-        after = count_rows(conn, table)
-        report.new_rows = after - before + report.replaced
-        if span:
-            first, last = min(span), max(span)
-            first = first.date() if isinstance(first, dt.datetime) else first
-            last = last.date() if isinstance(last, dt.datetime) else last
-            report.calendar_added = ensure_calendar(
-                conn,
-                dt.date(first.year, 1, 1),
-                dt.date((last + dt.timedelta(days=200)).year, 12, 31),
+        if self.keyless:
+            frame = _check_service_hours(
+                pl.concat(self.keyless), report, self.rejects, self.keyless_records
             )
+            if writing and report.ok:
+                report.replaced = replace_rows(
+                    self.conn, self.table, frame.drop(IDX, LINE), "hall_id"
+                )
+                report.imported = frame.height
+        if writing and report.ok:
+            report.new_rows = count_rows(self.conn, self.table) - before + report.replaced
+            report.calendar_added = self._extend_calendar()
 
-
-def _chunks(
-    source: Source,
-    spec: TableSpec,
-    validator: ChunkValidator,
-    report: ImportReport,
-    rejects: _RejectsWriter | None,
-    chunk_rows: int,
-    log: Callable[[str], None] | None,
-    writer: _BackgroundWriter | None,
-    keyless: list[pl.DataFrame],
-    raw: dict[int, Record],
-    span: list[object],
-) -> None:
-    """Read, check and hand over the file chunk by chunk; the writer thread stores chunk N
-    while this thread parses and checks chunk N+1 (the database works while Python does)."""
-    writing = writer is not None
-    for batch in _batches(records(source), chunk_rows):
-        result = validator.check(batch)
+    def _check(self, batch: list[Record]) -> pl.DataFrame:
+        """Validate a chunk, account for it in the report and the rejects; its good rows."""
+        report = self.report
+        result = self.validator.check(batch)
         report.rows_read += len(batch)
         report.rejected += len(result.rejected)
         for p in result.problems:
@@ -346,24 +341,27 @@ def _chunks(
         for label, n in result.warnings.items():
             report.warnings[label] += n
             report.warning_lines.setdefault(label, result.warning_lines[label])
-        if rejects is not None:
+        if self.rejects is not None:
             for idx, reasons in sorted(result.rejected.items()):
-                rec = batch[idx]
-                rejects.write(rec, "; ".join(reasons))
-        if result.rejected and not report.skip_bad:
-            writing = False  # keep checking for the full report; nothing will be committed
+                self.rejects.write(batch[idx], "; ".join(reasons))
         good = result.good
-        if spec.name in SPAN_COLUMN and good.height:
-            col = good[SPAN_COLUMN[spec.name]]
-            span.extend([col.min(), col.max()])
-        if not spec.key:
-            keyless.append(good)
-            raw.update({rec.line: rec for rec in batch})
-        elif writing and good.height:
-            writer.put(good.drop(IDX, LINE))
-            report.imported += good.height
-        if log:
-            log(f"{report.rows_read:,} rows checked, {report.rejected:,} rejected")
+        if self.spec.name in SPAN_COLUMN and good.height:
+            col = good[SPAN_COLUMN[self.spec.name]]
+            self.span.extend([col.min(), col.max()])
+        return good
+
+    def _extend_calendar(self) -> int:
+        """China's calendar for the years the facts span (deadlines run up to 200 days on)."""
+        if not self.span:
+            return 0
+        first, last = min(self.span), max(self.span)
+        first = first.date() if isinstance(first, dt.datetime) else first
+        last = last.date() if isinstance(last, dt.datetime) else last
+        return ensure_calendar(
+            self.conn,
+            dt.date(first.year, 1, 1),
+            dt.date((last + dt.timedelta(days=200)).year, 12, 31),
+        )
 
 
 class _BackgroundWriter:
@@ -406,10 +404,6 @@ class _BackgroundWriter:
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
-
-
-def _fed(mapping: Mapping) -> set[str]:
-    return set(mapping.columns) | set(mapping.constants)
 
 
 def _check_service_hours(
