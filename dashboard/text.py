@@ -65,8 +65,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.download_rejects": ("下载错误行（含原因）", "Download rejected rows (with reasons)"),
     "imp.blocked": (
         "有 {n} 行不符合数据规范，整个文件不会导入。请修正后重新上传，或勾选“跳过错误行”。",
-        "{n} rows break the data contract, so nothing will be imported. Fix them and upload "
-        "again, or tick “skip bad rows”.",
+        "Rows that break the data contract: {n}. Nothing will be imported; fix them and "
+        "upload again, or tick “skip bad rows”.",
     ),
     "imp.confirm": ("确认导入", "Import"),
     "imp.importing": ("正在导入…", "Importing…"),
