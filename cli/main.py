@@ -6,6 +6,11 @@
     hall import      [--db URL] TABLE FILE [--mapping TOML] [--skip-bad --rejects FILE]
                      [--dry-run] [--show-mapping] [--json]
     hall export      [--db URL] TABLE|all --out FILE|DIR
+    hall metrics     [--db URL] --from DATE --to DATE [--hall H] [--dept D] [--window W]
+                     [--staff S] [--queue Q] [--item I] [--by DIMENSION] [--as-of DATETIME]
+                     [--rank KEY] [--json]
+    hall quality     [--db URL] [--from DATE --to DATE] [--json]
+    hall config show
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -113,6 +118,38 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--out", type=Path, required=True, help="file (.csv/.xlsx), or a folder for all"
     )
+
+    from queries.metric_queries import DIMENSIONS
+
+    met = sub.add_parser("metrics", help="every figure of metrics.md for a period")
+    met.add_argument("--db", help=db_help)
+    met.add_argument("--from", dest="first", type=_date, required=True, help="first day")
+    met.add_argument("--to", dest="last", type=_date, required=True, help="last day")
+    for name, dest in (
+        ("hall", "hall"),
+        ("dept", "department"),
+        ("window", "window"),
+        ("staff", "staff"),
+        ("queue", "queue"),
+        ("item", "item"),
+    ):
+        met.add_argument(f"--{name}", dest=dest, help=f"only this {dest} (its id)")
+    met.add_argument("--by", choices=DIMENSIONS, help="one result per group")
+    met.add_argument(
+        "--as-of", type=_datetime, help="stock figures at this moment (default: end of --to)"
+    )
+    met.add_argument("--rank", metavar="KEY", help="with --by: rank the groups by this metric")
+    met.add_argument("--json", action="store_true", help="print JSON")
+
+    qual = sub.add_parser("quality", help="data-quality findings with examples")
+    qual.add_argument("--db", help=db_help)
+    qual.add_argument("--from", dest="first", type=_date, help="first day")
+    qual.add_argument("--to", dest="last", type=_date, help="last day")
+    qual.add_argument("--json", action="store_true", help="print JSON")
+
+    cfg = sub.add_parser("config", help="deployment settings (hallpulse.toml)")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    cfg_sub.add_parser("show", help="print the settings in force and where they come from")
     return parser
 
 
@@ -283,18 +320,105 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from metrics.figures import compute, format_table
+    from metrics.rankings import rank_groups
+    from metrics.settings import SettingsError, load_settings
+    from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.metric_queries import Scope
+
+    if args.last < args.first:
+        print("hall metrics: --to is before --from", file=sys.stderr)
+        return 1
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"hall metrics: {exc}", file=sys.stderr)
+        return 1
+    engine = make_engine(args.db)
+    if not has_schema(engine):
+        print(
+            f"hall metrics: {redact(resolve_url(args.db))} has no HallPulse tables", file=sys.stderr
+        )
+        return 1
+    filters = {
+        k: getattr(args, k)
+        for k in ("hall", "department", "window", "staff", "queue", "item")
+        if getattr(args, k)
+    }
+    as_of = args.as_of or dt.datetime.combine(args.last, dt.time(23, 59, 59))
+    scope = Scope(args.first, args.last, as_of, filters)
+    with engine.connect() as conn:
+        result = compute(conn, scope, settings, args.by)
+    if args.rank:
+        if not args.by:
+            print("hall metrics: --rank needs --by", file=sys.stderr)
+            return 1
+        try:
+            result["ranking"] = rank_groups(result["groups"], args.rank, settings)
+        except KeyError as exc:
+            print(f"hall metrics: {exc.args[0]}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(format_table(result, args.by))
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from metrics.quality import format_findings
+    from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.quality import quality_findings
+
+    engine = make_engine(args.db)
+    if not has_schema(engine):
+        print(
+            f"hall quality: {redact(resolve_url(args.db))} has no HallPulse tables", file=sys.stderr
+        )
+        return 1
+    with engine.connect() as conn:
+        findings = quality_findings(conn, args.first, args.last)
+    if args.json:
+        print(json.dumps(findings, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(format_findings(findings))
+    return 0
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from metrics.settings import SettingsError, config_path, load_settings
+
+    path = config_path()
+    try:
+        settings = load_settings(path)
+    except SettingsError as exc:
+        print(f"hall config: {exc}", file=sys.stderr)
+        return 1
+    where = str(path) if path.exists() else f"defaults (no {path})"
+    print(f"# settings in force: {where}")
+    print("[metrics]")
+    for key, value in settings.as_dict().items():
+        print(f"{key} = {value}")
+    return 0
+
+
 COMMANDS = {
     ("db", "init"): cmd_db_init,
     ("db", "overview"): cmd_db_overview,
     ("demo", None): cmd_demo,
     ("import", None): cmd_import,
     ("export", None): cmd_export,
+    ("metrics", None): cmd_metrics,
+    ("quality", None): cmd_quality,
+    ("config", "show"): cmd_config_show,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = COMMANDS[(args.command, getattr(args, "db_command", None))]
+    sub = getattr(args, "db_command", None) or getattr(args, "config_command", None)
+    handler = COMMANDS[(args.command, sub)]
     try:
         return handler(args)
     except OperationalError as exc:

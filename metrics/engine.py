@@ -1,0 +1,464 @@
+"""Finishing the figures of metrics.md from the database's partial aggregates (pure functions).
+
+`finish(inputs, settings)` turns a `MetricInputs` (see `queries.metric_queries.collect`) into
+`{"tickets": {...}, "cases": {...}, "evaluations": {...}, "attendance": {...}}`, or with a
+grouping dimension into `{"groups": [{"<x>_id": key, "tickets": {...}, ...}, ...]}`.
+Rates are fractions, durations minutes (hours for `*_hours`), an empty denominator gives None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import defaultdict
+
+import numpy as np
+import polars as pl
+
+from metrics.catalog import KEYS
+from metrics.settings import Settings
+from queries.metric_queries import MetricInputs
+from workdays import holiday_closures, service_weekday
+
+END_OF_DAY = dt.time(23, 59, 59)
+TOTAL = "__total__"
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return None if not denominator else numerator / denominator
+
+
+def group_label(dimension: str | None) -> str | None:
+    if dimension is None:
+        return None
+    return dimension if dimension in ("date", "hour", "weekday") else f"{dimension}_id"
+
+
+# --- calendar arithmetic, vectorised ----------------------------------------------------------
+
+
+class Deadlines:
+    """N-th working day after a date, over the `calendar` table, for many dates at once."""
+
+    def __init__(self, calendar: pl.DataFrame):
+        cal = calendar.sort("date").with_columns(
+            pl.col("is_workday").cast(pl.Int64).cum_sum().alias("idx")
+        )
+        self.index = cal.select("date", "idx")
+        self.workdays = cal.filter(pl.col("is_workday")).select(
+            pl.col("idx").alias("target"), pl.col("date").alias("due_day")
+        )
+
+    def add(self, frame: pl.DataFrame, day: str, n: str, out: str) -> pl.DataFrame:
+        """Add column `out`: the `n`-th working day after column `day` (n = 0: that day).
+        Null where the calendar does not reach."""
+        joined = frame.join(
+            self.index.rename({"date": day, "idx": "__idx"}), on=day, how="left"
+        ).with_columns((pl.col("__idx") + pl.col(n)).alias("target"))
+        joined = joined.join(self.workdays, on="target", how="left")
+        due = pl.when(pl.col(n) == 0).then(pl.col(day)).otherwise(pl.col("due_day"))
+        return joined.with_columns(due.alias(out)).drop("__idx", "target", "due_day")
+
+    def used(self, frame: pl.DataFrame, start: str, end: str, out: str) -> pl.DataFrame:
+        """Working days after `start` up to and including `end`."""
+        a = self.index.rename({"date": start, "idx": "__a"})
+        b = self.index.rename({"date": end, "idx": "__b"})
+        joined = frame.join(a, on=start, how="left").join(b, on=end, how="left")
+        return joined.with_columns((pl.col("__b") - pl.col("__a")).alias(out)).drop("__a", "__b")
+
+
+# --- quantiles from histograms -----------------------------------------------------------------
+
+
+def quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float | None:
+    """Linear interpolation between order statistics (numpy/polars "linear") over values
+    given with their multiplicities, sorted by value."""
+    total = int(counts.sum())
+    if total == 0:
+        return None
+    h = (total - 1) * q
+    lo, hi = math.floor(h), math.ceil(h)
+    cum = np.cumsum(counts)
+    v_lo = values[int(np.searchsorted(cum, lo + 1))]
+    v_hi = values[int(np.searchsorted(cum, hi + 1))]
+    return float(v_lo + (h - lo) * (v_hi - v_lo))
+
+
+def _histogram_quantiles(hist: pl.DataFrame) -> dict[tuple, dict[str, float]]:
+    """{(group, kind): {"median": min, "p90": min}} from (group, kind, bucket, n, sum_s)."""
+    out: dict[tuple, dict[str, float]] = {}
+    if hist.is_empty():
+        return out
+    keys = ["group", "kind"]
+    frame = hist.with_columns((pl.col("sum_s") / pl.col("n") / 60).alias("value")).sort(
+        [*keys, "bucket"]
+    )
+    for key, part in frame.group_by(keys, maintain_order=True):
+        values = part["value"].to_numpy()
+        counts = part["n"].to_numpy()
+        out[(key[0], key[1])] = {
+            "median": quantile(values, counts, 0.5),
+            "p90": quantile(values, counts, 0.9),
+        }
+    return out
+
+
+# --- extended hours ----------------------------------------------------------------------------
+
+
+def _extended_issued(inputs: MetricInputs) -> pl.DataFrame:
+    """(group, extended): tickets issued inside the extended slots the hall followed that day
+    (a 调休 working weekend follows Monday's hours; a public-holiday break is closed)."""
+    seg = inputs.segments
+    empty = pl.DataFrame(schema={"group": seg.schema["group"], "extended": pl.Int64})
+    if seg.is_empty() or not inputs.boundaries:
+        return empty
+    bounds = [0, *inputs.boundaries, 86_400]
+    slots = inputs.service_hours.filter(pl.col("kind") == "extended")
+    rows = []
+    for hall, weekday, start, end, valid_from, valid_to in slots.select(
+        "hall_id", "weekday", "start", "end", "valid_from", "valid_to"
+    ).iter_rows():
+        s = start.hour * 3600 + start.minute * 60 + start.second
+        e = end.hour * 3600 + end.minute * 60 + end.second
+        for i in range(len(bounds) - 1):  # segment i = [bounds[i], bounds[i+1])
+            if s <= bounds[i] and bounds[i + 1] <= e:
+                rows.append((hall, weekday, i, valid_from, valid_to))
+    covered = pl.DataFrame(
+        rows,
+        schema={
+            "hall_id": pl.String,
+            "weekday": pl.Int64,
+            "segment": pl.Int64,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },
+        orient="row",
+    )
+    calendar = inputs.calendar.sort("date")
+    closed = holiday_closures(calendar)
+    days = pl.DataFrame(
+        [
+            (d, service_weekday(d, bool(w)), d in closed)
+            for d, w in calendar.select("date", "is_workday").iter_rows()
+        ],
+        schema={"day": pl.Date, "weekday": pl.Int64, "closed": pl.Boolean},
+        orient="row",
+    )
+    joined = (
+        seg.join(days, on="day", how="left")
+        .filter(~pl.col("closed").fill_null(False))
+        .join(covered, on=["hall_id", "weekday", "segment"], how="inner")
+        .filter(
+            (pl.col("valid_from").is_null() | (pl.col("valid_from") <= pl.col("day")))
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("day")))
+        )
+        .unique(subset=["group", "hall_id", "day", "segment"])  # overlapping versions count once
+    )
+    return joined.group_by("group").agg(pl.col("n").sum().alias("extended"))
+
+
+# --- per section -------------------------------------------------------------------------------
+
+
+def _rows(frame: pl.DataFrame) -> dict:
+    """group → its partials summed (maxima for `*_max_s`)."""
+    if frame.is_empty():
+        return {}
+    numeric = [c for c, t in frame.schema.items() if c != "group" and t.is_numeric()]
+    summed = frame.group_by("group").agg(
+        *[pl.col(c).sum() for c in numeric if not c.endswith("_max_s")],
+        *[pl.col(c).max() for c in numeric if c.endswith("_max_s")],
+    )
+    return {r["group"]: r for r in summed.iter_rows(named=True)}
+
+
+def _tickets(inputs: MetricInputs) -> dict:
+    counts = _rows(inputs.tickets)
+    quantiles = _histogram_quantiles(inputs.histograms)
+    extended = _rows(_extended_issued(inputs))
+    out = {}
+    for g in set(counts) | set(extended):
+        r = defaultdict(int, counts.get(g, {}))
+        issued, served = r["issued"], r["served"]
+        wait = quantiles.get((g, "wait"), {})
+        service = quantiles.get((g, "service"), {})
+        out[g] = {
+            "issued": issued,
+            "served": served,
+            "no_show": r["no_show"],
+            "cancelled": r["cancelled"],
+            "abandon_rate": ratio(r["no_show"] + r["cancelled"], issued),
+            "wait_mean_min": _minutes(ratio(r["wait_sum_s"], r["wait_n"])),
+            "wait_median_min": wait.get("median"),
+            "wait_p90_min": wait.get("p90"),
+            "wait_max_min": _minutes(r["wait_max_s"] if r["wait_n"] else None),
+            "wait_within_target_rate": ratio(r["wait_within"], r["wait_n"]),
+            "service_mean_min": _minutes(ratio(r["service_sum_s"], r["service_n"])),
+            "service_median_min": service.get("median"),
+            "appointment_share": ratio(r["appointment"], issued),
+            "extended_hours_issued": int(extended.get(g, {}).get("extended", 0) or 0),
+        }
+    return out
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
+
+
+def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
+    intake = _rows(inputs.intake)
+    key = ["group"]
+
+    comp = inputs.completion
+    derived = comp.filter(pl.col("allowed") >= 0)
+    if derived.height:
+        n_allowed = pl.when(pl.col("kind") == "instant").then(0).otherwise(pl.col("allowed"))
+        derived = deadlines.add(
+            derived.with_columns(n_allowed.alias("__n")), "accepted_day", "__n", "due_day"
+        ).with_columns(
+            (pl.col("completed_day") <= pl.col("due_day")).fill_null(False).alias("__ok")
+        )
+        derived_ok = derived.group_by(key).agg(
+            (pl.col("n") * pl.col("__ok")).sum().alias("on_time_derived")
+        )
+    else:
+        derived_ok = pl.DataFrame()
+    speed = comp.filter(pl.col("legal").is_not_null() & (pl.col("kind") == "promised"))
+    if speed.height:
+        speed = deadlines.used(speed, "accepted_day", "completed_day", "__used")
+        speed_sum = speed.group_by(key).agg(
+            (pl.col("n") * pl.col("__used")).sum().alias("used"),
+            (pl.col("n") * pl.col("legal")).sum().alias("legal_sum"),
+        )
+    else:
+        speed_sum = pl.DataFrame()
+    completion = _rows(
+        comp.select(*key, "n", "on_time_known", "due_known", "one_visit", "visits_known")
+    )
+    derived_rows = _rows(derived_ok)
+    speed_rows = _rows(speed_sum)
+
+    opened = inputs.open_cases
+    soon_day = _due_soon_day(inputs)
+    open_derived = opened.filter(pl.col("allowed") >= 0)
+    if open_derived.height:
+        n_allowed = pl.when(pl.col("kind") == "instant").then(0).otherwise(pl.col("allowed"))
+        open_derived = deadlines.add(
+            open_derived.with_columns(n_allowed.alias("__n")), "accepted_day", "__n", "due_day"
+        )
+        as_of_day = inputs.scope.as_of.date()
+        overdue = (pl.col("due_day") < as_of_day).fill_null(False)
+        soon = (~overdue & (pl.col("due_day") <= soon_day)).fill_null(False)
+        open_sum = open_derived.group_by(key).agg(
+            (pl.col("n") * overdue).sum().alias("overdue_derived"),
+            (pl.col("n") * soon).sum().alias("soon_derived"),
+        )
+    else:
+        open_sum = pl.DataFrame()
+    open_known = _rows(opened.select(*key, "overdue_known", "soon_known"))
+    open_rows = _rows(open_sum)
+
+    out = {}
+    groups = set(intake) | set(completion) | set(open_known)
+    for g in groups:
+        i = defaultdict(int, intake.get(g, {}))
+        cp = defaultdict(int, completion.get(g, {}))
+        d = defaultdict(int, derived_rows.get(g, {}))
+        sp = defaultdict(int, speed_rows.get(g, {}))
+        ok = defaultdict(int, open_known.get(g, {}))
+        od = defaultdict(int, open_rows.get(g, {}))
+        completed = cp["n"]
+        out[g] = {
+            "accepted": i["accepted"],
+            "completed": completed,
+            "on_time_rate": ratio(cp["on_time_known"] + d["on_time_derived"], completed),
+            "overdue_open": ok["overdue_known"] + od["overdue_derived"],
+            "due_soon_open": ok["soon_known"] + od["soon_derived"],
+            "one_visit_rate": ratio(cp["one_visit"], cp["visits_known"]),
+            "online_rate": ratio(i["online"], i["accepted"]),
+            "instant_share": ratio(i["instant"], i["accepted"]),
+            "tolerance_accepted": i["tolerance"],
+            "speedup_rate": (None if not sp["legal_sum"] else 1 - sp["used"] / sp["legal_sum"]),
+        }
+    return out
+
+
+def _due_soon_day(inputs: MetricInputs) -> dt.date:
+    later = inputs.calendar.filter(
+        (pl.col("date") > inputs.scope.as_of.date()) & pl.col("is_workday")
+    )
+    return later["date"].min() if later.height else inputs.scope.as_of.date()
+
+
+def bad_review_status(
+    bad: pl.DataFrame, as_of: dt.datetime, settings: Settings, deadlines: Deadlines
+) -> pl.DataFrame:
+    """Each bad review with its deadlines and where it stands at as_of: revisit_due,
+    rectify_due (end of day), revisit_known / revisit_on_time, rectify_known /
+    rectify_on_time, overdue (not rectified and past its rectification deadline)."""
+    frame = bad.with_columns(
+        pl.col("evaluated_at").dt.date().alias("__day"),
+        pl.lit(settings.revisit_workdays).alias("__rv"),
+        pl.lit(settings.rectify_workdays).alias("__rc"),
+    )
+    frame = deadlines.add(frame, "__day", "__rv", "__rv_day")
+    frame = deadlines.add(frame, "__day", "__rc", "__rc_day")
+    end = pl.lit(END_OF_DAY)
+    revisit_due = pl.col("__rv_day").dt.combine(end)
+    rectify_due = pl.col("__rc_day").dt.combine(end)
+    revisited = pl.col("revisited_at").is_not_null() & (pl.col("revisited_at") <= as_of)
+    rectified = pl.col("rectified_at").is_not_null() & (pl.col("rectified_at") <= as_of)
+    return frame.with_columns(
+        revisit_due.alias("revisit_due"),
+        rectify_due.alias("rectify_due"),
+        (revisited | (pl.lit(as_of) > revisit_due)).fill_null(revisited).alias("revisit_known"),
+        (revisited & (pl.col("revisited_at") <= revisit_due))
+        .fill_null(False)
+        .alias("revisit_on_time"),
+        (rectified | (pl.lit(as_of) > rectify_due)).fill_null(rectified).alias("rectify_known"),
+        (rectified & (pl.col("rectified_at") <= rectify_due))
+        .fill_null(False)
+        .alias("rectify_on_time"),
+        (~rectified & (pl.lit(as_of) > rectify_due)).fill_null(False).alias("overdue"),
+    ).drop("__day", "__rv", "__rc", "__rv_day", "__rc_day")
+
+
+def _evaluations(inputs: MetricInputs, settings: Settings, deadlines: Deadlines) -> dict:
+    counts = _rows(inputs.evaluations)
+    key = ["group"]
+    status = bad_review_status(inputs.bad_reviews, inputs.scope.as_of, settings, deadlines)
+    bad = _rows(
+        status.group_by(key).agg(
+            pl.col("revisit_known").sum().alias("rv_known"),
+            pl.col("revisit_on_time").sum().alias("rv_ok"),
+            pl.col("rectify_known").sum().alias("rc_known"),
+            pl.col("rectify_on_time").sum().alias("rc_ok"),
+            pl.col("overdue").sum().alias("overdue"),
+        )
+        if status.height
+        else pl.DataFrame()
+    )
+    served = _rows(inputs.tickets.select(*key, "served"))
+    covered = _rows(inputs.coverage)
+    out = {}
+    for g in set(counts) | set(bad) | set(covered):
+        r = defaultdict(int, counts.get(g, {}))
+        b = defaultdict(int, bad.get(g, {}))
+        n = r["count"]
+        out[g] = {
+            "count": n,
+            "default_count": r["default_count"],
+            "satisfaction_rate": ratio(r["satisfied"], n),
+            "very_satisfied_rate": ratio(r["very"], n),
+            "mean_rating": ratio(r["rating_sum"], n),
+            "bad_count": r["bad"],
+            "bad_revisited_on_time_rate": ratio(b["rv_ok"], b["rv_known"]),
+            "bad_rectified_on_time_rate": ratio(b["rc_ok"], b["rc_known"]),
+            "bad_overdue": b["overdue"],
+            "coverage_rate": ratio(
+                covered.get(g, {}).get("covered", 0), served.get(g, {}).get("served", 0)
+            ),
+        }
+    return out
+
+
+def _attendance(inputs: MetricInputs) -> dict:
+    rows = _rows(inputs.attendance)
+    key = ["group"]
+    tickets = _rows(inputs.tickets.select(*key, "served", "service_sum_s"))
+    out = {}
+    for g in set(rows) | set(tickets):
+        r = defaultdict(int, rows.get(g, {}))
+        tk = defaultdict(int, tickets.get(g, {}))
+        staffed = r["staffed_s"] / 3600
+        busy = tk["service_sum_s"] / 3600
+        out[g] = {
+            "staffed_hours": staffed,
+            "busy_hours": busy,
+            "utilization": ratio(busy, staffed),
+            "late_rate": ratio(r["late"], r["judged"]),
+            "absence_rate": ratio(r["absent"], r["scheduled"]),
+            "served_per_staffed_hour": ratio(tk["served"], staffed),
+        }
+    return out
+
+
+def _empty(section: str) -> dict:
+    """A section with no rows: counts 0, every ratio None."""
+    zero_keys = {
+        "issued",
+        "served",
+        "no_show",
+        "cancelled",
+        "extended_hours_issued",
+        "accepted",
+        "completed",
+        "overdue_open",
+        "due_soon_open",
+        "tolerance_accepted",
+        "count",
+        "default_count",
+        "bad_count",
+        "bad_overdue",
+        "staffed_hours",
+        "busy_hours",
+    }
+    return {k: (0 if k in zero_keys else None) for k in KEYS[section]}
+
+
+PARTIALS = (
+    "tickets",
+    "histograms",
+    "segments",
+    "coverage",
+    "intake",
+    "completion",
+    "open_cases",
+    "evaluations",
+    "bad_reviews",
+    "attendance",
+)
+
+
+def _regroup(inputs: MetricInputs, key: pl.Expr) -> MetricInputs:
+    """Every partial with its `group` column replaced by `key` (computed from it)."""
+
+    def one(frame: pl.DataFrame) -> pl.DataFrame:
+        if "group" in frame.columns:
+            return frame.with_columns(key.alias("group"))
+        return frame.with_columns(pl.lit(TOTAL).alias("group"))
+
+    return dataclasses.replace(inputs, **{f: one(getattr(inputs, f)) for f in PARTIALS})
+
+
+def finish(inputs: MetricInputs, settings: Settings) -> dict:
+    """Every figure of metrics.md for the scope (see the module docstring for the shape)."""
+    dimension = inputs.dimension
+    if dimension is None:
+        inputs = _regroup(inputs, pl.lit(TOTAL))
+    elif dimension == "weekday":  # grouped by date in SQL: ISO weekday, 1 = Monday
+        inputs = _regroup(inputs, pl.col("group").dt.weekday().cast(pl.Int32))
+    deadlines = Deadlines(inputs.calendar)
+    sections = {
+        "tickets": _tickets(inputs),
+        "cases": _cases(inputs, deadlines),
+        "evaluations": _evaluations(inputs, settings, deadlines),
+        "attendance": _attendance(inputs),
+    }
+    if dimension is None:
+        return {name: values.get(TOTAL, _empty(name)) for name, values in sections.items()}
+    keys = sorted(set().union(*(set(v) for v in sections.values())), key=_sort_key)
+    label = group_label(dimension)
+    groups = []
+    for k in keys:
+        item = {label: k.isoformat() if isinstance(k, dt.date) else k}
+        for name, values in sections.items():
+            item[name] = values.get(k, _empty(name))
+        groups.append(item)
+    return {"groups": groups}
+
+
+def _sort_key(value):
+    return (str(type(value)), value)

@@ -1,0 +1,59 @@
+"""The one entry point to the figures: the database's aggregates (`queries.metric_queries`)
+finished by `metrics.engine`, and a plain-text table of them for the command line."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS
+from metrics.engine import finish, group_label
+from metrics.settings import Settings
+from queries.metric_queries import Scope, collect
+
+
+def compute(conn: Connection, scope: Scope, settings: Settings, dimension: str | None = None):
+    """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
+    `{"groups": [...]}`, exactly as `hall metrics --json` prints it."""
+    inputs = collect(
+        conn,
+        scope,
+        dimension,
+        wait_target_min=settings.wait_target_min,
+        late_grace_min=settings.late_grace_min,
+    )
+    return finish(inputs, settings)
+
+
+def format_table(result: dict, dimension: str | None, lang: str = "zh") -> str:
+    """A readable table: one line per metric (and one column per group)."""
+    if dimension is None:
+        columns = [("", result)]
+    else:
+        label = group_label(dimension)
+        columns = [(str(g[label]), g) for g in result["groups"]]
+    lines = []
+    width = max(len(BY_KEY[k].label(lang)) * 2 + 2 for s in SECTIONS for k in KEYS[s])
+    for section in SECTIONS:
+        zh, en = SECTION_LABELS[section]
+        lines.append(f"[{zh if lang == 'zh' else en}]")
+        for key in KEYS[section]:
+            m = BY_KEY[key]
+            name = m.label(lang)
+            pad = width - _display_width(name)
+            cells = [m.format(col[section][key], lang) for _, col in columns]
+            lines.append(
+                f"  {name}{' ' * max(pad, 1)}{'  '.join(f'{c:>12}' for c in cells)}   {key}"
+            )
+        lines.append("")
+    if dimension is not None:
+        header = " " * (width + 2) + "  ".join(_right(h, 12) for h, _ in columns)
+        lines.insert(0, header)
+    return "\n".join(lines).rstrip()
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _display_width(text)) + text

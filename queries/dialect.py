@@ -1,0 +1,106 @@
+"""The SQL that differs between SQLite, PostgreSQL and MariaDB, in one place.
+
+Each construct compiles to the native form on each dialect, so the queries in `queries/` are
+written once. Timestamps are stored to the second, so differences in seconds are exact integers.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+
+class seconds_between(FunctionElement):
+    """`later − earlier` in whole seconds (an integer; NULL when either is NULL)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between)
+def _seconds_default(element, compiler, **kw):  # PostgreSQL
+    later, earlier = list(element.clauses)
+    return (
+        f"CAST(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - "
+        f"{compiler.process(earlier, **kw)})) AS INTEGER)"
+    )
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return (
+        f"CAST(ROUND((julianday({compiler.process(later, **kw)}) - "
+        f"julianday({compiler.process(earlier, **kw)})) * 86400) AS INTEGER)"
+    )
+
+
+@compiles(seconds_between, "mysql")
+@compiles(seconds_between, "mariadb")
+def _seconds_mysql(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return (
+        f"TIMESTAMPDIFF(SECOND, {compiler.process(earlier, **kw)}, {compiler.process(later, **kw)})"
+    )
+
+
+class day_of(FunctionElement):
+    """The calendar date of a timestamp."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "day_of"
+
+
+@compiles(day_of)
+def _day_default(element, compiler, **kw):  # PostgreSQL, MariaDB
+    (value,) = list(element.clauses)
+    return f"CAST({compiler.process(value, **kw)} AS DATE)"
+
+
+@compiles(day_of, "sqlite")
+def _day_sqlite(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"date({compiler.process(value, **kw)})"
+
+
+class int_div(FunctionElement):
+    """Integer division of a non-negative integer by a positive integer constant."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "int_div"
+
+
+@compiles(int_div)
+def _div_default(element, compiler, **kw):  # SQLite and PostgreSQL divide integers exactly
+    a, b = list(element.clauses)
+    return f"({compiler.process(a, **kw)} / {compiler.process(b, **kw)})"
+
+
+@compiles(int_div, "mysql")
+@compiles(int_div, "mariadb")
+def _div_mysql(element, compiler, **kw):
+    a, b = list(element.clauses)
+    return f"({compiler.process(a, **kw)} DIV {compiler.process(b, **kw)})"
+
+
+def hour_of(value: ColumnElement) -> ColumnElement:
+    """The hour (0–23) of a timestamp, an integer on every dialect."""
+    return sa.cast(sa.extract("hour", value), sa.Integer)
+
+
+def second_of_day(value: ColumnElement) -> ColumnElement:
+    """Seconds since midnight of a timestamp (0 … 86399)."""
+    return (
+        hour_of(value) * 3600
+        + sa.cast(sa.extract("minute", value), sa.Integer) * 60
+        + sa.cast(sa.extract("second", value), sa.Integer)
+    )
+
+
+def flag(condition: ColumnElement) -> ColumnElement:
+    """1 where the condition holds, else 0 (NULL counts as not holding): for SUM."""
+    return sa.case((condition, 1), else_=0)

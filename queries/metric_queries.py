@@ -1,0 +1,619 @@
+"""The SQL behind the metrics: filtering and the heavy aggregation run in the database.
+
+Every function takes a `Scope` (dates, as_of, filters) and an optional grouping dimension and
+returns a polars frame of *additive partial aggregates* (counts, sums, maxima, histograms),
+one row per group (column `group`), which `metrics.engine` finishes. Grouping by weekday is
+done by grouping by date here and summing there, so no dialect's weekday numbering leaks.
+
+Dimensions reach each fact table through its own columns or a reference table: a ticket's
+department is its queue's, a case's its item's, an evaluation's its item's (else its window's),
+a shift's its staff member's. A dimension a table does not have (a case's queue) selects no rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import ColumnElement
+
+from queries import schema as s
+from queries.dialect import day_of, flag, hour_of, int_div, second_of_day, seconds_between
+from queries.frames import read_frame
+
+DIMENSIONS = ("hall", "department", "window", "staff", "queue", "item", "date", "hour", "weekday")
+FILTERS = ("hall", "department", "window", "staff", "queue", "item")
+WAIT_BUCKET_S = 6  # histogram resolution for quantiles: 0.1 min, reported within 0.05 min
+TERMINAL = ("returned", "rejected", "withdrawn")
+
+
+@dataclass(frozen=True)
+class Scope:
+    first: dt.date
+    last: dt.date
+    as_of: dt.datetime
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first, dt.time(0))
+
+    @property
+    def end(self) -> dt.datetime:
+        """Exclusive end: midnight after `last`."""
+        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(0))
+
+
+def _sql_group(dimension: str | None) -> str | None:
+    return "date" if dimension == "weekday" else dimension
+
+
+def _frame(conn: Connection, stmt, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return read_frame(conn, stmt, schema)
+
+
+def _group_type(dimension: str | None) -> pl.DataType:
+    if dimension in ("date", "weekday"):
+        return pl.Date()
+    if dimension == "hour":
+        return pl.Int32()
+    return pl.String()
+
+
+class _Dims:
+    """The expressions of each dimension for one fact table, and the joins they need."""
+
+    def __init__(self, base: sa.Table, exprs: dict[str, ColumnElement | None], joins):
+        self.base = base
+        self.exprs = exprs
+        self.joins = joins  # callable(from_clause, needed dims) -> from_clause
+
+    def where(self, scope: Scope) -> list[ColumnElement]:
+        out = []
+        for name, value in scope.filters.items():
+            expr = self.exprs.get(name)
+            out.append(sa.false() if expr is None else expr == value)
+        return out
+
+    def group(self, dimension: str | None) -> ColumnElement | None:
+        if dimension is None:
+            return None
+        return self.exprs.get(_sql_group(dimension))
+
+    def from_(self, dimension: str | None, scope: Scope, extra: set[str] = frozenset()):
+        needed = set(scope.filters) | ({_sql_group(dimension)} if dimension else set()) | extra
+        return self.joins(self.base, needed)
+
+
+t, c, e, a = s.tickets, s.cases, s.evaluations, s.attendance
+q_dept = s.queues.alias("q_dept")
+i_case = s.items.alias("i_case")
+i_eval = s.items.alias("i_eval")
+w_eval = s.windows.alias("w_eval")
+st_att = s.staff.alias("st_att")
+
+
+def _ticket_joins(base, needed):
+    if "department" in needed:
+        base = base.outerjoin(q_dept, q_dept.c.queue_id == t.c.queue_id)
+    return base
+
+
+def _case_joins(base, needed):
+    return base.join(i_case, i_case.c.item_id == c.c.item_id)  # kind, promised, legal: always
+
+
+def _eval_joins(base, needed):
+    if "department" in needed:
+        base = base.outerjoin(i_eval, i_eval.c.item_id == e.c.item_id).outerjoin(
+            w_eval, w_eval.c.window_id == e.c.window_id
+        )
+    return base
+
+
+def _att_joins(base, needed):
+    if "department" in needed:
+        base = base.outerjoin(st_att, st_att.c.staff_id == a.c.staff_id)
+    return base
+
+
+def ticket_dims() -> _Dims:
+    return _Dims(
+        t,
+        {
+            "hall": t.c.hall_id,
+            "department": q_dept.c.dept_id,
+            "window": t.c.window_id,
+            "staff": t.c.staff_id,
+            "queue": t.c.queue_id,
+            "item": None,
+            "date": day_of(t.c.issued_at),
+            "hour": hour_of(t.c.issued_at),
+        },
+        _ticket_joins,
+    )
+
+
+def case_dims(basis: ColumnElement) -> _Dims:
+    """Cases placed in time by `basis` (accepted_at for intake, completed_at for completion)."""
+    return _Dims(
+        c,
+        {
+            "hall": c.c.hall_id,
+            "department": i_case.c.dept_id,
+            "window": c.c.window_id,
+            "staff": c.c.staff_id,
+            "queue": None,
+            "item": c.c.item_id,
+            "date": day_of(basis),
+            "hour": hour_of(basis),
+        },
+        _case_joins,
+    )
+
+
+def eval_dims() -> _Dims:
+    return _Dims(
+        e,
+        {
+            "hall": e.c.hall_id,
+            "department": sa.func.coalesce(i_eval.c.dept_id, w_eval.c.dept_id),
+            "window": e.c.window_id,
+            "staff": e.c.staff_id,
+            "queue": None,
+            "item": e.c.item_id,
+            "date": day_of(e.c.evaluated_at),
+            "hour": hour_of(e.c.evaluated_at),
+        },
+        _eval_joins,
+    )
+
+
+def attendance_dims() -> _Dims:
+    return _Dims(
+        a,
+        {
+            "hall": a.c.hall_id,
+            "department": st_att.c.dept_id,
+            "window": a.c.window_id,
+            "staff": a.c.staff_id,
+            "queue": None,
+            "item": None,
+            "date": a.c.work_date,
+            "hour": None,
+        },
+        _att_joins,
+    )
+
+
+def _grouped(
+    conn: Connection,
+    dims: _Dims,
+    dimension: str | None,
+    scope: Scope,
+    where: list[ColumnElement],
+    columns: dict[str, tuple[ColumnElement, pl.DataType]],
+    extra_group: dict[str, tuple[ColumnElement, pl.DataType]] | None = None,
+    extra_joins: set[str] = frozenset(),
+) -> pl.DataFrame:
+    """SELECT group, extra groups, aggregates FROM table [joins] WHERE … GROUP BY …"""
+    extra_group = extra_group or {}
+    group = dims.group(dimension)
+    if dimension is not None and group is None:  # the table has no such dimension
+        where = [*where, sa.false()]
+        group = sa.literal(None)
+    selected, schema, group_by = [], {}, []
+    if dimension is not None:
+        selected.append(group.label("group"))
+        schema["group"] = _group_type(dimension)
+        group_by.append(group)
+    for name, (expr, dtype) in extra_group.items():
+        selected.append(expr.label(name))
+        schema[name] = dtype
+        group_by.append(expr)
+    for name, (expr, dtype) in columns.items():
+        selected.append(expr.label(name))
+        schema[name] = dtype
+    stmt = (
+        sa.select(*selected)
+        .select_from(dims.from_(dimension, scope, extra_joins))
+        .where(*where, *dims.where(scope))
+    )
+    if group_by:
+        stmt = stmt.group_by(*group_by)
+    frame = _frame(conn, stmt, schema)
+    if dimension is not None:
+        frame = frame.filter(pl.col("group").is_not_null())  # no value for X: left out
+    return frame
+
+
+I64, F64 = pl.Int64(), pl.Float64()
+
+
+def _sum(expr: ColumnElement) -> ColumnElement:
+    return sa.func.coalesce(sa.func.sum(expr), 0)
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+
+def _wait_parts():
+    """(valid wait condition, wait seconds): appointments wait from their slot, floored at 0;
+    a ticket called before it was issued has no valid wait."""
+    late_slot = (t.c.source == "appointment") & (t.c.appointment_start > t.c.issued_at)
+    start_ref = sa.case((late_slot, t.c.appointment_start), else_=t.c.issued_at)
+    valid = (t.c.status == "served") & t.c.called_at.isnot(None) & (t.c.called_at >= t.c.issued_at)
+    wait = sa.case((t.c.called_at < start_ref, 0), else_=seconds_between(t.c.called_at, start_ref))
+    return valid, wait
+
+
+def ticket_counts(
+    conn: Connection, scope: Scope, dimension: str | None, wait_target_s: float
+) -> pl.DataFrame:
+    dims = ticket_dims()
+    valid, wait = _wait_parts()
+    served = t.c.status == "served"
+    service_ok = served & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
+    service = seconds_between(t.c.finished_at, t.c.called_at)
+    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        period,
+        {
+            "issued": (sa.func.count(), I64),
+            "served": (_sum(flag(served)), I64),
+            "no_show": (_sum(flag(t.c.status == "no_show")), I64),
+            "cancelled": (_sum(flag(t.c.status == "cancelled")), I64),
+            "appointment": (_sum(flag(t.c.source == "appointment")), I64),
+            "wait_n": (_sum(flag(valid)), I64),
+            "wait_sum_s": (_sum(sa.case((valid, wait), else_=0)), I64),
+            "wait_max_s": (sa.func.max(sa.case((valid, wait), else_=None)), I64),
+            "wait_within": (_sum(flag(valid & (wait <= wait_target_s))), I64),
+            "service_n": (_sum(flag(service_ok)), I64),
+            "service_sum_s": (_sum(sa.case((service_ok, service), else_=0)), I64),
+            "called_before_issued": (_sum(flag(t.c.called_at < t.c.issued_at)), I64),
+        },
+    )
+
+
+def ticket_histograms(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+    """Waits and service times in 0.1-minute buckets: (group, kind, bucket, n, sum_s)."""
+    dims = ticket_dims()
+    valid, wait = _wait_parts()
+    service_ok = (t.c.status == "served") & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
+    service = seconds_between(t.c.finished_at, t.c.called_at)
+    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    frames = []
+    for kind, condition, seconds in (
+        ("wait", valid, wait),
+        ("service", service_ok & (service >= 0), service),
+    ):
+        bucket = int_div(seconds, WAIT_BUCKET_S)
+        frame = _grouped(
+            conn,
+            dims,
+            dimension,
+            scope,
+            [*period, condition],
+            {"n": (sa.func.count(), I64), "sum_s": (sa.func.sum(seconds), I64)},
+            extra_group={"bucket": (bucket, I64)},
+        )
+        frames.append(frame.with_columns(pl.lit(kind).alias("kind")))
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def ticket_segments(
+    conn: Connection, scope: Scope, dimension: str | None, boundaries: list[int]
+) -> pl.DataFrame:
+    """Tickets per (group, hall, day, segment of the day between service-hour boundaries):
+    a segment never straddles a slot's start or end, so extended hours are counted exactly."""
+    dims = ticket_dims()
+    tod = second_of_day(t.c.issued_at)
+    segment = (
+        sa.case(*[(tod < b, i) for i, b in enumerate(boundaries)], else_=len(boundaries))
+        if boundaries
+        else sa.literal(0)
+    )
+    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        period,
+        {"n": (sa.func.count(), I64)},
+        extra_group={
+            "hall_id": (t.c.hall_id, pl.String()),
+            "day": (day_of(t.c.issued_at), pl.Date()),
+            "segment": (segment, pl.Int64()),
+        },
+    )
+
+
+def ticket_coverage(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+    """Served tickets of the period with at least one active evaluation by as_of."""
+    dims = ticket_dims()
+    evaluated = (
+        sa.select(sa.literal(1))
+        .where(
+            e.c.ticket_id == t.c.ticket_id,
+            sa.func.coalesce(e.c.is_default, sa.false()) == sa.false(),
+            e.c.evaluated_at <= scope.as_of,
+        )
+        .exists()
+    )
+    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end, t.c.status == "served"]
+    return _grouped(conn, dims, dimension, scope, period, {"covered": (_sum(flag(evaluated)), I64)})
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def _case_total_days() -> ColumnElement:
+    return i_case.c.promised_workdays + sa.func.coalesce(c.c.suspended_workdays, 0)
+
+
+def case_intake(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+    dims = case_dims(c.c.accepted_at)
+    period = [c.c.accepted_at >= scope.start, c.c.accepted_at < scope.end]
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        period,
+        {
+            "accepted": (sa.func.count(), I64),
+            "online": (_sum(flag(c.c.channel == "online")), I64),
+            "instant": (_sum(flag(i_case.c.kind == "instant")), I64),
+            "tolerance": (_sum(flag(c.c.tolerance == sa.true())), I64),
+        },
+    )
+
+
+def case_completion(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+    """Completed cases of the period, by the facts their on-time test needs.
+
+    Cases with a `due_at` are judged in SQL; the others come back grouped by acceptance day,
+    item kind and working days allowed, and their deadline is derived from the calendar.
+    """
+    dims = case_dims(c.c.completed_at)
+    done = [
+        c.c.status == "completed",
+        c.c.completed_at >= scope.start,
+        c.c.completed_at < scope.end,
+    ]
+    has_due = c.c.due_at.isnot(None)
+    speed = (i_case.c.kind == "promised") & i_case.c.legal_workdays.isnot(None)
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        done,
+        {
+            "n": (sa.func.count(), I64),
+            "on_time_known": (_sum(flag(has_due & (c.c.completed_at <= c.c.due_at))), I64),
+            "due_known": (_sum(flag(has_due)), I64),
+            "one_visit": (_sum(flag(c.c.visits <= 1)), I64),
+            "visits_known": (_sum(flag(c.c.visits.isnot(None))), I64),
+        },
+        extra_group={
+            "accepted_day": (day_of(c.c.accepted_at), pl.Date()),
+            "completed_day": (day_of(c.c.completed_at), pl.Date()),
+            "kind": (i_case.c.kind, pl.String()),
+            "allowed": (sa.case((has_due, -1), else_=_case_total_days()), pl.Int64()),
+            "legal": (sa.case((speed, i_case.c.legal_workdays), else_=None), pl.Int64()),
+        },
+    )
+
+
+def case_open(
+    conn: Connection, scope: Scope, dimension: str | None, soon_end: dt.datetime
+) -> pl.DataFrame:
+    """Cases open at as_of (a stock: accepted before `first` too), grouped like intake.
+
+    Overdue / due soon are judged in SQL where `due_at` is given (`soon_end` is the end of the
+    first working day after as_of's date); the rest come back by acceptance day and allowance.
+    """
+    dims = case_dims(c.c.accepted_at)
+    is_open = [
+        c.c.accepted_at <= scope.as_of,
+        c.c.status.notin_(TERMINAL),
+        sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
+    ]
+    has_due = c.c.due_at.isnot(None)
+    overdue = has_due & (c.c.due_at < scope.as_of)
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        is_open,
+        {
+            "n": (sa.func.count(), I64),
+            "overdue_known": (_sum(flag(overdue)), I64),
+            "soon_known": (_sum(flag(has_due & ~overdue & (c.c.due_at <= soon_end))), I64),
+        },
+        extra_group={
+            "accepted_day": (day_of(c.c.accepted_at), pl.Date()),
+            "kind": (i_case.c.kind, pl.String()),
+            "allowed": (sa.case((has_due, -1), else_=_case_total_days()), pl.Int64()),
+        },
+    )
+
+
+# --- evaluations -------------------------------------------------------------------------------
+
+
+def _active():
+    return sa.func.coalesce(e.c.is_default, sa.false()) == sa.false()
+
+
+def evaluation_counts(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+    dims = eval_dims()
+    period = [e.c.evaluated_at >= scope.start, e.c.evaluated_at < scope.end]
+    active = _active()
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        period,
+        {
+            "count": (_sum(flag(active)), I64),
+            "default_count": (_sum(flag(~active)), I64),
+            "satisfied": (_sum(flag(active & (e.c.rating >= 3))), I64),
+            "very": (_sum(flag(active & (e.c.rating == 5))), I64),
+            "rating_sum": (_sum(sa.case((active, e.c.rating), else_=0)), I64),
+            "bad": (_sum(flag(active & (e.c.rating <= 2))), I64),
+        },
+    )
+
+
+def bad_reviews(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+    """The bad reviews of the period, one row each (rare: a few per thousand)."""
+    dims = eval_dims()
+    group = dims.group(dimension)
+    where = [
+        e.c.evaluated_at >= scope.start,
+        e.c.evaluated_at < scope.end,
+        _active(),
+        e.c.rating <= 2,
+        *dims.where(scope),
+    ]
+    cols = [e.c.eval_id, e.c.evaluated_at, e.c.revisited_at, e.c.rectified_at]
+    schema: dict[str, pl.DataType] = {
+        "eval_id": pl.String(),
+        "evaluated_at": pl.Datetime("us"),
+        "revisited_at": pl.Datetime("us"),
+        "rectified_at": pl.Datetime("us"),
+    }
+    if dimension is not None:
+        if group is None:
+            where.append(sa.false())
+            group = sa.literal(None)
+        cols.append(group.label("group"))
+        schema["group"] = _group_type(dimension)
+    stmt = sa.select(*cols).select_from(dims.from_(dimension, scope)).where(*where)
+    frame = _frame(conn, stmt, schema)
+    return frame.filter(pl.col("group").is_not_null()) if dimension else frame
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+
+def attendance_counts(
+    conn: Connection, scope: Scope, dimension: str | None, grace_s: float
+) -> pl.DataFrame:
+    dims = attendance_dims()
+    period = [a.c.work_date >= scope.first, a.c.work_date <= scope.last]
+    both = a.c.clock_in.isnot(None) & a.c.clock_out.isnot(None)
+    scheduled = a.c.scheduled_start.isnot(None)
+    judged = scheduled & a.c.clock_in.isnot(None)
+    late = judged & (seconds_between(a.c.clock_in, a.c.scheduled_start) > grace_s)
+    absent = scheduled & a.c.clock_in.is_(None) & a.c.leave.is_(None)
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        scope,
+        period,
+        {
+            "staffed_s": (
+                _sum(sa.case((both, seconds_between(a.c.clock_out, a.c.clock_in)), else_=0)),
+                I64,
+            ),
+            "judged": (_sum(flag(judged)), I64),
+            "late": (_sum(flag(late)), I64),
+            "scheduled": (_sum(flag(scheduled)), I64),
+            "absent": (_sum(flag(absent)), I64),
+        },
+    )
+
+
+# --- everything a set of figures needs, in one call ------------------------------------------
+
+
+@dataclass
+class MetricInputs:
+    """The partial aggregates of one scope and grouping, plus the reference data to finish them."""
+
+    scope: Scope
+    dimension: str | None
+    calendar: pl.DataFrame  # date, is_workday, name
+    service_hours: pl.DataFrame  # hall_id, weekday, start, end, kind, valid_from, valid_to
+    boundaries: list[int]  # seconds of day where an extended slot starts or ends
+    tickets: pl.DataFrame
+    histograms: pl.DataFrame
+    segments: pl.DataFrame
+    coverage: pl.DataFrame
+    intake: pl.DataFrame
+    completion: pl.DataFrame
+    open_cases: pl.DataFrame
+    evaluations: pl.DataFrame
+    bad_reviews: pl.DataFrame
+    attendance: pl.DataFrame
+
+
+def due_soon_end(calendar: pl.DataFrame, as_of: dt.datetime) -> dt.datetime:
+    """The end (23:59:59) of the first working day after as_of's date (as_of if unknown)."""
+    later = calendar.filter((pl.col("date") > as_of.date()) & pl.col("is_workday"))
+    if later.is_empty():
+        return as_of
+    return dt.datetime.combine(later["date"].min(), dt.time(23, 59, 59))
+
+
+def extended_boundaries(hours: pl.DataFrame) -> list[int]:
+    slots = hours.filter(pl.col("kind") == "extended")
+    seconds = {
+        t.hour * 3600 + t.minute * 60 + t.second
+        for t in [*slots["start"].to_list(), *slots["end"].to_list()]
+    }
+    return sorted(seconds - {0})
+
+
+def collect(
+    conn: Connection,
+    scope: Scope,
+    dimension: str | None,
+    *,
+    wait_target_min: float,
+    late_grace_min: float,
+) -> MetricInputs:
+    """Run every metric query for the scope (each an aggregate in the database)."""
+    from queries.db import calendar_frame
+    from queries.overview import service_hours_frame
+
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
+    unknown = set(scope.filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; filters: {', '.join(FILTERS)}")
+    hours = service_hours_frame(conn)
+    boundaries = extended_boundaries(hours)
+    calendar = calendar_frame(conn)
+    soon_end = due_soon_end(calendar, scope.as_of)
+    return MetricInputs(
+        scope=scope,
+        dimension=dimension,
+        calendar=calendar,
+        service_hours=hours,
+        boundaries=boundaries,
+        tickets=ticket_counts(conn, scope, dimension, wait_target_min * 60),
+        histograms=ticket_histograms(conn, scope, dimension),
+        segments=ticket_segments(conn, scope, dimension, boundaries),
+        coverage=ticket_coverage(conn, scope, dimension),
+        intake=case_intake(conn, scope, dimension),
+        completion=case_completion(conn, scope, dimension),
+        open_cases=case_open(conn, scope, dimension, soon_end),
+        evaluations=evaluation_counts(conn, scope, dimension),
+        bad_reviews=bad_reviews(conn, scope, dimension),
+        attendance=attendance_counts(conn, scope, dimension, late_grace_min * 60),
+    )

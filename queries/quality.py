@@ -1,0 +1,173 @@
+"""Data-quality findings: rows that are possible but wrong, counted in SQL, with examples.
+
+Each finding is imported data the metrics treat specially (a ticket called before it was
+issued has no wait) or a soft link that points nowhere (facts arrive from different systems,
+so a dangling link may heal when the other file is imported).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries import schema as s
+
+EXAMPLES = 5
+t, c, e, a = s.tickets, s.cases, s.evaluations, s.attendance
+
+
+_shift = a.c.staff_id + sa.literal(" ") + sa.cast(a.c.work_date, sa.String(10))
+
+
+def _findings(first: dt.date | None, last: dt.date | None):
+    def period(col):
+        out = []
+        if first is not None:
+            out.append(col >= dt.datetime.combine(first, dt.time(0)))
+        if last is not None:
+            out.append(col < dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0)))
+        return out
+
+    def day_period(col):
+        out = []
+        if first is not None:
+            out.append(col >= first)
+        if last is not None:
+            out.append(col <= last)
+        return out
+
+    no_case = ~sa.exists().where(c.c.case_id == t.c.case_id)
+    no_ticket_c = ~sa.exists().where(t.c.ticket_id == c.c.ticket_id)
+    no_ticket_e = ~sa.exists().where(t.c.ticket_id == e.c.ticket_id)
+    no_case_e = ~sa.exists().where(c.c.case_id == e.c.case_id)
+    no_item = ~sa.exists().where(s.items.c.item_id == c.c.item_id)
+    return [
+        (
+            "tickets_called_before_issued",
+            "叫号时间早于取号时间",
+            t,
+            t.c.ticket_id,
+            [t.c.called_at < t.c.issued_at, *period(t.c.issued_at)],
+        ),
+        (
+            "tickets_served_without_finish",
+            "已办理但无办结时间",
+            t,
+            t.c.ticket_id,
+            [t.c.status == "served", t.c.finished_at.is_(None), *period(t.c.issued_at)],
+        ),
+        (
+            "tickets_finished_before_called",
+            "办结时间早于叫号时间",
+            t,
+            t.c.ticket_id,
+            [t.c.finished_at < t.c.called_at, *period(t.c.issued_at)],
+        ),
+        (
+            "tickets_unknown_case",
+            "取号记录指向不存在的办件",
+            t,
+            t.c.ticket_id,
+            [t.c.case_id.isnot(None), no_case, *period(t.c.issued_at)],
+        ),
+        (
+            "cases_unknown_item",
+            "办件的事项不存在",
+            c,
+            c.c.case_id,
+            [no_item, *period(c.c.accepted_at)],
+        ),
+        (
+            "cases_unknown_ticket",
+            "办件指向不存在的取号记录",
+            c,
+            c.c.case_id,
+            [c.c.ticket_id.isnot(None), no_ticket_c, *period(c.c.accepted_at)],
+        ),
+        (
+            "cases_completed_without_time",
+            "已办结但无办结时间",
+            c,
+            c.c.case_id,
+            [c.c.status == "completed", c.c.completed_at.is_(None), *period(c.c.accepted_at)],
+        ),
+        (
+            "cases_completed_before_accepted",
+            "办结时间早于受理时间",
+            c,
+            c.c.case_id,
+            [c.c.completed_at < c.c.accepted_at, *period(c.c.accepted_at)],
+        ),
+        (
+            "evaluations_unknown_ticket",
+            "评价指向不存在的取号记录",
+            e,
+            e.c.eval_id,
+            [e.c.ticket_id.isnot(None), no_ticket_e, *period(e.c.evaluated_at)],
+        ),
+        (
+            "evaluations_unknown_case",
+            "评价指向不存在的办件",
+            e,
+            e.c.eval_id,
+            [e.c.case_id.isnot(None), no_case_e, *period(e.c.evaluated_at)],
+        ),
+        (
+            "attendance_without_punches",
+            "排班但无打卡且无请假",
+            a,
+            _shift,
+            [
+                a.c.scheduled_start.isnot(None),
+                a.c.clock_in.is_(None),
+                a.c.clock_out.is_(None),
+                a.c.leave.is_(None),
+                *day_period(a.c.work_date),
+            ],
+        ),
+        (
+            "attendance_missing_clock_out",
+            "有上班打卡无下班打卡",
+            a,
+            _shift,
+            [a.c.clock_in.isnot(None), a.c.clock_out.is_(None), *day_period(a.c.work_date)],
+        ),
+        (
+            "attendance_clock_out_before_in",
+            "下班打卡早于上班打卡",
+            a,
+            _shift,
+            [a.c.clock_out < a.c.clock_in, *day_period(a.c.work_date)],
+        ),
+    ]
+
+
+def quality_findings(
+    conn: Connection, first: dt.date | None = None, last: dt.date | None = None
+) -> list[dict]:
+    """[{"key", "label", "table", "count", "examples"}] for every check, zero counts included."""
+    out = []
+    for key, label, table, ident, where in _findings(first, last):
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(*where)
+        ).scalar_one()
+        examples = []
+        if count:
+            examples = [
+                str(r[0])
+                for r in conn.execute(
+                    sa.select(ident).select_from(table).where(*where).limit(EXAMPLES)
+                )
+            ]
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "table": table.name,
+                "count": int(count),
+                "examples": examples,
+            }
+        )
+    return out
