@@ -28,6 +28,7 @@ DIMENSIONS = ("hall", "department", "window", "staff", "queue", "item", "date", 
 FILTERS = ("hall", "department", "window", "staff", "queue", "item")
 WAIT_BUCKET_S = 6  # histogram resolution for quantiles: 0.1 min, reported within 0.05 min
 TERMINAL = ("returned", "rejected", "withdrawn")
+OPEN_STATUSES = ("in_progress", "suspended")  # with "completed" later than as_of: open
 
 
 @dataclass(frozen=True)
@@ -423,10 +424,16 @@ def case_open(
     first working day after as_of's date); the rest come back by acceptance day and allowance.
     """
     dims = case_dims(c.c.accepted_at)
+    # not returned/rejected/withdrawn, and not completed by as_of; written as status tests the
+    # (hall_id, status) index can serve, so a year of closed cases is not scanned
     is_open = [
         c.c.accepted_at <= scope.as_of,
-        c.c.status.notin_(TERMINAL),
-        sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
+        sa.or_(
+            c.c.status.in_(OPEN_STATUSES)
+            & sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
+            (c.c.status == "completed")
+            & sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
+        ),
     ]
     has_due = c.c.due_at.isnot(None)
     overdue = has_due & (c.c.due_at < scope.as_of)
