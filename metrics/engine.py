@@ -47,7 +47,7 @@ class Deadlines:
         )
         self.index = cal.select("date", "idx")
         self.workdays = cal.filter(pl.col("is_workday")).select(
-            pl.col("idx").alias("target"), pl.col("date").alias("due_day")
+            pl.col("idx").alias("target"), pl.col("date").alias("__nth")
         )
 
     def add(self, frame: pl.DataFrame, day: str, n: str, out: str) -> pl.DataFrame:
@@ -57,8 +57,8 @@ class Deadlines:
             self.index.rename({"date": day, "idx": "__idx"}), on=day, how="left"
         ).with_columns((pl.col("__idx") + pl.col(n)).alias("target"))
         joined = joined.join(self.workdays, on="target", how="left")
-        due = pl.when(pl.col(n) == 0).then(pl.col(day)).otherwise(pl.col("due_day"))
-        return joined.with_columns(due.alias(out)).drop("__idx", "target", "due_day")
+        due = pl.when(pl.col(n) == 0).then(pl.col(day)).otherwise(pl.col("__nth"))
+        return joined.with_columns(due.alias(out)).drop("__idx", "target", "__nth")
 
     def used(self, frame: pl.DataFrame, start: str, end: str, out: str) -> pl.DataFrame:
         """Working days after `start` up to and including `end`."""

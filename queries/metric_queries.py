@@ -314,13 +314,20 @@ def ticket_segments(
 ) -> pl.DataFrame:
     """Tickets per (group, hall, day, segment of the day between service-hour boundaries):
     a segment never straddles a slot's start or end, so extended hours are counted exactly."""
+    if not boundaries:  # no extended slots anywhere: nothing to count (and MariaDB would
+        # read a constant `GROUP BY 0` as a column position)
+        return pl.DataFrame(
+            schema={
+                **({"group": _group_type(dimension)} if dimension else {}),
+                "hall_id": pl.String(),
+                "day": pl.Date(),
+                "segment": pl.Int64(),
+                "n": pl.Int64(),
+            }
+        )
     dims = ticket_dims()
     tod = second_of_day(t.c.issued_at)
-    segment = (
-        sa.case(*[(tod < b, i) for i, b in enumerate(boundaries)], else_=len(boundaries))
-        if boundaries
-        else sa.literal(0)
-    )
+    segment = sa.case(*[(tod < b, i) for i, b in enumerate(boundaries)], else_=len(boundaries))
     period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
     return _grouped(
         conn,
