@@ -343,7 +343,8 @@ def _evaluations(inputs: MetricInputs, settings: Settings, deadlines: Deadlines)
     served = _rows(inputs.tickets.select(*key, "served"))
     covered = _rows(inputs.coverage)
     out = {}
-    for g in set(counts) | set(bad) | set(covered):
+    with_served = {g for g, r in served.items() if r["served"]}  # coverage 0 of them, not None
+    for g in set(counts) | set(bad) | set(covered) | with_served:
         r = defaultdict(int, counts.get(g, {}))
         b = defaultdict(int, bad.get(g, {}))
         n = r["count"]

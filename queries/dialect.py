@@ -87,6 +87,34 @@ def _div_mysql(element, compiler, **kw):
     return f"({compiler.process(a, **kw)} DIV {compiler.process(b, **kw)})"
 
 
+class time_text(FunctionElement):
+    """The time of day of a timestamp as text `HH:MM:SS` (compares as text against a bound
+    'HH:MM:SS'; on SQLite a cheap substring of the stored value)."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "time_text"
+
+
+@compiles(time_text)
+def _time_text_default(element, compiler, **kw):  # PostgreSQL
+    (value,) = list(element.clauses)
+    return f"to_char({compiler.process(value, **kw)}, 'HH24:MI:SS')"
+
+
+@compiles(time_text, "sqlite")
+def _time_text_sqlite(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"substr({compiler.process(value, **kw)}, 12, 8)"
+
+
+@compiles(time_text, "mysql")
+@compiles(time_text, "mariadb")
+def _time_text_mysql(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"DATE_FORMAT({compiler.process(value, **kw)}, '%%H:%%i:%%s')"
+
+
 def hour_of(value: ColumnElement) -> ColumnElement:
     """The hour (0–23) of a timestamp, an integer on every dialect."""
     return sa.cast(sa.extract("hour", value), sa.Integer)
