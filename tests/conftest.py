@@ -36,6 +36,17 @@ BACKENDS = ("sqlite", "postgresql", "mariadb")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
+# Browser tests: Debian's Chromium, headless, nothing downloaded
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1600, "height": 1000}
+RENDER_TIMEOUT_MS = 30_000
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -115,3 +126,29 @@ def artifacts() -> Path:
     """Folder for files a person should look at (screenshots, rendered pages)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a browser test module (a module-level `server` fixture gives
+    the app's base URL to `page`)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        unavailable("Chromium not found: apt-get install chromium fonts-noto-cjk")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server: str):
+    """A fresh Chinese-locale page on the module's server."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=server, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    yield page
+    context.close()

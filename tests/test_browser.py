@@ -13,30 +13,22 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import unavailable
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from conftest import VIEWPORT
+from playwright.sync_api import Locator, Page, expect
 
 from queries.db import URL_ENV
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-VIEWPORT = {"width": 1600, "height": 1000}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 DATAFRAME = '[data-testid="stDataFrame"]'
 EXCEPTION = '[data-testid="stException"]'
 START_TIMEOUT_S = 60
-RENDER_TIMEOUT_MS = 30_000
 HALLS = 7
 
 
@@ -61,15 +53,13 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"streamlit not healthy after {START_TIMEOUT_S} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(demo_db: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of `streamlit run streamlit_app.py` on a free port, serving the demo database."""
-    url, _ = demo_db
+@contextmanager
+def streamlit_server(url: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` on a free port over `url`; yields its base URL and
+    stops it afterwards (the browser test modules share this)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    streamlit = Path(sys.executable).parent / "streamlit"
     command = [
-        str(streamlit),
+        str(Path(sys.executable).parent / "streamlit"),
         "run",
         "streamlit_app.py",
         "--server.headless=true",
@@ -82,7 +72,7 @@ def server(demo_db: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, URL_ENV: url},
+            env={**os.environ, URL_ENV: url, **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -100,24 +90,11 @@ def server(demo_db: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        unavailable("Chromium not found: apt-get install chromium fonts-noto-cjk")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT, base_url=server, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(RENDER_TIMEOUT_MS)
-    yield page
-    context.close()
+def server(demo_db: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app on a free port, serving the demo database."""
+    url, _ = demo_db
+    with streamlit_server(url, tmp_path_factory.mktemp("streamlit") / "server.log") as base:
+        yield base
 
 
 def open_rendered(page: Page, path: str) -> None:

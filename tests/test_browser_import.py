@@ -7,28 +7,20 @@ Screenshots go to artifacts/ for a person to look at (layout, CJK glyphs, clippe
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import unavailable
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 from test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DATAFRAME,
     EXCEPTION,
     IDLE,
-    VIEWPORT,
-    free_port,
     grid_headers,
     grid_rows,
     screenshot_whole_page,
-    wait_healthy,
+    streamlit_server,
 )
 from test_import_page import (
     BAD_DATE,
@@ -40,12 +32,11 @@ from test_import_page import (
 
 from dashboard.text import t
 from queries import schema
-from queries.db import URL_ENV, make_engine
+from queries.db import make_engine
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT_MS = 30_000
 METRIC = '[data-testid="stMetric"]'
 
 
@@ -58,62 +49,13 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def server(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of `streamlit run streamlit_app.py` on a free port over the reference database."""
-    port = free_port()
+    """Base URL of the app on a free port over the reference database; uploads land in the
+    module's own TMPDIR."""
     home = tmp_path_factory.mktemp("streamlit-import")
-    log = home / "server.log"
     uploads = home / "tmp"
     uploads.mkdir()
-    command = [
-        str(Path(sys.executable).parent / "streamlit"),
-        "run",
-        "streamlit_app.py",
-        "--server.headless=true",
-        "--server.address=127.0.0.1",
-        f"--server.port={port}",
-        "--browser.gatherUsageStats=false",
-        "--server.fileWatcherType=none",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, URL_ENV: db, "TMPDIR": str(uploads)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, proc, log)
+    with streamlit_server(db, home / "server.log", {"TMPDIR": str(uploads)}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        unavailable("Chromium not found: apt-get install chromium fonts-noto-cjk")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT, base_url=server, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
 
 
 def gbk_file(folder: Path, name: str, rows: list[str]) -> Path:
