@@ -30,7 +30,13 @@ import polars as pl
 from sqlalchemy.engine import Connection, Engine
 
 from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
-from imports.mapping import Mapping, MappingError, load_mapping_file, resolve_mapping
+from imports.mapping import (
+    Mapping,
+    MappingError,
+    load_mapping_file,
+    recognised_count,
+    resolve_mapping,
+)
 from imports.presets import header_synonyms
 from imports.sources import Record, Source, SourceError, open_source, records
 from imports.validate import IDX, LINE, ChunkValidator, Problem, References
@@ -180,13 +186,9 @@ def inspect_file(
             declared = load_mapping_file(Path(mapping_file))
         origin = str(mapping_file) if mapping_file else "mapping"
 
-        def score(headers: list[str]) -> int:
-            try:
-                return len(resolve_mapping(spec, headers, declared, origin).columns)
-            except MappingError:
-                return len(resolve_mapping(spec, headers).columns)
-
-        source = open_source(Path(path), name, score)
+        source = open_source(
+            Path(path), name, lambda headers: recognised_count(spec, headers, declared)
+        )
         mapping = resolve_mapping(spec, source.header, declared, origin)
     except (SourceError, MappingError) as exc:
         raise FileRejected(str(exc)) from None

@@ -161,6 +161,10 @@ def resolve_mapping(
     return mapping
 
 
-def recognised_count(spec: TableSpec, headers: list[str]) -> int:
-    """How many of the table's columns the presets find in these headers (to guess a table)."""
-    return len(resolve_mapping(spec, headers).columns)
+def recognised_count(spec: TableSpec, headers: list[str], declared: dict | None = None) -> int:
+    """How many of the table's columns these headers feed (to find the header row below title
+    rows, and to guess a file's table); a mapping that does not fit the row counts presets."""
+    try:
+        return len(resolve_mapping(spec, headers, declared).columns)
+    except MappingError:
+        return len(resolve_mapping(spec, headers).columns)

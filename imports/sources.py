@@ -155,8 +155,6 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.datetime):
         if value.microsecond:  # Excel stores days as floats: 09:14:04.999996 means 09:14:05
             value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
-        if value.time() == dt.time(0):
-            return value.strftime("%Y-%m-%d %H:%M:%S")
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()

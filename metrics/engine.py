@@ -212,12 +212,9 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     key = ["group"]
 
     comp = inputs.completion
-    derived = comp.filter(pl.col("allowed") >= 0)
+    derived = _derived_due(comp, deadlines)
     if derived.height:
-        n_allowed = pl.when(pl.col("kind") == "instant").then(0).otherwise(pl.col("allowed"))
-        derived = deadlines.add(
-            derived.with_columns(n_allowed.alias("__n")), "accepted_day", "__n", "due_day"
-        ).with_columns(
+        derived = derived.with_columns(
             (pl.col("completed_day") <= pl.col("due_day")).fill_null(False).alias("__ok")
         )
         derived_ok = derived.group_by(key).agg(
@@ -234,20 +231,14 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
         )
     else:
         speed_sum = pl.DataFrame()
-    completion = _rows(
-        comp.select(*key, "n", "on_time_known", "due_known", "one_visit", "visits_known")
-    )
+    completion = _rows(comp.select(*key, "n", "on_time_known", "one_visit", "visits_known"))
     derived_rows = _rows(derived_ok)
     speed_rows = _rows(speed_sum)
 
     opened = inputs.open_cases
-    soon_day = _due_soon_day(inputs)
-    open_derived = opened.filter(pl.col("allowed") >= 0)
+    soon_day = inputs.soon_end.date()
+    open_derived = _derived_due(opened, deadlines)
     if open_derived.height:
-        n_allowed = pl.when(pl.col("kind") == "instant").then(0).otherwise(pl.col("allowed"))
-        open_derived = deadlines.add(
-            open_derived.with_columns(n_allowed.alias("__n")), "accepted_day", "__n", "due_day"
-        )
         as_of_day = inputs.scope.as_of.date()
         overdue = (pl.col("due_day") < as_of_day).fill_null(False)
         soon = (~overdue & (pl.col("due_day") <= soon_day)).fill_null(False)
@@ -285,11 +276,14 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     return out
 
 
-def _due_soon_day(inputs: MetricInputs) -> dt.date:
-    later = inputs.calendar.filter(
-        (pl.col("date") > inputs.scope.as_of.date()) & pl.col("is_workday")
-    )
-    return later["date"].min() if later.height else inputs.scope.as_of.date()
+def _derived_due(cases: pl.DataFrame, deadlines: Deadlines) -> pl.DataFrame:
+    """The rows without a `due_at` (allowed ≥ 0), with `due_day` from the calendar: an
+    instant item is due the day it is accepted, a promised one `allowed` working days later."""
+    derived = cases.filter(pl.col("allowed") >= 0)
+    if derived.is_empty():
+        return derived
+    n = pl.when(pl.col("kind") == "instant").then(0).otherwise(pl.col("allowed"))
+    return deadlines.add(derived.with_columns(n.alias("__n")), "accepted_day", "__n", "due_day")
 
 
 def bad_review_status(

@@ -120,15 +120,6 @@ def hour_of(value: ColumnElement) -> ColumnElement:
     return sa.cast(sa.extract("hour", value), sa.Integer)
 
 
-def second_of_day(value: ColumnElement) -> ColumnElement:
-    """Seconds since midnight of a timestamp (0 … 86399)."""
-    return (
-        hour_of(value) * 3600
-        + sa.cast(sa.extract("minute", value), sa.Integer) * 60
-        + sa.cast(sa.extract("second", value), sa.Integer)
-    )
-
-
 def flag(condition: ColumnElement) -> ColumnElement:
     """1 where the condition holds, else 0 (NULL counts as not holding): for SUM."""
     return sa.case((condition, 1), else_=0)

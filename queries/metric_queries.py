@@ -52,10 +52,6 @@ def _sql_group(dimension: str | None) -> str | None:
     return "date" if dimension == "weekday" else dimension
 
 
-def _frame(conn: Connection, stmt, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    return read_frame(conn, stmt, schema)
-
-
 def _group_type(dimension: str | None) -> pl.DataType:
     if dimension in ("date", "weekday"):
         return pl.Date()
@@ -225,7 +221,7 @@ def _grouped(
     )
     if group_by:
         stmt = stmt.group_by(*group_by)
-    frame = _frame(conn, stmt, schema)
+    frame = read_frame(conn, stmt, schema)
     if dimension is not None:
         frame = frame.filter(pl.col("group").is_not_null())  # no value for X: left out
     return frame
@@ -418,7 +414,6 @@ def case_completion(conn: Connection, scope: Scope, dimension: str | None) -> pl
         {
             "n": (sa.func.count(), I64),
             "on_time_known": (_sum(flag(has_due & (c.c.completed_at <= c.c.due_at))), I64),
-            "due_known": (_sum(flag(has_due)), I64),
             "one_visit": (_sum(flag(c.c.visits <= 1)), I64),
             "visits_known": (_sum(flag(c.c.visits.isnot(None))), I64),
         },
@@ -532,7 +527,7 @@ def bad_reviews(conn: Connection, scope: Scope, dimension: str | None) -> pl.Dat
         cols.append(group.label("group"))
         schema["group"] = _group_type(dimension)
     stmt = sa.select(*cols).select_from(dims.from_(dimension, scope)).where(*where)
-    frame = _frame(conn, stmt, schema)
+    frame = read_frame(conn, stmt, schema)
     return frame.filter(pl.col("group").is_not_null()) if dimension else frame
 
 
@@ -578,6 +573,7 @@ class MetricInputs:
     scope: Scope
     dimension: str | None
     calendar: pl.DataFrame  # date, is_workday, name
+    soon_end: dt.datetime  # end of the first working day after as_of's date (due soon)
     service_hours: pl.DataFrame  # hall_id, weekday, start, end, kind, valid_from, valid_to
     boundaries: list[int]  # seconds of day where an extended slot starts or ends
     tickets: pl.DataFrame
@@ -634,6 +630,7 @@ def collect(
         scope=scope,
         dimension=dimension,
         calendar=calendar,
+        soon_end=soon_end,
         service_hours=hours,
         boundaries=boundaries,
         tickets=ticket_counts(conn, scope, dimension, wait_target_min * 60),

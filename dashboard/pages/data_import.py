@@ -18,7 +18,7 @@ from dashboard import state
 from dashboard.text import t
 from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
-from imports.mapping import MappingError, load_mapping_file, resolve_mapping
+from imports.mapping import MappingError, load_mapping_file, recognised_count, resolve_mapping
 from imports.messages import reason_text, warning_text
 from imports.sources import SourceError, open_source, records
 from queries.db import redact
@@ -45,7 +45,7 @@ def guess_table(path: Path, name: str) -> str | None:
     specs = [table_spec(x) for x in IMPORT_ORDER]
 
     def score(headers: list[str]) -> int:
-        return max(len(resolve_mapping(spec, headers).columns) for spec in specs)
+        return max(recognised_count(spec, headers) for spec in specs)
 
     try:
         source = open_source(path, name, score)
