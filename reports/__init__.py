@@ -1,0 +1,1 @@
+"""The weekly report: PDF and Excel, made unattended from the command line."""
