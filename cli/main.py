@@ -2,6 +2,7 @@
 
     hall db init     [--db URL]                 create the schema, seed China's calendar
     hall db overview [--db URL] [--json]        rows, first/last timestamps, freshness per hall
+    hall db rollup   [--db URL]                 rebuild the daily rollups behind fast figures
     hall demo        [--db URL] [--days D] [--end DATE] [--now DATETIME] [--seed S] [--replace]
     hall import      [--db URL] TABLE FILE [--mapping TOML] [--skip-bad --rejects FILE]
                      [--dry-run] [--show-mapping] [--json]
@@ -71,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     overview = db_sub.add_parser("overview", help="rows and freshness per hall and table")
     overview.add_argument("--db", help=db_help)
     overview.add_argument("--json", action="store_true", help="print JSON")
+    rollup = db_sub.add_parser(
+        "rollup", help="rebuild the daily rollups (after writing to the tables by other means)"
+    )
+    rollup.add_argument("--db", help=db_help)
 
     demo = sub.add_parser("demo", help="fill the database with a simulated district network")
     demo.add_argument("--db", help=db_help)
@@ -194,6 +199,30 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_rollup(args: argparse.Namespace) -> int:
+    from metrics.settings import SettingsError, load_settings
+    from queries import rollups
+    from queries.db import has_schema, make_engine, redact, resolve_url
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"hall db rollup: {exc}", file=sys.stderr)
+        return 1
+    engine = make_engine(args.db)
+    if not has_schema(engine):
+        print(f"hall: {redact(resolve_url(args.db))} has no HallPulse tables yet", file=sys.stderr)
+        return 1
+    started = dt.datetime.now()
+    with engine.begin() as conn:
+        days = rollups.rebuild_all(conn, wait_target_s=settings.wait_target_min * 60)
+        span = rollups.rolled_span(conn)
+    seconds = (dt.datetime.now() - started).total_seconds()
+    where = f" ({span[0]} … {span[1]})" if span else ""
+    print(f"daily rollups: {days:,} days rebuilt{where} in {seconds:.1f} s")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from queries.db import make_engine, redact, resolve_url
     from simulation.demo import DemoOptions
@@ -223,7 +252,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for line in summary.warnings:
         print(line, file=sys.stderr)
     counts = ", ".join(f"{name} {rows:,}" for name, rows in summary.rows.items())
-    print(f"done in {summary.seconds:.1f} s: {counts}")
+    print(
+        f"done in {summary.seconds:.1f} s: {counts}; daily rollups for {summary.rollup_days} days"
+    )
     return 0
 
 
@@ -406,6 +437,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 COMMANDS = {
     ("db", "init"): cmd_db_init,
     ("db", "overview"): cmd_db_overview,
+    ("db", "rollup"): cmd_db_rollup,
     ("demo", None): cmd_demo,
     ("import", None): cmd_import,
     ("export", None): cmd_export,

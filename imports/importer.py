@@ -40,6 +40,8 @@ from imports.mapping import (
 from imports.presets import header_synonyms
 from imports.sources import Record, Source, SourceError, open_source, records
 from imports.validate import IDX, LINE, ChunkValidator, Problem, References
+from metrics.settings import load_settings
+from queries import rollups
 from queries.db import ensure_calendar, has_schema
 from queries.schema import metadata
 from queries.upsert import count_rows, replace_rows, upsert
@@ -78,6 +80,7 @@ class ImportReport:
     warning_lines: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     calendar_added: int = 0
+    rollup_days: int = 0
     committed: bool = False
     rejects_file: Path | None = None
     seconds: float = 0.0
@@ -116,6 +119,8 @@ class ImportReport:
             head += f"; rejected rows written to {self.rejects_file}"
         if self.calendar_added:
             lines.append(f"calendar: {self.calendar_added:,} dates added from China's schedule")
+        if self.rollup_days:
+            lines.append(f"daily rollups: {self.rollup_days:,} days rebuilt")
         if self.rejected and not self.skip_bad:
             lines.append(
                 "nothing was written: fix the rows above, or import the good rows with "
@@ -152,6 +157,7 @@ class ImportReport:
             ],
             "notes": self.notes,
             "calendar_added": self.calendar_added,
+            "rollup_days": self.rollup_days,
             "rejects_file": str(self.rejects_file) if self.rejects_file else None,
             "seconds": round(self.seconds, 3),
         }
@@ -294,6 +300,7 @@ class _Run:
         self.keyless: list[pl.DataFrame] = []  # service hours: checked and written as a whole
         self.keyless_records: dict[int, Record] = {}
         self.span: list[object] = []  # first and last day of each chunk of facts
+        self.touched: list[object] = []  # first and last value of each rollup day column
 
     def execute(self, chunk_rows: int, log: Callable[[str], None] | None) -> None:
         report = self.report
@@ -328,6 +335,13 @@ class _Run:
         if writing and report.ok:
             report.new_rows = count_rows(self.conn, self.table) - before + report.replaced
             report.calendar_added = self._extend_calendar()
+            report.rollup_days = rollups.after_write(
+                self.conn,
+                self.spec.name,
+                self.touched,
+                changed_existing=report.new_rows < report.imported,
+                wait_target_s=load_settings().wait_target_min * 60,
+            )
 
     def _check(self, batch: list[Record]) -> pl.DataFrame:
         """Validate a chunk, account for it in the report and the rejects; its good rows."""
@@ -350,6 +364,9 @@ class _Run:
         if self.spec.name in SPAN_COLUMN and good.height:
             col = good[SPAN_COLUMN[self.spec.name]]
             self.span.extend([col.min(), col.max()])
+        for name in rollups.FACTS.get(self.spec.name, ()):
+            if name in good.columns and good.height:
+                self.touched.extend([good[name].min(), good[name].max()])
         return good
 
     def _extend_calendar(self) -> int:

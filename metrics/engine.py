@@ -91,8 +91,11 @@ def _histogram_quantiles(hist: pl.DataFrame) -> dict[tuple, dict[str, float]]:
     if hist.is_empty():
         return out
     keys = ["group", "kind"]
-    frame = hist.with_columns((pl.col("sum_s") / pl.col("n") / 60).alias("value")).sort(
-        [*keys, "bucket"]
+    frame = (  # one row per bucket (partials of several days or sources merge), in order
+        hist.group_by([*keys, "bucket"])
+        .agg(pl.col("n").sum(), pl.col("sum_s").sum())
+        .with_columns((pl.col("sum_s") / pl.col("n") / 60).alias("value"))
+        .sort([*keys, "bucket"])
     )
     for key, part in frame.group_by(keys, maintain_order=True):
         values = part["value"].to_numpy()

@@ -11,15 +11,24 @@ from metrics.settings import Settings
 from queries.metric_queries import Scope, collect
 
 
-def compute(conn: Connection, scope: Scope, settings: Settings, dimension: str | None = None):
+def compute(
+    conn: Connection,
+    scope: Scope,
+    settings: Settings,
+    dimension: str | None = None,
+    *,
+    use_rollups: bool = True,
+):
     """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
-    `{"groups": [...]}`, exactly as `hall metrics --json` prints it."""
+    `{"groups": [...]}`, exactly as `hall metrics --json` prints it. The daily rollups serve
+    the closed days they hold (`use_rollups=False` reads every row, for checks)."""
     inputs = collect(
         conn,
         scope,
         dimension,
         wait_target_min=settings.wait_target_min,
         late_grace_min=settings.late_grace_min,
+        use_rollups=use_rollups,
     )
     return finish(inputs, settings)
 

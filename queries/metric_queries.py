@@ -195,9 +195,14 @@ def _grouped(
     columns: dict[str, tuple[ColumnElement, pl.DataType]],
     extra_group: dict[str, tuple[ColumnElement, pl.DataType]] | None = None,
     extra_joins: set[str] = frozenset(),
+    grain: tuple[str, ...] = (),
 ) -> pl.DataFrame:
-    """SELECT group, extra groups, aggregates FROM table [joins] WHERE … GROUP BY …"""
-    extra_group = extra_group or {}
+    """SELECT group, extra groups, aggregates FROM table [joins] WHERE … GROUP BY …
+
+    `grain` adds dimensions as further group columns (`hall` as `hall_id`, `date` as `day`,
+    the others by their name): the daily rollups are these partials at that grain."""
+    extra_group = {**grain_columns(dims, grain), **(extra_group or {})}
+    extra_joins = set(extra_joins) | set(grain)
     group = dims.group(dimension)
     if dimension is not None and group is None:  # the table has no such dimension
         where = [*where, sa.false()]
@@ -230,6 +235,20 @@ def _grouped(
 I64, F64 = pl.Int64(), pl.Float64()
 
 
+def grain_column(dimension: str) -> str:
+    """The column a dimension has in a rollup table (and in a partial with that grain)."""
+    return {"hall": "hall_id", "date": "day"}.get(dimension, dimension)
+
+
+def grain_columns(dims: _Dims, grain: tuple[str, ...]) -> dict:
+    out = {}
+    for name in grain:
+        expr = dims.exprs.get(name)
+        dtype = pl.Date() if name == "date" else pl.String()
+        out[grain_column(name)] = (sa.null() if expr is None else expr, dtype)
+    return out
+
+
 def _sum(expr: ColumnElement) -> ColumnElement:
     return sa.func.coalesce(sa.func.sum(expr), 0)
 
@@ -248,7 +267,11 @@ def _wait_parts():
 
 
 def ticket_counts(
-    conn: Connection, scope: Scope, dimension: str | None, wait_target_s: float
+    conn: Connection,
+    scope: Scope,
+    dimension: str | None,
+    wait_target_s: float,
+    grain: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     dims = ticket_dims()
     valid, wait = _wait_parts()
@@ -276,10 +299,13 @@ def ticket_counts(
             "service_sum_s": (_sum(sa.case((service_ok, service), else_=0)), I64),
             "called_before_issued": (_sum(flag(t.c.called_at < t.c.issued_at)), I64),
         },
+        grain=grain,
     )
 
 
-def ticket_histograms(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+def ticket_histograms(
+    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """Waits and service times in 0.1-minute buckets: (group, kind, bucket, n, sum_s)."""
     dims = ticket_dims()
     valid, wait = _wait_parts()
@@ -300,6 +326,7 @@ def ticket_histograms(conn: Connection, scope: Scope, dimension: str | None) -> 
             [*period, condition],
             {"n": (sa.func.count(), I64), "sum_s": (sa.func.sum(seconds), I64)},
             extra_group={"bucket": (bucket, I64)},
+            grain=grain,
         )
         frames.append(frame.with_columns(pl.lit(kind).alias("kind")))
     return pl.concat(frames, how="diagonal_relaxed")
@@ -310,7 +337,11 @@ def _hms(seconds: int) -> str:
 
 
 def ticket_segments(
-    conn: Connection, scope: Scope, dimension: str | None, boundaries: list[int]
+    conn: Connection,
+    scope: Scope,
+    dimension: str | None,
+    boundaries: list[int],
+    grain: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """Tickets per (group, hall, day, segment of the day between service-hour boundaries):
     a segment never straddles a slot's start or end, so extended hours are counted exactly."""
@@ -343,6 +374,7 @@ def ticket_segments(
             "day": (day_of(t.c.issued_at), pl.Date()),
             "segment": (segment, pl.Int64()),
         },
+        grain=grain,
     )
 
 
@@ -366,6 +398,29 @@ def ticket_coverage(conn: Connection, scope: Scope, dimension: str | None) -> pl
     )
 
 
+def ticket_first_evaluations(
+    conn: Connection, scope: Scope, grain: tuple[str, ...]
+) -> pl.DataFrame:
+    """Served tickets of the period that have an active evaluation, by the day of their first
+    one (`first_eval_day`): coverage at any end-of-day as_of is the sum up to that day."""
+    first = (
+        sa.select(sa.func.min(e.c.evaluated_at))
+        .where(e.c.ticket_id == t.c.ticket_id, _active())
+        .scalar_subquery()
+    )
+    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end, t.c.status == "served"]
+    return _grouped(
+        conn,
+        ticket_dims(),
+        None,
+        scope,
+        [*period, first.isnot(None)],
+        {"covered": (sa.func.count(), I64)},
+        extra_group={"first_eval_day": (day_of(first), pl.Date())},
+        grain=grain,
+    )
+
+
 # --- cases -------------------------------------------------------------------------------------
 
 
@@ -373,7 +428,9 @@ def _case_total_days() -> ColumnElement:
     return i_case.c.promised_workdays + sa.func.coalesce(c.c.suspended_workdays, 0)
 
 
-def case_intake(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+def case_intake(
+    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+) -> pl.DataFrame:
     dims = case_dims(c.c.accepted_at)
     period = [c.c.accepted_at >= scope.start, c.c.accepted_at < scope.end]
     return _grouped(
@@ -388,10 +445,13 @@ def case_intake(conn: Connection, scope: Scope, dimension: str | None) -> pl.Dat
             "instant": (_sum(flag(i_case.c.kind == "instant")), I64),
             "tolerance": (_sum(flag(c.c.tolerance == sa.true())), I64),
         },
+        grain=grain,
     )
 
 
-def case_completion(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+def case_completion(
+    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """Completed cases of the period, by the facts their on-time test needs.
 
     Cases with a `due_at` are judged in SQL; the others come back grouped by acceptance day,
@@ -429,6 +489,7 @@ def case_completion(conn: Connection, scope: Scope, dimension: str | None) -> pl
             "allowed": (sa.case((has_due, -1), else_=_case_total_days()), pl.Int64()),
             "legal": (sa.case((speed, i_case.c.legal_workdays), else_=None), pl.Int64()),
         },
+        grain=grain,
     )
 
 
@@ -441,37 +502,41 @@ def case_open(
     first working day after as_of's date); the rest come back by acceptance day and allowance.
     """
     dims = case_dims(c.c.accepted_at)
-    # not returned/rejected/withdrawn, and not completed by as_of; written as status tests the
-    # (hall_id, status) index can serve, so a year of closed cases is not scanned
-    is_open = [
-        # coalesce: not a range the planner would pick the (hall, accepted_at) index for
-        sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= scope.as_of,
-        sa.or_(
-            c.c.status.in_(OPEN_STATUSES)
-            & sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
-            (c.c.status == "completed")
-            & sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
-        ),
-    ]
+    # Open: not returned/rejected/withdrawn, and not completed by as_of. Three branches, each
+    # served by an index so a year of closed cases is not scanned: still in progress or
+    # suspended (hall, status); completed after as_of (hall, completed_at); completed without
+    # a time (a data error; hall, completed_at IS NULL). Their partials add up.
+    accepted = sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= scope.as_of  # no index
+    not_done = sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of)
+    completed = sa.func.coalesce(c.c.status, c.c.status) == "completed"  # not the status index
+    branches = (
+        [accepted, c.c.status.in_(OPEN_STATUSES), not_done],
+        [accepted, completed, c.c.completed_at > scope.as_of],
+        [accepted, completed, c.c.completed_at.is_(None)],
+    )
     has_due = c.c.due_at.isnot(None)
     overdue = has_due & (c.c.due_at < scope.as_of)
-    return _grouped(
-        conn,
-        dims,
-        dimension,
-        scope,
-        is_open,
-        {
-            "n": (sa.func.count(), I64),
-            "overdue_known": (_sum(flag(overdue)), I64),
-            "soon_known": (_sum(flag(has_due & ~overdue & (c.c.due_at <= soon_end))), I64),
-        },
-        extra_group={
-            "accepted_day": (day_of(c.c.accepted_at), pl.Date()),
-            "kind": (i_case.c.kind, pl.String()),
-            "allowed": (sa.case((has_due, -1), else_=_case_total_days()), pl.Int64()),
-        },
-    )
+    frames = [
+        _grouped(
+            conn,
+            dims,
+            dimension,
+            scope,
+            branch,
+            {
+                "n": (sa.func.count(), I64),
+                "overdue_known": (_sum(flag(overdue)), I64),
+                "soon_known": (_sum(flag(has_due & ~overdue & (c.c.due_at <= soon_end))), I64),
+            },
+            extra_group={
+                "accepted_day": (day_of(c.c.accepted_at), pl.Date()),
+                "kind": (i_case.c.kind, pl.String()),
+                "allowed": (sa.case((has_due, -1), else_=_case_total_days()), pl.Int64()),
+            },
+        )
+        for branch in branches
+    ]
+    return pl.concat(frames)
 
 
 # --- evaluations -------------------------------------------------------------------------------
@@ -481,7 +546,9 @@ def _active():
     return sa.func.coalesce(e.c.is_default, sa.false()) == sa.false()
 
 
-def evaluation_counts(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+def evaluation_counts(
+    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+) -> pl.DataFrame:
     dims = eval_dims()
     period = [e.c.evaluated_at >= scope.start, e.c.evaluated_at < scope.end]
     active = _active()
@@ -499,6 +566,7 @@ def evaluation_counts(conn: Connection, scope: Scope, dimension: str | None) -> 
             "rating_sum": (_sum(sa.case((active, e.c.rating), else_=0)), I64),
             "bad": (_sum(flag(active & (e.c.rating <= 2))), I64),
         },
+        grain=grain,
     )
 
 
@@ -612,8 +680,10 @@ def collect(
     *,
     wait_target_min: float,
     late_grace_min: float,
+    use_rollups: bool = True,
 ) -> MetricInputs:
     """Run every metric query for the scope (each an aggregate in the database)."""
+    from queries import rollups
     from queries.db import calendar_frame
     from queries.overview import service_hours_frame
 
@@ -626,6 +696,22 @@ def collect(
     boundaries = extended_boundaries(hours)
     calendar = calendar_frame(conn)
     soon_end = due_soon_end(calendar, scope.as_of)
+    wait_target_s = wait_target_min * 60
+    plan = rollups.plan(conn, scope) if use_rollups else None
+
+    def part(name: str, raw) -> pl.DataFrame:
+        """Rolled days from the daily rollups where they answer exactly, the rest raw."""
+        return rollups.partial(
+            conn,
+            name,
+            plan,
+            scope,
+            dimension,
+            raw,
+            wait_target_s=wait_target_s,
+            boundaries=boundaries,
+        )
+
     return MetricInputs(
         scope=scope,
         dimension=dimension,
@@ -633,14 +719,14 @@ def collect(
         soon_end=soon_end,
         service_hours=hours,
         boundaries=boundaries,
-        tickets=ticket_counts(conn, scope, dimension, wait_target_min * 60),
-        histograms=ticket_histograms(conn, scope, dimension),
-        segments=ticket_segments(conn, scope, dimension, boundaries),
-        coverage=ticket_coverage(conn, scope, dimension),
-        intake=case_intake(conn, scope, dimension),
-        completion=case_completion(conn, scope, dimension),
+        tickets=part("tickets", lambda sc: ticket_counts(conn, sc, dimension, wait_target_s)),
+        histograms=part("histograms", lambda sc: ticket_histograms(conn, sc, dimension)),
+        segments=part("segments", lambda sc: ticket_segments(conn, sc, dimension, boundaries)),
+        coverage=part("coverage", lambda sc: ticket_coverage(conn, sc, dimension)),
+        intake=part("intake", lambda sc: case_intake(conn, sc, dimension)),
+        completion=part("completion", lambda sc: case_completion(conn, sc, dimension)),
         open_cases=case_open(conn, scope, dimension, soon_end),
-        evaluations=evaluation_counts(conn, scope, dimension),
+        evaluations=part("evaluations", lambda sc: evaluation_counts(conn, sc, dimension)),
         bad_reviews=bad_reviews(conn, scope, dimension),
         attendance=attendance_counts(conn, scope, dimension, late_grace_min * 60),
     )

@@ -11,6 +11,7 @@ Dialect-free: the same definitions create the schema on SQLite, PostgreSQL and M
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -224,6 +225,111 @@ meta = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text),
+)
+
+# Daily rollups: the metric queries' additive partials per hall and day, rebuilt for the days
+# a write touches (see queries/rollups.py). `hallpulse_rollup_days` lists the days they hold.
+ROLLUP_ID = ID
+_SUM = BigInteger
+
+
+def _rollup(name: str, *columns: Column) -> Table:
+    return Table(
+        f"hallpulse_rollup_{name}",
+        metadata,
+        Column("day", Date, nullable=False),
+        Column("hall_id", ROLLUP_ID, nullable=False),
+        *columns,
+        Index(f"ix_rollup_{name}_day", "day", "hall_id"),
+    )
+
+
+rollup_days = Table(
+    "hallpulse_rollup_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("built_at", DateTime, nullable=False),
+)
+rollup_tickets = _rollup(
+    "tickets",
+    Column("queue", ROLLUP_ID),
+    Column("window", ROLLUP_ID),
+    Column("staff", ROLLUP_ID),
+    Column("department", ROLLUP_ID),
+    *[
+        Column(c, _SUM, nullable=False)
+        for c in (
+            "issued",
+            "served",
+            "no_show",
+            "cancelled",
+            "appointment",
+            "wait_n",
+            "wait_sum_s",
+            "wait_within",
+            "service_n",
+            "service_sum_s",
+            "called_before_issued",
+        )
+    ],
+    Column("wait_max_s", _SUM),
+)
+rollup_histograms = _rollup(
+    "histograms",
+    Column("kind", CODE, nullable=False),
+    Column("bucket", _SUM, nullable=False),
+    Column("n", _SUM, nullable=False),
+    Column("sum_s", _SUM, nullable=False),
+)
+rollup_segments = _rollup(
+    "segments",
+    Column("segment", Integer, nullable=False),
+    Column("n", _SUM, nullable=False),
+)
+rollup_coverage = _rollup(
+    "coverage",
+    Column("queue", ROLLUP_ID),
+    Column("window", ROLLUP_ID),
+    Column("staff", ROLLUP_ID),
+    Column("department", ROLLUP_ID),
+    Column("first_eval_day", Date, nullable=False),
+    Column("covered", _SUM, nullable=False),
+)
+rollup_intake = _rollup(
+    "intake",
+    Column("item", ROLLUP_ID),
+    Column("department", ROLLUP_ID),
+    *[Column(c, _SUM, nullable=False) for c in ("accepted", "online", "instant", "tolerance")],
+)
+rollup_completion = _rollup(
+    "completion",
+    Column("department", ROLLUP_ID),
+    Column("accepted_day", Date),
+    Column("completed_day", Date),
+    Column("kind", CODE),
+    Column("allowed", Integer),
+    Column("legal", Integer),
+    *[Column(c, _SUM, nullable=False) for c in ("n", "on_time_known", "one_visit", "visits_known")],
+)
+rollup_evaluations = _rollup(
+    "evaluations",
+    Column("window", ROLLUP_ID),
+    Column("staff", ROLLUP_ID),
+    Column("department", ROLLUP_ID),
+    *[
+        Column(c, _SUM, nullable=False)
+        for c in ("count", "default_count", "satisfied", "very", "rating_sum", "bad")
+    ],
+)
+ROLLUP_TABLES: tuple[Table, ...] = (
+    rollup_days,
+    rollup_tickets,
+    rollup_histograms,
+    rollup_segments,
+    rollup_coverage,
+    rollup_intake,
+    rollup_completion,
+    rollup_evaluations,
 )
 
 REFERENCE_TABLES: tuple[Table, ...] = (

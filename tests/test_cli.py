@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from cli.main import main
-from queries import schema
+from queries import rollups, schema
 from queries.db import URL_ENV, get_meta, make_engine
 from workdays import unannounced_warning
 
@@ -91,7 +91,9 @@ def test_demo_writes_refuses_to_overwrite_and_replaces(sqlite_url: str, capsys):
     assert _count(sqlite_url, t, in_range) == tickets
     engine = make_engine(sqlite_url)
     with engine.connect() as conn:
-        assert get_meta(conn) == {"demo_seed": "3", "demo_end": "2026-03-04", "demo_days": "2"}
+        demo = {k: v for k, v in get_meta(conn).items() if k.startswith("demo_")}
+        assert demo == {"demo_seed": "3", "demo_end": "2026-03-04", "demo_days": "2"}
+        assert rollups.rolled_span(conn) == (dt.date(2026, 3, 3), dt.date(2026, 3, 4))
     engine.dispose()
 
     assert main(["demo", "--db", sqlite_url, *DEMO]) == 1

@@ -11,7 +11,10 @@ extended service hours, and China's real 2026 calendar. The default scope is 202
     working days after 09-28: 09-29, 09-30, 10-08, 10-09, 10-10, 10-12, 10-13, 10-14, ...
 
 Every expected value below is computed in the comments next to it; `compute` must produce it on
-SQLite, PostgreSQL and MariaDB alike (the `engine` fixture).
+SQLite, PostgreSQL and MariaDB alike (the `engine` fixture), reading every row (`raw`) and
+from daily rollups of the days up to 10-09 with the rest raw (`mixed`; the rollups are rebuilt
+from the tables as they are just before each figure). tests/test_rollups.py compares fully
+rolled figures with raw ones on the demo network.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from metrics.catalog import KEYS, SECTIONS
 from metrics.figures import compute
 from metrics.rankings import rank_groups
 from metrics.settings import Settings, SettingsError, load_settings
+from queries import rollups
 from queries import schema as s
-from queries.db import ensure_calendar, init_schema
+from queries.db import ensure_calendar, init_schema, make_engine
 from queries.metric_queries import Scope
 from queries.quality import quality_findings
 
@@ -41,6 +45,17 @@ D = dt.date
 FIRST, LAST = D(2026, 9, 14), D(2026, 10, 18)
 AS_OF = dt.datetime(2026, 10, 18, 23, 59, 59)
 QUANTILE_KEYS = {"wait_median_min", "wait_p90_min", "service_median_min"}
+ROLLUP_MODES = ("raw", "mixed")
+MIXED_UNTIL = D(2026, 10, 9)
+
+
+@pytest.fixture(params=ROLLUP_MODES)
+def engine(db_url: str, request: pytest.FixtureRequest):
+    """The database on each backend, in each rollup mode (see the module docstring)."""
+    engine = make_engine(db_url)
+    engine.info = {"rollups": request.param}  # read by `run`
+    yield engine
+    engine.dispose()
 
 
 def T(text: str) -> dt.datetime:
@@ -338,8 +353,19 @@ def seed(engine: Engine, due: str = "given") -> None:
 
 
 def run(engine: Engine, scope: Scope | None = None, dimension=None, settings=None) -> dict:
+    settings = settings or Settings()
+    mode = getattr(engine, "info", {}).get("rollups", "raw")
+    if mode == "mixed":
+        with engine.begin() as conn:
+            target = settings.wait_target_min * 60
+            rollups.rebuild_all(conn, wait_target_s=target)
+            for table in s.ROLLUP_TABLES:
+                conn.execute(table.delete().where(table.c.day > MIXED_UNTIL))
     with engine.connect() as conn:
-        return compute(conn, scope or Scope(FIRST, LAST, AS_OF), settings or Settings(), dimension)
+        if mode == "mixed":  # part rolled, part raw
+            span = rollups.rolled_span(conn)
+            assert span is None or span[1] == MIXED_UNTIL
+        return compute(conn, scope or Scope(FIRST, LAST, AS_OF), settings, dimension)
 
 
 # --- expected values -----------------------------------------------------------------------------

@@ -1,0 +1,449 @@
+"""Daily rollups: the metric queries' additive partials per hall and day, kept at write time.
+
+A year of a district centre is about a million ticket, case and evaluation rows; scanning them
+for every figure takes seconds on a row store. The partials of `queries.metric_queries` are
+additive (counts, sums, maxima, histogram buckets), so they can be stored per hall and day and
+summed for any period: a rollup row is exactly what the raw query would return for that hall,
+day and member, and a period is its rolled days read from the rollups plus the rest (today,
+days never rolled) read raw. The figures are therefore the same either way; the tests compare
+both on every backend.
+
+- Only closed days (before today) are rolled; `hallpulse_rollup_days` lists them.
+- Each rollup keeps a few *members* besides hall and day (tickets: queue, window, staff,
+  department). A query whose filters or grouping need anything else (an hour, an item of a
+  ticket) reads that partial raw.
+- What a rollup depends on besides the facts is recorded when it is built and checked when it
+  is read: the wait target (`wait_within`), the extended-hours boundaries (segments). Coverage
+  is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
+  day.
+- Writers keep them current: `hall import` rebuilds the days a file touches (every rolled day
+  when it changed existing rows or a reference table), `hall demo` builds its days, and
+  `hall db rollup` rebuilds on demand, e.g. after writing to the tables by other means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries import schema as s
+from queries.db import bulk_insert, get_meta, set_meta
+from queries.frames import read_frame
+
+# the columns that place a fact's rows in the rollups, and the reference tables they depend on
+# (a ticket's department is its queue's, a case's kind its item's, an evaluation's department
+# its item's or window's, segments the extended-hours boundaries)
+FACTS = {
+    "tickets": ("issued_at",),
+    "cases": ("accepted_at", "completed_at"),
+    "evaluations": ("evaluated_at",),
+}
+SHAPES_ROLLUPS = ("windows", "items", "queues", "service_hours")
+WAIT_TARGET_KEY = "rollup_wait_target_s"
+BOUNDARIES_KEY = "rollup_boundaries"
+BUILD_CHUNK_DAYS = 31
+END_OF_DAY = dt.time(23, 59, 59)
+I64 = pl.Int64()
+
+
+@dataclass(frozen=True)
+class RollupSpec:
+    """How one partial of `MetricInputs` is stored: its table, the dimensions kept besides hall
+    and day, the partial's own group columns, and its value columns (summed or maximised)."""
+
+    name: str
+    table: sa.Table
+    members: tuple[str, ...]
+    extras: dict[str, pl.DataType] = field(default_factory=dict)
+    sums: tuple[str, ...] = ()
+    maxima: tuple[str, ...] = ()
+
+
+TICKET_MEMBERS = ("queue", "window", "staff", "department")
+SPECS: dict[str, RollupSpec] = {
+    spec.name: spec
+    for spec in (
+        RollupSpec(
+            "tickets",
+            s.rollup_tickets,
+            TICKET_MEMBERS,
+            sums=(
+                "issued",
+                "served",
+                "no_show",
+                "cancelled",
+                "appointment",
+                "wait_n",
+                "wait_sum_s",
+                "wait_within",
+                "service_n",
+                "service_sum_s",
+                "called_before_issued",
+            ),
+            maxima=("wait_max_s",),
+        ),
+        RollupSpec(
+            "histograms",
+            s.rollup_histograms,
+            (),
+            {"kind": pl.String(), "bucket": I64},
+            ("n", "sum_s"),
+        ),
+        RollupSpec(
+            "segments",
+            s.rollup_segments,
+            (),
+            {"hall_id": pl.String(), "day": pl.Date(), "segment": I64},
+            ("n",),
+        ),
+        RollupSpec("coverage", s.rollup_coverage, TICKET_MEMBERS, sums=("covered",)),
+        RollupSpec(
+            "intake",
+            s.rollup_intake,
+            ("item", "department"),
+            sums=("accepted", "online", "instant", "tolerance"),
+        ),
+        RollupSpec(
+            "completion",
+            s.rollup_completion,
+            ("department",),
+            {
+                "accepted_day": pl.Date(),
+                "completed_day": pl.Date(),
+                "kind": pl.String(),
+                "allowed": I64,
+                "legal": I64,
+            },
+            ("n", "on_time_known", "one_visit", "visits_known"),
+        ),
+        RollupSpec(
+            "evaluations",
+            s.rollup_evaluations,
+            ("window", "staff", "department"),
+            sums=("count", "default_count", "satisfied", "very", "rating_sum", "bad"),
+        ),
+    )
+}
+CALENDAR_DIMENSIONS = (None, "hall", "date", "weekday")
+
+
+def _column(dimension: str) -> str:
+    return {"hall": "hall_id", "date": "day", "weekday": "day"}.get(dimension, dimension)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which days of a scope the rollups hold, and the raw scopes that cover the rest."""
+
+    rolled: frozenset[dt.date]
+    raw_scopes: tuple  # of queries.metric_queries.Scope
+    wait_target_s: float | None
+    boundaries: list[int] | None
+
+
+def has_rollups(conn: Connection) -> bool:
+    return sa.inspect(conn).has_table(s.rollup_days.name)
+
+
+def plan(conn: Connection, scope) -> Plan | None:
+    """The rollup plan for a scope, or None when no day of it is rolled."""
+    if not has_rollups(conn):
+        return None
+    days = conn.execute(
+        sa.select(s.rollup_days.c.day).where(
+            s.rollup_days.c.day >= scope.first, s.rollup_days.c.day <= scope.last
+        )
+    ).scalars()
+    rolled = frozenset(d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in days)
+    if not rolled:
+        return None
+    meta = get_meta(conn)
+    target = meta.get(WAIT_TARGET_KEY)
+    bounds = meta.get(BOUNDARIES_KEY)
+    return Plan(
+        rolled=rolled,
+        raw_scopes=tuple(_raw_scopes(scope, rolled)),
+        wait_target_s=float(target) if target is not None else None,
+        boundaries=json.loads(bounds) if bounds is not None else None,
+    )
+
+
+def _raw_scopes(scope, rolled: frozenset[dt.date]):
+    """The scope cut to each run of consecutive days the rollups do not hold."""
+    import dataclasses
+
+    run: list[dt.date] = []
+    day = scope.first
+    while day <= scope.last:
+        if day in rolled:
+            if run:
+                yield dataclasses.replace(scope, first=run[0], last=run[-1])
+                run = []
+        else:
+            run.append(day)
+        day += dt.timedelta(days=1)
+    if run:
+        yield dataclasses.replace(scope, first=run[0], last=run[-1])
+
+
+def serves(
+    name: str,
+    plan_: Plan | None,
+    scope,
+    dimension: str | None,
+    *,
+    wait_target_s: float,
+    boundaries: list[int],
+) -> bool:
+    """Whether the rollup of partial `name` can answer this scope and grouping exactly."""
+    if plan_ is None or name not in SPECS:
+        return False
+    spec = SPECS[name]
+    if dimension not in CALENDAR_DIMENSIONS and dimension not in spec.members:
+        return False
+    if any(f != "hall" and f not in spec.members for f in scope.filters):
+        return False
+    if name == "tickets" and plan_.wait_target_s != float(wait_target_s):
+        return False
+    if name == "segments" and plan_.boundaries != list(boundaries):
+        return False
+    # coverage is stored by the day of the first evaluation: exact for an end-of-day as_of
+    return not (name == "coverage" and scope.as_of.time() < END_OF_DAY)
+
+
+def read(conn: Connection, name: str, scope, dimension: str | None) -> pl.DataFrame:
+    """The partial `name` for the scope's rolled days, shaped as the raw query returns it."""
+    from queries.metric_queries import _group_type
+
+    spec = SPECS[name]
+    table = spec.table
+    selected, schema, group_by = [], {}, []
+    if dimension is not None:
+        column = table.c[_column(dimension)]
+        selected.append(column.label("group"))
+        schema["group"] = _group_type(dimension)
+        group_by.append(column)
+    for extra, dtype in spec.extras.items():
+        selected.append(table.c[extra])
+        schema[extra] = dtype
+        group_by.append(table.c[extra])
+    for value in spec.sums:
+        selected.append(sa.func.coalesce(sa.func.sum(table.c[value]), 0).label(value))
+        schema[value] = I64
+    for value in spec.maxima:
+        selected.append(sa.func.max(table.c[value]).label(value))
+        schema[value] = I64
+    where = [table.c.day >= scope.first, table.c.day <= scope.last]
+    where += [table.c[_column(k)] == v for k, v in scope.filters.items()]
+    if name == "coverage":
+        where.append(table.c.first_eval_day <= scope.as_of.date())
+    stmt = sa.select(*selected).where(*where)
+    if group_by:
+        stmt = stmt.group_by(*group_by)
+    frame = read_frame(conn, stmt, schema)
+    if dimension is not None:
+        frame = frame.filter(pl.col("group").is_not_null())
+    return frame
+
+
+def combine(name: str, frames: list[pl.DataFrame], dimension: str | None) -> pl.DataFrame:
+    """Rolled and raw parts of one partial as one frame, one row per group (and extras)."""
+    frames = [f for f in frames if f.height] or frames[:1]
+    if len(frames) == 1:
+        return frames[0]
+    spec = SPECS[name]
+    frame = pl.concat(frames, how="diagonal_relaxed")
+    keys = (["group"] if dimension is not None else []) + list(spec.extras)
+    aggs = [pl.col(v).sum() for v in spec.sums] + [pl.col(v).max() for v in spec.maxima]
+    if not keys:
+        return frame.select(aggs)
+    return frame.group_by(keys, maintain_order=True).agg(aggs)
+
+
+def partial(
+    conn: Connection,
+    name: str,
+    plan_: Plan | None,
+    scope,
+    dimension: str | None,
+    raw: Callable,
+    *,
+    wait_target_s: float,
+    boundaries: list[int],
+) -> pl.DataFrame:
+    """The partial `name`: from the rollups for rolled days and `raw(sub_scope)` for the rest
+    when the rollup serves the query, else `raw(scope)`."""
+    if not serves(
+        name, plan_, scope, dimension, wait_target_s=wait_target_s, boundaries=boundaries
+    ):
+        return raw(scope)
+    frames = [read(conn, name, scope, dimension)]
+    frames += [raw(sub) for sub in plan_.raw_scopes]
+    return combine(name, frames, dimension)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def _build_frames(
+    conn: Connection, scope, wait_target_s: float, boundaries: list[int]
+) -> dict[str, pl.DataFrame]:
+    from queries import metric_queries as mq
+
+    day = ("hall", "date")
+    return {
+        "tickets": mq.ticket_counts(conn, scope, None, wait_target_s, grain=day + TICKET_MEMBERS),
+        "histograms": mq.ticket_histograms(conn, scope, None, grain=day),
+        "segments": mq.ticket_segments(conn, scope, None, boundaries, grain=day),
+        "coverage": mq.ticket_first_evaluations(conn, scope, grain=day + TICKET_MEMBERS),
+        "intake": mq.case_intake(conn, scope, None, grain=(*day, "item", "department")),
+        "completion": mq.case_completion(conn, scope, None, grain=(*day, "department")),
+        "evaluations": mq.evaluation_counts(
+            conn, scope, None, grain=(*day, "window", "staff", "department")
+        ),
+    }
+
+
+def closed_before(today: dt.date | None = None) -> dt.date:
+    """The last day that can be rolled: yesterday."""
+    return (today or dt.date.today()) - dt.timedelta(days=1)
+
+
+def rebuild(
+    conn: Connection,
+    first: dt.date,
+    last: dt.date,
+    *,
+    wait_target_s: float,
+    today: dt.date | None = None,
+) -> int:
+    """Rebuild the rollups of the closed days first..last (at most yesterday) in the caller's
+    transaction; returns the number of days now rolled. Rollups built with another wait target
+    or other extended-hours boundaries are rebuilt in full."""
+    from queries.metric_queries import Scope, extended_boundaries
+    from queries.overview import service_hours_frame
+
+    s.metadata.create_all(conn, tables=list(s.ROLLUP_TABLES), checkfirst=True)
+    boundaries = extended_boundaries(service_hours_frame(conn))
+    meta = get_meta(conn)
+    same = meta.get(WAIT_TARGET_KEY) == str(float(wait_target_s)) and meta.get(
+        BOUNDARIES_KEY
+    ) == json.dumps(boundaries)
+    held = rolled_span(conn)
+    if held and not same:  # settings or service hours changed: everything again
+        first, last = min(first, held[0]), max(last, held[1])
+    last = min(last, closed_before(today))
+    if first > last:
+        return 0
+    for table in s.ROLLUP_TABLES:
+        conn.execute(table.delete().where(table.c.day >= first, table.c.day <= last))
+    start = first
+    while start <= last:
+        end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
+        scope = Scope(start, end, dt.datetime.combine(end, END_OF_DAY), {})
+        for name, frame in _build_frames(conn, scope, wait_target_s, boundaries).items():
+            bulk_insert(conn, SPECS[name].table, frame)
+        start = end + dt.timedelta(days=1)
+    built = dt.datetime.now().replace(microsecond=0)
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    bulk_insert(conn, s.rollup_days, pl.DataFrame({"day": days, "built_at": [built] * len(days)}))
+    set_meta(
+        conn, {WAIT_TARGET_KEY: str(float(wait_target_s)), BOUNDARIES_KEY: json.dumps(boundaries)}
+    )
+    return len(days)
+
+
+def rolled_span(conn: Connection) -> tuple[dt.date, dt.date] | None:
+    if not has_rollups(conn):
+        return None
+    lo, hi = conn.execute(
+        sa.select(sa.func.min(s.rollup_days.c.day), sa.func.max(s.rollup_days.c.day))
+    ).one()
+    if lo is None:
+        return None
+    as_date = lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(v)  # noqa: E731
+    return as_date(lo), as_date(hi)
+
+
+def fact_span(conn: Connection) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the facts the rollups are built from."""
+    lows, highs = [], []
+    for column in (s.tickets.c.issued_at, s.cases.c.accepted_at, s.evaluations.c.evaluated_at):
+        lo, hi = conn.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+        if lo is not None:
+            lows.append(_day(lo))
+            highs.append(_day(hi))
+    completed = conn.execute(sa.select(sa.func.max(s.cases.c.completed_at))).scalar()
+    if completed is not None:
+        highs.append(_day(completed))
+    return (min(lows), max(highs)) if lows else None
+
+
+def _day(value) -> dt.date:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def rebuild_all(conn: Connection, *, wait_target_s: float, today: dt.date | None = None) -> int:
+    """Drop every rollup and build them again for all the facts' closed days."""
+    spans = [span for span in (fact_span(conn), rolled_span(conn)) if span is not None]
+    if has_rollups(conn):
+        for table in s.ROLLUP_TABLES:
+            conn.execute(table.delete())
+    if not spans:
+        return 0
+    first, last = min(lo for lo, _ in spans), max(hi for _, hi in spans)
+    return rebuild(conn, first, last, wait_target_s=wait_target_s, today=today)
+
+
+def after_write(
+    conn: Connection,
+    table: str,
+    days: Iterable[dt.date | dt.datetime | None],
+    *,
+    changed_existing: bool,
+    wait_target_s: float,
+    today: dt.date | None = None,
+) -> int:
+    """Keep the rollups current after rows were written to `table` (in the same transaction).
+
+    `days` are the dates (or timestamps) the new rows carry in the columns rollups are kept
+    by. New fact rows rebuild the days they touch; changed rows (whose old values are gone) or
+    a reference table (a queue's department, an item's kind) rebuild every rolled day.
+    """
+    if table not in FACTS and table not in SHAPES_ROLLUPS:
+        return 0  # attendance is read raw; halls, staff, calendar… are not in any rollup
+    touched = [_day(d) for d in days if d is not None]
+    held = rolled_span(conn)
+    if table in SHAPES_ROLLUPS or changed_existing:
+        if held is None and not touched:
+            return 0
+        return rebuild_all(conn, wait_target_s=wait_target_s, today=today)
+    if not touched:
+        return 0
+    first, last = min(touched), max(touched)
+    if table == "evaluations":  # coverage is kept on the evaluated tickets' days
+        lo, hi = conn.execute(
+            sa.select(sa.func.min(s.tickets.c.issued_at), sa.func.max(s.tickets.c.issued_at))
+            .select_from(
+                s.tickets.join(s.evaluations, s.evaluations.c.ticket_id == s.tickets.c.ticket_id)
+            )
+            .where(
+                s.evaluations.c.evaluated_at >= dt.datetime.combine(first, dt.time(0)),
+                s.evaluations.c.evaluated_at
+                < dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0)),
+            )
+        ).one()
+        if lo is not None:
+            first, last = min(first, _day(lo)), max(last, _day(hi))
+    return rebuild(conn, first, last, wait_target_s=wait_target_s, today=today)
