@@ -199,20 +199,30 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_rollup(args: argparse.Namespace) -> int:
+def _settings_and_engine(db: str | None, command: str):
+    """(settings, engine) for a command that reads figures, or None after saying why not."""
     from metrics.settings import SettingsError, load_settings
-    from queries import rollups
     from queries.db import has_schema, make_engine, redact, resolve_url
 
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"hall db rollup: {exc}", file=sys.stderr)
-        return 1
-    engine = make_engine(args.db)
+        print(f"{command}: {exc}", file=sys.stderr)
+        return None
+    engine = make_engine(db)
     if not has_schema(engine):
-        print(f"hall: {redact(resolve_url(args.db))} has no HallPulse tables yet", file=sys.stderr)
+        print(f"{command}: {redact(resolve_url(db))} has no HallPulse tables", file=sys.stderr)
+        return None
+    return settings, engine
+
+
+def cmd_db_rollup(args: argparse.Namespace) -> int:
+    from queries import rollups
+
+    ready = _settings_and_engine(args.db, "hall db rollup")
+    if ready is None:
         return 1
+    settings, engine = ready
     started = dt.datetime.now()
     with engine.begin() as conn:
         days = rollups.rebuild_all(conn, wait_target_s=settings.wait_target_min * 60)
@@ -354,24 +364,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.figures import compute, format_table
     from metrics.rankings import rank_groups
-    from metrics.settings import SettingsError, load_settings
-    from queries.db import has_schema, make_engine, redact, resolve_url
     from queries.metric_queries import Scope
 
     if args.last < args.first:
         print("hall metrics: --to is before --from", file=sys.stderr)
         return 1
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"hall metrics: {exc}", file=sys.stderr)
+    ready = _settings_and_engine(args.db, "hall metrics")
+    if ready is None:
         return 1
-    engine = make_engine(args.db)
-    if not has_schema(engine):
-        print(
-            f"hall metrics: {redact(resolve_url(args.db))} has no HallPulse tables", file=sys.stderr
-        )
-        return 1
+    settings, engine = ready
     filters = {
         k: getattr(args, k)
         for k in ("hall", "department", "window", "staff", "queue", "item")

@@ -55,60 +55,36 @@ I64 = pl.Int64()
 @dataclass(frozen=True)
 class RollupSpec:
     """How one partial of `MetricInputs` is stored: its table, the dimensions kept besides hall
-    and day, the partial's own group columns, and its value columns (summed or maximised)."""
+    and day, the partial's own group columns, and its value columns (the table's remaining
+    columns: maxima where named, sums otherwise)."""
 
     name: str
     table: sa.Table
     members: tuple[str, ...]
     extras: dict[str, pl.DataType] = field(default_factory=dict)
-    sums: tuple[str, ...] = ()
     maxima: tuple[str, ...] = ()
+    kept_by: tuple[str, ...] = ()  # columns that only select rows (coverage: first_eval_day)
+
+    @property
+    def sums(self) -> tuple[str, ...]:
+        keys = {"day", "hall_id", *self.members, *self.extras, *self.maxima, *self.kept_by}
+        return tuple(c.name for c in self.table.c if c.name not in keys)
 
 
 TICKET_MEMBERS = ("queue", "window", "staff", "department")
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
-        RollupSpec(
-            "tickets",
-            s.rollup_tickets,
-            TICKET_MEMBERS,
-            sums=(
-                "issued",
-                "served",
-                "no_show",
-                "cancelled",
-                "appointment",
-                "wait_n",
-                "wait_sum_s",
-                "wait_within",
-                "service_n",
-                "service_sum_s",
-                "called_before_issued",
-            ),
-            maxima=("wait_max_s",),
-        ),
-        RollupSpec(
-            "histograms",
-            s.rollup_histograms,
-            (),
-            {"kind": pl.String(), "bucket": I64},
-            ("n", "sum_s"),
-        ),
+        RollupSpec("tickets", s.rollup_tickets, TICKET_MEMBERS, maxima=("wait_max_s",)),
+        RollupSpec("histograms", s.rollup_histograms, (), {"kind": pl.String(), "bucket": I64}),
         RollupSpec(
             "segments",
             s.rollup_segments,
             (),
             {"hall_id": pl.String(), "day": pl.Date(), "segment": I64},
-            ("n",),
         ),
-        RollupSpec("coverage", s.rollup_coverage, TICKET_MEMBERS, sums=("covered",)),
-        RollupSpec(
-            "intake",
-            s.rollup_intake,
-            ("item", "department"),
-            sums=("accepted", "online", "instant", "tolerance"),
-        ),
+        RollupSpec("coverage", s.rollup_coverage, TICKET_MEMBERS, kept_by=("first_eval_day",)),
+        RollupSpec("intake", s.rollup_intake, ("item", "department")),
         RollupSpec(
             "completion",
             s.rollup_completion,
@@ -120,14 +96,8 @@ SPECS: dict[str, RollupSpec] = {
                 "allowed": I64,
                 "legal": I64,
             },
-            ("n", "on_time_known", "one_visit", "visits_known"),
         ),
-        RollupSpec(
-            "evaluations",
-            s.rollup_evaluations,
-            ("window", "staff", "department"),
-            sums=("count", "default_count", "satisfied", "very", "rating_sum", "bad"),
-        ),
+        RollupSpec("evaluations", s.rollup_evaluations, ("window", "staff", "department")),
     )
 }
 CALENDAR_DIMENSIONS = (None, "hall", "date", "weekday")
