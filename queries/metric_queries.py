@@ -29,6 +29,8 @@ FILTERS = ("hall", "department", "window", "staff", "queue", "item")
 WAIT_BUCKET_S = 6  # histogram resolution for quantiles: 0.1 min, reported within 0.05 min
 TERMINAL = ("returned", "rejected", "withdrawn")
 OPEN_STATUSES = ("in_progress", "suspended")  # with "completed" later than as_of: open
+SECTIONS = ("tickets", "cases", "evaluations", "attendance")
+_NOTHING = "nothing"  # a filter no table has: WHERE false (collect's skipped sections)
 
 
 @dataclass(frozen=True)
@@ -612,8 +614,13 @@ def collect(
     *,
     wait_target_min: float,
     late_grace_min: float,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> MetricInputs:
-    """Run every metric query for the scope (each an aggregate in the database)."""
+    """Run every metric query for the scope (each an aggregate in the database).
+
+    The queries of a section left out of `sections` get an impossible filter: the database
+    answers them without reading a row, and their partials are empty.
+    """
     from queries.db import calendar_frame
     from queries.overview import service_hours_frame
 
@@ -626,6 +633,11 @@ def collect(
     boundaries = extended_boundaries(hours)
     calendar = calendar_frame(conn)
     soon_end = due_soon_end(calendar, scope.as_of)
+    nothing = Scope(scope.first, scope.last, scope.as_of, {**scope.filters, _NOTHING: ""})
+
+    def of(section: str) -> Scope:
+        return scope if section in sections else nothing
+
     return MetricInputs(
         scope=scope,
         dimension=dimension,
@@ -633,14 +645,14 @@ def collect(
         soon_end=soon_end,
         service_hours=hours,
         boundaries=boundaries,
-        tickets=ticket_counts(conn, scope, dimension, wait_target_min * 60),
-        histograms=ticket_histograms(conn, scope, dimension),
-        segments=ticket_segments(conn, scope, dimension, boundaries),
-        coverage=ticket_coverage(conn, scope, dimension),
-        intake=case_intake(conn, scope, dimension),
-        completion=case_completion(conn, scope, dimension),
-        open_cases=case_open(conn, scope, dimension, soon_end),
-        evaluations=evaluation_counts(conn, scope, dimension),
-        bad_reviews=bad_reviews(conn, scope, dimension),
-        attendance=attendance_counts(conn, scope, dimension, late_grace_min * 60),
+        tickets=ticket_counts(conn, of("tickets"), dimension, wait_target_min * 60),
+        histograms=ticket_histograms(conn, of("tickets"), dimension),
+        segments=ticket_segments(conn, of("tickets"), dimension, boundaries),
+        coverage=ticket_coverage(conn, of("evaluations"), dimension),
+        intake=case_intake(conn, of("cases"), dimension),
+        completion=case_completion(conn, of("cases"), dimension),
+        open_cases=case_open(conn, of("cases"), dimension, soon_end),
+        evaluations=evaluation_counts(conn, of("evaluations"), dimension),
+        bad_reviews=bad_reviews(conn, of("evaluations"), dimension),
+        attendance=attendance_counts(conn, of("attendance"), dimension, late_grace_min * 60),
     )
