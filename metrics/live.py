@@ -102,7 +102,7 @@ def load_screen_settings(path: Path | None = None) -> ScreenSettings:
 
 def mask_name(name: str | None) -> str:
     """A staff name as a public screen may show it: 张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明
-    (first and last character kept); Latin names keep their first letters: "Li Ming" → "L* M**".
+    (first and last character kept); each part of a Latin name the same way: "Li Ming" → "L* M**g".
     """
     if not name:
         return ""
