@@ -119,6 +119,22 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
 """
 
 
+# English labels run about half as long again as Chinese ones: smaller, to keep them whole
+CSS_EN = """
+<style>
+.bs-label { font-size: 1.1vw; }
+.bs-note { font-size: 0.92vw; }
+.bs-grid .bs-label { font-size: 0.95vw; }
+.bs-title { font-size: 1.15vw; }
+</style>
+"""
+
+
+def style_sheet(lang: str) -> str:
+    """The page's CSS (dark, no sidebar or toolbar, sizes in vw) for the language."""
+    return CSS + (CSS_EN if lang == "en" else "")
+
+
 def number_parts(metric: Metric, value, lang: str) -> tuple[str, str]:
     """The catalog's formatting of `value`, split into the number and its unit."""
     text = metric.format(value, lang)
@@ -207,7 +223,7 @@ def header_html(
 def _when(prefix_key: str, key: str, lang: str) -> str:
     """A catalog label placed in time: 今日取号量, 本月好评率; Tickets issued today."""
     if lang == "en":
-        return f"{_figure(key).label(lang)} {t(prefix_key, lang).lower()}"
+        return f"{_figure(key).label(lang)} ({t(prefix_key + '.short', lang)})"
     return f"{t(prefix_key, lang)}{_figure(key).label(lang)}"
 
 

@@ -163,6 +163,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "screen.no_tickets": ("今日尚无取号记录", "no tickets yet today"),
     "screen.today": ("今日", "Today"),
     "screen.month": ("本月", "This month"),
+    "screen.today.short": ("今日", "today"),
+    "screen.month.short": ("本月", "month"),
     "screen.target": ("目标 {value}", "target {value}"),
     "screen.queues": ("各业务队列", "Queues"),
     "screen.queues.unit": ("等候时间单位：{unit}", "waits in {unit}"),

@@ -115,7 +115,7 @@ def test_big_screen_equals_the_engine(monkeypatch, busy_demo: str) -> None:
 
 def test_big_screen_english(monkeypatch, busy_demo: str) -> None:
     html = page_html(run_screen(monkeypatch, busy_demo, hall=HALL, lang="en"))
-    for label in ("Tickets issued today", "Waiting now", "Queues", "Latest calls", "DEMO DATA"):
+    for label in ("Tickets issued (today)", "Waiting now", "Queues", "Latest calls", "DEMO DATA"):
         assert label in html
     assert "Fri 27 Nov 2026" in html
     assert "今日" not in html

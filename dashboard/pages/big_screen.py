@@ -14,7 +14,7 @@ from metrics import live
 
 lang = state.lang()
 url = state.db_url()
-st.html(screen_view.CSS)
+st.html(screen_view.style_sheet(lang))
 
 if not data.schema_ready(url):
     st.warning(t("data.no_schema", lang))
