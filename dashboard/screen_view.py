@@ -81,8 +81,8 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
 .bs-title {{ font-size: 1.3vw; font-weight: 700; margin-bottom: 0.45vw; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }}
 .bs-title .sub {{ font-weight: 400; color: {MUTED}; font-size: 1.0vw; margin-left: 0.5vw; }}
-.bs-grid {{ display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 0.4vw 1vw;
-  height: calc(100% - 2.2vw); align-content: space-evenly; }}
+.bs-grid {{ display: grid; grid-template-columns: minmax(0, 1.3fr) repeat(2, minmax(0, 1fr));
+  gap: 0.4vw 1vw; height: calc(100% - 2.2vw); align-content: space-evenly; }}
 .bs-grid .bs-value {{ font-size: 3.0vw; }}
 .bs-grid .bs-label {{ font-size: 1.15vw; }}
 .bs-table {{ width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }}
