@@ -447,7 +447,8 @@ def hourly_title_html(live: LiveFigures, lang: str) -> str:
 def hourly_figure(live: LiveFigures, lang: str) -> go.Figure:
     """Tickets issued per hour today (bars) against the same weekday last week (line)."""
     frame = live.hourly
-    hours = [f"{h}:00" for h in frame["hour"]]
+    hours = frame["hour"].to_list()
+    step = 1 if len(hours) <= 13 else 2  # labels stay horizontal and apart
     last_week = (live.now - dt.timedelta(days=7)).date()
     label_last = t(
         "screen.hourly.last_week",
@@ -480,6 +481,12 @@ def hourly_figure(live: LiveFigures, lang: str) -> go.Figure:
         bargap=0.25,
         legend={"y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 20}},
         font={"size": 20},
+        xaxis={
+            "tickmode": "array",
+            "tickvals": hours[::step],
+            "ticktext": [f"{h}:00" for h in hours[::step]],
+            "tickangle": 0,
+        },
         yaxis={"rangemode": "tozero", "tickformat": ",d"},
     )
     return fig

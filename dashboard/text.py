@@ -179,7 +179,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "screen.quality": ("服务质量", "Service quality"),
     "screen.ranking": ("部门排名 · 本月{metric}", "Ranking · {metric} (month)"),
     "screen.too_small": ("样本不足", "too few"),
-    "screen.ranking.empty": ("本月尚无办理记录", "Nothing served this month yet"),
+    "screen.ranking.empty": (
+        "本月暂无可按部门排名的办理记录（本厅取号业务未分部门）",
+        "No department served tickets this month (this hall's queues have no department)",
+    ),
     "screen.calls": ("最新叫号", "Latest calls"),
     "screen.calls.empty": ("今日尚未叫号", "No calls yet today"),
     "screen.call": ("请 {ticket} 到 {window} 窗口", "{ticket} to window {window}"),

@@ -205,10 +205,12 @@ def bad_pending(bad: pl.DataFrame, now: dt.datetime) -> int:
 def hourly_comparison(
     today: pl.DataFrame, last_week: pl.DataFrame, now: dt.datetime, first_hour: int = 8
 ) -> pl.DataFrame:
-    """hour, today, last_week: issued per hour for the hours either day has tickets (at least
-    `first_hour`..now's hour); today is null after now's hour, so its line stops at now."""
+    """hour, today, last_week: issued per hour over the hours either day has tickets (from
+    `first_hour` to now's hour when neither has any); today is null after now's hour, so its
+    bars stop at now."""
     hours = set(today["hour"].to_list()) | set(last_week["hour"].to_list())
-    hours |= set(range(first_hour, now.hour + 1))
+    if not hours:
+        hours = set(range(first_hour, max(first_hour, now.hour) + 1))
     span = range(min(hours), max(hours) + 1)
     frame = pl.DataFrame({"hour": list(span)}, schema={"hour": pl.Int32})
     return (

@@ -14,13 +14,14 @@ from screen_support import BUSY_NOW, HALL, HALL_NAME, busy_demo, figures_in, pro
 from streamlit.testing.v1 import AppTest
 
 from dashboard import screen_view
+from dashboard.text import t
 from metrics.catalog import BY_KEY
 from metrics.figures import compute
 from metrics.live import NOW_ENV
 from metrics.screen import PeriodFigures
 from metrics.settings import Settings
 from queries import schema
-from queries.db import URL_ENV, make_engine
+from queries.db import URL_ENV, init_schema, make_engine
 from queries.metric_queries import Scope
 
 __all__ = ["busy_demo"]  # the fixture, imported for pytest
@@ -35,9 +36,9 @@ def clear_caches() -> None:
     st.cache_resource.clear()
 
 
-def run_screen(monkeypatch, url: str, **params: str) -> AppTest:
+def run_screen(monkeypatch, url: str, now: dt.datetime = BUSY_NOW, **params: str) -> AppTest:
     monkeypatch.setenv(URL_ENV, url)
-    monkeypatch.setenv(NOW_ENV, BUSY_NOW.isoformat())
+    monkeypatch.setenv(NOW_ENV, now.isoformat())
     at = AppTest.from_file(str(APP), default_timeout=60)
     # before the first run (the sidebar's language switch keeps what it saw first) and again
     # after the switch, which clears the query
@@ -107,8 +108,9 @@ def test_big_screen_equals_the_engine(monkeypatch, busy_demo: str) -> None:
     assert spec["layout"]["paper_bgcolor"] == screen_view.PANEL
     assert spec["layout"]["template"]["layout"]["font"]["family"].startswith("Noto Sans CJK")
     hours = spec["data"][0]["x"]
-    assert spec["data"][0]["y"][hours.index("10:00")] > 0  # tickets already this hour
-    assert spec["data"][0]["y"][hours.index("11:00")] is None  # the future has no bar
+    assert spec["data"][0]["y"][hours.index(10)] > 0  # tickets already this hour
+    assert spec["data"][0]["y"][hours.index(11)] is None  # the future has no bar
+    assert "10:00" in spec["layout"]["xaxis"]["ticktext"]
     assert "*" in html  # staff names in the latest calls are masked
     assert not at.error and not at.warning
 
@@ -175,3 +177,25 @@ def test_ranking_marks_small_samples() -> None:
     assert "90.0%" in html and "100.0%" not in html
     assert "样本不足" in html
     assert html.count('class="bs-rank') == 2
+
+
+def test_stale_banner_in_service_hours_only(monkeypatch, busy_demo: str) -> None:
+    """The demo stops at 10:40: at 11:10 the district centre is open and its newest ticket is
+    half an hour old; at 21:30 it is closed, and old data is no alarm."""
+    late = page_html(run_screen(monkeypatch, busy_demo, BUSY_NOW + dt.timedelta(minutes=30)))
+    assert "数据延迟" in late and "已超过 15 分钟" in late and 'role="alert"' in late
+    closed = page_html(run_screen(monkeypatch, busy_demo, dt.datetime(2026, 11, 27, 21, 30)))
+    assert "数据延迟" not in closed and "非服务时间" in closed
+    assert "数据延迟" not in page_html(run_screen(monkeypatch, busy_demo))
+
+
+def test_empty_and_uninitialised_databases(monkeypatch, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    init_schema(engine)
+    engine.dispose()
+    at = run_screen(monkeypatch, url)
+    assert [info.value for info in at.info] == [t("data.empty", "zh")]
+    bare = f"sqlite:///{tmp_path / 'bare.db'}"
+    at = run_screen(monkeypatch, bare)
+    assert [warning.value for warning in at.warning] == [t("data.no_schema", "zh")]

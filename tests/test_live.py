@@ -303,6 +303,10 @@ def test_hourly_comparison_and_stale_rule() -> None:
     frame = live.hourly_comparison(today, week, T("09:30"))
     assert frame["hour"].to_list() == list(range(7, 19))
     assert frame["today"].to_list()[:3] == [0, 0, 5] and frame["today"][3] is None
+    nothing = today.clear()
+    assert live.hourly_comparison(nothing, week, T("22:00"))["hour"].to_list() == list(range(7, 19))
+    empty = live.hourly_comparison(nothing, nothing, T("10:30"))
+    assert empty["hour"].to_list() == [8, 9, 10] and empty["today"].to_list() == [0, 0, 0]
     assert live.is_stale(None, NOW, True, 15) and not live.is_stale(None, NOW, False, 15)
     assert not live.is_stale(T("09:45"), NOW, True, 15) and live.is_stale(T("09:44"), NOW, True, 15)
 
