@@ -28,7 +28,7 @@ ACCENT = "#56B4E9"  # palette sky
 WARN = "#E69F00"  # palette orange
 BAD = "#FF7A45"  # vermillion, lightened for a dark background
 GOOD = "#2BC4A0"  # bluish green, lightened for a dark background
-CHART_HEIGHT_PX = 372  # at 1080p: header, KPI row and the quality grid take the rest
+CHART_PANEL_VW = 22.6  # the chart's panel: the left column less the quality panel
 
 CSS = f"""
 <style>
@@ -41,11 +41,18 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
 }}
 [data-testid="stMain"] {{ overflow: hidden !important; }}
 [data-testid="stVerticalBlock"] {{ gap: 0.6vw !important; }}
-[data-testid="stHorizontalBlock"] {{ gap: 0.7vw !important; }}
+[data-testid="stHorizontalBlock"] {{ gap: 0.7vw !important; flex-wrap: nowrap !important; }}
 [data-testid="stElementContainer"]:has(> .stPlotlyChart) {{ margin: 0 !important; }}
 .st-key-bs-chart {{
+  height: {CHART_PANEL_VW}vw !important; flex: 0 0 auto !important; flex-wrap: nowrap !important;
   background: {PANEL}; border: 1px solid {EDGE}; border-radius: 0.6vw;
   padding: 0.7vw 0.9vw 0.3vw 0.9vw !important; gap: 0.2vw !important;
+}}
+.st-key-bs-chart > [data-testid="stElementContainer"]:has(.stPlotlyChart) {{
+  flex: 1 1 0 !important; min-height: 0 !important; height: auto !important;
+}}
+.st-key-bs-chart [data-testid="stFullScreenFrame"], .st-key-bs-chart .stPlotlyChart {{
+  height: 100% !important;
 }}
 .bs {{ color: {TEXT}; font-family: {theme.FONT}; line-height: 1.2; }}
 .bs * {{ box-sizing: border-box; }}
@@ -474,7 +481,6 @@ def hourly_figure(live: LiveFigures, lang: str) -> go.Figure:
     )
     fig.update_layout(
         template=theme.template(dark=True),
-        height=CHART_HEIGHT_PX,
         paper_bgcolor=PANEL,
         plot_bgcolor=PANEL,
         margin={"l": 8, "r": 8, "t": 44, "b": 8},

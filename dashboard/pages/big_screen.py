@@ -56,6 +56,7 @@ def big_screen() -> None:
             st.plotly_chart(
                 screen_view.hourly_figure(figures, lang),
                 theme=None,
+                height="stretch",
                 config={"displayModeBar": False, "staticPlot": True},
             )
         st.html(screen_view.quality_html(figures, month, metric_settings, lang))
