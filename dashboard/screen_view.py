@@ -28,7 +28,16 @@ ACCENT = "#56B4E9"  # palette sky
 WARN = "#E69F00"  # palette orange
 BAD = "#FF7A45"  # vermillion, lightened for a dark background
 GOOD = "#2BC4A0"  # bluish green, lightened for a dark background
-CHART_PANEL_VW = 22.6  # the chart's panel: the left column less the quality panel
+# Heights of the panels under the KPI row, in vw: at 16:9 the three columns are 40.6vw high
+# (1080 px less header, KPI row and margins at 1920 px); 0.6vw is the gap between two panels.
+COLUMN_VW = 40.6
+GAP_VW = 0.6
+QUALITY_VW = 17.3  # left: the chart above the quality grid
+CHART_PANEL_VW = COLUMN_VW - QUALITY_VW - GAP_VW
+RANK_VW = 22.4  # right: the ranking above the latest calls
+CALLS_VW = COLUMN_VW - RANK_VW - GAP_VW
+RANK_ROWS = 9
+CALL_ROWS = 6
 
 CSS = f"""
 <style>
@@ -40,11 +49,12 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
   max-width: 100% !important; padding: 0.9vw 1.1vw 0 1.1vw !important;
 }}
 [data-testid="stMain"] {{ overflow: hidden !important; }}
-[data-testid="stVerticalBlock"] {{ gap: 0.6vw !important; }}
+[data-testid="stVerticalBlock"] {{ gap: {GAP_VW}vw !important; }}
 [data-testid="stHorizontalBlock"] {{ gap: 0.7vw !important; flex-wrap: nowrap !important; }}
 [data-testid="stElementContainer"]:has(> .stPlotlyChart) {{ margin: 0 !important; }}
 .st-key-bs-chart {{
-  height: {CHART_PANEL_VW}vw !important; flex: 0 0 auto !important; flex-wrap: nowrap !important;
+  height: {CHART_PANEL_VW:.1f}vw !important; flex: 0 0 auto !important;
+  flex-wrap: nowrap !important;
   background: {PANEL}; border: 1px solid {EDGE}; border-radius: 0.6vw;
   padding: 0.7vw 0.9vw 0.3vw 0.9vw !important; gap: 0.2vw !important;
 }}
@@ -345,14 +355,10 @@ def quality_html(live: LiveFigures, period: PeriodFigures, settings: Settings, l
             f'<div class="bs-note">{escape(note) or "&nbsp;"}</div></div>'
         )
     return (
-        f'<div class="bs bs-panel" style="height:{_QUALITY_VW}vw">'
+        f'<div class="bs bs-panel" style="height:{QUALITY_VW}vw">'
         f'<div class="bs-title">{escape(t("screen.quality", lang))}</div>'
         f'<div class="bs-grid">{"".join(tiles)}</div></div>'
     )
-
-
-_QUALITY_VW = 17.3  # the quality panel's height, so the left column ends with the others
-_COLUMN_VW = 40.6  # height of the three columns under the KPI row at 16:9
 
 
 def queues_html(live: LiveFigures, settings: Settings, lang: str) -> str:
@@ -387,16 +393,12 @@ def queues_html(live: LiveFigures, settings: Settings, lang: str) -> str:
     )
     longest_unit = t("screen.minutes", lang)
     return (
-        f'<div class="bs bs-panel" style="height:{_COLUMN_VW}vw">'
+        f'<div class="bs bs-panel" style="height:{COLUMN_VW}vw">'
         f'<div class="bs-title">{escape(t("screen.queues", lang))}'
         f'<span class="sub">{escape(t("screen.queues.unit", lang, unit=longest_unit))}</span></div>'
         f'<table class="bs-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
-
-
-RANK_ROWS = 9
-CALL_ROWS = 6
 
 
 def ranking_html(period: PeriodFigures, lang: str) -> str:
@@ -423,12 +425,9 @@ def ranking_html(period: PeriodFigures, lang: str) -> str:
     body = "".join(rows) or f'<div class="bs-empty">{escape(t("screen.ranking.empty", lang))}</div>'
     title = t("screen.ranking", lang, metric=metric.label(lang))
     return (
-        f'<div class="bs bs-panel" style="height:{_RANK_VW}vw">'
+        f'<div class="bs bs-panel" style="height:{RANK_VW}vw">'
         f'<div class="bs-title">{escape(title)}</div>{body}</div>'
     )
-
-
-_RANK_VW = 22.4
 
 
 def calls_html(live: LiveFigures, lang: str) -> str:
@@ -442,12 +441,12 @@ def calls_html(live: LiveFigures, lang: str) -> str:
         )
     body = "".join(rows) or f'<div class="bs-empty">{escape(t("screen.calls.empty", lang))}</div>'
     return (
-        f'<div class="bs bs-panel" style="height:{_COLUMN_VW - _RANK_VW - 0.6:.1f}vw">'
+        f'<div class="bs bs-panel" style="height:{CALLS_VW:.1f}vw">'
         f'<div class="bs-title">{escape(t("screen.calls", lang))}</div>{body}</div>'
     )
 
 
-def hourly_title_html(live: LiveFigures, lang: str) -> str:
+def hourly_title_html(lang: str) -> str:
     return f'<div class="bs bs-title">{escape(t("screen.hourly", lang))}</div>'
 
 

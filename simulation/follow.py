@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from queries import schema
@@ -78,6 +79,11 @@ class Follower:
         self.day: dt.date | None = None
         self.facts: DayFacts | None = None
         self.written: DayFacts | None = None
+
+    def newest_ticket(self) -> dt.datetime | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(sa.func.max(schema.tickets.c.issued_at))).scalar()
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
     def _simulate(self, day: dt.date) -> DayFacts:
         """The uncut facts of `day` and of the earlier demo days still changing."""
@@ -144,6 +150,13 @@ def follow(
     reached, or KeyboardInterrupt, which the caller catches: a step is one transaction, so an
     interrupt leaves whole steps."""
     follower = Follower(engine)
+    ahead = follower.newest_ticket()
+    if ahead is not None and ahead > options.start:
+        log(
+            f"note: the database already holds tickets up to {ahead:%Y-%m-%d %H:%M:%S}, after "
+            f"{options.start:%H:%M:%S}; they stay as they are (follow adds and updates rows, it "
+            "never deletes)"
+        )
     summary = FollowSummary()
     advance = dt.timedelta(seconds=options.interval_s * options.speed)
     clock = options.start

@@ -52,7 +52,7 @@ def big_screen() -> None:
     left, middle, right = st.columns([4.1, 3.3, 2.6])
     with left:
         with st.container(key="bs-chart"):
-            st.html(screen_view.hourly_title_html(figures, lang))
+            st.html(screen_view.hourly_title_html(lang))
             st.plotly_chart(
                 screen_view.hourly_figure(figures, lang),
                 theme=None,
