@@ -13,7 +13,7 @@ import streamlit as st
 from screen_support import BUSY_NOW, HALL, HALL_NAME, busy_demo, figures_in, project_root
 from streamlit.testing.v1 import AppTest
 
-from dashboard import screen_view
+from dashboard import live_data, screen_view
 from dashboard.text import t
 from metrics.catalog import BY_KEY
 from metrics.figures import compute
@@ -199,3 +199,26 @@ def test_empty_and_uninitialised_databases(monkeypatch, tmp_path) -> None:
     bare = f"sqlite:///{tmp_path / 'bare.db'}"
     at = run_screen(monkeypatch, bare)
     assert [warning.value for warning in at.warning] == [t("data.no_schema", "zh")]
+
+
+def test_month_figures_are_read_again_in_the_background(monkeypatch) -> None:
+    """A new five-minute slot never makes a refresh wait: the previous slot's figures are shown
+    while the new ones are read."""
+    reads: list[dt.datetime] = []
+
+    def read(engine, hall_id: str, slot: dt.datetime) -> str:
+        reads.append(slot)
+        return f"month as of {slot:%H:%M}"
+
+    monkeypatch.setattr(live_data, "_read_month", read)
+    monkeypatch.setattr(live_data, "engine_for", lambda url: None)
+    first = live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 41, 5))
+    assert first == "month as of 10:40" and reads == [dt.datetime(2026, 11, 27, 10, 40)]
+    assert live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 44, 59)) == first
+    assert len(reads) == 1  # same slot: no read
+    later = dt.datetime(2026, 11, 27, 10, 45, 1)
+    assert live_data.period("url", HALL, later) == first  # served at once, read behind
+    months, _ = live_data._months()
+    months[("url", HALL)].reading.join(timeout=10)
+    assert live_data.period("url", HALL, later) == "month as of 10:45"
+    assert reads == [dt.datetime(2026, 11, 27, 10, 40), dt.datetime(2026, 11, 27, 10, 45)]

@@ -37,7 +37,7 @@ metric_settings, screen_settings = live_data.settings()
 def big_screen() -> None:
     now = live.now()
     figures = live_data.live(url, hall_id, now)
-    month = live_data.period(url, hall_id, live_data.period_slot(now))
+    month = live_data.period(url, hall_id, now)
     st.html(
         screen_view.header_html(
             hall_name,
