@@ -12,6 +12,8 @@ st.set_page_config(
 )
 
 lang = state.lang()
+# the big screen (/screen) is a kiosk: navigation hidden here, the sidebar by its style sheet
+kiosk = (st.context.url or "").split("?")[0].rstrip("/").endswith("/screen")
 with st.sidebar:
     choice = st.segmented_control(
         t("app.language", lang),
@@ -40,5 +42,13 @@ pages = {
             url_path="import",
         ),
     ],
+    t("nav.section.live", lang): [
+        st.Page(
+            "dashboard/pages/big_screen.py",
+            title=t("nav.screen", lang),
+            icon=":material/tv:",
+            url_path="screen",
+        ),
+    ],
 }
-st.navigation(pages).run()
+st.navigation(pages, position="hidden" if kiosk else "sidebar").run()

@@ -4,6 +4,7 @@
     hall db overview [--db URL] [--json]        rows, first/last timestamps, freshness per hall
     hall db rollup   [--db URL]                 rebuild the daily rollups behind fast figures
     hall demo        [--db URL] [--days D] [--end DATE] [--now DATETIME] [--seed S] [--replace]
+    hall demo --follow [--db URL] [--now DATETIME] [--speed X] [--interval S] [--for S | --steps N]
     hall import      [--db URL] TABLE FILE [--mapping TOML] [--skip-bad --rejects FILE]
                      [--dry-run] [--show-mapping] [--json]
     hall export      [--db URL] TABLE|all --out FILE|DIR
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--replace", action="store_true", help="drop existing data and write the demo"
     )
+    from cli import follow
+
+    follow.add_arguments(demo)
 
     from imports.contract import IMPORT_ORDER
 
@@ -234,6 +238,10 @@ def cmd_db_rollup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.follow:
+        from cli import follow
+
+        return follow.run(args)
     from queries.db import make_engine, redact, resolve_url
     from simulation.demo import DemoOptions
     from simulation.writer import DemoRefused, write_demo

@@ -16,21 +16,34 @@ def compute(
     scope: Scope,
     settings: Settings,
     dimension: str | None = None,
+    sections: tuple[str, ...] = SECTIONS,
     *,
     use_rollups: bool = True,
 ):
     """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
-    `{"groups": [...]}`, exactly as `hall metrics --json` prints it. The daily rollups serve
-    the closed days they hold (`use_rollups=False` reads every row, for checks)."""
+    `{"groups": [...]}`, exactly as `hall metrics --json` prints it. With `sections`, only
+    those sections are queried and returned (the big screen's live refresh). The daily
+    rollups serve the closed days they hold (`use_rollups=False` reads every row, for checks)."""
     inputs = collect(
         conn,
         scope,
         dimension,
         wait_target_min=settings.wait_target_min,
         late_grace_min=settings.late_grace_min,
+        sections=sections,
         use_rollups=use_rollups,
     )
-    return finish(inputs, settings)
+    result = finish(inputs, settings)
+    if tuple(sections) == SECTIONS:
+        return result
+    if dimension is None:
+        return {name: result[name] for name in sections}
+    keep = set(sections)
+    return {
+        "groups": [
+            {k: v for k, v in g.items() if k not in SECTIONS or k in keep} for g in result["groups"]
+        ]
+    }
 
 
 def format_table(result: dict, dimension: str | None, lang: str = "zh") -> str:

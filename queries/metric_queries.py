@@ -29,6 +29,8 @@ FILTERS = ("hall", "department", "window", "staff", "queue", "item")
 WAIT_BUCKET_S = 6  # histogram resolution for quantiles: 0.1 min, reported within 0.05 min
 TERMINAL = ("returned", "rejected", "withdrawn")
 OPEN_STATUSES = ("in_progress", "suspended")  # with "completed" later than as_of: open
+SECTIONS = ("tickets", "cases", "evaluations", "attendance")
+_NOTHING = "nothing"  # a filter no table has: WHERE false (collect's skipped sections)
 
 
 @dataclass(frozen=True)
@@ -680,9 +682,15 @@ def collect(
     *,
     wait_target_min: float,
     late_grace_min: float,
+    sections: tuple[str, ...] = SECTIONS,
     use_rollups: bool = True,
 ) -> MetricInputs:
-    """Run every metric query for the scope (each an aggregate in the database)."""
+    """Run every metric query for the scope (each an aggregate in the database).
+
+    The queries of a section left out of `sections` get an impossible filter: the database
+    answers them without reading a row, and their partials are empty. The daily rollups
+    answer for the closed days they hold where they can (`queries.rollups`).
+    """
     from queries import rollups
     from queries.db import calendar_frame
     from queries.overview import service_hours_frame
@@ -698,9 +706,13 @@ def collect(
     soon_end = due_soon_end(calendar, scope.as_of)
     wait_target_s = wait_target_min * 60
     plan = rollups.plan(conn, scope) if use_rollups else None
+    nothing = Scope(scope.first, scope.last, scope.as_of, {**scope.filters, _NOTHING: ""})
 
-    def part(name: str, raw) -> pl.DataFrame:
-        """Rolled days from the daily rollups where they answer exactly, the rest raw."""
+    def part(name: str, section: str, raw) -> pl.DataFrame:
+        """Rolled days from the daily rollups where they answer exactly, the rest raw; a
+        section left out reads nothing."""
+        if section not in sections:
+            return raw(nothing)
         return rollups.partial(
             conn,
             name,
@@ -712,6 +724,9 @@ def collect(
             boundaries=boundaries,
         )
 
+    def of(section: str) -> Scope:
+        return scope if section in sections else nothing
+
     return MetricInputs(
         scope=scope,
         dimension=dimension,
@@ -719,14 +734,20 @@ def collect(
         soon_end=soon_end,
         service_hours=hours,
         boundaries=boundaries,
-        tickets=part("tickets", lambda sc: ticket_counts(conn, sc, dimension, wait_target_s)),
-        histograms=part("histograms", lambda sc: ticket_histograms(conn, sc, dimension)),
-        segments=part("segments", lambda sc: ticket_segments(conn, sc, dimension, boundaries)),
-        coverage=part("coverage", lambda sc: ticket_coverage(conn, sc, dimension)),
-        intake=part("intake", lambda sc: case_intake(conn, sc, dimension)),
-        completion=part("completion", lambda sc: case_completion(conn, sc, dimension)),
-        open_cases=case_open(conn, scope, dimension, soon_end),
-        evaluations=part("evaluations", lambda sc: evaluation_counts(conn, sc, dimension)),
-        bad_reviews=bad_reviews(conn, scope, dimension),
-        attendance=attendance_counts(conn, scope, dimension, late_grace_min * 60),
+        tickets=part(
+            "tickets", "tickets", lambda sc: ticket_counts(conn, sc, dimension, wait_target_s)
+        ),
+        histograms=part("histograms", "tickets", lambda sc: ticket_histograms(conn, sc, dimension)),
+        segments=part(
+            "segments", "tickets", lambda sc: ticket_segments(conn, sc, dimension, boundaries)
+        ),
+        coverage=part("coverage", "evaluations", lambda sc: ticket_coverage(conn, sc, dimension)),
+        intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension)),
+        completion=part("completion", "cases", lambda sc: case_completion(conn, sc, dimension)),
+        open_cases=case_open(conn, of("cases"), dimension, soon_end),
+        evaluations=part(
+            "evaluations", "evaluations", lambda sc: evaluation_counts(conn, sc, dimension)
+        ),
+        bad_reviews=bad_reviews(conn, of("evaluations"), dimension),
+        attendance=attendance_counts(conn, of("attendance"), dimension, late_grace_min * 60),
     )

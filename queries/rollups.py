@@ -376,6 +376,30 @@ def rebuild_all(conn: Connection, *, wait_target_s: float, today: dt.date | None
     return rebuild(conn, first, last, wait_target_s=wait_target_s, today=today)
 
 
+def refresh_days(
+    conn: Connection,
+    days: Iterable[dt.date],
+    *,
+    wait_target_s: float,
+    today: dt.date | None = None,
+) -> int:
+    """Rebuild those of `days` the rollups hold (a live feed touching a closed day: an SMS
+    rating of yesterday's ticket); returns the days rebuilt."""
+    wanted = sorted({d for d in days if d <= closed_before(today)})
+    if not wanted or not has_rollups(conn):
+        return 0
+    held = set(
+        _day(d)
+        for d in conn.execute(
+            sa.select(s.rollup_days.c.day).where(s.rollup_days.c.day.in_(wanted))
+        ).scalars()
+    )
+    rebuilt = 0
+    for day in sorted(held):
+        rebuilt += rebuild(conn, day, day, wait_target_s=wait_target_s, today=today)
+    return rebuilt
+
+
 def after_write(
     conn: Connection,
     table: str,

@@ -100,6 +100,7 @@ def write_demo(
             options.end - dt.timedelta(days=options.days - 1),
             options.end,
             wait_target_s=load_settings().wait_target_min * 60,
+            today=options.now.date() if options.now else None,  # a day cut at `now` is open
         )
     summary.seconds = time.perf_counter() - started
     return summary

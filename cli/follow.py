@@ -1,0 +1,71 @@
+"""`hall demo --follow`: the options and the command (see simulation/follow.py)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return value
+
+
+def add_arguments(demo: argparse.ArgumentParser) -> None:
+    group = demo.add_argument_group("live demo (--follow)")
+    group.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep today alive: append tickets, calls, cases and evaluations as they happen "
+        "(until Ctrl-C); --now sets the simulated clock's start",
+    )
+    group.add_argument(
+        "--speed", type=_positive_float, default=1.0, help="simulated seconds per second (1)"
+    )
+    group.add_argument(
+        "--interval", type=_positive_float, default=5.0, help="seconds between writes (5)"
+    )
+    bound = group.add_mutually_exclusive_group()
+    bound.add_argument("--for", dest="for_seconds", type=_positive_float, help="stop after S s")
+    bound.add_argument("--steps", type=int, help="stop after N writes")
+
+
+def run(args: argparse.Namespace) -> int:
+    from queries.db import make_engine, redact, resolve_url
+    from simulation.follow import FollowOptions, FollowRefused, follow
+
+    start = args.now or dt.datetime.now().replace(microsecond=0)
+    options = FollowOptions(
+        start=start,
+        speed=args.speed,
+        interval_s=args.interval,
+        steps=args.steps,
+        seconds=args.for_seconds,
+    )
+    url = resolve_url(args.db)
+    print(
+        f"following the demo in {redact(url)} from {start:%Y-%m-%d %H:%M:%S} at {args.speed:g}× "
+        f"(a write every {args.interval:g} s; Ctrl-C stops)",
+        file=sys.stderr,
+    )
+    engine = make_engine(args.db)
+    summary = None
+    try:
+        summary = follow(engine, options, log=lambda msg: print(msg, file=sys.stderr))
+    except FollowRefused as exc:
+        print(f"hall demo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 0
+    finally:
+        engine.dispose()
+    counts = ", ".join(f"{name} {rows:,}" for name, rows in summary.rows.items())
+    print(f"followed {summary.steps} steps up to {summary.clock:%Y-%m-%d %H:%M:%S}: {counts}")
+    return 0

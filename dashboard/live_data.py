@@ -1,0 +1,108 @@
+"""Cached reads of the big screen, keyed by plain values (URL, hall, time).
+
+The live figures are keyed by the second they describe and kept two seconds, so every refresh
+reads the database again (a few index-served queries of today) while screens showing the same
+hall at the same moment share one read. The month's figures are read once per five-minute slot,
+in the background once the screen is up (`period`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from dashboard.state import engine_for
+from metrics import screen
+from metrics.live import ScreenSettings, load_screen_settings
+from metrics.settings import Settings, load_settings
+from queries import live as q
+
+PERIOD_SLOT_MIN = 5
+_LOG = logging.getLogger(__name__)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def settings() -> tuple[Settings, ScreenSettings]:
+    """hallpulse.toml's [metrics] and [screen] (re-read once a minute)."""
+    return load_settings(), load_screen_settings()
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def halls(url: str) -> pl.DataFrame:
+    with engine_for(url).connect() as conn:
+        return q.hall_list(conn)
+
+
+@st.cache_data(ttl=2, show_spinner=False, max_entries=32)
+def live(url: str, hall_id: str, now: dt.datetime) -> screen.LiveFigures:
+    metric_settings, screen_settings = settings()
+    with engine_for(url).connect() as conn:
+        return screen.live_figures(conn, hall_id, now, metric_settings, screen_settings)
+
+
+def period_slot(now: dt.datetime) -> dt.datetime:
+    """`now` rounded down to the five-minute slot the month's figures are read for."""
+    return now.replace(minute=now.minute - now.minute % PERIOD_SLOT_MIN, second=0)
+
+
+@dataclass
+class _Month:
+    slot: dt.datetime
+    figures: screen.PeriodFigures
+    reading: threading.Thread | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _months() -> tuple[dict[tuple[str, str], _Month], threading.Lock]:
+    """The month's figures per (URL, hall), shared by every session of the server."""
+    return {}, threading.Lock()
+
+
+def _read_month(engine: Engine, hall_id: str, slot: dt.datetime) -> screen.PeriodFigures:
+    metric_settings, screen_settings = load_settings(), load_screen_settings()
+    with engine.connect() as conn:
+        return screen.period_figures(conn, hall_id, slot, metric_settings, screen_settings.rank_key)
+
+
+def period(url: str, hall_id: str, now: dt.datetime) -> screen.PeriodFigures:
+    """The month's figures as of now's five-minute slot.
+
+    The first read waits for them. When a new slot begins they are read again in a background
+    thread while the screen keeps showing the previous slot's (at most five minutes old), so a
+    refresh never waits for the month.
+    """
+    slot = period_slot(now)
+    months, lock = _months()
+    key = (url, hall_id)
+    with lock:
+        month = months.get(key)
+        if month is not None:
+            busy = month.reading is not None and month.reading.is_alive()
+            if month.slot != slot and not busy:
+                month.reading = threading.Thread(
+                    target=_refresh_month,
+                    args=(months, lock, key, engine_for(url), slot),
+                    daemon=True,
+                )
+                month.reading.start()
+            return month.figures
+    figures = _read_month(engine_for(url), hall_id, slot)
+    with lock:
+        months[key] = _Month(slot, figures)
+    return figures
+
+
+def _refresh_month(months: dict, lock: threading.Lock, key: tuple, engine: Engine, slot) -> None:
+    try:
+        figures = _read_month(engine, key[1], slot)
+    except Exception:  # the screen keeps the previous figures; the next refresh tries again
+        _LOG.exception("reading the month's figures for %s failed", key[1])
+        return
+    with lock:
+        months[key] = _Month(slot, figures)

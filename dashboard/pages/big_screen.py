@@ -1,0 +1,70 @@
+"""大屏 — the hall's live screen: no widgets, no scrolling, redraws itself every few seconds.
+
+`/screen?hall=H01` is a bookmark for one hall (default: the first district centre); `&lang=en`
+for English. Only the fragment below reruns on each refresh, so the page never reloads.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, live_data, screen_view, state
+from dashboard.text import t
+from metrics import live
+
+lang = state.lang()
+url = state.db_url()
+st.html(screen_view.style_sheet(lang))
+
+if not data.schema_ready(url):
+    st.warning(t("data.no_schema", lang))
+    st.stop()
+
+halls = live_data.halls(url)
+if halls.is_empty():
+    st.info(t("data.empty", lang))
+    st.stop()
+hall_id = st.query_params.get("hall") or halls["hall_id"][0]
+if hall_id not in set(halls["hall_id"]):
+    st.error(t("screen.no_hall", lang, hall=hall_id, halls=", ".join(halls["hall_id"])))
+    st.stop()
+hall_name = halls.filter(halls["hall_id"] == hall_id)["name"][0]
+demo = "demo_seed" in data.meta(url)
+metric_settings, screen_settings = live_data.settings()
+
+
+@st.fragment(run_every=screen_settings.refresh_s)
+def big_screen() -> None:
+    now = live.now()
+    figures = live_data.live(url, hall_id, now)
+    month = live_data.period(url, hall_id, now)
+    st.html(
+        screen_view.header_html(
+            hall_name,
+            figures,
+            demo,
+            lang,
+            screen_settings.refresh_s,
+            screen_settings.stale_after_min,
+        )
+    )
+    st.html(screen_view.kpi_html(figures, metric_settings, lang))
+    left, middle, right = st.columns([4.1, 3.3, 2.6])
+    with left:
+        with st.container(key="bs-chart"):
+            st.html(screen_view.hourly_title_html(lang))
+            st.plotly_chart(
+                screen_view.hourly_figure(figures, lang),
+                theme=None,
+                height="stretch",
+                config={"displayModeBar": False, "staticPlot": True},
+            )
+        st.html(screen_view.quality_html(figures, month, metric_settings, lang))
+    with middle:
+        st.html(screen_view.queues_html(figures, metric_settings, lang))
+    with right:
+        st.html(screen_view.ranking_html(month, lang))
+        st.html(screen_view.calls_html(figures, lang))
+
+
+big_screen()

@@ -1,0 +1,121 @@
+"""Everything the big screen shows for one hall, in two reads of different freshness:
+
+- `live_figures`: today up to now (queues, waits, windows, calls, hours, today's figures from
+  `compute`); cheap, read on every refresh;
+- `period_figures`: this month (satisfaction, on-time rate, overdue cases, bad reviews pending,
+  the department ranking); heavier, read every few minutes.
+
+Both take a connection and plain values and return plain dataclasses of frames and dicts, so
+the page caches them and the benchmark times them without Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.engine import Connection
+
+from metrics import freshness, live
+from metrics.catalog import BY_KEY, SECTIONS
+from metrics.figures import compute
+from metrics.rankings import rank_groups
+from metrics.settings import Settings
+from queries import live as q
+from queries.metric_queries import Scope, bad_reviews
+from queries.overview import calendar_around, service_hours_frame
+
+
+@dataclass(frozen=True)
+class LiveFigures:
+    now: dt.datetime
+    today: dict  # compute() of today's scope for the hall
+    hall: dict  # metrics.live.hall_now
+    queues: pl.DataFrame  # metrics.live.queue_board
+    hourly: pl.DataFrame  # hour, today, last_week
+    calls: pl.DataFrame  # recent calls, staff names masked
+    newest: dt.datetime | None
+    is_open: bool
+    stale: bool
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    first: dt.date
+    month: dict  # compute() of the month to date
+    bad_pending: int
+    ranking: list[dict]  # rank_groups rows with `name`, departments with a sample only
+    rank_key: str
+
+
+def day_start(now: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(now.date(), dt.time(0))
+
+
+def live_figures(
+    conn: Connection,
+    hall_id: str,
+    now: dt.datetime,
+    settings: Settings,
+    screen: live.ScreenSettings,
+) -> LiveFigures:
+    start = day_start(now)
+    today_scope = Scope(now.date(), now.date(), now, {"hall": hall_id})
+    today = compute(conn, today_scope, settings, sections=("tickets", "evaluations"))
+    per_queue = q.queue_today(conn, hall_id, start, now)
+    waits = live.current_waits(q.waiting_tickets(conn, hall_id, start, now), now)
+    since = now - dt.timedelta(minutes=screen.recent_call_min)
+    callers = q.recent_callers(conn, hall_id, start, since, now)
+    staffed = live.staffed_windows(q.shifts_today(conn, hall_id, now.date()), now)
+    week_ago = start - dt.timedelta(days=7)
+    hourly = live.hourly_comparison(
+        q.hourly_issued(conn, hall_id, start, now),
+        q.hourly_issued(conn, hall_id, week_ago, week_ago + dt.timedelta(seconds=86399)),
+        now,
+    )
+    calls = q.recent_calls(conn, hall_id, start, now).with_columns(
+        pl.col("staff").map_elements(live.mask_name, return_dtype=pl.String)
+    )
+    newest = q.newest_ticket(conn, hall_id, now)
+    is_open = hall_id in freshness.open_halls(
+        service_hours_frame(conn), calendar_around(conn, now.date()), now
+    )
+    return LiveFigures(
+        now=now,
+        today=today,
+        hall=live.hall_now(per_queue, waits, callers, staffed),
+        queues=live.queue_board(q.queue_list(conn, hall_id), per_queue, waits, callers, staffed),
+        hourly=hourly,
+        calls=calls,
+        newest=newest,
+        is_open=is_open,
+        stale=live.is_stale(newest, now, is_open, screen.stale_after_min),
+    )
+
+
+def period_figures(
+    conn: Connection, hall_id: str, now: dt.datetime, settings: Settings, rank_key: str
+) -> PeriodFigures:
+    first = now.date().replace(day=1)
+    scope = Scope(first, now.date(), now, {"hall": hall_id})
+    month = compute(conn, scope, settings, sections=("cases", "evaluations"))
+    # the ranked figure's section, and the one its sample guard counts (served or evaluations)
+    needed = {BY_KEY[rank_key].section, "tickets"}
+    if BY_KEY[rank_key].section == "evaluations":
+        needed = {"evaluations"}
+    sections = tuple(s for s in SECTIONS if s in needed)
+    groups = compute(conn, scope, settings, "department", sections=sections)["groups"]
+    names = q.department_names(conn)
+    ranking = [
+        {**row, "name": names.get(row["group"], row["group"])}
+        for row in rank_groups(groups, rank_key, settings)
+        if row["sample"] > 0
+    ]
+    return PeriodFigures(
+        first=first,
+        month=month,
+        bad_pending=live.bad_pending(bad_reviews(conn, scope, None), now),
+        ranking=ranking,
+        rank_key=rank_key,
+    )

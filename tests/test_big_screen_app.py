@@ -1,0 +1,224 @@
+"""The big screen without a browser: AppTest runs streamlit_app.py's /screen page on a demo
+frozen at a busy moment, and its figures must be the engine's (`compute`, as `hall metrics`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from screen_support import BUSY_NOW, HALL, HALL_NAME, busy_demo, figures_in, project_root
+from streamlit.testing.v1 import AppTest
+
+from dashboard import live_data, screen_view
+from dashboard.text import t
+from metrics.catalog import BY_KEY
+from metrics.figures import compute
+from metrics.live import NOW_ENV
+from metrics.screen import PeriodFigures
+from metrics.settings import Settings
+from queries import schema
+from queries.db import URL_ENV, init_schema, make_engine
+from queries.metric_queries import Scope
+
+__all__ = ["busy_demo"]  # the fixture, imported for pytest
+
+APP = project_root() / "streamlit_app.py"
+PAGE = "dashboard/pages/big_screen.py"
+
+
+@pytest.fixture(autouse=True)
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_screen(monkeypatch, url: str, now: dt.datetime = BUSY_NOW, **params: str) -> AppTest:
+    monkeypatch.setenv(URL_ENV, url)
+    monkeypatch.setenv(NOW_ENV, now.isoformat())
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    # before the first run (the sidebar's language switch keeps what it saw first) and again
+    # after the switch, which clears the query
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def page_html(at: AppTest) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def waiting_now(url: str) -> int:
+    t = schema.tickets
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(
+            sa.select(sa.func.count()).where(
+                t.c.hall_id == HALL, t.c.status == "waiting", t.c.issued_at >= BUSY_NOW.date()
+            )
+        ).scalar_one()
+    engine.dispose()
+    return n
+
+
+def test_big_screen_equals_the_engine(monkeypatch, busy_demo: str) -> None:
+    at = run_screen(monkeypatch, busy_demo, hall=HALL)
+    html = page_html(at)
+    shown = figures_in(html)
+    engine = make_engine(busy_demo)
+    day, month_start = BUSY_NOW.date(), BUSY_NOW.date().replace(day=1)
+    with engine.connect() as conn:
+        today = compute(conn, Scope(day, day, BUSY_NOW, {"hall": HALL}), Settings())
+        month = compute(conn, Scope(month_start, day, BUSY_NOW, {"hall": HALL}), Settings())
+    engine.dispose()
+
+    def number(key: str, value) -> str:
+        return screen_view.number_parts(BY_KEY[key], value, "zh")[0]
+
+    assert HALL_NAME in html and "演示数据" in html and "服务中" in html
+    assert "2026年11月27日 星期五" in html and "10:40" in html
+    assert shown["issued"] == [number("issued", today["tickets"]["issued"])]
+    assert shown["served"] == [number("served", today["tickets"]["served"])]
+    assert shown["wait_within_target_rate"] == [
+        number("wait_within_target_rate", today["tickets"]["wait_within_target_rate"])
+    ]
+    assert shown["satisfaction_rate"] == [
+        number("satisfaction_rate", today["evaluations"]["satisfaction_rate"]),
+        number("satisfaction_rate", month["evaluations"]["satisfaction_rate"]),
+    ]
+    assert shown["on_time_rate"] == [number("on_time_rate", month["cases"]["on_time_rate"])]
+    assert shown["overdue_open"] == [number("overdue_open", month["cases"]["overdue_open"])]
+    assert shown["waiting_now"] == [f"{waiting_now(busy_demo):,}"]
+    assert int(shown["waiting_now"][0]) > 0  # a busy morning: the screen has something to show
+    assert today["tickets"]["issued"] > 100
+
+    chart = at.get("plotly_chart")[0].proto
+    assert json.loads(chart.config) == {"displayModeBar": False, "staticPlot": True}
+    spec = json.loads(chart.spec)
+    assert [trace["name"] for trace in spec["data"]] == ["今日", "上周同日（11月20日）"]
+    assert spec["layout"]["paper_bgcolor"] == screen_view.PANEL
+    assert spec["layout"]["template"]["layout"]["font"]["family"].startswith("Noto Sans CJK")
+    hours = spec["data"][0]["x"]
+    assert spec["data"][0]["y"][hours.index(10)] > 0  # tickets already this hour
+    assert spec["data"][0]["y"][hours.index(11)] is None  # the future has no bar
+    assert "10:00" in spec["layout"]["xaxis"]["ticktext"]
+    assert "*" in html  # staff names in the latest calls are masked
+    assert not at.error and not at.warning
+
+
+def test_big_screen_english(monkeypatch, busy_demo: str) -> None:
+    html = page_html(run_screen(monkeypatch, busy_demo, hall=HALL, lang="en"))
+    for label in ("Tickets issued (today)", "Waiting now", "Queues", "Latest calls", "DEMO DATA"):
+        assert label in html
+    assert "Fri 27 Nov 2026" in html
+    assert "今日" not in html
+
+
+def test_default_hall_and_unknown_hall(monkeypatch, busy_demo: str) -> None:
+    assert HALL_NAME in page_html(run_screen(monkeypatch, busy_demo))  # the district centre
+    at = run_screen(monkeypatch, busy_demo, hall="NOPE")
+    assert "没有编号为 NOPE 的大厅" in at.error[0].value
+    assert "H01" in at.error[0].value
+
+
+def test_a_new_ticket_shows_on_the_next_refresh(monkeypatch, busy_demo: str, tmp_path) -> None:
+    """AppTest does not run the fragment's timer: a second run stands for the next tick."""
+    import shutil
+
+    path = tmp_path / "copy.db"
+    shutil.copy(busy_demo.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    at = run_screen(monkeypatch, url, hall=HALL)
+    before = int(figures_in(page_html(at))["waiting_now"][0])
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            schema.tickets.insert(),
+            {
+                "ticket_id": "H01-new-1",
+                "hall_id": HALL,
+                "queue_id": "H01-A",
+                "ticket_no": "A999",
+                "issued_at": BUSY_NOW - dt.timedelta(minutes=1),
+                "status": "waiting",
+                "source": "walk_in",
+            },
+        )
+    engine.dispose()
+    time.sleep(2.1)  # the live read is shared for two seconds
+    at.run()
+    assert int(figures_in(page_html(at))["waiting_now"][0]) == before + 1
+
+
+def test_ranking_marks_small_samples() -> None:
+    period = PeriodFigures(
+        first=dt.date(2026, 11, 1),
+        month={},
+        bad_pending=0,
+        ranking=[
+            {"group": "D1", "name": "社保", "value": 0.9, "sample": 40, "too_small": False,
+             "rank": 1},
+            {"group": "D2", "name": "婚登", "value": 1.0, "sample": 3, "too_small": True,
+             "rank": None},
+        ],
+        rank_key="wait_within_target_rate",
+    )  # fmt: skip
+    html = screen_view.ranking_html(period, "zh")
+    assert html.index("社保") < html.index("婚登")
+    assert "90.0%" in html and "100.0%" not in html
+    assert "样本不足" in html
+    assert html.count('class="bs-rank') == 2
+
+
+def test_stale_banner_in_service_hours_only(monkeypatch, busy_demo: str) -> None:
+    """The demo stops at 10:40: at 11:10 the district centre is open and its newest ticket is
+    half an hour old; at 21:30 it is closed, and old data is no alarm."""
+    late = page_html(run_screen(monkeypatch, busy_demo, BUSY_NOW + dt.timedelta(minutes=30)))
+    assert "数据延迟" in late and "已超过 15 分钟" in late and 'role="alert"' in late
+    closed = page_html(run_screen(monkeypatch, busy_demo, dt.datetime(2026, 11, 27, 21, 30)))
+    assert "数据延迟" not in closed and "非服务时间" in closed
+    assert "数据延迟" not in page_html(run_screen(monkeypatch, busy_demo))
+
+
+def test_empty_and_uninitialised_databases(monkeypatch, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    init_schema(engine)
+    engine.dispose()
+    at = run_screen(monkeypatch, url)
+    assert [info.value for info in at.info] == [t("data.empty", "zh")]
+    bare = f"sqlite:///{tmp_path / 'bare.db'}"
+    at = run_screen(monkeypatch, bare)
+    assert [warning.value for warning in at.warning] == [t("data.no_schema", "zh")]
+
+
+def test_month_figures_are_read_again_in_the_background(monkeypatch) -> None:
+    """A new five-minute slot never makes a refresh wait: the previous slot's figures are shown
+    while the new ones are read."""
+    reads: list[dt.datetime] = []
+
+    def read(engine, hall_id: str, slot: dt.datetime) -> str:
+        reads.append(slot)
+        return f"month as of {slot:%H:%M}"
+
+    monkeypatch.setattr(live_data, "_read_month", read)
+    monkeypatch.setattr(live_data, "engine_for", lambda url: None)
+    first = live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 41, 5))
+    assert first == "month as of 10:40" and reads == [dt.datetime(2026, 11, 27, 10, 40)]
+    assert live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 44, 59)) == first
+    assert len(reads) == 1  # same slot: no read
+    later = dt.datetime(2026, 11, 27, 10, 45, 1)
+    assert live_data.period("url", HALL, later) == first  # served at once, read behind
+    months, _ = live_data._months()
+    months[("url", HALL)].reading.join(timeout=10)
+    assert live_data.period("url", HALL, later) == "month as of 10:45"
+    assert reads == [dt.datetime(2026, 11, 27, 10, 40), dt.datetime(2026, 11, 27, 10, 45)]
