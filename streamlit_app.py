@@ -40,5 +40,13 @@ pages = {
             url_path="import",
         ),
     ],
+    t("nav.section.reports", lang): [
+        st.Page(
+            "dashboard/pages/weekly_report.py",
+            title=t("nav.weekly", lang),
+            icon=":material/summarize:",
+            url_path="weekly-report",
+        ),
+    ],
 }
 st.navigation(pages).run()

@@ -45,6 +45,12 @@ def halls_with_data(conn: Connection, first: dt.date, last: dt.date) -> pl.DataF
     return read_frame(conn, stmt, {"hall_id": pl.String, "name": pl.String, "level": pl.String})
 
 
+def all_halls(conn: Connection) -> pl.DataFrame:
+    """Every hall (hall_id, name, level) in hall_id order."""
+    stmt = sa.select(s.halls.c.hall_id, s.halls.c.name, s.halls.c.level).order_by(s.halls.c.hall_id)
+    return read_frame(conn, stmt, {"hall_id": pl.String, "name": pl.String, "level": pl.String})
+
+
 def hall_info(conn: Connection, hall_id: str) -> dict | None:
     """The hall's row (hall_id, name, level) or None."""
     row = conn.execute(
@@ -262,3 +268,24 @@ def wait_histogram(
         .select((pl.col("bucket") * bin_min).alias("lower_min"), pl.col("n").fill_null(0))
         .sort("lower_min")
     )
+
+
+def data_span(conn: Connection) -> tuple[dt.date, dt.date] | None:
+    """The first and last day with a ticket, case or evaluation (any hall), or None."""
+    t, c, e = s.tickets, s.cases, s.evaluations
+    firsts, lasts = [], []
+    for column in (t.c.issued_at, c.c.accepted_at, e.c.evaluated_at):
+        low, high = conn.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+        if low is not None:
+            firsts.append(_as_date(low))
+            lasts.append(_as_date(high))
+    return (min(firsts), max(lasts)) if firsts else None
+
+
+def _as_date(value) -> dt.date:
+    """MIN/MAX of a DATETIME: a datetime on PostgreSQL and MariaDB, text on SQLite."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.datetime.fromisoformat(str(value)).date()

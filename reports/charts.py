@@ -1,8 +1,9 @@
-"""The report's charts, drawn offline with matplotlib (no browser, no network) as SVG with the
-text turned into outlines, so the PDF shows them sharp at any zoom and needs no font lookup.
+"""The report's charts, drawn offline with matplotlib (no browser, no network) as 200 dpi PNG:
+sharp in print, and about a second faster to lay out than the same charts as SVG outlines
+(the unattended run has a 15 s budget per hall-week).
 
 Colours are the app's (`dashboard.theme`); Chinese text uses Noto Sans CJK from Debian's
-fonts-noto-cjk. Each function takes plain frames and returns the SVG as bytes.
+fonts-noto-cjk. Each function takes plain frames and returns the PNG as bytes.
 """
 
 from __future__ import annotations
@@ -62,8 +63,6 @@ STYLE = {
     "ytick.color": LIGHT["text"],
     "text.color": LIGHT["text"],
     "legend.frameon": False,
-    "svg.fonttype": "path",
-    "svg.hashsalt": "hallpulse",  # stable ids: the same data gives the same file
     "axes.unicode_minus": False,
 }
 
@@ -81,9 +80,12 @@ def _chart(draw):
     return wrapper
 
 
-def _svg(fig) -> bytes:
+DPI = 200
+
+
+def _png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.04, metadata={"Date": None})
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.04)
     return buf.getvalue()
 
 
@@ -124,7 +126,7 @@ def daily_volumes(this_week: list[tuple[dt.date, int]], last_week: list[int], la
     _thousands(ax)
     ax.legend(loc="upper right", ncols=2, fontsize=7.5)
     ax.margins(y=0.15)
-    return _svg(fig)
+    return _png(fig)
 
 
 @_chart
@@ -163,7 +165,7 @@ def heatmap(arrivals: pl.DataFrame, lang: str) -> bytes:
     bar = fig.colorbar(image, ax=ax, pad=0.01, fraction=0.03)
     bar.outline.set_visible(False)
     bar.ax.tick_params(labelsize=7, length=0)
-    return _svg(fig)
+    return _png(fig)
 
 
 @_chart
@@ -199,7 +201,7 @@ def wait_distribution(waits: pl.DataFrame, target_min: float, bin_min: int, lang
     ax.set_xlim(0, max(float(lower.max()) + bin_min, target_min + bin_min))
     ax.grid(axis="x", visible=False)
     ax.legend(loc="upper right", fontsize=7.5)
-    return _svg(fig)
+    return _png(fig)
 
 
 @_chart
@@ -252,7 +254,7 @@ def satisfaction_trend(
     )
     ax.axvline(6.5, color=LIGHT["grid"], linewidth=1)
     ax.grid(axis="x", visible=False)
-    return _svg(fig)
+    return _png(fig)
 
 
 @_chart
@@ -271,4 +273,4 @@ def forecast_bars(frame: pl.DataFrame, lang: str) -> bytes:
     ax.set_xticks(x, [f"{weekday_name(d, lang)}\n{d.month}-{d.day:02d}" for d in days])
     ax.grid(axis="x", visible=False)
     _thousands(ax)
-    return _svg(fig)
+    return _png(fig)

@@ -1,5 +1,5 @@
 """The weekly report as an A4 PDF: HTML and CSS rendered by WeasyPrint, which embeds subsets of
-Noto Sans CJK; charts are SVG from `reports.charts`; page numbers and the table of contents'
+Noto Sans CJK; charts are 200 dpi PNG from `reports.charts`; page numbers and the table of contents'
 page references are CSS counters. Nothing is fetched from the network.
 """
 
@@ -121,8 +121,8 @@ def _css(data: WeeklyData, lang: str) -> str:
     return out
 
 
-def _img(svg: bytes, caption: str) -> str:
-    src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+def _img(png: bytes, caption: str) -> str:
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return (
         f"<figure><figcaption>{escape(caption)}</figcaption>"
         f'<img src="{src}" alt="{escape(caption)}"></figure>'
