@@ -267,8 +267,8 @@ def forecast_bars(frame: pl.DataFrame, lang: str) -> bytes:
     expected = frame["expected"].to_numpy().astype(float)
     ax.bar(x, expected, width=0.6, color=PALETTE[4])
     if {"lower", "upper"} <= set(frame.columns):
-        low = expected - frame["lower"].to_numpy().astype(float)
-        high = frame["upper"].to_numpy().astype(float) - expected
+        low = np.maximum(expected - frame["lower"].to_numpy().astype(float), 0)
+        high = np.maximum(frame["upper"].to_numpy().astype(float) - expected, 0)
         ax.errorbar(x, expected, yerr=[low, high], fmt="none", ecolor=BAD, capsize=3, lw=1)
     ax.set_xticks(x, [f"{weekday_name(d, lang)}\n{d.month}-{d.day:02d}" for d in days])
     ax.grid(axis="x", visible=False)

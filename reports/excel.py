@@ -468,7 +468,7 @@ def _overdue(book: _Book) -> None:
     first, last = book.table(ws, columns, rows)
     if last >= first:
         ws.conditional_format(
-            first, 9, last, 9, {"type": "data_bar", "bar_color": "#F8696B", "bar_solid": True}
+            first, 9, last, 9, {"type": "data_bar", "bar_color": "#F8696B", "data_bar_2010": False}
         )
 
 

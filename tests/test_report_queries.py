@@ -81,11 +81,14 @@ def test_arrivals_waits_halls_and_span(engine: Engine):
             ("2026-10-02", 18): 1,  # T11
         }
         assert set(arrivals.filter(pl.col("date") == D(2026, 10, 2))["weekday"]) == {5}
-        assert arrivals["n"].sum() == compute(
-            conn,
-            Scope(first, last, dt.datetime.combine(last, dt.time(23, 59, 59)), {"hall": "H1"}),
-            Settings(),
-        )["tickets"]["issued"]
+        assert (
+            arrivals["n"].sum()
+            == compute(
+                conn,
+                Scope(first, last, dt.datetime.combine(last, dt.time(23, 59, 59)), {"hall": "H1"}),
+                Settings(),
+            )["tickets"]["issued"]
+        )
 
         # valid waits (minutes): T01 5, T02 12, T03 0, T04 25, T09 8, T05 30, T11 10; T06 was
         # called before it was issued: no wait
