@@ -252,7 +252,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "rep.chart.daily": ("每日取号量：本周与上周", "Tickets per day: this week and the week before"),
     "rep.chart.heatmap": ("取号时段分布（星期 × 小时）", "Tickets by weekday and hour"),
-    "rep.chart.waits": ("等候时长分布（已办理取号）", "Distribution of waits (served tickets)"),
+    "rep.chart.waits": (
+        "等候时长分布（已办理取号，纵轴为对数刻度）",
+        "Distribution of waits (served tickets; logarithmic scale)",
+    ),
     "rep.chart.satisfaction": ("每日好评率（近两周）", "Satisfaction per day (two weeks)"),
     "rep.chart.forecast": ("下周每日取号预测", "Tickets expected next week"),
     "rep.chart.target": ("目标 {v}", "target {v}"),

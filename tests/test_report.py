@@ -419,3 +419,43 @@ def test_week_last_and_bad_weeks():
 def test_change_is_coloured_by_direction(key, current, previous, signed, verdict, text):
     c = change(BY_KEY[key], current, previous, "zh")
     assert (c.signed, c.verdict, c.text) == (signed, verdict, text)
+
+
+def test_download_page_builds_the_same_files(demo_url: str, monkeypatch: pytest.MonkeyPatch):
+    """下载周报: pick a hall and a week, build, and get the PDF and the workbook to download."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from queries.db import URL_ENV
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv(URL_ENV, demo_url)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"))
+    at.run(timeout=60)
+    at.switch_page("dashboard/pages/weekly_report.py").run(timeout=60)
+    assert not at.exception, [e.message for e in at.exception]
+    assert [title.value for title in at.title] == ["下载周报"]
+    assert any("演示数据" in info.body for info in at.info)
+    hall = at.selectbox(key="weekly_hall")
+    assert hall.options[0] == "H01 · 示范区政务服务中心"
+    week = at.selectbox(key="weekly_week")
+    assert week.options[:2] == ["2026-W47（11-16 – 11-22）", "2026-W46（11-09 – 11-15）"]
+    hall.set_value("H02")
+    week.set_value(Week(2026, 47))
+    at.run(timeout=60)
+    assert not at.get("download_button")  # nothing built yet
+
+    at.button[0].click().run(timeout=120)
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.success[0].value.startswith("已生成 新安街道便民服务中心 2026-W47 周报")
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["下载 PDF", "下载 Excel"]
+    built = at.session_state["weekly_files"][1]
+    assert built.names == ("H02-2026-W47.pdf", "H02-2026-W47.xlsx")
+    assert built.pdf.startswith(b"%PDF") and built.xlsx.startswith(b"PK")
+
+    # another week: the old files are not offered for it
+    at.selectbox(key="weekly_week").set_value(Week(2026, 46))
+    at.run(timeout=60)
+    assert not at.get("download_button")
