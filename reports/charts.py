@@ -38,7 +38,8 @@ class FontMissing(RuntimeError):
 
 
 @cache
-def _register_fonts() -> None:
+def register_fonts() -> None:
+    """Make Noto Sans CJK known to matplotlib (once per process)."""
     found = [FONT_DIR / name for name in FONT_FILES if (FONT_DIR / name).exists()]
     if not found:
         raise FontMissing(f"Noto Sans CJK not found in {FONT_DIR}: apt-get install fonts-noto-cjk")
@@ -73,7 +74,7 @@ def _chart(draw):
 
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
-        _register_fonts()
+        register_fonts()
         with matplotlib.rc_context(STYLE):
             return draw(*args, **kwargs)
 

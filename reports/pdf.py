@@ -67,7 +67,8 @@ p { margin: 0 0 2mm; }
 .toc a::after { content: leader('.') target-counter(attr(href), page); color: #6b7785; }
 /* plain CSS tables, not flex boxes: a third of the layout time in WeasyPrint */
 table.cards { table-layout: fixed; margin: 0 0 1mm; }
-table.cards td.slot { padding: 0 1.5mm 3mm; border: none; width: 33.3%; }
+table.cards td.slot { padding: 0 1.5mm 3mm; border: none; width: 33.3%;
+  box-sizing: border-box; }
 table.cards td.slot:first-child { padding-left: 0; }
 table.cards td.slot:last-child { padding-right: 0; }
 .card { border: 0.6pt solid __GRID__; border-top: 2pt solid __BLUE__; padding: 2mm 3mm; }
@@ -96,7 +97,8 @@ figure img { width: 100%; }
 figcaption { font-size: 9pt; font-weight: bold; margin: 0 0 1mm; }
 .note { font-size: 7.8pt; color: #52606d; margin: 0 0 3mm; }
 table.cols { table-layout: fixed; margin: 0; }
-table.cols > tbody > tr > td.col { width: 50%; padding: 0; border: none; }
+table.cols > tbody > tr > td.col { width: 50%; padding: 0; border: none;
+  box-sizing: border-box; }
 table.cols > tbody > tr > td.col + td.col { padding-left: 4mm; }
 """
 
