@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import polars as pl
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -353,7 +354,7 @@ def _hours(book: _Book) -> None:
         return
     hours = list(range(int(arrivals["hour"].min()), int(arrivals["hour"].max()) + 1))
     grid = {(wd, h): 0 for wd in range(1, 8) for h in hours}
-    for wd, h, n in arrivals.group_by("weekday", "hour").agg(arrivals["n"].sum()).iter_rows():
+    for wd, h, n in arrivals.group_by("weekday", "hour").agg(pl.col("n").sum()).iter_rows():
         grid[(wd, h)] = n
     columns = [(t("rep.col.weekday", lang), "text", 8)] + [
         (f"{h:02d}:00", "count", 7) for h in hours

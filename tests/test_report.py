@@ -249,6 +249,17 @@ def test_workbook_sheets_numbers_and_formats(built: dict):
     assert ("G5:G18", "cellIs", "lessThan", ("0.8",)) in rules
     assert ("L5:L18", "cellIs", "lessThan", ("0.995",)) in rules
 
+    hours = wb["时段分布"]
+    assert hours.freeze_panes == "B5"
+    grid = [
+        [c for c in row[1:]] for row in hours.iter_rows(min_row=5, max_row=11, values_only=True)
+    ]
+    assert sum(sum(row) for row in grid) == current["tickets"]["issued"]
+    assert len({sum(row) for row in grid}) > 1  # weekdays differ (Monday is busiest)
+    assert [r[0] for r in hours.iter_rows(min_row=5, max_row=11, values_only=True)] == [
+        "周一", "周二", "周三", "周四", "周五", "周六", "周日"
+    ]  # fmt: skip
+
     overdue = wb["超期办件"]
     assert overdue.max_row - 4 == current["cases"]["overdue_open"]
     assert overdue.cell(5, 9).number_format == "yyyy-mm-dd hh:mm"
