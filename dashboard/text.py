@@ -291,8 +291,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "rep.bad.count": (
         "本周差评 {n} 条。回访时限为评价后第 {rv} 个工作日结束前，"
         "整改时限为第 {rc} 个工作日结束前。",
-        "{n} bad reviews this week. Return calls are due by the end of the {rv}th working day "
-        "after the review, rectification by the end of the {rc}th.",
+        "{n} bad reviews this week. A return call is due by the end of working day {rv} after "
+        "the review, rectification by the end of working day {rc}.",
     ),
     "rep.bad.none": ("本周没有差评。", "No bad reviews this week."),
     "rep.fu.done_on_time": ("按时 {at}", "on time {at}"),
