@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_report_weekly(args: argparse.Namespace) -> int:
     from metrics.settings import SettingsError, load_settings
     from queries.db import has_schema, make_engine, redact, resolve_url
+    from reports.charts import FontMissing
     from reports.weekly import ReportError, build_weekly, halls_for_week, write_files
 
     week = args.week
@@ -87,7 +88,7 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             try:
                 files = build_weekly(engine, hall_id, week, lang=args.lang, settings=settings)
-            except ReportError as exc:
+            except (ReportError, FontMissing) as exc:
                 print(f"hall report: {exc}; nothing written", file=sys.stderr)
                 return 1
             reports.append(files)

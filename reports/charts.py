@@ -34,7 +34,7 @@ BLUE, ORANGE = PALETTE[0], PALETTE[1]
 
 
 class FontMissing(RuntimeError):
-    pass
+    """Noto Sans CJK is not installed: the report would print boxes instead of Chinese."""
 
 
 @cache

@@ -1,6 +1,7 @@
 """The weekly report as an A4 PDF: HTML and CSS rendered by WeasyPrint, which embeds subsets of
-Noto Sans CJK; charts are 200 dpi PNG from `reports.charts`; page numbers and the table of contents'
-page references are CSS counters. Nothing is fetched from the network.
+Noto Sans CJK (found through fontconfig: Debian's fonts-noto-cjk); charts are 200 dpi PNG from
+`reports.charts`, inlined; page numbers and the table of contents' page references are CSS
+counters. Nothing is fetched, from the network or anywhere else.
 """
 
 from __future__ import annotations
@@ -34,20 +35,16 @@ RANK_ROWS = 5
 VERDICT_COLOUR = {1: GOOD, -1: BAD, 0: NEUTRAL}
 
 CSS = """
-@font-face { font-family: "HP Sans"; src: local("Noto Sans CJK SC"),
-  url("file:///usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"); font-weight: normal; }
-@font-face { font-family: "HP Sans"; src: local("Noto Sans CJK SC Bold"),
-  url("file:///usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"); font-weight: bold; }
 @page {
   size: A4; margin: 20mm 18mm 18mm 18mm;
-  @top-left { content: "__HEADER_LEFT__"; font: 8pt "HP Sans", "Noto Sans CJK SC"; color: #6b7785;
+  @top-left { content: "__HEADER_LEFT__"; font: 8pt "Noto Sans CJK SC"; color: #6b7785;
     vertical-align: bottom; padding-bottom: 3mm; }
-  @top-right { content: "__HEADER_RIGHT__"; font: 8pt "HP Sans", "Noto Sans CJK SC";
+  @top-right { content: "__HEADER_RIGHT__"; font: 8pt "Noto Sans CJK SC";
     color: #6b7785; vertical-align: bottom; padding-bottom: 3mm; }
-  @bottom-center { content: __PAGE__; font: 8pt "HP Sans", "Noto Sans CJK SC"; color: #6b7785; }
+  @bottom-center { content: __PAGE__; font: 8pt "Noto Sans CJK SC"; color: #6b7785; }
 }
 @page :first { @top-left { content: none; } @top-right { content: none; } }
-html { font-family: "HP Sans", "Noto Sans CJK SC", sans-serif; font-size: 9.5pt;
+html { font-family: "Noto Sans CJK SC", sans-serif; font-size: 9.5pt;
   color: __TEXT__; line-height: 1.55; }
 h1 { font-size: 21pt; margin: 6mm 0 1mm; color: __BLUE_DARK__; letter-spacing: 0.04em; }
 .subtitle { font-size: 12pt; margin: 0 0 2mm; color: __TEXT__; }
@@ -603,7 +600,8 @@ def render_pdf(data: WeeklyData, lang: str, generated_at: dt.datetime) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    charts.register_fonts()  # Noto Sans CJK must be installed: a clear error, not tofu
     html = build_html(data, lang, generated_at)
-    # only the inline images and the local font files: never the network
-    fetcher = URLFetcher(allowed_protocols=("data", "file"), fail_on_errors=True)
+    # only the inline images: never the network
+    fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
     return HTML(string=html, url_fetcher=fetcher).write_pdf()
