@@ -164,8 +164,6 @@ def _target_rule(book: _Book, ws: Worksheet, m: Metric, first: int, last: int, c
     if last < first:
         return
     target = target_of(m, book.data.settings)
-    if m.key == "wait_mean_min":
-        target = book.data.settings.wait_target_min
     if target is not None:
         ws.conditional_format(
             first,
@@ -217,8 +215,11 @@ def _overview(book: _Book) -> None:
         fmt = book.fmt[m.unit]
         ws.write(row, 0, en if lang == "en" else zh, book.fmt["text"])
         ws.write(row, 1, m.label(lang), book.fmt["text"])
-        ws.write(row, 2, cur, fmt) if cur is not None else ws.write_blank(row, 2, None, fmt)
-        ws.write(row, 3, prev, fmt) if prev is not None else ws.write_blank(row, 3, None, fmt)
+        for col, value in ((2, cur), (3, prev)):
+            if value is None:  # an empty denominator: a blank cell, never 0
+                ws.write_blank(row, col, None, fmt)
+            else:
+                ws.write_number(row, col, value, fmt)
         ch = change(m, cur, prev, lang)
         if ch.delta is None:
             ws.write_blank(row, 4, None, fmt)
