@@ -98,6 +98,11 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
             )
     finally:
         engine.dispose()
-    for path in write_files(reports, args.out):
+    try:
+        paths = write_files(reports, args.out)
+    except OSError as exc:
+        print(f"hall report: cannot write to {args.out}: {exc}; nothing written", file=sys.stderr)
+        return 1
+    for path in paths:
         print(path)
     return 0

@@ -84,11 +84,12 @@ def _load_renderers() -> None:
 def write_files(reports: list[ReportFiles], out_dir: Path) -> list[Path]:
     """Write every report's two files into out_dir, all or nothing: each file is first written
     to a hidden temporary file in out_dir and renamed only when every file has been written;
-    on any failure the temporaries are removed and no report file appears."""
+    on any failure the temporaries, and any file this run already renamed, are removed."""
     out_dir.mkdir(parents=True, exist_ok=True)
     umask = os.umask(0)
     os.umask(umask)
     pending: list[tuple[Path, Path]] = []
+    renamed: list[Path] = []
     try:
         for report in reports:
             for name, payload in zip(report.names, (report.pdf, report.xlsx), strict=True):
@@ -101,8 +102,12 @@ def write_files(reports: list[ReportFiles], out_dir: Path) -> list[Path]:
                     os.fsync(handle.fileno())
         for tmp, final in pending:
             os.replace(tmp, final)
+            renamed.append(final)
     except BaseException:
+        # a run is all or nothing: neither temporaries nor some of the reports remain
         for tmp, _ in pending:
             tmp.unlink(missing_ok=True)
+        for final in renamed:
+            final.unlink(missing_ok=True)
         raise
     return [final for _, final in pending]

@@ -363,6 +363,17 @@ def test_an_unreachable_database_writes_nothing(tmp_path: Path):
     assert not out.exists()
 
 
+def test_an_unwritable_folder_is_a_clear_error(demo_url: str, tmp_path: Path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    code, stdout, err = run_cli("report", "weekly", "--db", demo_url, "--week", WEEK,
+                                "--hall", "H07", "--out", str(blocked))  # fmt: skip
+    assert code == 1
+    assert f"cannot write to {blocked}" in err
+    assert stdout == ""
+    assert blocked.read_text() == "not a folder"
+
+
 def test_an_interrupted_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     import reports.weekly as weekly
 
@@ -379,10 +390,9 @@ def test_an_interrupted_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(weekly.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         write_files([files], tmp_path)
-    # the first file had been renamed before the failure: a report is all or nothing, so the
-    # only thing allowed to remain is a complete file from this run, never a temporary
-    leftovers = sorted(p.name for p in tmp_path.iterdir())
-    assert not [n for n in leftovers if n.endswith(".tmp")]
+    # the PDF had been renamed when the workbook's rename failed: it goes too (all or nothing)
+    assert calls == [tmp_path / files.names[0], tmp_path / files.names[1]]
+    assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(weekly.os, "replace", real_replace)
     assert sorted(p.name for p in write_files([files], tmp_path)) == sorted(files.names)
 
