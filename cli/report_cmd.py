@@ -58,6 +58,9 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     from reports.weekly import ReportError, build_weekly, halls_for_week, write_files
 
     week = args.week
+    if args.out.exists() and not args.out.is_dir():  # say so before minutes of work
+        print(f"hall report: cannot write to {args.out}: not a folder", file=sys.stderr)
+        return 1
     try:
         settings = load_settings()
     except SettingsError as exc:
