@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from dashboard.text import t
 from dashboard.theme import BAD, LIGHT, NEUTRAL, PALETTE, SEQUENTIAL, TARGET
+from metrics.catalog import BY_KEY
 from reports.content import weekday_name
 
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -215,7 +216,7 @@ def satisfaction_trend(
     x = np.arange(len(days))
     right = ax.twinx()
     right.bar(x, counts, width=0.6, color="#dde3e9", zorder=0)
-    right.set_ylabel(t("rep.col.sample", lang), color=NEUTRAL)
+    right.set_ylabel(BY_KEY["count"].label(lang), color=NEUTRAL)
     right.tick_params(colors=NEUTRAL, labelsize=7)
     right.grid(False)
     right.spines["right"].set_visible(True)
