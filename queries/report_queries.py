@@ -117,9 +117,13 @@ def names(conn: Connection, hall_id: str) -> dict[str, dict[str, str]]:
     return out
 
 
-def open_cases(conn: Connection, hall_id: str, as_of: dt.datetime) -> pl.DataFrame:
+def open_cases(
+    conn: Connection, hall_id: str, as_of: dt.datetime, *, overdue_candidates: bool = False
+) -> pl.DataFrame:
     """Cases of the hall open at as_of (metrics.md: accepted by as_of, not returned, rejected
     or withdrawn, not completed by as_of), with what judging their deadline needs.
+    `overdue_candidates` leaves out those whose given due_at is not before as_of (cases
+    without a due_at stay: their deadline comes from the calendar).
 
     Columns: case_id, item, department, window, staff, channel, status, accepted_at, due_at,
     kind (instant/promised), allowed (promised + suspended working days).
@@ -150,7 +154,12 @@ def open_cases(conn: Connection, hall_id: str, as_of: dt.datetime) -> pl.DataFra
             .outerjoin(w, w.c.window_id == c.c.window_id)
             .outerjoin(st, st.c.staff_id == c.c.staff_id)
         )
-        .where(c.c.hall_id == hall_id, c.c.accepted_at <= as_of, is_open)
+        .where(
+            c.c.hall_id == hall_id,
+            c.c.accepted_at <= as_of,
+            is_open,
+            sa.or_(c.c.due_at.is_(None), c.c.due_at < as_of) if overdue_candidates else sa.true(),
+        )
         .order_by(c.c.accepted_at, c.c.case_id)
     )
     return read_frame(

@@ -28,6 +28,10 @@ def test_lists_agree_with_the_metrics(engine: Engine):
         figures = compute(conn, Scope(FIRST, LAST, AS_OF, {"hall": "H1"}), settings)
         calendar = calendar_frame(conn)
         overdue = overdue_cases(rq.open_cases(conn, "H1", AS_OF), calendar, AS_OF)
+        candidates = rq.open_cases(conn, "H1", AS_OF, overdue_candidates=True)
+        # C10, C11 (derived due 10-19, 10-20) stay as candidates; C13 (given 10-19) does not
+        assert set(candidates["case_id"]) == {"C10", "C11", "C12", "C14", "C15"}
+        assert overdue_cases(candidates, calendar, AS_OF).equals(overdue)
         # C12 instant due 10-16; C14 due 10-15 (completed only after as_of); C15 due 09-10
         assert overdue["case_id"].to_list() == ["C15", "C14", "C12"]  # most overdue first
         assert overdue.height == figures["cases"]["overdue_open"]
