@@ -64,9 +64,9 @@ def main() -> int:
         engine.dispose()
         print(f"weekly report {args.hall} {week} ({args.lang}) on {url.split('///')[-1]}:")
         for stage, seconds in stages.items():
-            print(f"  {stage:<48} {seconds:6.2f} s")
-        print(f"  {'total':<48} {total:6.2f} s   (budget {BUDGET_S:.0f} s)")
-        print(f"  {'CPU time of this process':<48} {cpu:6.2f} s")
+            print(f"  {stage:<62} {seconds:6.2f} s")
+        print(f"  {'total':<62} {total:6.2f} s   (budget {BUDGET_S:.0f} s)")
+        print(f"  {'CPU time of this process':<62} {cpu:6.2f} s")
         for path in paths:
             print(f"  {path.name}: {path.stat().st_size / 1024:,.0f} KiB")
     return 0 if total <= BUDGET_S else 1

@@ -55,8 +55,7 @@ def build_weekly(
     # polars release the GIL, so the two overlap
     warm = threading.Thread(target=_load_renderers, name="report-warm-up", daemon=True)
     warm.start()
-    with engine.connect() as conn:
-        data = gather(conn, hall_id, week, settings)
+    data = gather(engine, hall_id, week, settings)
     timings = dict(data.timings)
     clock = time.perf_counter()
     warm.join()

@@ -1,4 +1,4 @@
-"""Everything one hall's weekly report shows, read once: `gather(conn, hall_id, week, settings)`.
+"""Everything one hall's weekly report shows, read once: `gather(engine, hall_id, week, settings)`.
 
 Figures come from `metrics.figures.compute` (exactly `hall metrics`): the week, the week before
 (each with its own as_of, the end of its Sunday), the fourteen days by date, and the week by
@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from metrics.engine import END_OF_DAY, Deadlines, bad_review_status
 from metrics.figures import compute
@@ -167,15 +168,21 @@ def _named(groups: list[dict], label: str, names: dict[str, str]) -> list[dict]:
 
 
 def gather(
-    conn: Connection,
+    engine: Engine,
     hall_id: str,
     week: Week,
     settings: Settings,
     *,
     with_forecast: bool = True,
+    workers: int = 2,
 ) -> WeeklyData:
     """Read one hall-week. Raises ReportError when the hall does not exist or has no tickets,
-    cases or evaluations that week."""
+    cases or evaluations that week.
+
+    The week's figures come first (they decide whether there is a report at all); then the
+    other four `compute` calls run on `workers` threads, each with its own connection, while
+    this thread reads the lists and the chart data: the databases (and polars) do their work
+    outside the GIL, so on two cores the report takes about a third less time."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -185,28 +192,49 @@ def gather(
         timings[stage] = timings.get(stage, 0.0) + now - clock
         clock = now
 
-    hall = rq.hall_info(conn, hall_id)
-    if hall is None:
-        raise ReportError(f"no hall {hall_id!r} in the halls table")
-    current = compute(conn, _scope(hall_id, week.first, week.last), settings)
+    with engine.connect() as conn:
+        hall = rq.hall_info(conn, hall_id)
+        if hall is None:
+            raise ReportError(f"no hall {hall_id!r} in the halls table")
+        current = compute(conn, _scope(hall_id, week.first, week.last), settings)
     if not has_data(current):
         raise ReportError(
             f"hall {hall_id} ({hall['name']}) has no tickets, cases or evaluations in week "
             f"{week} ({week.first} … {week.last})"
         )
+    lap("figures: the week")
+
+    def figures(first: dt.date, last: dt.date, dimension: str | None = None) -> dict:
+        with engine.connect() as c:
+            return compute(c, _scope(hall_id, first, last), settings, dimension)
+
     prev = week.previous
-    previous = compute(conn, _scope(hall_id, prev.first, prev.last), settings)
-    lap("figures: week and week before")
-    daily = compute(conn, _scope(hall_id, prev.first, week.last), settings, "date")["groups"]
-    lap("figures: by date")
-    names = rq.names(conn, hall_id)
-    scope = _scope(hall_id, week.first, week.last)
-    departments = _named(
-        compute(conn, scope, settings, "department")["groups"], "department_id", names["department"]
-    )
-    windows = _named(
-        compute(conn, scope, settings, "window")["groups"], "window_id", names["window"]
-    )
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-figures") as pool:
+        jobs = {
+            "previous": pool.submit(figures, prev.first, prev.last),
+            "daily": pool.submit(figures, prev.first, week.last, "date"),
+            "department": pool.submit(figures, week.first, week.last, "department"),
+            "window": pool.submit(figures, week.first, week.last, "window"),
+        }
+        with engine.connect() as conn:
+            names = rq.names(conn, hall_id)
+            calendar = calendar_frame(conn)
+            candidates = rq.open_cases(conn, hall_id, week.as_of, overdue_candidates=True)
+            overdue = overdue_cases(candidates, calendar, week.as_of)
+            bad = rq.bad_review_list(conn, hall_id, week.first, week.last)
+            bad = bad_review_status(bad, week.as_of, settings, Deadlines(calendar))
+            no_cases = rq.departments_without_cases(conn, hall_id, week.first, week.last)
+            hall_depts = rq.hall_departments(conn, hall_id).height
+            arrivals = rq.arrivals_by_hour(conn, hall_id, week.first, week.last)
+            waits = rq.wait_histogram(conn, hall_id, week.first, week.last, WAIT_BIN_MIN)
+            demo = "demo_seed" in get_meta(conn)
+        lap("lists and chart data (beside the figures)")
+        results = {name: job.result() for name, job in jobs.items()}
+    lap(f"figures: week before, by date, departments, windows ({workers} threads)")
+    previous = results["previous"]
+    daily = results["daily"]["groups"]
+    departments = _named(results["department"]["groups"], "department_id", names["department"])
+    windows = _named(results["window"]["groups"], "window_id", names["window"])
     rankings = {
         dim: {key: rank_groups(groups, key, settings) for key in RANKING_KEYS}
         for dim, groups in (("department", departments), ("window", windows))
@@ -219,24 +247,12 @@ def gather(
         for rows in rankings[dim].values():
             for r in rows:
                 r["name"] = by_id.get(r["group"], r["group"])
-    lap("figures: departments and windows")
-    calendar = calendar_frame(conn)
-    candidates = rq.open_cases(conn, hall_id, week.as_of, overdue_candidates=True)
-    overdue = overdue_cases(candidates, calendar, week.as_of)
-    bad = rq.bad_review_list(conn, hall_id, week.first, week.last)
-    bad = bad_review_status(bad, week.as_of, settings, Deadlines(calendar))
-    no_cases = rq.departments_without_cases(conn, hall_id, week.first, week.last)
-    hall_depts = rq.hall_departments(conn, hall_id).height
-    lap("lists: overdue cases, bad reviews, departments")
-    arrivals = rq.arrivals_by_hour(conn, hall_id, week.first, week.last)
-    waits = rq.wait_histogram(conn, hall_id, week.first, week.last, WAIT_BIN_MIN)
-    demo = "demo_seed" in get_meta(conn)
-    lap("charts data: arrivals, waits")
     forecast = None
     if with_forecast:
         from reports.forecast import next_week_forecast
 
-        forecast = next_week_forecast(conn, hall_id, week.next)
+        with engine.connect() as conn:
+            forecast = next_week_forecast(conn, hall_id, week.next)
         lap("forecast")
     return WeeklyData(
         hall=hall,

@@ -272,8 +272,7 @@ def test_workbook_sheets_numbers_and_formats(built: dict):
 @pytest.fixture(scope="module")
 def gathered(demo_url: str):
     engine = make_engine(demo_url)
-    with engine.connect() as conn:
-        data = gather(conn, HALL, Week.parse(WEEK), Settings())
+    data = gather(engine, HALL, Week.parse(WEEK), Settings())
     engine.dispose()
     return data
 
