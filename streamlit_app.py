@@ -50,5 +50,13 @@ pages = {
             url_path="screen",
         ),
     ],
+    t("nav.section.reports", lang): [
+        st.Page(
+            "dashboard/pages/weekly_report.py",
+            title=t("nav.weekly", lang),
+            icon=":material/summarize:",
+            url_path="weekly-report",
+        ),
+    ],
 }
 st.navigation(pages, position="hidden" if kiosk else "sidebar").run()

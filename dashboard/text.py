@@ -189,6 +189,215 @@ TEXT: dict[str, tuple[str, str]] = {
     "screen.no_hall": ("没有编号为 {hall} 的大厅。可用：{halls}", "No hall {hall}. Halls: {halls}"),
     "screen.minutes": ("分钟", "min"),
     "screen.weekday": ("一二三四五六日", "Mon Tue Wed Thu Fri Sat Sun"),
+    # --- weekly report ---
+    "nav.section.reports": ("报告", "Reports"),
+    "nav.weekly": ("下载周报", "Weekly report"),
+    "rep.title": ("{hall}运行周报", "{hall}: weekly operations report"),
+    "rep.week": (
+        "{year} 年第 {number} 周（{first} 至 {last}）",
+        "Week {number} of {year} ({first} to {last})",
+    ),
+    "rep.generated": (
+        "数据截至 {as_of}；生成于 {at}；对比期：上周（{prev_first} 至 {prev_last}）",
+        "Data as of {as_of}; generated {at}; compared with the week before "
+        "({prev_first} to {prev_last})",
+    ),
+    "rep.demo": (
+        "演示数据：本报告基于模拟生成的示范区政务服务网络，不是真实大厅的数据。",
+        "Demo data: this report is based on a simulated district network, not a real hall.",
+    ),
+    "rep.toc": ("目录", "Contents"),
+    "rep.page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "rep.s.summary": ("本周概览", "The week at a glance"),
+    "rep.s.figures": ("主要指标与上周对比", "Figures and the week before"),
+    "rep.s.queue": ("排队与等候", "Queues and waits"),
+    "rep.s.cases": ("办件", "Cases"),
+    "rep.s.evaluations": ("好差评", "Evaluations"),
+    "rep.s.rankings": ("部门与窗口排名", "Departments and windows"),
+    "rep.s.attendance": ("考勤与窗口饱和度", "Attendance and utilization"),
+    "rep.s.forecast": ("下周预测与延时服务排班", "Next week: forecast and extended-hours staffing"),
+    "rep.col.metric": ("指标", "Figure"),
+    "rep.col.this_week": ("本周", "This week"),
+    "rep.col.last_week": ("上周", "Week before"),
+    "rep.col.change": ("变化", "Change"),
+    "rep.col.target": ("目标", "Target"),
+    "rep.col.date": ("日期", "Date"),
+    "rep.col.weekday": ("星期", "Weekday"),
+    "rep.col.hour": ("时段", "Hour"),
+    "rep.col.rank": ("排名", "Rank"),
+    "rep.col.department": ("部门", "Department"),
+    "rep.col.window": ("窗口", "Window"),
+    "rep.col.staff": ("工作人员", "Staff"),
+    "rep.col.item": ("事项", "Item"),
+    "rep.col.sample": ("样本", "Sample"),
+    "rep.col.case_id": ("办件编号", "Case"),
+    "rep.col.channel": ("渠道", "Channel"),
+    "rep.col.status": ("状态", "Status"),
+    "rep.col.accepted_at": ("受理时间", "Accepted"),
+    "rep.col.due": ("承诺办结时限", "Due"),
+    "rep.col.days_overdue": ("超期天数", "Days overdue"),
+    "rep.col.evaluated_at": ("评价时间", "Evaluated"),
+    "rep.col.rating": ("评分", "Rating"),
+    "rep.col.comment": ("评价内容", "Comment"),
+    "rep.col.revisit": ("回访", "Return call"),
+    "rep.col.rectify": ("整改", "Rectification"),
+    "rep.col.note": ("整改说明", "Rectification note"),
+    "rep.col.wait_bin": ("等候时长（分钟）", "Wait (minutes)"),
+    "rep.col.tickets": ("取号数", "Tickets"),
+    "rep.col.share": ("占比", "Share"),
+    "rep.col.expected": ("预测取号量", "Expected tickets"),
+    "rep.col.lower": ("下限", "Low"),
+    "rep.col.upper": ("上限", "High"),
+    "rep.sum.volume": (
+        "本周取号 {issued} 张，较上周{change}；办理 {served} 件，弃号率 {abandon}。",
+        "{issued} tickets were issued, {change} on the week before; {served} were served and "
+        "{abandon} abandoned.",
+    ),
+    "rep.sum.wait": (
+        "平均等候 {mean}，较上周{change}；{within} 的群众在 {target} 分钟内被叫号，"
+        "最长等候 {max}。",
+        "The mean wait was {mean}, {change}; {within} were called within {target} minutes, "
+        "the longest wait was {max}.",
+    ),
+    "rep.sum.peak": (
+        "最忙的一天是{day}（取号 {n} 张），取号最集中的时段是 {hour}。",
+        "The busiest day was {day} ({n} tickets); most tickets were taken at {hour}.",
+    ),
+    "rep.sum.cases": (
+        "受理办件 {accepted} 件，办结 {completed} 件，按时办结率 {on_time}（较上周{change}）；"
+        "截至周日超期未办结 {overdue} 件，临期预警 {soon} 件。",
+        "{accepted} cases were accepted and {completed} completed, {on_time} on time ({change}); "
+        "at the end of Sunday {overdue} open cases were overdue and {soon} due soon.",
+    ),
+    "rep.sum.evaluations": (
+        "收到有效评价 {count} 条，好评率 {rate}（较上周{change}），差评 {bad} 条，"
+        "回访及时率 {revisit}。",
+        "{count} evaluations were received, {rate} satisfied ({change}); {bad} bad reviews, "
+        "return calls on time {revisit}.",
+    ),
+    "rep.sum.attendance": (
+        "在岗 {hours}，窗口饱和度 {util}，迟到率 {late}，缺勤率 {absent}。",
+        "Staff were on duty for {hours}; utilization {util}, late rate {late}, "
+        "absence rate {absent}.",
+    ),
+    "rep.chg.more": ("增加 {v}", "up {v}"),
+    "rep.chg.fewer": ("减少 {v}", "down {v}"),
+    "rep.chg.longer": ("延长 {v}", "{v} longer"),
+    "rep.chg.shorter": ("缩短 {v}", "{v} shorter"),
+    "rep.chg.higher": ("提高 {v}", "up {v}"),
+    "rep.chg.lower": ("下降 {v}", "down {v}"),
+    "rep.chg.same": ("持平", "unchanged"),
+    "rep.chg.none": ("无可比数据", "no comparison"),
+    "rep.chg.pp": ("{v} 个百分点", "{v} pp"),
+    "rep.kpi.note": (
+        "变化一栏按指标方向着色：绿色为改善，红色为变差，灰色为无好坏之分。",
+        "Changes are coloured by each figure's direction: green better, red worse, grey neither.",
+    ),
+    "rep.chart.daily": ("每日取号量：本周与上周", "Tickets per day: this week and the week before"),
+    "rep.chart.heatmap": ("取号时段分布（星期 × 小时）", "Tickets by weekday and hour"),
+    "rep.chart.waits": (
+        "等候时长分布（已办理取号，纵轴为对数刻度）",
+        "Distribution of waits (served tickets; logarithmic scale)",
+    ),
+    "rep.chart.satisfaction": ("每日好评率（近两周）", "Satisfaction per day (two weeks)"),
+    "rep.chart.forecast": ("下周每日取号预测", "Tickets expected next week"),
+    "rep.chart.target": ("目标 {v}", "target {v}"),
+    "rep.chart.within": ("{target} 分钟内", "within {target} min"),
+    "rep.chart.beyond": ("超过 {target} 分钟", "over {target} min"),
+    "rep.overdue": ("超期未办结办件", "Overdue open cases"),
+    "rep.overdue.count": (
+        "截至 {as_of}，超期未办结办件共 {n} 件，按超期时间从长到短排列。",
+        "At {as_of}, {n} open cases were past their deadline, most overdue first.",
+    ),
+    "rep.overdue.more": (
+        "以上列出超期最久的 {shown} 件；完整清单共 {n} 件，见 Excel 附表“超期办件”。",
+        "The {shown} most overdue are listed; the workbook's sheet lists all {n}.",
+    ),
+    "rep.overdue.none": (
+        "截至 {as_of}，没有超期未办结的办件。",
+        "At {as_of}, no open case was overdue.",
+    ),
+    "rep.no_cases": ("本周无受理办件的部门", "Departments with no cases this week"),
+    "rep.no_cases.none": (
+        "本大厅 {n} 个进驻部门本周均有受理办件。",
+        "All {n} departments of the hall accepted cases this week.",
+    ),
+    "rep.no_cases.no_departments": (
+        "本大厅未登记进驻部门（无部门窗口、取号业务或人员）。",
+        "No department is registered in this hall (no department windows, queues or staff).",
+    ),
+    "rep.no_cases.some": (
+        "本大厅 {n} 个进驻部门中，以下 {k} 个本周没有受理办件：",
+        "Of the hall's {n} departments, these {k} accepted no case this week:",
+    ),
+    "rep.bad": ("差评及整改跟踪", "Bad reviews and follow-up"),
+    "rep.bad.count": (
+        "本周差评 {n} 条。回访时限为评价后第 {rv} 个工作日结束前，"
+        "整改时限为第 {rc} 个工作日结束前。",
+        "{n} bad reviews this week. A return call is due by the end of working day {rv} after "
+        "the review, rectification by the end of working day {rc}.",
+    ),
+    "rep.bad.none": ("本周没有差评。", "No bad reviews this week."),
+    "rep.fu.done_on_time": ("按时 {at}", "on time {at}"),
+    "rep.fu.done_late": ("超时 {at}", "late {at}"),
+    "rep.fu.pending": ("待办，{due} 到期", "pending, due {due}"),
+    "rep.fu.missed": ("逾期，{due} 到期", "overdue, due {due}"),
+    "rep.rank.best": ("最好的 {n} 个", "Best {n}"),
+    "rep.rank.worst": ("最差的 {n} 个", "Worst {n}"),
+    "rep.rank.note": (
+        "排名只比较样本充足的部门或窗口（办理量不少于 {served} 件，"
+        "好评率按评价数不少于 {evals} 条）；样本不足的不参与排名。",
+        "Only departments or windows with enough data are ranked (at least {served} served "
+        "tickets; for satisfaction at least {evals} evaluations); smaller ones are not ranked.",
+    ),
+    "rep.rank.too_small": ("样本不足", "too few"),
+    "rep.rank.unranked": (
+        "样本不足、未参与排名：{names}",
+        "Not ranked (too little data): {names}",
+    ),
+    "rep.rank.none": ("没有样本充足的{what}。", "No {what} has enough data to rank."),
+    "rep.att.by_department": ("各部门考勤", "Attendance by department"),
+    "rep.forecast.note": (
+        "预测来自历史取号规律与工作日历；排班建议按等候达标目标计算。",
+        "The forecast comes from past arrivals and the working-day calendar; staffing is "
+        "planned against the wait target.",
+    ),
+    "rep.forecast.staffing": ("延时服务排班建议", "Extended-hours staffing"),
+    "rep.sheet.overview": ("概览", "Overview"),
+    "rep.sheet.daily": ("每日", "Daily"),
+    "rep.sheet.hours": ("时段分布", "Hours"),
+    "rep.sheet.waits": ("等候分布", "Waits"),
+    "rep.sheet.satisfaction": ("好评率", "Satisfaction"),
+    "rep.sheet.departments": ("部门", "Departments"),
+    "rep.sheet.windows": ("窗口", "Windows"),
+    "rep.sheet.no_cases": ("无办件部门", "No cases"),
+    "rep.sheet.overdue": ("超期办件", "Overdue cases"),
+    "rep.sheet.bad": ("差评跟踪", "Bad reviews"),
+    "rep.sheet.attendance": ("考勤", "Attendance"),
+    "rep.sheet.forecast": ("下周预测", "Forecast"),
+    "rep.sheet.staffing": ("排班建议", "Staffing"),
+    "rep.xl.section": ("分类", "Section"),
+    "rep.xl.key": ("指标代码", "Key"),
+    "rep.xl.meets": ("达标", "Meets target"),
+    "rep.page.intro": (
+        "选择大厅和周次，生成与每周一自动发送相同的 PDF 与 Excel 周报。",
+        "Pick a hall and a week to build the same PDF and Excel report that is sent every Monday.",
+    ),
+    "rep.page.hall": ("大厅", "Hall"),
+    "rep.page.week": ("周次（ISO 周，周一至周日）", "Week (ISO, Monday to Sunday)"),
+    "rep.page.lang": ("报告语言", "Report language"),
+    "rep.page.build": ("生成周报", "Build the report"),
+    "rep.page.building": ("正在生成周报…", "Building the report…"),
+    "rep.page.pdf": ("下载 PDF", "Download PDF"),
+    "rep.page.xlsx": ("下载 Excel", "Download Excel"),
+    "rep.page.done": (
+        "已生成 {hall} {week} 周报，用时 {seconds:.1f} 秒。",
+        "Built {hall} {week} in {seconds:.1f} s.",
+    ),
+    "rep.page.no_weeks": (
+        "数据库里还没有取号、办件或评价数据。",
+        "The database holds no tickets, cases or evaluations yet.",
+    ),
 }
 
 
