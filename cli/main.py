@@ -11,6 +11,8 @@
                      [--rank KEY] [--json]
     hall quality     [--db URL] [--from DATE --to DATE] [--json]
     hall config show
+    hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
+    hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]       (and `calc`)
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -150,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     cfg = sub.add_parser("config", help="deployment settings (hallpulse.toml)")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("show", help="print the settings in force and where they come from")
+
+    from cli import forecast_cmd
+
+    forecast_cmd.register(sub)
     return parser
 
 
@@ -418,7 +424,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     sub = getattr(args, "db_command", None) or getattr(args, "config_command", None)
-    handler = COMMANDS[(args.command, sub)]
+    handler = getattr(args, "handler", None) or COMMANDS[(args.command, sub)]
     try:
         return handler(args)
     except OperationalError as exc:

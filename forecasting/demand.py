@@ -162,8 +162,12 @@ DEFAULT_OPTIONS = ProphetOptions()
 
 
 def _quiet() -> None:
+    """Prophet and cmdstanpy log every fit at INFO; only errors are worth a line."""
     for name in ("prophet", "cmdstanpy"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.ERROR)
+        for handler in logger.handlers:
+            handler.setLevel(logging.ERROR)
 
 
 def fit_predict(
@@ -248,8 +252,9 @@ def forecast_demand(
             fit_predict(train, open_future, options)
             if not open_future.is_empty()
             else pl.DataFrame(
-                schema={"date": pl.Date, **dict.fromkeys(DAILY_SCHEMA, pl.Float64)}
-            ).select("date", "yhat", "yhat_lower", "yhat_upper")
+                schema={"date": pl.Date}
+                | dict.fromkeys(("yhat", "yhat_lower", "yhat_upper"), pl.Float64)
+            )
         )
         parts.append(
             future.select("date", "open")

@@ -96,23 +96,23 @@ def erlang_c(
     )
 
 
-def _log_a(x: float, y: float) -> float:
-    """log A(x, y) = log Σ_j y^j / Π_{i=1..j}(x+i), summed in logs until the terms vanish."""
-    if y == 0:
-        return 0.0
-    log_y = math.log(y)
-    terms = [0.0]
-    log_term = top = 0.0
-    j = 0
-    while True:
-        j += 1
-        log_term += log_y - math.log(x + j)
-        terms.append(log_term)
-        top = max(top, log_term)
-        # terms fall once x + j > y; stop when they are negligible against the largest
-        if x + j > y and log_term < top - 40:
-            break
-    return top + math.log(math.fsum(math.exp(v - top) for v in terms))
+def _log_a(x: float, y: np.ndarray) -> np.ndarray:
+    """log A(x, y) = log Σ_j y^j / Π_{i=1..j}(x+i) for each y, summed in logarithms.
+
+    The terms rise while x + j < y and then fall faster than geometrically; the sum stops
+    where the falling terms are below e^-40 of the largest.
+    """
+    y = np.atleast_1d(np.asarray(y, dtype=float))
+    top = float(y.max())
+    if top <= 0:
+        return np.zeros_like(y)
+    terms = int(max(top - x, 0.0) + 12.0 * math.sqrt(top) + 60.0)
+    j = np.arange(1, terms + 1, dtype=float)
+    with np.errstate(divide="ignore"):
+        steps = np.log(y)[:, None] - np.log(x + j)[None, :]
+    logs = np.concatenate([np.zeros((y.size, 1)), np.cumsum(steps, axis=1)], axis=1)
+    peak = logs.max(axis=1, keepdims=True)
+    return (peak + np.log(np.exp(logs - peak).sum(axis=1, keepdims=True)))[:, 0]
 
 
 def erlang_a(
@@ -135,28 +135,24 @@ def erlang_a(
     n = windows
     x, y = n * mu / theta, lam / theta
     rho = lam / (n * mu)
-    log_a = _log_a(x, y)
+    log_a = float(_log_a(x, np.array([y]))[0])
     b = erlang_b(n, lam / mu)
     # P(W>0) = B·A / (1 + (A−1)·B) = 1 / (1 + (1/B − 1)/A)
     p_wait = 1.0 / (1.0 + (1.0 / b - 1.0) * math.exp(-log_a)) if b > 0 else 0.0
     p_abandon_waiting = 1.0 / (rho * math.exp(log_a)) + 1.0 - 1.0 / rho
     p_abandon = min(max(p_abandon_waiting * p_wait, 0.0), 1.0)
 
-    def tail(t: float) -> float:  # P(V > t)
-        q = math.exp(-theta * t)
+    def tail(t: np.ndarray) -> np.ndarray:  # P(V > t)
+        q = np.exp(-theta * t)
         log_ratio = _log_a(x, y * q) - log_a
-        return p_wait * math.exp(-n * mu * t + y * (1.0 - q) + log_ratio)
+        return p_wait * np.exp(-n * mu * t + y * (1.0 - q) + log_ratio)
 
     # E[e^(−θV); 0 < V ≤ T] = G(0) − e^(−θT)·G(T) − θ∫_0^T e^(−θs)·G(s) ds, G = P(V > ·)
     if target_min > 0:
-        s = (_NODES + 1.0) * target_min / 2.0
-        integral = float(
-            sum(
-                w * math.exp(-theta * si) * tail(si)
-                for si, w in zip(s, _WEIGHTS * target_min / 2.0, strict=True)
-            )
-        )
-        waited_in_time = p_wait - math.exp(-theta * target_min) * tail(target_min)
+        s = np.append((_NODES + 1.0) * target_min / 2.0, target_min)
+        g = tail(s)
+        integral = float(np.sum(_WEIGHTS * target_min / 2.0 * np.exp(-theta * s[:-1]) * g[:-1]))
+        waited_in_time = p_wait - math.exp(-theta * target_min) * float(g[-1])
         waited_in_time -= theta * integral
     else:
         waited_in_time = 0.0
@@ -200,10 +196,30 @@ def windows_needed(
     if arrivals_per_min <= 0:
         return 0
     load = arrivals_per_min * service_min
-    n = max(1, math.floor(load) if patience_min is not None else math.floor(load) + 1)
-    while n <= max_windows:
-        f = queue_figures(arrivals_per_min, service_min, n, target_min, patience_min)
-        if f.service_level >= service_level and f.occupancy <= occupancy_cap + 1e-12:
-            return n
+
+    def enough(n: int, patience: float | None) -> bool:
+        f = queue_figures(arrivals_per_min, service_min, n, target_min, patience)
+        return f.service_level >= service_level and f.occupancy <= occupancy_cap + 1e-12
+
+    # Erlang C first (cheap), from the occupancy bound up
+    n = max(1, math.floor(load) + 1, math.ceil(load / occupancy_cap - 1e-12))
+    while not enough(n, None):
         n += 1
-    raise ValueError(f"more than {max_windows} windows needed for {arrivals_per_min:.1f}/min")
+        if n > max_windows:
+            raise ValueError(
+                f"more than {max_windows} windows needed for {arrivals_per_min:.1f}/min"
+            )
+    if patience_min is None:
+        return n
+    # Erlang A from there: both figures are monotone in n, so walk down, or up if short
+    if enough(n, patience_min):
+        while n > 1 and enough(n - 1, patience_min):
+            n -= 1
+        return n
+    while not enough(n, patience_min):
+        n += 1
+        if n > max_windows:
+            raise ValueError(
+                f"more than {max_windows} windows needed for {arrivals_per_min:.1f}/min"
+            )
+    return n
