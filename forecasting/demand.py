@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,7 +28,16 @@ INTERVAL_MIN = 30
 SLOTS_PER_DAY = 24 * 60 // INTERVAL_MIN
 INTERVAL_WIDTH = 0.8
 Z80 = 1.2815515655446004  # standard normal quantile 0.9: half-width of an 80% interval
-REGRESSORS = ("holiday_open", "makeup_workday", "pre_holiday", "post_holiday", "first_after")
+CALENDAR_REGRESSORS = (
+    "holiday_open",
+    "makeup_workday",
+    "pre_holiday",
+    "post_holiday",
+    "first_after",
+)
+# the week as the hall lives it: a 调休 Saturday follows Monday's hours, and its demand
+WEEKDAY_REGRESSORS = tuple(f"service_weekday_{d}" for d in range(2, 8))
+REGRESSORS = CALENDAR_REGRESSORS + WEEKDAY_REGRESSORS
 DAY_TYPES = ("weekday", "saturday", "sunday", "after_holiday")
 PROFILE_DAYS = 56  # the intraday shape is learned from the last eight weeks
 MIN_FIT_DAYS = 21
@@ -67,7 +77,8 @@ def day_features(
     last: dt.date,
 ) -> pl.DataFrame:
     """One row per date first..last: date, open, day_type, weekday (whose hours apply) and the
-    regressors of `REGRESSORS` (0/1):
+    regressors of `REGRESSORS` (0/1): service_weekday_2 … _7 mark the weekday whose hours the
+    date follows (Monday is the base), so that the weekly pattern follows 调休; and
 
     holiday_open: a statutory day off on which the hall is nevertheless open; makeup_workday: a
     调休 working weekend; pre_holiday: one of the two days before a holiday break; post_holiday:
@@ -117,6 +128,7 @@ def day_features(
                 "pre_holiday": float(before is not None and before <= 2),
                 "post_holiday": float(after is not None and after <= 3),
                 "first_after": float(after == 1),
+                **{f"service_weekday_{d}": float(weekday == d) for d in range(2, 8)},
             }
         )
     return pl.DataFrame(
@@ -186,7 +198,7 @@ def fit_predict(
     span_days = (train["date"].max() - train["date"].min()).days
     regressors = [r for r in REGRESSORS if train[r].max() > 0 and train[r].min() == 0]
     model = Prophet(
-        weekly_seasonality=True,
+        weekly_seasonality=False,  # service-weekday regressors instead (调休 follows Monday)
         yearly_seasonality=10 if span_days >= 360 else False,
         daily_seasonality=False,
         seasonality_mode=options.seasonality_mode,
@@ -201,10 +213,13 @@ def fit_predict(
     df = train.select(*cols, y).to_pandas().rename(columns={"date": "ds"})
     df["ds"] = pd.to_datetime(df["ds"])
     np.random.seed(options.seed)  # Prophet samples its intervals with numpy's global state
-    model.fit(df)
     fut = future.select(cols).to_pandas().rename(columns={"date": "ds"})
     fut["ds"] = pd.to_datetime(fut["ds"])
-    out = model.predict(fut)
+    with warnings.catch_warnings():  # Prophet's own use of deprecated pandas arguments
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model.fit(df)
+        out = model.predict(fut)
     back = np.expm1 if options.log else (lambda v: v)
     return pl.DataFrame(
         {
@@ -378,7 +393,9 @@ def intraday_forecast(
     uncertainty with the day-to-day spread of the half-hour's share (normal approximation).
     """
     hall_id = daily["hall_id"][0]
-    grid = open_slots(hours, hall_id, features.filter(pl.col("date").is_in(daily["date"])))
+    grid = open_slots(
+        hours, hall_id, features.filter(pl.col("date").is_in(daily["date"].to_list()))
+    )
     frame = (
         grid.join(features.select("date", "day_type"), on="date")
         .join(profile, on=["day_type", "slot"], how="left")

@@ -138,7 +138,7 @@ def roster_by_slot(
         for slot in range(int(lo // INTERVAL_MIN), math.ceil(hi / INTERVAL_MIN)):
             # the shift covers the half-hour when it is on for most of it
             overlap = min(hi, (slot + 1) * INTERVAL_MIN) - max(lo, slot * INTERVAL_MIN)
-            if overlap >= INTERVAL_MIN / 2:
+            if overlap > INTERVAL_MIN / 2:
                 counts.setdefault((day, slot), set()).add(window)
     rostered_days = {d for d, _ in counts}
     day_type = dict(features.select("date", "day_type").iter_rows())
