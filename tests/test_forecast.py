@@ -195,7 +195,7 @@ def test_day_features_labour_day_2026() -> None:
         [
             (HALL, w, dt.time.fromisoformat(a), dt.time.fromisoformat(b), k, None, None)
             for w, a, b, k in HOURS
-        ],  # fmt: skip
+        ],
         schema=fq_hours_schema(),
         orient="row",
     )
@@ -282,7 +282,7 @@ def test_roster_scheduled_and_typical() -> None:
             )
             for day in days[:2]
             for i in range(1, 3 + (day == days[1]))
-        ],  # fmt: skip
+        ],
         schema=fq.ATTENDANCE_SCHEMA,
         orient="row",
     )
@@ -327,7 +327,7 @@ def test_queries_count_what_was_written(hall_db, engine: Engine) -> None:
 
 
 def test_forecast_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:
-    url, counts = hall_db
+    url, _ = hall_db
     assert main(["forecast", "--db", url, "--hall", HALL, "--horizon", "10", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     daily = pl.DataFrame(out["daily"]).with_columns(pl.col("date").str.to_date())
