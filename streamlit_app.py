@@ -40,5 +40,13 @@ pages = {
             url_path="import",
         ),
     ],
+    t("nav.section.plan", lang): [
+        st.Page(
+            "dashboard/pages/forecast.py",
+            title=t("nav.forecast", lang),
+            icon=":material/event_upcoming:",
+            url_path="forecast",
+        ),
+    ],
 }
 st.navigation(pages).run()
