@@ -173,13 +173,17 @@ class ProphetOptions:
 DEFAULT_OPTIONS = ProphetOptions()
 
 
+def _errors_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.ERROR
+
+
 def _quiet() -> None:
-    """Prophet and cmdstanpy log every fit at INFO; only errors are worth a line."""
+    """Prophet and cmdstanpy log every fit at INFO; only errors are worth a line. A filter,
+    because cmdstanpy resets its logger's level when it first logs."""
     for name in ("prophet", "cmdstanpy"):
         logger = logging.getLogger(name)
-        logger.setLevel(logging.ERROR)
-        for handler in logger.handlers:
-            handler.setLevel(logging.ERROR)
+        if _errors_only not in logger.filters:
+            logger.addFilter(_errors_only)
 
 
 def fit_predict(
