@@ -188,13 +188,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "fc.planner": ("延时服务排班建议", "Extended-hours plan"),
     "fc.planner.help": (
         "每个延时时段（午间、晚间、周末）：预测取号量、建议窗口数与所需人数（含折损），"
-        "按建议与按现有排班的服务水平和平均等候。🔴 人手不足，🟡 富余，🟢 合适。"
+        "按建议与按现有排班的服务水平和平均等候。红色：人手不足；橙色：富余；绿色：合适。"
         "现有排班：已排班次（已排）或近四周同类日期的常规人数（惯例）。",
         "Each extended slot (lunch, evening, weekend): forecast tickets, windows recommended "
         "and staff needed (with shrinkage), service level and mean wait under the "
-        "recommendation and under the roster. 🔴 under-staffed, 🟡 over-staffed, 🟢 fine. "
-        "Roster: shifts on file (scheduled) or the typical count of the last four similar days "
-        "(typical).",
+        "recommendation and under the roster. Red: under-staffed; orange: over-staffed; "
+        "green: fine. Roster: shifts on file (scheduled) or the typical count of the last four "
+        "similar days (typical).",
     ),
     "fc.no_extended": ("计划期内没有延时服务时段。", "No extended-hours slots in the period."),
     "fc.day": ("单日半小时明细", "One day by half-hour"),
@@ -218,10 +218,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "fc.col.wait_rostered": ("平均等候（现排班，分钟）", "Mean wait (roster, min)"),
     "fc.col.staff_hours": ("工时", "Staff-hours"),
     "fc.col.flag": ("判断", "Verdict"),
-    "fc.flag.under": ("🔴 不足", "🔴 under"),
-    "fc.flag.over": ("🟡 富余", "🟡 over"),
-    "fc.flag.ok": ("🟢 合适", "🟢 fine"),
-    "fc.flag.none": ("— 无排班", "— no roster"),
+    "fc.flag.under": ("不足", "under"),
+    "fc.flag.over": ("富余", "over"),
+    "fc.flag.ok": ("合适", "fine"),
+    "fc.flag.none": ("无排班", "no roster"),
     "fc.source.scheduled": ("已排", "scheduled"),
     "fc.source.typical": ("惯例", "typical"),
     "fc.source.unknown": ("未知", "unknown"),

@@ -16,6 +16,8 @@ from metrics.settings import Settings, SettingsError, load_settings
 from queries.db import redact
 
 QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
+FLAGS = ("under", "over", "ok", "none")
+FLAG_COLORS = ("red", "orange", "green", "gray")
 
 
 def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -24,9 +26,10 @@ def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
     ext = plan.filter(pl.col("kind") == "extended")
     return pl.DataFrame(
         {
-            t("fc.col.date", lang): ext["date"],
+            t("fc.col.date", lang): ext["date"].dt.strftime("%m-%d"),
             t("fc.col.weekday", lang): [weekdays[d.weekday()] for d in ext["date"]],
             t("fc.col.time", lang): ext["start"].dt.strftime("%H:%M"),
+            t("fc.col.flag", lang): [[v or "none"] for v in ext["flag"]],
             t("fc.col.arrivals", lang): ext["arrivals"].round(1),
             t("fc.col.windows_needed", lang): ext["windows_needed"],
             t("fc.col.staff_needed", lang): ext["staff_needed"],
@@ -37,16 +40,22 @@ def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("fc.col.sl_rostered", lang): ext["service_level_rostered"],
             t("fc.col.wait_rostered", lang): ext["expected_wait_rostered_min"].round(1),
             t("fc.col.staff_hours", lang): ext["staff_hours"],
-            t("fc.col.flag", lang): [t(f"fc.flag.{v or 'none'}", lang) for v in ext["flag"]],
         }
     )
 
 
-def percent_columns(lang: str) -> dict[str, st.column_config.NumberColumn]:
-    return {
+def planner_columns(lang: str) -> dict[str, st.column_config.Column]:
+    """Service levels as percentages, the verdict as a coloured pill."""
+    columns: dict[str, st.column_config.Column] = {
         t(key, lang): st.column_config.NumberColumn(format="percent")
         for key in ("fc.col.sl", "fc.col.sim", "fc.col.sl_rostered")
     }
+    columns[t("fc.col.flag", lang)] = st.column_config.MultiselectColumn(
+        options=FLAGS,
+        color=FLAG_COLORS,
+        format_func=lambda code: t(f"fc.flag.{code}", lang),
+    )
+    return columns
 
 
 def what_if(lang: str, settings: Settings, service_min: float, patience: float | None) -> None:
@@ -166,7 +175,7 @@ else:
         planner_table(plan, lang),
         hide_index=True,
         width="stretch",
-        column_config=percent_columns(lang),
+        column_config=planner_columns(lang),
     )
 
 st.subheader(t("fc.day", lang))
