@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -59,6 +61,7 @@ def day_figure(plan: pl.DataFrame, lang: str) -> go.Figure:
     """One day by half-hour: forecast arrivals (bars), windows recommended and rostered
     (lines, right axis); extended-hours slots shaded."""
     fig = go.Figure(layout={"template": template()})
+    top = max(plan["staff_needed"].max() or 0, plan["windows_rostered"].max() or 0, 1)
     labels = plan["start"].dt.strftime("%H:%M").to_list()
     extended = plan["kind"].to_list()
     fig.add_trace(
@@ -97,6 +100,8 @@ def day_figure(plan: pl.DataFrame, lang: str) -> go.Figure:
             "overlaying": "y",
             "side": "right",
             "rangemode": "tozero",
+            "dtick": max(1, math.ceil(top / 6)),  # whole windows
+            "showgrid": False,
         },
         bargap=0.15,
     )

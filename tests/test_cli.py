@@ -184,5 +184,5 @@ def test_installed_console_script_help():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: hall")
-    assert "{db,demo,import,export,metrics,quality,config}" in result.stdout
+    assert "{db,demo,import,export,metrics,quality,config,forecast,staffing}" in result.stdout
     assert "fill the database with a simulated district network" in result.stdout
