@@ -60,10 +60,3 @@ def test_forecast_page_zh(page: Page, artifacts: Path) -> None:
     assert page.locator(EXCEPTION).count() == 0
     assert f"hall={HALL}" in page.url
     screenshot_whole_page(page, artifacts / "forecast_zh.png")
-
-
-def test_forecast_page_en(page: Page, artifacts: Path) -> None:
-    open_forecast(page, f"hall={HALL}&lang=en")
-    assert "Extended-hours plan" in body_text(page)
-    assert page.locator(EXCEPTION).count() == 0
-    screenshot_whole_page(page, artifacts / "forecast_en.png")

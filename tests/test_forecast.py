@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
 from sqlalchemy.engine import Engine
 
 from cli.main import main
@@ -26,7 +28,7 @@ from forecasting.staffing import (
 )
 from queries import forecast_queries as fq
 from queries import schema as s
-from queries.db import bulk_insert, calendar_frame, ensure_calendar, init_schema
+from queries.db import bulk_insert, calendar_frame, ensure_calendar, init_schema, make_engine
 from queries.overview import service_hours_frame
 from workdays import china_calendar
 
@@ -181,9 +183,31 @@ def _shifts(day: dt.date, weekday: int) -> list[dict]:
     return rows + [row(i, "18:00", "20:00", "extended") for i in (6, 7)]
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def hall_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, int]]]:
+    """The synthetic hall on each backend, written once per module (the tests only read)."""
+    backend = request.param
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('fc') / 'hall.db'}"
+        engine = make_engine(url)
+    else:
+        url = SERVER_URLS[backend]
+        engine = server_engine(backend)
+        empty_database(engine)
+    try:
+        counts = synthetic_hall(engine)
+    finally:
+        engine.dispose()
+    yield url, counts
+
+
 @pytest.fixture
-def hall_db(engine: Engine, db_url: str) -> tuple[str, dict[str, int]]:
-    return db_url, synthetic_hall(engine)
+def engine(hall_db: tuple[str, dict[str, int]]) -> Iterator[Engine]:
+    engine = make_engine(hall_db[0])
+    yield engine
+    engine.dispose()
 
 
 # --- pure pieces ----------------------------------------------------------------------------
@@ -451,8 +475,6 @@ def test_cli_rejects_bad_numbers(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_forecast_of_an_empty_database(tmp_path: Path, capsys) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    from queries.db import make_engine
-
     init_schema(make_engine(url))
     assert main(["forecast", "--db", url, "--horizon", "7"]) == 1
     assert "no tickets yet" in capsys.readouterr().err

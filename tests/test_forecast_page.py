@@ -18,8 +18,9 @@ APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGE = "dashboard/pages/forecast.py"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def clear_caches() -> None:
+    """Once per module: the tests here share one database and may share its cached plan."""
     st.cache_data.clear()
     st.cache_resource.clear()
 
