@@ -10,7 +10,8 @@ import streamlit as st
 
 from dashboard.state import engine_for
 from forecasting.demand import ForecastError
-from forecasting.service import hall_ids, last_ticket, staffing_hall
+from forecasting.service import hall_ids, last_ticket, policy_from, staffing_hall
+from forecasting.staffing import HallQueueing, compare_pooling
 from metrics.settings import load_settings
 from queries import forecast_queries as fq
 
@@ -31,6 +32,7 @@ class PagePlan:
     warnings: dict[str, list[str]]
     last_ticket: dt.datetime
     seconds: float
+    queueing: HallQueueing
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -63,4 +65,16 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
         warnings=run.forecast.warnings,
         last_ticket=run.forecast.last_ticket,
         seconds=run.seconds,
+        queueing=q,
     )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def pooling(url: str, hall: str, days: int, quantile: float, day: dt.date) -> dict:
+    """Comprehensive against dedicated windows on one planned day (see `compare_pooling`)."""
+    result = page_plan(url, hall, days, quantile)
+    if isinstance(result, str):
+        return {}
+    settings = replace(load_settings(), staffing_quantile=quantile)
+    plan = result.plan.filter(pl.col("date") == day)
+    return compare_pooling(plan, result.queueing, policy_from(settings))

@@ -237,7 +237,7 @@ def counts_series(
 
     binned = frame.select(
         pl.col("start").dt.date().alias("date"),
-        (pl.col("start").dt.hour() * 2 + pl.col("start").dt.minute() // 30)
+        (pl.col("start").dt.hour().cast(pl.Int32) * 2 + pl.col("start").dt.minute() // 30)
         .cast(pl.Int32)
         .alias("slot"),
         pl.col("count").cast(pl.Int64),

@@ -158,7 +158,8 @@ def hall_queueing(
 ) -> HallQueueing:
     """Service times, patience and shrinkage from the hall's last `RECENT_DAYS`."""
     first = until - dt.timedelta(days=RECENT_DAYS)
-    service = fq.service_minutes(conn, hall_id, first, until)["service_min"].to_numpy()
+    by_queue = fq.service_minutes(conn, hall_id, first, until)
+    service = by_queue["service_min"].to_numpy()
     if service.size == 0:
         raise ForecastError(
             f"hall {hall_id} has no served tickets with call and finish times in the last "
@@ -168,10 +169,18 @@ def hall_queueing(
         service = np.random.default_rng(0).choice(service, MAX_SERVICE_SAMPLES, replace=False)
     exposure = fq.patience_exposure(conn, hall_id, first, until)
     shifts = fq.shifts(conn, hall_id, first, until)
+    counts = fq.daily_arrivals(conn, first, until, hall_id, by_queue=True)
+    per_queue = counts.group_by("queue_id").agg(pl.col("arrivals").sum())
+    total = per_queue["arrivals"].sum()
     return HallQueueing(
         service_samples=service,
         patience_min=estimate_patience(**exposure),
         shrinkage=shrinkage_from_attendance(shifts, break_share),
+        queue_shares={q: n / total for q, n in per_queue.iter_rows()} if total else {},
+        queue_samples={
+            q: part["service_min"].to_numpy()[:MAX_SERVICE_SAMPLES]
+            for (q,), part in by_queue.group_by("queue_id")
+        },
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -65,11 +65,14 @@ class StaffingPolicy:
 class HallQueueing:
     """What a hall's history says about its queue: observed service minutes (drawn from in the
     simulation; their mean feeds the formulas), mean patience (None: nobody was seen giving up,
-    use Erlang C), and shrinkage (share of rostered time not at the desk)."""
+    use Erlang C), shrinkage (share of rostered time not at the desk), and per queue its share
+    of the tickets and its service minutes (for dedicated windows)."""
 
     service_samples: np.ndarray
     patience_min: float | None
     shrinkage: float
+    queue_shares: dict[str, float] = field(default_factory=dict)  # of the hall's tickets
+    queue_samples: dict[str, np.ndarray] = field(default_factory=dict)  # service minutes
 
     @property
     def service_min(self) -> float:
@@ -290,3 +293,102 @@ def _simulate_days(
             values[index + i] = result.service_level[slot - first]
         index += len(slots)
     return pl.Series("sim_service_level", values, pl.Float64).fill_nan(None)
+
+
+def compare_pooling(day: pl.DataFrame, queueing: HallQueueing, policy: StaffingPolicy) -> dict:
+    """One day of a plan: comprehensive windows (一窗受理, every window serves every queue)
+    against dedicated windows (each queue its own).
+
+    `day`: the plan's rows of one date. Returns windows_pooled and windows_dedicated (window-
+    half-hours for the target: pooled from the plan, dedicated as the sum of each queue's own
+    Erlang figure, at least one window per queue with demand), and the simulated service level
+    of the pooled plan and of the same number of windows split between the queues by load.
+    """
+    shares = {q: v for q, v in queueing.queue_shares.items() if v > 0}
+    if day.is_empty() or not shares:
+        return {}
+    queues = sorted(shares)
+    day = day.with_columns(
+        (pl.col("start").dt.hour().cast(pl.Int32) * 60 + pl.col("start").dt.minute().cast(pl.Int32))
+        .floordiv(INTERVAL_MIN)
+        .alias("slot")
+    )
+    slots = day["slot"].to_list()
+    first = min(slots)
+    span = max(slots) - first + 1
+    per_min = 1.0 / INTERVAL_MIN
+    dedicated_total = 0
+    arrivals = [[0.0] * span for _ in queues]
+    split = [[0] * span for _ in queues]
+    pooled = [0] * span
+    for slot, mean, q_arrivals, n in day.select(
+        "slot", "arrivals", "arrivals_staffed", "windows_needed"
+    ).iter_rows():
+        k = slot - first
+        pooled[k] = n
+        loads = []
+        for i, q in enumerate(queues):
+            samples = queueing.queue_samples.get(q, queueing.service_samples)
+            service = float(np.mean(samples))
+            arrivals[i][k] = mean * shares[q]
+            loads.append(mean * shares[q] * service)
+            dedicated_total += max(
+                1,
+                windows_needed(
+                    q_arrivals * shares[q] * per_min,
+                    service,
+                    policy.wait_target_min,
+                    policy.service_level,
+                    policy.occupancy_cap,
+                    queueing.patience_min,
+                ),
+            )
+        for i, w in enumerate(_split(n, loads)):
+            split[i][k] = w
+    common = {
+        "interval_min": INTERVAL_MIN,
+        "target_min": policy.wait_target_min,
+        "patience_min": queueing.patience_min,
+        "start_min": first * INTERVAL_MIN,
+        "replications": policy.sim_replications,
+        "seed": policy.seed,
+    }
+    samples = [queueing.queue_samples.get(q, queueing.service_samples) for q in queues]
+    sim_pooled = simulate_plan(
+        arrivals, samples, [WindowGroup(tuple(range(len(queues))), pooled)], **common
+    )
+    sim_split = simulate_plan(
+        arrivals,
+        samples,
+        [WindowGroup((i,), split[i]) for i in range(len(queues))],
+        **common,
+    )
+    return {
+        "windows_pooled": int(sum(pooled)),
+        "windows_dedicated": int(dedicated_total),
+        "sim_service_level_pooled": sim_pooled.day_service_level,
+        "sim_service_level_split": sim_split.day_service_level,
+    }
+
+
+def _split(n: int, loads: list[float]) -> list[int]:
+    """n windows between queues in proportion to their load (largest remainders), giving
+    every queue with load one window first when there are enough."""
+    busy = [i for i, v in enumerate(loads) if v > 0]
+    out = [0] * len(loads)
+    if n <= 0 or not busy:
+        return out
+    if n >= len(busy):
+        for i in busy:
+            out[i] = 1
+        n -= len(busy)
+    total = sum(loads)
+    quotas = [n * v / total for v in loads]
+    for i, q in enumerate(quotas):
+        out[i] += int(q)
+    rest = n - sum(int(q) for q in quotas)
+    for i in sorted(range(len(loads)), key=lambda i: quotas[i] - int(quotas[i]), reverse=True)[
+        :rest
+    ]:
+        out[i] += 1
+    return out

@@ -167,3 +167,36 @@ def test_simulation_carries_backlog_over() -> None:
     assert result.service_level[0] < 0.3
     assert result.service_level[1] < 0.2  # the newcomers queue behind the surge
     assert result.mean_wait_min[1] > 30
+
+
+def test_pooling_needs_fewer_windows_than_dedicated() -> None:
+    """Two queues, one twice the other: pooled windows need fewer window-half-hours for the
+    target, and the same windows split between the queues serve fewer in time."""
+    import datetime as dt
+
+    import polars as pl
+
+    from forecasting.staffing import HallQueueing, StaffingPolicy, compare_pooling
+
+    rng = np.random.default_rng(5)
+    queueing = HallQueueing(
+        service_samples=rng.exponential(6.0, 5000),
+        patience_min=None,
+        shrinkage=0.0,
+        queue_shares={"A": 2 / 3, "B": 1 / 3},
+        queue_samples={"A": rng.exponential(6.0, 5000), "B": rng.exponential(6.0, 5000)},
+    )
+    starts = [dt.datetime(2026, 5, 18, 9) + dt.timedelta(minutes=30 * k) for k in range(8)]
+    day = pl.DataFrame(
+        {
+            "start": starts,
+            "arrivals": [45.0] * 8,
+            "arrivals_staffed": [45.0] * 8,
+            "windows_needed": [11] * 8,
+        }
+    )
+    policy = StaffingPolicy(wait_target_min=2.0, sim_replications=30)
+    result = compare_pooling(day, queueing, policy)
+    assert result["windows_pooled"] == 88
+    assert result["windows_dedicated"] > result["windows_pooled"]
+    assert result["sim_service_level_split"] < result["sim_service_level_pooled"]

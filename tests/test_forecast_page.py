@@ -52,6 +52,10 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["未来 7 天取号量"].replace(",", "")) > 900  # 5 weekdays ~200 + Saturday
     assert metrics["延时服务所需工时"].endswith(" h")
+    pooled = float(metrics["综合窗口所需窗口工时"].removesuffix(" h").replace(",", ""))
+    dedicated = float(metrics["专窗所需窗口工时"].removesuffix(" h").replace(",", ""))
+    assert 0 < pooled <= dedicated  # the two queues pooled need no more window time
+    assert metrics["综合窗口仿真服务水平"].endswith("%")
     table = at.dataframe[0].value
     assert len(table) > 0
     assert {code for cell in table["判断"] for code in cell} <= {"under", "over", "ok"}

@@ -183,5 +183,13 @@ days = plan["date"].unique().sort().to_list()
 if days:
     day = st.selectbox(t("fc.day.pick", lang), days, format_func=lambda d: d.isoformat())
     st.plotly_chart(day_figure(plan.filter(pl.col("date") == day), lang), width="stretch")
+    pool = forecast_data.pooling(url, hall, 7 * weeks, quantile, day)
+    if pool:
+        st.markdown(f"**{t('fc.pool', lang)}**")
+        p1, p2, p3, p4 = st.columns(4)
+        p1.metric(t("fc.pool.pooled", lang), f"{pool['windows_pooled'] / 2:,.1f} h")
+        p2.metric(t("fc.pool.dedicated", lang), f"{pool['windows_dedicated'] / 2:,.1f} h")
+        p3.metric(t("fc.pool.sim_pooled", lang), f"{pool['sim_service_level_pooled']:.1%}")
+        p4.metric(t("fc.pool.sim_split", lang), f"{pool['sim_service_level_split']:.1%}")
 
 what_if(lang, settings, result.service_min, result.patience_min)
