@@ -214,6 +214,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fc.col.source": ("排班来源", "Roster from"),
     "fc.col.sl": ("服务水平（建议）", "Service level (plan)"),
     "fc.col.sim": ("仿真服务水平", "Simulated"),
+    "fc.col.wait": ("平均等候（建议，分钟）", "Mean wait (plan, min)"),
     "fc.col.sl_rostered": ("服务水平（现排班）", "Service level (roster)"),
     "fc.col.wait_rostered": ("平均等候（现排班，分钟）", "Mean wait (roster, min)"),
     "fc.col.staff_hours": ("工时", "Staff-hours"),

@@ -123,9 +123,11 @@ def roster_by_slot(
 ) -> pl.DataFrame:
     """Windows on the roster per half-hour: date, slot, windows_rostered, roster_source.
 
-    A date with scheduled shifts counts the distinct windows whose shift covers the half-hour
-    ("scheduled"); a date without any takes, per half-hour, the median count of the last `weeks`
-    dates of the same day type that had shifts ("typical"). `slots`: date, slot to fill.
+    A date with scheduled shifts counts the distinct windows whose shift covers most of the
+    half-hour ("scheduled"); a date without any takes, per half-hour, the median count of the
+    last `weeks` dates with shifts of the same weekday — the weekday whose hours it follows, so
+    a 调休 Saturday looks at Mondays — or, when there are none, of the same day type
+    ("typical"). `slots`: date, slot to fill; `features`: date, day_type[, weekday].
     """
     desk = shifts.filter(
         pl.col("window_id").is_not_null()
@@ -145,15 +147,20 @@ def roster_by_slot(
                 counts.setdefault((day, slot), set()).add(window)
     rostered_days = {d for d, _ in counts}
     day_type = dict(features.select("date", "day_type").iter_rows())
+    weekday = (
+        dict(features.select("date", "weekday").iter_rows())
+        if "weekday" in features.columns
+        else {d: d.isoweekday() for d in day_type}
+    )
     out = []
     for day, slot in slots.select("date", "slot").iter_rows():
         if day in rostered_days:
             out.append((day, slot, len(counts.get((day, slot), ())), "scheduled"))
             continue
-        similar = sorted(
-            (d for d in rostered_days if d < day and day_type.get(d) == day_type.get(day)),
-            reverse=True,
-        )[:weeks]
+        earlier = sorted((d for d in rostered_days if d < day), reverse=True)
+        similar = [d for d in earlier if weekday.get(d) == weekday.get(day)][:weeks] or [
+            d for d in earlier if day_type.get(d) == day_type.get(day)
+        ][:weeks]
         if not similar:
             out.append((day, slot, None, "unknown"))
             continue

@@ -30,7 +30,7 @@ from queries import forecast_queries as fq
 from queries import schema as s
 from queries.db import bulk_insert, calendar_frame, ensure_calendar, init_schema, make_engine
 from queries.overview import service_hours_frame
-from workdays import china_calendar
+from workdays import china_calendar, last_announced_year
 
 FIRST = dt.date(2026, 3, 2)
 LAST = dt.date(2026, 5, 15)  # a Friday; the plan starts Saturday 05-16
@@ -310,7 +310,7 @@ def test_roster_scheduled_and_typical() -> None:
         schema=fq.ATTENDANCE_SCHEMA,
         orient="row",
     )
-    features = pl.DataFrame({"date": days, "day_type": ["weekday"] * 3})
+    features = pl.DataFrame({"date": days, "day_type": ["weekday"] * 3, "weekday": [1] * 3})
     slots = pl.DataFrame(
         {"date": [days[1], days[1], days[2], days[2]], "slot": [18, 24, 18, 24]},
         schema={"date": pl.Date, "slot": pl.Int32},
@@ -515,3 +515,27 @@ def test_calendar_frame_round_trip(hall_db, engine: Engine) -> None:
         LAST,
     )
     assert from_db.equals(direct)
+
+
+def test_horizon_past_the_calendar_and_past_the_announced_year(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without calendar rows for the horizon: a clear refusal. With rows for a year not yet
+    announced: a forecast and a warning in both languages."""
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    engine = make_engine(url)
+    synthetic_hall(engine)
+    args = ["forecast", "--db", url, "--hall", HALL, "--horizon", "240", "--json"]
+    assert main(args) == 1
+    assert "calendar table has no row for 2027-01-01" in capsys.readouterr().err
+    with engine.begin() as conn:
+        ensure_calendar(conn, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    engine.dispose()
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    if last_announced_year() >= 2027:
+        pytest.skip("2027 is announced in this version of the holidays package")
+    assert out["warnings"] and "2027" in out["warnings"][0]
+    assert "2027 年的节假日和调休安排尚未发布" in captured.err
+    assert out["daily"][-1]["date"] == "2027-01-10"

@@ -37,6 +37,7 @@ def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("fc.col.source", lang): [t(f"fc.source.{v}", lang) for v in ext["roster_source"]],
             t("fc.col.sl", lang): ext["service_level"],
             t("fc.col.sim", lang): ext["sim_service_level"],
+            t("fc.col.wait", lang): ext["expected_wait_min"].round(1),
             t("fc.col.sl_rostered", lang): ext["service_level_rostered"],
             t("fc.col.wait_rostered", lang): ext["expected_wait_rostered_min"].round(1),
             t("fc.col.staff_hours", lang): ext["staff_hours"],
