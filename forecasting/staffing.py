@@ -193,8 +193,9 @@ def plan_staffing(
     staff_needed adds shrinkage. service_level / expected_wait_min are the formula's at the
     expected arrivals under the recommendation, sim_service_level the simulation's (the day's
     half-hours back to back, service times drawn from history); *_rostered the formula's under
-    the roster, discounted by shrinkage. flag: "under" (fewer rostered than staff needed),
-    "over" (more than one window and 20% above), else "ok".
+    the roster, discounted by shrinkage. flag compares the windows the roster can be expected
+    to open (rostered × (1 − shrinkage), rounded) with the windows needed: "under" when fewer,
+    "over" when more than one window and 20% above, else "ok".
     """
     if intraday.is_empty():
         return pl.DataFrame(schema=PLAN_SCHEMA)
@@ -247,8 +248,10 @@ def plan_staffing(
         if simulate
         else pl.Series("sim_service_level", [None] * frame.height, pl.Float64)
     )
-    over = pl.col("windows_rostered") > pl.col("staff_needed") + pl.max_horizontal(
-        pl.lit(1), (pl.col("staff_needed") * 0.2).ceil().cast(pl.Int64)
+    # the windows the roster can be expected to open, after absence and breaks
+    effective = (pl.col("windows_rostered") * available).round(0).cast(pl.Int64)
+    over = effective > pl.col("windows_needed") + pl.max_horizontal(
+        pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64)
     )
     return (
         frame.with_columns(
@@ -257,7 +260,7 @@ def plan_staffing(
             (pl.col("staff_needed") * INTERVAL_MIN / 60).cast(pl.Float64).alias("staff_hours"),
             pl.when(pl.col("windows_rostered").is_null())
             .then(pl.lit(None, pl.String))
-            .when(pl.col("windows_rostered") < pl.col("staff_needed"))
+            .when(effective < pl.col("windows_needed"))
             .then(pl.lit("under"))
             .when(over)
             .then(pl.lit("over"))

@@ -200,3 +200,59 @@ def test_pooling_needs_fewer_windows_than_dedicated() -> None:
     assert result["windows_pooled"] == 88
     assert result["windows_dedicated"] > result["windows_pooled"]
     assert result["sim_service_level_split"] < result["sim_service_level_pooled"]
+
+
+def test_plan_staffing_hand_computed() -> None:
+    """100 visitors a half-hour, 3-min service, 20-s target: 14 windows (the reference case);
+    10% shrinkage → 16 staff. Rosters of 14, 16 and 30 open 13, 14 and 27 windows."""
+    import datetime as dt
+
+    import polars as pl
+
+    from forecasting.staffing import HallQueueing, StaffingPolicy, plan_staffing
+
+    day = dt.date(2026, 5, 18)
+    slots = [18, 19, 20]
+    intraday = pl.DataFrame(
+        {
+            "hall_id": ["H1"] * 3,
+            "date": [day] * 3,
+            "slot": slots,
+            "start": [dt.datetime(2026, 5, 18, 9) + dt.timedelta(minutes=30 * k) for k in range(3)],
+            "kind": ["regular", "extended", "extended"],
+            "yhat": [100.0] * 3,
+            "sigma": [10.0] * 3,
+        },
+        schema_overrides={"slot": pl.Int32},
+    )
+    roster = pl.DataFrame(
+        {
+            "date": [day] * 3,
+            "slot": slots,
+            "windows_rostered": [14, 16, 30],
+            "roster_source": ["scheduled"] * 3,
+        },
+        schema_overrides={"slot": pl.Int32},
+    )
+    queueing = HallQueueing(np.array([3.0]), patience_min=None, shrinkage=0.1)
+    policy = StaffingPolicy(wait_target_min=TARGET, occupancy_cap=1.0, quantile=0.5)
+    plan = plan_staffing(intraday, roster, queueing, policy, simulate=False)
+    assert plan["windows_needed"].to_list() == [14, 14, 14]
+    assert plan["staff_needed"].to_list() == [16, 16, 16]
+    assert plan["flag"].to_list() == ["under", "ok", "over"]
+    assert plan["service_level"][0] == pytest.approx(0.888, abs=1e-3)
+    assert plan["expected_wait_min"][0] == pytest.approx(erlang_c(PER_MIN, AHT, 14, TARGET).asa_min)
+    assert plan["service_level_rostered"].to_list() == pytest.approx(
+        [erlang_c(PER_MIN, AHT, n, TARGET).service_level for n in (13, 14, 27)]
+    )
+    assert plan["staff_hours"].to_list() == [8.0, 8.0, 8.0]
+    assert plan["arrivals_staffed"].to_list() == pytest.approx([100.0] * 3)  # the median
+    riskier = plan_staffing(
+        intraday, roster, queueing, StaffingPolicy(TARGET, 0.8, 1.0, 0.9), simulate=False
+    )
+    # staffing to the 90% quantile: 100 + 1.2816 × 10 visitors → more windows
+    assert riskier["arrivals_staffed"][0] == pytest.approx(112.8155, abs=1e-3)
+    assert riskier["windows_needed"][0] == 15
+    busier = 112.8155 / 30
+    assert erlang_c(busier, AHT, 14, TARGET).service_level < 0.8
+    assert erlang_c(busier, AHT, 15, TARGET).service_level >= 0.8
