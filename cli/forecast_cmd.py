@@ -344,6 +344,11 @@ def cmd_staffing(args: argparse.Namespace) -> int:
             f"{r.plan['hall_id'][0] if r.plan.height else ''}: service {q.service_min:.1f} min, "
             f"patience {patience}, shrinkage {q.shrinkage:.0%}; {r.seconds:.1f} s"
         )
+        if r.slots_over_capacity:
+            print(
+                f"  {r.slots_over_capacity} half-hours need more than the hall's "
+                f"{r.windows_in_hall} windows: the target cannot be met there"
+            )
     with pl.Config(tbl_rows=2000, tbl_cols=20, tbl_width_chars=220, float_precision=2):
         print(plan.select(columns))
     return 0

@@ -33,6 +33,8 @@ class PagePlan:
     last_ticket: dt.datetime
     seconds: float
     queueing: HallQueueing
+    windows_in_hall: int
+    slots_over_capacity: int
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -66,6 +68,8 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
         last_ticket=run.forecast.last_ticket,
         seconds=run.seconds,
         queueing=q,
+        windows_in_hall=run.windows_in_hall,
+        slots_over_capacity=run.slots_over_capacity,
     )
 
 

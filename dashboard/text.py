@@ -180,6 +180,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "fc.patience.none": ("未观测到（按 Erlang C）", "not observed (Erlang C)"),
     "fc.patience.min": ("{n:.0f} 分钟（Erlang A）", "{n:.0f} min (Erlang A)"),
+    "fc.capacity": (
+        "有 {n} 个半小时时段建议的窗口数超过大厅现有的 {windows} 个窗口：这些时段无法达到目标，"
+        "可考虑预约分流、延长服务时间或增设窗口。",
+        "{n} half-hours need more windows than the hall's {windows}: the target cannot be met "
+        "there; consider appointments, longer hours or more windows.",
+    ),
     "fc.demand": ("每日取号量预测", "Daily tickets forecast"),
     "fc.band": ("80% 预测区间", "80% interval"),
     "fc.actual": ("实际", "Actual"),

@@ -193,6 +193,14 @@ class StaffingRun:
     forecast: ForecastRun
     queueing: HallQueueing
     seconds: float
+    windows_in_hall: int = 0  # serving windows (not self-service) the hall has
+
+    @property
+    def slots_over_capacity(self) -> int:
+        """Half-hours whose recommendation needs more windows than the hall has."""
+        if not self.windows_in_hall:
+            return 0
+        return int((self.plan["windows_needed"] > self.windows_in_hall).sum())
 
 
 def staffing_hall(
@@ -222,4 +230,12 @@ def staffing_hall(
     features = day_features(calendar_frame(conn), service_hours_frame(conn), hall_id, recent, last)
     roster = roster_by_slot(shifts, intraday.select("date", "slot"), features)
     plan = plan_staffing(intraday, roster, queueing, policy_from(settings), simulate=simulate)
-    return StaffingRun(plan, forecast, queueing, time.perf_counter() - started)
+    w = schema.windows
+    windows_in_hall = conn.execute(
+        sa.select(sa.func.count()).where(
+            w.c.hall_id == hall_id, sa.or_(w.c.kind.is_(None), w.c.kind != "self_service")
+        )
+    ).scalar_one()
+    return StaffingRun(
+        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall)
+    )

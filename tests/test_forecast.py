@@ -539,3 +539,12 @@ def test_horizon_past_the_calendar_and_past_the_announced_year(
     assert out["warnings"] and "2027" in out["warnings"][0]
     assert "2027 年的节假日和调休安排尚未发布" in captured.err
     assert out["daily"][-1]["date"] == "2027-01-10"
+
+
+def test_slots_over_capacity() -> None:
+    from forecasting.service import StaffingRun
+
+    plan = pl.DataFrame({"windows_needed": [3, 8, 9, 12]})
+    run = StaffingRun(plan, None, None, 0.0, windows_in_hall=8)  # type: ignore[arg-type]
+    assert run.slots_over_capacity == 2
+    assert StaffingRun(plan, None, None, 0.0).slots_over_capacity == 0  # type: ignore[arg-type]

@@ -164,6 +164,17 @@ st.caption(
     )
 )
 
+if result.slots_over_capacity:
+    st.warning(
+        t(
+            "fc.capacity",
+            lang,
+            n=result.slots_over_capacity,
+            windows=result.windows_in_hall,
+        ),
+        icon=":material/warning:",
+    )
+
 st.subheader(t("fc.demand", lang))
 st.plotly_chart(demand_figure(result.history, daily, lang), width="stretch")
 
