@@ -197,7 +197,7 @@ def fit_predict(
     _quiet()
     if train.height < MIN_FIT_DAYS:
         raise ForecastError(
-            f"only {train.height} open days with tickets: at least {MIN_FIT_DAYS} are needed"
+            f"only {train.height} open days of history: at least {MIN_FIT_DAYS} are needed"
         )
     span_days = (train["date"].max() - train["date"].min()).days
     regressors = [r for r in REGRESSORS if train[r].max() > 0 and train[r].min() == 0]
@@ -289,7 +289,7 @@ def forecast_demand(
     return pl.concat(parts).select(list(DAILY_SCHEMA)).cast(DAILY_SCHEMA)
 
 
-def daily_sigma(daily: pl.DataFrame) -> pl.Expr:
+def daily_sigma() -> pl.Expr:
     """The standard deviation implied by an 80% interval (normal approximation)."""
     return ((pl.col("yhat_upper") - pl.col("yhat_lower")) / (2 * Z80)).alias("sigma")
 
@@ -410,7 +410,7 @@ def intraday_forecast(
         .with_columns(
             (pl.col("share") / pl.col("share").sum().over("date")).fill_nan(0.0).alias("w")
         )
-        .join(daily.with_columns(daily_sigma(daily)), on="date")
+        .join(daily.with_columns(daily_sigma()), on="date")
     )
     mean = pl.col("w") * pl.col("yhat")
     var = (pl.col("w") * pl.col("sigma")) ** 2 + (pl.col("share_sd") * pl.col("yhat")) ** 2
