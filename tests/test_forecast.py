@@ -548,3 +548,36 @@ def test_slots_over_capacity() -> None:
     run = StaffingRun(plan, None, None, 0.0, windows_in_hall=8)  # type: ignore[arg-type]
     assert run.slots_over_capacity == 2
     assert StaffingRun(plan, None, None, 0.0).slots_over_capacity == 0  # type: ignore[arg-type]
+
+
+def test_intervals_widen_when_recent_days_are_noisier() -> None:
+    """Calm history, then four noisy weeks: the calibrated interval is wider, never narrower,
+    and the point forecast is the same."""
+    from forecasting.demand import REGRESSORS, ProphetOptions, forecast_demand
+
+    rng = np.random.default_rng(3)
+    days = [dt.date(2026, 1, 5) + dt.timedelta(days=k) for k in range(120)]
+    open_days = [d for d in days if d.isoweekday() <= 5]
+    noise = [30 if i >= len(open_days) - 20 else 3 for i in range(len(open_days))]
+    history = pl.DataFrame(
+        {
+            "hall_id": HALL,
+            "date": open_days,
+            "arrivals": [max(0, int(100 + rng.normal(0, s))) for s in noise],
+        }
+    )
+    features = pl.DataFrame(
+        {"date": days, "open": [d.isoweekday() <= 5 for d in days]}
+        | {r: [float(r == f"service_weekday_{d.isoweekday()}") for d in days] for r in REGRESSORS}
+    )
+    first, last = days[-14], days[-1]
+    history = history.filter(pl.col("date") < first)
+    plain = forecast_demand(
+        history, {HALL: features}, first, last, ProphetOptions(calibrate_days=0)
+    )
+    wide = forecast_demand(history, {HALL: features}, first, last, ProphetOptions())
+    assert wide["yhat"].to_list() == pytest.approx(plain["yhat"].to_list())
+    width = (wide["yhat_upper"] - wide["yhat_lower"]).filter(wide["open"])
+    plain_width = (plain["yhat_upper"] - plain["yhat_lower"]).filter(plain["open"])
+    assert (width >= plain_width - 1e-9).all()
+    assert width.mean() > 1.5 * plain_width.mean()
