@@ -58,5 +58,13 @@ pages = {
             url_path="weekly-report",
         ),
     ],
+    t("nav.section.plan", lang): [
+        st.Page(
+            "dashboard/pages/forecast.py",
+            title=t("nav.forecast", lang),
+            icon=":material/event_upcoming:",
+            url_path="forecast",
+        ),
+    ],
 }
 st.navigation(pages, position="hidden" if kiosk else "sidebar").run()

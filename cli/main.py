@@ -14,6 +14,8 @@
     hall quality     [--db URL] [--from DATE --to DATE] [--json]
     hall config show
     hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
+    hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
+    hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]       (and `calc`)
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -164,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import report_cmd
 
     report_cmd.register(sub)
+    from cli import forecast_cmd
+
+    forecast_cmd.register(sub)
     return parser
 
 

@@ -398,6 +398,116 @@ TEXT: dict[str, tuple[str, str]] = {
         "数据库里还没有取号、办件或评价数据。",
         "The database holds no tickets, cases or evaluations yet.",
     ),
+    # --- forecasting page ---
+    "nav.forecast": ("预测与排班", "Forecast & staffing"),
+    "nav.section.plan": ("计划", "Planning"),
+    "fc.caption": (
+        "按中国节假日与调休预测取号量（Prophet，80% 区间），按半小时用 Erlang A/C 计算窗口数，"
+        "并用排队仿真逐日校验。预测从数据库最后一张取号（{last}）的次日开始。",
+        "Tickets forecast on China's calendar (Prophet, 80% intervals), windows per half-hour "
+        "by Erlang A/C, every day checked by queue simulation. The forecast starts the day "
+        "after the last ticket in the database ({last}).",
+    ),
+    "fc.hall": ("大厅", "Hall"),
+    "fc.weeks": ("计划周数", "Weeks to plan"),
+    "fc.weeks.value": ("{n} 周", "{n} weeks"),
+    "fc.quantile": ("按预测分位数配置（风险）", "Staff to the forecast quantile (risk)"),
+    "fc.quantile.help": (
+        "0.5 为中位数；越高越稳妥：按更忙的情形配置窗口。",
+        "0.5 is the median day; higher is safer: windows for a busier day.",
+    ),
+    "fc.no_tickets": ("数据库中还没有取号记录，无法预测。", "No tickets yet: nothing to forecast."),
+    "fc.error": ("无法生成预测：{reason}", "No forecast: {reason}"),
+    "fc.computing": ("正在预测并仿真…", "Forecasting and simulating…"),
+    "fc.next7": ("未来 7 天取号量", "Tickets, next 7 days"),
+    "fc.under": ("延时时段人手不足", "Extended slots under-staffed"),
+    "fc.over": ("延时时段人手富余", "Extended slots over-staffed"),
+    "fc.cost": ("延时服务所需工时", "Staff-hours for extended service"),
+    "fc.facts": (
+        "平均办理 {service:.1f} 分钟 · 平均耐心 {patience} · 缺勤与休息折损 {shrinkage:.0%} · "
+        "目标 {target:.0%} 在 {wait:g} 分钟内叫号 · 占用率上限 {cap:.0%} · 计算 {seconds:.1f} 秒",
+        "Service {service:.1f} min on average · patience {patience} · shrinkage {shrinkage:.0%} "
+        "· target {target:.0%} called within {wait:g} min · occupancy cap {cap:.0%} · "
+        "computed in {seconds:.1f} s",
+    ),
+    "fc.patience.none": ("未观测到（按 Erlang C）", "not observed (Erlang C)"),
+    "fc.patience.min": ("{n:.0f} 分钟（Erlang A）", "{n:.0f} min (Erlang A)"),
+    "fc.capacity": (
+        "有 {n} 个半小时时段建议的窗口数超过大厅现有的 {windows} 个窗口：这些时段无法达到目标，"
+        "可考虑预约分流、延长服务时间或增设窗口。",
+        "{n} half-hours need more windows than the hall's {windows}: the target cannot be met "
+        "there; consider appointments, longer hours or more windows.",
+    ),
+    "fc.demand": ("每日取号量预测", "Daily tickets forecast"),
+    "fc.band": ("80% 预测区间", "80% interval"),
+    "fc.actual": ("实际", "Actual"),
+    "fc.forecast": ("预测", "Forecast"),
+    "fc.tickets_per_day": ("取号量 / 天", "Tickets per day"),
+    "fc.planner": ("延时服务排班建议", "Extended-hours plan"),
+    "fc.planner.help": (
+        "每个延时时段（午间、晚间、周末）：预测取号量、建议窗口数与所需人数（含折损），"
+        "按建议与按现有排班的服务水平和平均等候。红色：人手不足；橙色：富余；绿色：合适。"
+        "现有排班：已排班次（已排）或近四周同类日期的常规人数（惯例）。",
+        "Each extended slot (lunch, evening, weekend): forecast tickets, windows recommended "
+        "and staff needed (with shrinkage), service level and mean wait under the "
+        "recommendation and under the roster. Red: under-staffed; orange: over-staffed; "
+        "green: fine. Roster: shifts on file (scheduled) or the typical count of the last four "
+        "similar days (typical).",
+    ),
+    "fc.no_extended": ("计划期内没有延时服务时段。", "No extended-hours slots in the period."),
+    "fc.day": ("单日半小时明细", "One day by half-hour"),
+    "fc.day.pick": ("日期", "Date"),
+    "fc.arrivals": ("预测取号", "Forecast tickets"),
+    "fc.arrivals_per_slot": ("取号量 / 半小时", "Tickets per half-hour"),
+    "fc.staff_needed": ("建议人数", "Staff recommended"),
+    "fc.rostered": ("现有排班", "Rostered"),
+    "fc.windows": ("窗口 / 人", "Windows / staff"),
+    "fc.col.date": ("日期", "Date"),
+    "fc.col.time": ("时段", "Slot"),
+    "fc.col.weekday": ("星期", "Weekday"),
+    "fc.col.arrivals": ("预测取号", "Forecast"),
+    "fc.col.windows_needed": ("建议窗口", "Windows"),
+    "fc.col.staff_needed": ("所需人数", "Staff needed"),
+    "fc.col.rostered": ("现有排班", "Rostered"),
+    "fc.col.source": ("排班来源", "Roster from"),
+    "fc.col.sl": ("服务水平（建议）", "Service level (plan)"),
+    "fc.col.sim": ("仿真服务水平", "Simulated"),
+    "fc.col.wait": ("平均等候（建议，分钟）", "Mean wait (plan, min)"),
+    "fc.col.sl_rostered": ("服务水平（现排班）", "Service level (roster)"),
+    "fc.col.wait_rostered": ("平均等候（现排班，分钟）", "Mean wait (roster, min)"),
+    "fc.col.staff_hours": ("工时", "Staff-hours"),
+    "fc.col.flag": ("判断", "Verdict"),
+    "fc.flag.under": ("不足", "under"),
+    "fc.flag.over": ("富余", "over"),
+    "fc.flag.ok": ("合适", "fine"),
+    "fc.flag.none": ("无排班", "no roster"),
+    "fc.source.scheduled": ("已排", "scheduled"),
+    "fc.source.typical": ("惯例", "typical"),
+    "fc.source.unknown": ("未知", "unknown"),
+    "fc.pool": (
+        "综合窗口（一窗受理）与专窗对比（当日）",
+        "Comprehensive windows (一窗受理) against dedicated windows (this day)",
+    ),
+    "fc.pool.pooled": ("综合窗口所需窗口工时", "Window-hours, comprehensive"),
+    "fc.pool.dedicated": ("专窗所需窗口工时", "Window-hours, dedicated"),
+    "fc.pool.sim_pooled": ("综合窗口仿真服务水平", "Simulated, comprehensive"),
+    "fc.pool.sim_split": ("同样窗口分设专窗的仿真服务水平", "Simulated, same windows dedicated"),
+    "fc.calc": ("测算器：N 个窗口能达到什么服务水平", "What-if: what N windows achieve"),
+    "fc.calc.arrivals": ("每小时取号量", "Tickets per hour"),
+    "fc.calc.service": ("平均办理时长（分钟）", "Mean service (min)"),
+    "fc.calc.windows": ("窗口数", "Windows"),
+    "fc.calc.target": ("等候目标（分钟）", "Wait target (min)"),
+    "fc.calc.patience": (
+        "平均耐心（分钟，0 = 不考虑放弃，Erlang C）",
+        "Mean patience (min, 0 = none: Erlang C)",
+    ),
+    "fc.calc.sl": ("服务水平", "Service level"),
+    "fc.calc.p_wait": ("需要等候的比例", "Share who wait"),
+    "fc.calc.asa": ("平均等候", "Mean wait"),
+    "fc.calc.occupancy": ("窗口占用率", "Occupancy"),
+    "fc.calc.abandon": ("放弃比例", "Share who leave"),
+    "fc.calc.unstable": ("队伍会无限增长", "queue grows without bound"),
+    "fc.weekday": ("一,二,三,四,五,六,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
 }
 
 

@@ -10,6 +10,8 @@ every key is optional and an unknown key is an error (a typo must not silently k
     late_grace_min = 5
     min_served = 30
     min_evaluations = 20
+    staffing_service_level = 0.8
+    staffing_quantile = 0.7
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ class Settings:
     wait_target_rate: float = 0.8  # target share of waits within wait_target_min
     on_time_target: float = 1.0  # target on-time completion (按时办结率 100%)
     satisfaction_target: float = 0.995  # target 好评率
+    # staffing (预测与排班): share called within wait_target_min, occupancy cap, the forecast
+    # quantile windows are sized for (risk: 0.5 = the median day), break allowance on top of
+    # absence learned from attendance, simulated days per plan day
+    staffing_service_level: float = 0.8
+    staffing_occupancy_cap: float = 0.85
+    staffing_quantile: float = 0.7
+    staffing_break_share: float = 0.05
+    staffing_sim_replications: int = 10
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)

@@ -188,5 +188,6 @@ def test_installed_console_script_help():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: hall")
     commands = set(re.search(r"\{([a-z,]+)\}", result.stdout)[1].split(","))
-    assert {"db", "demo", "import", "export", "metrics", "quality", "config", "report"} <= commands
+    expected = {"db", "demo", "import", "export", "metrics", "quality", "config", "report"}
+    assert expected | {"forecast", "staffing"} <= commands
     assert "fill the database with a simulated district network" in result.stdout

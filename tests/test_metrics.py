@@ -1230,6 +1230,11 @@ def test_config_show_prints_the_settings_in_force(tmp_path: Path):
         "wait_target_rate = 0.8",
         "on_time_target = 1.0",
         "satisfaction_target = 0.99",
+        "staffing_service_level = 0.8",
+        "staffing_occupancy_cap = 0.85",
+        "staffing_quantile = 0.7",
+        "staffing_break_share = 0.05",
+        "staffing_sim_replications = 10",
     ]
 
     missing = tmp_path / "nowhere.toml"

@@ -1,0 +1,109 @@
+"""Benchmark: forecast + staffing plan of one hall for 28 days, cold, then from the page's cache.
+
+    .venv/bin/python benchmarks/forecast_staffing.py --db sqlite:///data/year.db [--hall H01]
+        [--days 28] [--backtest] [--series calls_5min.csv]
+
+A fresh interpreter is the cold case (imports, Prophet's first model load, queries, fit,
+Erlang per half-hour, the simulation of every day). The second call goes through the page's
+`st.cache_data` function the way a second visitor would. Target (issue 6): ≤ 30 s cold.
+With --backtest it also runs the rolling-origin backtest (8 origins × 14 days) on the hall and,
+given --series, on a CSV of counts (e.g. the US bank call-centre series).
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="database URL (a demo year, say)")
+    parser.add_argument("--hall", default="H01")
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--backtest", action="store_true", help="also run the backtests")
+    parser.add_argument("--series", type=Path, help="a CSV of counts to backtest as well")
+    args = parser.parse_args()
+
+    import polars as pl
+
+    from forecasting import service
+    from metrics.settings import load_settings
+    from queries.db import make_engine
+
+    imported = time.perf_counter()
+    engine = make_engine(args.db)
+    settings = load_settings()
+    timings: dict[str, float] = {}
+    with engine.connect() as conn:
+        newest = service.last_ticket(conn).date()
+        first, last = newest + dt.timedelta(days=1), newest + dt.timedelta(days=args.days)
+        t0 = time.perf_counter()
+        run = service.staffing_hall(conn, args.hall, first, last, settings)
+        timings["plan with simulation (cold)"] = time.perf_counter() - t0
+        cold = time.perf_counter() - STARTED
+        t0 = time.perf_counter()
+        forecast = service.forecast_hall(conn, args.hall, args.days)
+        timings["forecast alone (queries, Prophet fit, profiles)"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        service.staffing_hall(conn, args.hall, first, last, settings, simulate=False)
+        timings["plan without simulation (forecast, Erlang)"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        service.staffing_hall(conn, args.hall, first, last, settings)
+        timings["plan with simulation (warm)"] = time.perf_counter() - t0
+    simulation = (
+        timings["plan with simulation (warm)"]
+        - timings["plan without simulation (forecast, Erlang)"]
+    )
+
+    from dashboard import forecast_data
+
+    url = args.db
+    t0 = time.perf_counter()
+    forecast_data.page_plan(url, args.hall, args.days, settings.staffing_quantile)
+    first_page = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    forecast_data.page_plan(url, args.hall, args.days, settings.staffing_quantile)
+    cached_page = time.perf_counter() - t0
+
+    plan = run.plan
+    print(f"hall {args.hall}, {first} … {last} ({args.days} days), {plan.height} half-hours")
+    print(f"  imports                                        {imported - STARTED:6.1f} s")
+    for name, seconds in timings.items():
+        print(f"  {name:<46} {seconds:6.1f} s")
+    print(
+        f"  of which the simulation ({settings.staffing_sim_replications} runs a day)"
+        f"{'':<8}{simulation:6.1f} s"
+    )
+    print(f"  cold: process start to simulated plan{'':<10}{cold:6.1f} s   (target ≤ 30 s)")
+    print(f"  page: first call {first_page:.1f} s, cached call {cached_page * 1000:.1f} ms")
+    ext = plan.filter(pl.col("kind") == "extended")
+    print(
+        f"  forecast {forecast.daily['yhat'].sum():,.0f} tickets; extended half-hours "
+        f"{ext.height}: {int((ext['flag'] == 'under').sum())} under, "
+        f"{int((ext['flag'] == 'over').sum())} over; staff-hours {ext['staff_hours'].sum():,.1f}"
+    )
+    both = plan.drop_nulls(["sim_service_level"])
+    print(
+        f"  service level: formula {both['service_level'].mean():.3f}, simulated "
+        f"{both['sim_service_level'].mean():.3f} (mean over half-hours)"
+    )
+
+    if args.backtest:
+        from cli.main import main as hall
+
+        print()
+        hall(["forecast", "--db", url, "backtest", "--hall", args.hall])
+        if args.series:
+            hall(["forecast", "backtest", "--series", str(args.series)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""`hall forecast` and `hall staffing`: demand forecasts, backtests, staffing plans, what-if.
+
+    hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]
+    hall forecast backtest [--db URL] [--hall H] [--origins 8] [--days 14] [--series CSV] [--json]
+    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--json]
+    hall staffing calc --arrivals-per-hour X --service-min Y --windows N --target-min T
+                       [--patience-min P] [--json]
+
+A subcommand (backtest, calc) is optional: without one, `hall forecast` forecasts and
+`hall staffing` plans. Options shared with the parent are accepted on either side of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+
+DB_HELP = "database URL (default: $HALL_DB_URL, else sqlite:///data/hall.db)"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number: {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0: {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number ≥ 0: {text!r}")
+    return value
+
+
+def _shared(parser: argparse.ArgumentParser, default) -> None:
+    """--db, --hall and --json on a command and on its subcommand; a subcommand's default is
+    SUPPRESS so that it never overwrites what was given before the subcommand's name."""
+    parser.add_argument("--db", help=DB_HELP, default=default)
+    parser.add_argument("--hall", help="only this hall (its id); default: all", default=default)
+    parser.add_argument("--json", action="store_true", help="print JSON", default=default or False)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `forecast` and `staffing` to the `hall` parser."""
+    fc = sub.add_parser(
+        "forecast",
+        help="daily and half-hourly demand forecasts (Prophet on China's calendar)",
+        description="Forecast tickets per day and per half-hour, starting the day after the "
+        "last ticket in the database. `hall forecast backtest` scores the forecast on the past.",
+    )
+    _shared(fc, None)
+    fc.add_argument("--queue", help="only this queue of the hall (its id)")
+    fc.add_argument("--horizon", type=_positive_int, help="days to forecast")
+    fc.set_defaults(handler=cmd_forecast)
+    fc_sub = fc.add_subparsers(dest="forecast_command")
+    bt = fc_sub.add_parser(
+        "backtest",
+        help="rolling-origin backtest against same-weekday baselines",
+        description="Forecast from several past origins and compare with what happened: MAE, "
+        "RMSE, MASE and 80%% interval coverage, daily and hourly, against the same weekday last "
+        "week and the mean of the last four same weekdays.",
+    )
+    _shared(bt, argparse.SUPPRESS)
+    bt.add_argument("--origins", type=_positive_int, default=8, help="origins (8)")
+    bt.add_argument("--days", type=_positive_int, default=14, help="days after each origin (14)")
+    bt.add_argument(
+        "--series",
+        type=Path,
+        help="backtest a CSV of counts instead of the database: a timestamp column and a "
+        "count column (e.g. a call centre's 5-minute arrivals)",
+    )
+    bt.set_defaults(handler=cmd_backtest)
+
+    st = sub.add_parser(
+        "staffing",
+        help="windows per half-hour for a service-level target (Erlang C/A, simulated)",
+        description="Staffing plan for days after the last ticket: windows needed per half-hour "
+        "(Erlang A with the hall's patience, else Erlang C), against the roster, checked by "
+        "simulation. `hall staffing calc` is the what-if calculator.",
+    )
+    _shared(st, None)
+    st.add_argument("--from", dest="first", type=_date, help="first day")
+    st.add_argument("--to", dest="last", type=_date, help="last day")
+    st.add_argument("--no-sim", action="store_true", help="skip the simulation check")
+    st.set_defaults(handler=cmd_staffing)
+    st_sub = st.add_subparsers(dest="staffing_command")
+    calc = st_sub.add_parser(
+        "calc",
+        help="service level of N windows for a steady load (Erlang C, or A with patience)",
+    )
+    calc.add_argument("--arrivals-per-hour", type=_non_negative, required=True)
+    calc.add_argument("--service-min", type=_positive, required=True, help="mean service minutes")
+    calc.add_argument("--windows", type=_non_negative_int, required=True)
+    calc.add_argument(
+        "--target-min", type=_non_negative, required=True, help="called within this many minutes"
+    )
+    calc.add_argument(
+        "--patience-min", type=_positive, help="mean patience: Erlang A (else Erlang C)"
+    )
+    calc.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    calc.set_defaults(handler=cmd_calc)
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"hall {command}: {message}", file=sys.stderr)
+    return 1
+
+
+def _num(value, digits: int = 3):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(value, digits) if isinstance(value, float) else value
+
+
+def _rows(frame, columns: list[str], digits: int = 2) -> list[dict]:
+    out = []
+    for row in frame.select(columns).iter_rows(named=True):
+        out.append(
+            {
+                k: v.isoformat(sep=" ")
+                if isinstance(v, dt.datetime)
+                else v.isoformat()
+                if isinstance(v, dt.date)
+                else _num(v, digits)
+                for k, v in row.items()
+            }
+        )
+    return out
+
+
+def _engine_or_fail(command: str, db: str | None):
+    from queries.db import has_schema, make_engine, redact, resolve_url
+
+    engine = make_engine(db)
+    if not has_schema(engine):
+        _fail(command, f"{redact(resolve_url(db))} has no HallPulse tables")
+        return None
+    return engine
+
+
+def _halls(conn, hall: str | None) -> list[str]:
+    from forecasting.demand import ForecastError
+    from forecasting.service import hall_ids
+
+    halls = hall_ids(conn)
+    if hall is None:
+        if not halls:
+            raise ForecastError("the database has no tickets yet: import or simulate some first")
+        return halls
+    if hall not in halls:
+        listed = ", ".join(halls)
+        raise ForecastError(f"hall {hall!r} has no tickets (halls with tickets: {listed})")
+    return [hall]
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from forecasting.demand import ForecastError
+    from forecasting.service import forecast_hall
+
+    if args.horizon is None:
+        return _fail("forecast", "--horizon DAYS is required (or use `hall forecast backtest`)")
+    if args.queue and not args.hall:
+        return _fail("forecast", "--queue needs --hall")
+    engine = _engine_or_fail("forecast", args.db)
+    if engine is None:
+        return 1
+    try:
+        with engine.connect() as conn:
+            runs = [
+                forecast_hall(conn, hall, args.horizon, args.queue)
+                for hall in _halls(conn, args.hall)
+            ]
+    except ForecastError as exc:
+        return _fail("forecast", str(exc))
+    daily = pl.concat([r.daily for r in runs])
+    intraday = pl.concat([r.intraday for r in runs])
+    keys = ["hall_id"] + (["queue_id"] if args.queue else [])
+    for line in runs[0].warnings["zh"] + runs[0].warnings["en"]:
+        print(line, file=sys.stderr)
+    if args.json:
+        out = {
+            "last_ticket": runs[0].last_ticket.isoformat(sep=" "),
+            "daily": _rows(daily, [*keys, "date", "yhat", "yhat_lower", "yhat_upper"]),
+            "intraday": _rows(intraday, [*keys, "start", "yhat", "yhat_lower", "yhat_upper"]),
+            "warnings": runs[0].warnings["en"],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    print(
+        f"forecast from {runs[0].last_ticket.date() + dt.timedelta(days=1)} "
+        f"(last ticket {runs[0].last_ticket:%Y-%m-%d %H:%M}); 80% intervals"
+    )
+    with pl.Config(tbl_rows=400, tbl_cols=12, tbl_width_chars=160, float_precision=1):
+        print(daily.drop("queue_id") if not args.queue else daily)
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from forecasting.backtest import backtest, counts_series
+    from forecasting.demand import ForecastError, day_features
+    from forecasting.service import HISTORY_DAYS, hall_ids, last_ticket
+    from queries import forecast_queries as fq
+    from queries.db import calendar_frame
+    from queries.overview import service_hours_frame
+
+    results = {}
+    try:
+        if args.series:
+            frame = _read_series(args.series)
+            daily, slots, features, hours = counts_series(frame, "SERIES")
+            results[args.series.name] = backtest(
+                daily, slots, features, hours, "SERIES", origins=args.origins, horizon=args.days
+            )
+        else:
+            engine = _engine_or_fail("forecast backtest", args.db)
+            if engine is None:
+                return 1
+            with engine.connect() as conn:
+                last = last_ticket(conn).date()
+                first = last - dt.timedelta(days=HISTORY_DAYS)
+                calendar, hours = calendar_frame(conn), service_hours_frame(conn)
+                halls = [args.hall] if args.hall else hall_ids(conn)
+                for hall in halls:
+                    daily = fq.daily_arrivals(conn, first, last, hall)
+                    if daily.is_empty():
+                        raise ForecastError(f"hall {hall!r} has no tickets")
+                    slots = fq.slot_arrivals(conn, first, last, hall)
+                    features = day_features(calendar, hours, hall, daily["date"].min(), last)
+                    results[hall] = backtest(
+                        daily, slots, features, hours, hall,
+                        origins=args.origins, horizon=args.days,
+                    )  # fmt: skip
+    except (ForecastError, ValueError, OSError) as exc:
+        return _fail("forecast backtest", str(exc))
+    if args.json:
+        print(json.dumps({k: v.to_json() for k, v in results.items()}, indent=1))
+        return 0
+    with pl.Config(tbl_rows=50, tbl_cols=10, tbl_width_chars=160, float_precision=3):
+        for name, result in results.items():
+            fits = result.fit_seconds
+            print(
+                f"{name}: {len(fits)} origins × {args.days} days; fit {sum(fits):.1f} s "
+                f"(max {max(fits):.1f} s)"
+            )
+            print(pl.concat([result.daily, result.hourly]))
+    return 0
+
+
+def _read_series(path: Path):
+    """A CSV with a timestamp column and a count column, whatever their names."""
+    import polars as pl
+
+    if not path.exists():
+        raise OSError(f"{path}: no such file")
+    frame = pl.read_csv(path, try_parse_dates=True)
+    stamps = [c for c, t in frame.schema.items() if t == pl.Datetime or isinstance(t, pl.Datetime)]
+    counts = [c for c, t in frame.schema.items() if t.is_integer()]
+    if not stamps or not counts:
+        raise ValueError(f"{path}: needs a timestamp column and a whole-number count column")
+    return frame.select(pl.col(stamps[0]).alias("start"), pl.col(counts[0]).alias("count"))
+
+
+def cmd_staffing(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from forecasting.demand import ForecastError
+    from forecasting.service import staffing_hall
+    from metrics.settings import SettingsError, load_settings
+
+    if args.first is None or args.last is None:
+        return _fail("staffing", "--from DATE and --to DATE are required (or `hall staffing calc`)")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("staffing", str(exc))
+    engine = _engine_or_fail("staffing", args.db)
+    if engine is None:
+        return 1
+    try:
+        with engine.connect() as conn:
+            runs = [
+                staffing_hall(conn, hall, args.first, args.last, settings, simulate=not args.no_sim)
+                for hall in _halls(conn, args.hall)
+            ]
+    except (ForecastError, ValueError) as exc:
+        return _fail("staffing", str(exc))
+    plan = pl.concat([r.plan for r in runs])
+    for line in runs[0].forecast.warnings["zh"] + runs[0].forecast.warnings["en"]:
+        print(line, file=sys.stderr)
+    columns = [
+        "hall_id", "start", "kind", "arrivals", "windows_needed", "staff_needed",
+        "windows_rostered", "roster_source", "service_level", "expected_wait_min",
+        "sim_service_level", "service_level_rostered", "expected_wait_rostered_min",
+        "staff_hours", "flag",
+    ]  # fmt: skip
+    if args.json:
+        print(json.dumps(_rows(plan, columns, 3), ensure_ascii=False, indent=1))
+        return 0
+    for r in runs:
+        q = r.queueing
+        patience = f"{q.patience_min:.0f} min (Erlang A)" if q.patience_min else "— (Erlang C)"
+        print(
+            f"{r.plan['hall_id'][0] if r.plan.height else ''}: service {q.service_min:.1f} min, "
+            f"patience {patience}, shrinkage {q.shrinkage:.0%}; {r.seconds:.1f} s"
+        )
+        if r.slots_over_capacity:
+            print(
+                f"  {r.slots_over_capacity} half-hours need more than the hall's "
+                f"{r.windows_in_hall} windows: the target cannot be met there"
+            )
+    with pl.Config(tbl_rows=2000, tbl_cols=20, tbl_width_chars=220, float_precision=2):
+        print(plan.select(columns))
+    return 0
+
+
+def cmd_calc(args: argparse.Namespace) -> int:
+    from forecasting.erlang import queue_figures
+
+    try:
+        figures = queue_figures(
+            args.arrivals_per_hour / 60,
+            args.service_min,
+            args.windows,
+            args.target_min,
+            args.patience_min,
+        )
+    except ValueError as exc:
+        return _fail("staffing calc", str(exc))
+    values = {k: _num(v, 6) for k, v in figures.as_dict().items()}
+    if getattr(args, "json", False):
+        print(json.dumps(values))
+        return 0
+    model = "Erlang A" if args.patience_min else "Erlang C"
+    print(
+        f"{model}: {args.windows} windows, {args.arrivals_per_hour:g}/h, "
+        f"{args.service_min:g} min service, target {args.target_min:g} min"
+    )
+    for key, value in values.items():
+        print(f"  {key:<14} {'∞' if value is None else value}")
+    return 0

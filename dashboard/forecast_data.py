@@ -1,0 +1,84 @@
+"""Cached forecasts and plans for the 预测与排班 page, keyed by plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import polars as pl
+import streamlit as st
+
+from dashboard.state import engine_for
+from forecasting.demand import ForecastError
+from forecasting.service import hall_ids, last_ticket, policy_from, staffing_hall
+from forecasting.staffing import HallQueueing, compare_pooling
+from metrics.settings import load_settings
+from queries import forecast_queries as fq
+
+TTL_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """What the page shows for one hall: the plan, the daily forecast and recent history,
+    the queueing facts, warnings by language; or an error message."""
+
+    plan: pl.DataFrame
+    daily: pl.DataFrame
+    history: pl.DataFrame
+    service_min: float
+    patience_min: float | None
+    shrinkage: float
+    warnings: dict[str, list[str]]
+    last_ticket: dt.datetime
+    seconds: float
+    queueing: HallQueueing
+    windows_in_hall: int
+    slots_over_capacity: int
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def halls_with_tickets(url: str) -> tuple[list[str], dt.datetime | None]:
+    with engine_for(url).connect() as conn:
+        halls = hall_ids(conn)
+        return halls, last_ticket(conn) if halls else None
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str:
+    """The plan for `days` after the last ticket, or the reason there is none (a string)."""
+    try:
+        settings = replace(load_settings(), staffing_quantile=quantile)
+        with engine_for(url).connect() as conn:
+            newest = last_ticket(conn).date()
+            first = newest + dt.timedelta(days=1)
+            run = staffing_hall(conn, hall, first, newest + dt.timedelta(days=days), settings)
+            history = fq.daily_arrivals(conn, newest - dt.timedelta(days=55), newest, hall)
+    except (ForecastError, ValueError) as exc:  # SettingsError is a ValueError too
+        return str(exc)
+    q = run.queueing
+    return PagePlan(
+        plan=run.plan,
+        daily=run.forecast.daily,
+        history=history.select("date", "arrivals"),
+        service_min=q.service_min,
+        patience_min=q.patience_min,
+        shrinkage=q.shrinkage,
+        warnings=run.forecast.warnings,
+        last_ticket=run.forecast.last_ticket,
+        seconds=run.seconds,
+        queueing=q,
+        windows_in_hall=run.windows_in_hall,
+        slots_over_capacity=run.slots_over_capacity,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def pooling(url: str, hall: str, days: int, quantile: float, day: dt.date) -> dict:
+    """Comprehensive against dedicated windows on one planned day (see `compare_pooling`)."""
+    result = page_plan(url, hall, days, quantile)
+    if isinstance(result, str):
+        return {}
+    settings = replace(load_settings(), staffing_quantile=quantile)
+    plan = result.plan.filter(pl.col("date") == day)
+    return compare_pooling(plan, result.queueing, policy_from(settings))

@@ -1,0 +1,108 @@
+"""Figures of the 预测与排班 page: plain functions returning `go.Figure` (no Streamlit here)."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.text import t
+from dashboard.theme import BAD, PALETTE, template
+
+BAND = "rgba(0, 114, 178, 0.18)"  # the forecast's blue, translucent
+
+
+def demand_figure(history: pl.DataFrame, daily: pl.DataFrame, lang: str) -> go.Figure:
+    """Tickets per day: the recent past as dots, the forecast as a line in its 80% band.
+
+    `history`: date, arrivals; `daily`: date, open, yhat, yhat_lower, yhat_upper.
+    """
+    future = daily.filter(pl.col("open"))
+    fig = go.Figure(layout={"template": template()})
+    fig.add_trace(
+        go.Scatter(
+            x=future["date"].to_list() + future["date"].reverse().to_list(),
+            y=future["yhat_upper"].to_list() + future["yhat_lower"].reverse().to_list(),
+            fill="toself",
+            fillcolor=BAND,
+            line={"width": 0},
+            hoverinfo="skip",
+            name=t("fc.band", lang),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=history["date"],
+            y=history["arrivals"],
+            mode="markers",
+            marker={"color": PALETTE[7], "size": 6},
+            name=t("fc.actual", lang),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=future["date"],
+            y=future["yhat"],
+            mode="lines+markers",
+            line={"color": PALETTE[0], "width": 2},
+            name=t("fc.forecast", lang),
+        )
+    )
+    fig.update_layout(
+        height=360,
+        yaxis_title=t("fc.tickets_per_day", lang),
+        hovermode="x unified",
+    )
+    return fig
+
+
+def day_figure(plan: pl.DataFrame, lang: str) -> go.Figure:
+    """One day by half-hour: forecast arrivals (bars), windows recommended and rostered
+    (lines, right axis); extended-hours slots shaded."""
+    fig = go.Figure(layout={"template": template()})
+    top = max(plan["staff_needed"].max() or 0, plan["windows_rostered"].max() or 0, 1)
+    labels = plan["start"].dt.strftime("%H:%M").to_list()
+    extended = plan["kind"].to_list()
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=plan["arrivals"],
+            marker_color=[PALETTE[4] if k == "extended" else PALETTE[0] for k in extended],
+            name=t("fc.arrivals", lang),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=plan["staff_needed"],
+            mode="lines+markers",
+            line={"color": PALETTE[2], "width": 2, "shape": "hv"},
+            name=t("fc.staff_needed", lang),
+            yaxis="y2",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=plan["windows_rostered"],
+            mode="lines",
+            line={"color": BAD, "width": 2, "dash": "dot", "shape": "hv"},
+            name=t("fc.rostered", lang),
+            yaxis="y2",
+        )
+    )
+    fig.update_layout(
+        height=340,
+        yaxis={"title": t("fc.arrivals_per_slot", lang)},
+        yaxis2={
+            "title": t("fc.windows", lang),
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "dtick": max(1, math.ceil(top / 6)),  # whole windows
+            "showgrid": False,
+        },
+        bargap=0.15,
+    )
+    return fig

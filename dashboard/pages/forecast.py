@@ -1,0 +1,207 @@
+"""预测与排班 — demand forecast with intervals, extended-hours staffing plan, what-if calculator."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, forecast_data, state
+from dashboard.components import demo_banner
+from dashboard.forecast_figures import day_figure, demand_figure
+from dashboard.text import datetime_text, t
+from forecasting.erlang import queue_figures
+from metrics.settings import Settings, SettingsError, load_settings
+from queries.db import redact
+
+QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
+FLAGS = ("under", "over", "ok", "none")
+FLAG_COLORS = ("red", "orange", "green", "gray")
+
+
+def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Extended slots for display: labelled columns, flags as coloured words."""
+    weekdays = t("fc.weekday", lang).split(",")
+    ext = plan.filter(pl.col("kind") == "extended")
+    return pl.DataFrame(
+        {
+            t("fc.col.date", lang): ext["date"].dt.strftime("%m-%d"),
+            t("fc.col.weekday", lang): [weekdays[d.weekday()] for d in ext["date"]],
+            t("fc.col.time", lang): ext["start"].dt.strftime("%H:%M"),
+            t("fc.col.flag", lang): [[v or "none"] for v in ext["flag"]],
+            t("fc.col.arrivals", lang): ext["arrivals"].round(1),
+            t("fc.col.windows_needed", lang): ext["windows_needed"],
+            t("fc.col.staff_needed", lang): ext["staff_needed"],
+            t("fc.col.rostered", lang): ext["windows_rostered"],
+            t("fc.col.source", lang): [t(f"fc.source.{v}", lang) for v in ext["roster_source"]],
+            t("fc.col.sl", lang): ext["service_level"],
+            t("fc.col.sim", lang): ext["sim_service_level"],
+            t("fc.col.wait", lang): ext["expected_wait_min"].round(1),
+            t("fc.col.sl_rostered", lang): ext["service_level_rostered"],
+            t("fc.col.wait_rostered", lang): ext["expected_wait_rostered_min"].round(1),
+            t("fc.col.staff_hours", lang): ext["staff_hours"],
+        }
+    )
+
+
+def planner_columns(lang: str) -> dict[str, st.column_config.Column]:
+    """Service levels as percentages, the verdict as a coloured pill."""
+    columns: dict[str, st.column_config.Column] = {
+        t(key, lang): st.column_config.NumberColumn(format="percent")
+        for key in ("fc.col.sl", "fc.col.sim", "fc.col.sl_rostered")
+    }
+    columns[t("fc.col.flag", lang)] = st.column_config.MultiselectColumn(
+        options=FLAGS,
+        color=FLAG_COLORS,
+        format_func=lambda code: t(f"fc.flag.{code}", lang),
+    )
+    return columns
+
+
+def what_if(lang: str, settings: Settings, service_min: float, patience: float | None) -> None:
+    """Erlang C/A for a steady load the user types in."""
+    st.subheader(t("fc.calc", lang))
+    c1, c2, c3, c4, c5 = st.columns(5)
+    arrivals = c1.number_input(t("fc.calc.arrivals", lang), 0.0, 5000.0, 60.0, 5.0)
+    service = c2.number_input(t("fc.calc.service", lang), 0.1, 240.0, round(service_min, 1), 0.5)
+    windows = c3.number_input(t("fc.calc.windows", lang), 0, 500, 10, 1)
+    target = c4.number_input(
+        t("fc.calc.target", lang), 0.0, 240.0, float(settings.wait_target_min), 1.0
+    )
+    patience_in = c5.number_input(
+        t("fc.calc.patience", lang), 0.0, 1000.0, float(round(patience or 0.0)), 5.0
+    )
+    f = queue_figures(arrivals / 60, service, int(windows), target, patience_in or None)
+    m1, m2, m3, m4, m5 = st.columns(5)
+    m1.metric(t("fc.calc.sl", lang), f"{f.service_level:.1%}")
+    m2.metric(t("fc.calc.p_wait", lang), f"{f.p_wait:.1%}")
+    m3.metric(
+        t("fc.calc.asa", lang),
+        f"{f.asa_min:.1f} min" if math.isfinite(f.asa_min) else t("fc.calc.unstable", lang),
+    )
+    m4.metric(t("fc.calc.occupancy", lang), f"{f.occupancy:.1%}")
+    m5.metric(t("fc.calc.abandon", lang), f"{f.p_abandon:.1%}")
+
+
+lang = state.lang()
+url = state.db_url()
+st.title(t("nav.forecast", lang))
+
+if not data.schema_ready(url):
+    st.warning(t("data.no_schema", lang))
+    st.stop()
+try:
+    settings = load_settings()
+except SettingsError as exc:
+    st.error(str(exc))
+    st.stop()
+
+demo_banner(url, lang)
+halls, newest = forecast_data.halls_with_tickets(url)
+if not halls:
+    st.info(t("fc.no_tickets", lang))
+    st.stop()
+st.caption(t("fc.caption", lang, last=datetime_text(newest)) + f" · {redact(url)}")
+
+wanted = st.query_params.get("hall")
+c1, c2, c3 = st.columns([2, 2, 3])
+hall = c1.selectbox(t("fc.hall", lang), halls, index=halls.index(wanted) if wanted in halls else 0)
+if hall != wanted:
+    st.query_params["hall"] = hall
+weeks = (
+    c2.segmented_control(
+        t("fc.weeks", lang),
+        options=(2, 3, 4),
+        default=2,
+        format_func=lambda n: t("fc.weeks.value", lang, n=n),
+        key="fc_weeks",
+    )
+    or 2
+)
+quantile = c3.select_slider(
+    t("fc.quantile", lang),
+    options=QUANTILES,
+    value=min(QUANTILES, key=lambda q: abs(q - settings.staffing_quantile)),
+    help=t("fc.quantile.help", lang),
+)
+
+with st.spinner(t("fc.computing", lang)):
+    result = forecast_data.page_plan(url, hall, 7 * weeks, quantile)
+if isinstance(result, str):
+    st.warning(t("fc.error", lang, reason=result))
+    what_if(lang, settings, 10.0, None)
+    st.stop()
+
+for warning in result.warnings[lang]:
+    st.warning(warning, icon=":material/event_busy:")
+
+plan = result.plan
+extended = plan.filter(pl.col("kind") == "extended")
+daily = result.daily
+first_week = daily.head(7)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("fc.next7", lang), f"{first_week['yhat'].sum():,.0f}")
+m2.metric(t("fc.under", lang), f"{(extended['flag'] == 'under').sum()}")
+m3.metric(t("fc.over", lang), f"{(extended['flag'] == 'over').sum()}")
+m4.metric(t("fc.cost", lang), f"{extended['staff_hours'].sum():,.1f} h")
+patience_text = (
+    t("fc.patience.min", lang, n=result.patience_min)
+    if result.patience_min
+    else t("fc.patience.none", lang)
+)
+st.caption(
+    t(
+        "fc.facts",
+        lang,
+        service=result.service_min,
+        patience=patience_text,
+        shrinkage=result.shrinkage,
+        target=settings.staffing_service_level,
+        wait=settings.wait_target_min,
+        cap=settings.staffing_occupancy_cap,
+        seconds=result.seconds,
+    )
+)
+
+if result.slots_over_capacity:
+    st.warning(
+        t(
+            "fc.capacity",
+            lang,
+            n=result.slots_over_capacity,
+            windows=result.windows_in_hall,
+        ),
+        icon=":material/warning:",
+    )
+
+st.subheader(t("fc.demand", lang))
+st.plotly_chart(demand_figure(result.history, daily, lang), width="stretch")
+
+st.subheader(t("fc.planner", lang))
+st.caption(t("fc.planner.help", lang))
+if extended.is_empty():
+    st.info(t("fc.no_extended", lang))
+else:
+    st.dataframe(
+        planner_table(plan, lang),
+        hide_index=True,
+        width="stretch",
+        column_config=planner_columns(lang),
+    )
+
+st.subheader(t("fc.day", lang))
+days = plan["date"].unique().sort().to_list()
+if days:
+    day = st.selectbox(t("fc.day.pick", lang), days, format_func=lambda d: d.isoformat())
+    st.plotly_chart(day_figure(plan.filter(pl.col("date") == day), lang), width="stretch")
+    pool = forecast_data.pooling(url, hall, 7 * weeks, quantile, day)
+    if pool:
+        st.markdown(f"**{t('fc.pool', lang)}**")
+        p1, p2, p3, p4 = st.columns(4)
+        p1.metric(t("fc.pool.pooled", lang), f"{pool['windows_pooled'] / 2:,.1f} h")
+        p2.metric(t("fc.pool.dedicated", lang), f"{pool['windows_dedicated'] / 2:,.1f} h")
+        p3.metric(t("fc.pool.sim_pooled", lang), f"{pool['sim_service_level_pooled']:.1%}")
+        p4.metric(t("fc.pool.sim_split", lang), f"{pool['sim_service_level_split']:.1%}")
+
+what_if(lang, settings, result.service_min, result.patience_min)

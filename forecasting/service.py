@@ -1,0 +1,241 @@
+"""Forecasts and staffing plans straight from a hall database: what the CLI and the page call.
+
+The forecast horizon starts the day after the last ticket in the database. History: up to
+`HISTORY_DAYS` of daily counts (a year lets yearly seasonality in), the last `RECENT_DAYS` for
+service times, patience, shrinkage and the typical roster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from forecasting.demand import (
+    DEFAULT_OPTIONS,
+    ForecastError,
+    ProphetOptions,
+    day_features,
+    forecast_demand,
+    intraday_forecast,
+    intraday_profile,
+)
+from forecasting.staffing import (
+    HallQueueing,
+    StaffingPolicy,
+    estimate_patience,
+    plan_staffing,
+    roster_by_slot,
+    shrinkage_from_attendance,
+)
+from metrics.settings import Settings
+from queries import forecast_queries as fq
+from queries import schema
+from queries.db import calendar_frame
+from queries.overview import service_hours_frame
+from workdays import unannounced_warning
+
+HISTORY_DAYS = 400
+RECENT_DAYS = 56
+MAX_SERVICE_SAMPLES = 20_000
+
+
+@dataclass
+class ForecastRun:
+    """A hall's (or queue's) forecast: daily and half-hourly frames (see `forecasting.demand`),
+    the last ticket it starts after, warnings in Chinese and English, seconds taken."""
+
+    daily: pl.DataFrame
+    intraday: pl.DataFrame
+    last_ticket: dt.datetime
+    warnings: dict[str, list[str]] = field(default_factory=lambda: {"zh": [], "en": []})
+    seconds: float = 0.0
+
+
+def policy_from(settings: Settings) -> StaffingPolicy:
+    return StaffingPolicy(
+        wait_target_min=settings.wait_target_min,
+        service_level=settings.staffing_service_level,
+        occupancy_cap=settings.staffing_occupancy_cap,
+        quantile=settings.staffing_quantile,
+        sim_replications=settings.staffing_sim_replications,
+    )
+
+
+def hall_ids(conn: Connection) -> list[str]:
+    """Halls that have tickets, in id order."""
+    t = schema.tickets
+    return [h for (h,) in conn.execute(sa.select(t.c.hall_id).distinct().order_by(t.c.hall_id))]
+
+
+def last_ticket(conn: Connection) -> dt.datetime:
+    last = fq.ticket_span(conn)[1]
+    if last is None:
+        raise ForecastError("the database has no tickets yet: import or simulate some first")
+    return last
+
+
+def forecast_hall(
+    conn: Connection,
+    hall_id: str,
+    horizon_days: int,
+    queue_id: str | None = None,
+    options: ProphetOptions = DEFAULT_OPTIONS,
+    end: dt.date | None = None,
+) -> ForecastRun:
+    """Daily and half-hourly forecasts for `horizon_days` after the database's last ticket
+    (or up to `end`). Raises `ForecastError` with a plain message for unusable input."""
+    started = time.perf_counter()
+    if horizon_days < 1:
+        raise ForecastError("the horizon must be at least one day")
+    last = last_ticket(conn)
+    first_day = last.date() + dt.timedelta(days=1)
+    end = end or last.date() + dt.timedelta(days=horizon_days)
+    if queue_id is not None:
+        q = schema.queues
+        owner = conn.execute(sa.select(q.c.hall_id).where(q.c.queue_id == queue_id)).scalar()
+        if owner is None:
+            raise ForecastError(f"no queue {queue_id!r} in the database")
+        if owner != hall_id:
+            raise ForecastError(f"queue {queue_id!r} belongs to hall {owner}, not {hall_id}")
+    hist_first = last.date() - dt.timedelta(days=HISTORY_DAYS)
+    history = fq.daily_arrivals(conn, hist_first, last.date(), hall_id, queue_id)
+    if history.is_empty():
+        raise ForecastError(f"hall {hall_id} has no tickets in the last {HISTORY_DAYS} days")
+    calendar = calendar_frame(conn)
+    hours = service_hours_frame(conn)
+    if hours.filter(pl.col("hall_id") == hall_id).is_empty():
+        raise ForecastError(f"hall {hall_id} has no service hours: import service_hours first")
+    features = day_features(calendar, hours, hall_id, history["date"].min(), end)
+    history = _complete_days(history, last, features, hours, hall_id)
+    daily = forecast_demand(
+        history.with_columns(pl.lit(queue_id, pl.String).alias("queue_id")),
+        {hall_id: features},
+        first_day,
+        end,
+        options,
+    )
+    slots = fq.slot_arrivals(
+        conn, last.date() - dt.timedelta(days=HISTORY_DAYS), last.date(), hall_id, queue_id
+    )
+    profile = intraday_profile(slots, features, hours, hall_id, first_day)
+    intraday = intraday_forecast(daily, profile, features, hours)
+    warnings = {
+        lang: [w] if (w := unannounced_warning(first_day, end, lang)) else []
+        for lang in ("zh", "en")
+    }
+    return ForecastRun(daily, intraday, last, warnings, time.perf_counter() - started)
+
+
+def _complete_days(
+    history: pl.DataFrame,
+    last: dt.datetime,
+    features: pl.DataFrame,
+    hours: pl.DataFrame,
+    hall_id: str,
+) -> pl.DataFrame:
+    """Drop the last day when the data stop before that day's closing time (a day cut short
+    would look like a slump)."""
+    day = last.date()
+    row = features.filter(pl.col("date") == day)
+    if row.is_empty() or not row["open"][0]:
+        return history
+    closing = hours.filter(
+        (pl.col("hall_id") == hall_id) & (pl.col("weekday") == row["weekday"][0])
+    )["end"].max()
+    if closing is not None and last < dt.datetime.combine(day, closing) - dt.timedelta(hours=1):
+        return history.filter(pl.col("date") < day)
+    return history
+
+
+def hall_queueing(
+    conn: Connection, hall_id: str, until: dt.date, break_share: float
+) -> HallQueueing:
+    """Service times, patience and shrinkage from the hall's last `RECENT_DAYS`."""
+    first = until - dt.timedelta(days=RECENT_DAYS)
+    by_queue = fq.service_minutes(conn, hall_id, first, until)
+    service = by_queue["service_min"].to_numpy()
+    if service.size == 0:
+        raise ForecastError(
+            f"hall {hall_id} has no served tickets with call and finish times in the last "
+            f"{RECENT_DAYS} days: service times cannot be learned"
+        )
+    if service.size > MAX_SERVICE_SAMPLES:
+        service = np.random.default_rng(0).choice(service, MAX_SERVICE_SAMPLES, replace=False)
+    exposure = fq.patience_exposure(conn, hall_id, first, until)
+    shifts = fq.shifts(conn, hall_id, first, until)
+    counts = fq.daily_arrivals(conn, first, until, hall_id, by_queue=True)
+    per_queue = counts.group_by("queue_id").agg(pl.col("arrivals").sum())
+    total = per_queue["arrivals"].sum()
+    return HallQueueing(
+        service_samples=service,
+        patience_min=estimate_patience(**exposure),
+        shrinkage=shrinkage_from_attendance(shifts, break_share),
+        queue_shares={q: n / total for q, n in per_queue.iter_rows()} if total else {},
+        queue_samples={
+            q: part["service_min"].to_numpy()[:MAX_SERVICE_SAMPLES]
+            for (q,), part in by_queue.group_by("queue_id")
+        },
+    )
+
+
+@dataclass
+class StaffingRun:
+    """A hall's plan (`forecasting.staffing.PLAN_SCHEMA`), the forecast behind it and the
+    queueing facts it used."""
+
+    plan: pl.DataFrame
+    forecast: ForecastRun
+    queueing: HallQueueing
+    seconds: float
+    windows_in_hall: int = 0  # serving windows (not self-service) the hall has
+
+    @property
+    def slots_over_capacity(self) -> int:
+        """Half-hours whose recommendation needs more windows than the hall has."""
+        if not self.windows_in_hall:
+            return 0
+        return int((self.plan["windows_needed"] > self.windows_in_hall).sum())
+
+
+def staffing_hall(
+    conn: Connection,
+    hall_id: str,
+    first: dt.date,
+    last: dt.date,
+    settings: Settings,
+    simulate: bool = True,
+    options: ProphetOptions = DEFAULT_OPTIONS,
+) -> StaffingRun:
+    """The staffing plan of one hall for first..last, which must lie after the last ticket."""
+    started = time.perf_counter()
+    if last < first:
+        raise ForecastError("--to is before --from")
+    newest = last_ticket(conn)
+    if first <= newest.date():
+        raise ForecastError(
+            f"plans are for days after the last ticket ({newest:%Y-%m-%d %H:%M}): "
+            f"start at {newest.date() + dt.timedelta(days=1)} or later"
+        )
+    forecast = forecast_hall(conn, hall_id, (last - newest.date()).days, options=options, end=last)
+    intraday = forecast.intraday.filter(pl.col("date").is_between(first, last))
+    queueing = hall_queueing(conn, hall_id, newest.date(), settings.staffing_break_share)
+    recent = newest.date() - dt.timedelta(days=RECENT_DAYS)
+    shifts = fq.shifts(conn, hall_id, recent, last)
+    features = day_features(calendar_frame(conn), service_hours_frame(conn), hall_id, recent, last)
+    roster = roster_by_slot(shifts, intraday.select("date", "slot"), features)
+    plan = plan_staffing(intraday, roster, queueing, policy_from(settings), simulate=simulate)
+    w = schema.windows
+    windows_in_hall = conn.execute(
+        sa.select(sa.func.count()).where(
+            w.c.hall_id == hall_id, sa.or_(w.c.kind.is_(None), w.c.kind != "self_service")
+        )
+    ).scalar_one()
+    return StaffingRun(
+        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall)
+    )

@@ -1,0 +1,194 @@
+"""The SQL behind forecasting and staffing: counts are aggregated in the database, per day and
+per half-hour; service times, waits and shifts are read for a recent window only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries import schema as s
+from queries.dialect import day_of, flag, hour_of, seconds_between
+from queries.frames import read_frame
+
+
+def _span(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime.combine(first, dt.time(0)), dt.datetime.combine(
+        last + dt.timedelta(days=1), dt.time(0)
+    )
+
+
+def _ticket_filters(
+    first: dt.date, last: dt.date, hall_id: str | None, queue_id: str | None
+) -> list[sa.ColumnElement]:
+    start, end = _span(first, last)
+    t = s.tickets
+    where = [t.c.issued_at >= start, t.c.issued_at < end]
+    if hall_id:
+        where.append(t.c.hall_id == hall_id)
+    if queue_id:
+        where.append(t.c.queue_id == queue_id)
+    return where
+
+
+def ticket_span(conn: Connection, hall_id: str | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """First and last `issued_at` (of one hall, or of all); (None, None) without tickets."""
+    t = s.tickets
+    stmt = sa.select(sa.func.min(t.c.issued_at), sa.func.max(t.c.issued_at))
+    if hall_id:
+        stmt = stmt.where(t.c.hall_id == hall_id)
+    first, last = conn.execute(stmt).one()
+    if isinstance(first, str):  # SQLite without declared types in an aggregate
+        first, last = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
+    return first, last
+
+
+def daily_arrivals(
+    conn: Connection,
+    first: dt.date,
+    last: dt.date,
+    hall_id: str | None = None,
+    queue_id: str | None = None,
+    by_queue: bool = False,
+) -> pl.DataFrame:
+    """Tickets issued per day: hall_id, [queue_id,] date, arrivals (days without tickets absent)."""
+    t = s.tickets
+    day = day_of(t.c.issued_at).label("date")
+    keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day]
+    stmt = (
+        sa.select(*keys, sa.func.count().label("arrivals"))
+        .where(*_ticket_filters(first, last, hall_id, queue_id))
+        .group_by(*keys)
+    )
+    schema = {"hall_id": pl.String}
+    if by_queue:
+        schema["queue_id"] = pl.String
+    schema |= {"date": pl.Date, "arrivals": pl.Int64}
+    return read_frame(conn, stmt, schema).sort(list(schema)[:-1])
+
+
+def slot_arrivals(
+    conn: Connection,
+    first: dt.date,
+    last: dt.date,
+    hall_id: str | None = None,
+    queue_id: str | None = None,
+    by_queue: bool = False,
+) -> pl.DataFrame:
+    """Tickets issued per half-hour: hall_id, [queue_id,] date, slot (0–47: minute of day // 30),
+    arrivals."""
+    t = s.tickets
+    day = day_of(t.c.issued_at).label("date")
+    half = sa.case((sa.cast(sa.extract("minute", t.c.issued_at), sa.Integer) >= 30, 1), else_=0)
+    slot = (hour_of(t.c.issued_at) * 2 + half).label("slot")
+    keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day, slot]
+    stmt = (
+        sa.select(*keys, sa.func.count().label("arrivals"))
+        .where(*_ticket_filters(first, last, hall_id, queue_id))
+        .group_by(*keys)
+    )
+    schema = {"hall_id": pl.String}
+    if by_queue:
+        schema["queue_id"] = pl.String
+    schema |= {"date": pl.Date, "slot": pl.Int32, "arrivals": pl.Int64}
+    return read_frame(conn, stmt, schema)
+
+
+def service_minutes(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Observed service times of served (or transferred) tickets: queue_id, service_min.
+
+    Times from call to finish; non-positive and absurd (> 4 h) values are left out.
+    """
+    t = s.tickets
+    secs = seconds_between(t.c.finished_at, t.c.called_at)
+    stmt = sa.select(t.c.queue_id, secs).where(
+        *_ticket_filters(first, last, hall_id, None),
+        t.c.status.in_(("served", "transferred")),
+        t.c.called_at.is_not(None),
+        t.c.finished_at.is_not(None),
+        secs > 0,
+        secs < 4 * 3600,
+    )
+    frame = read_frame(conn, stmt, {"queue_id": pl.String, "seconds": pl.Int64})
+    return frame.select("queue_id", (pl.col("seconds") / 60).alias("service_min"))
+
+
+def patience_exposure(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> dict:
+    """What patience can be estimated from: tickets, abandonments (no-shows and walk-outs),
+    and the minutes visitors were seen waiting (issue to call, for those called)."""
+    t = s.tickets
+    wait = seconds_between(t.c.called_at, t.c.issued_at)
+    called = t.c.called_at.is_not(None)
+    stmt = sa.select(
+        sa.func.count(),
+        sa.func.sum(flag(t.c.status.in_(("no_show", "cancelled")))),
+        sa.func.sum(sa.case((called & (wait >= 0), wait), else_=0)),
+        sa.func.sum(flag(called & (wait >= 0))),
+    ).where(*_ticket_filters(first, last, hall_id, None))
+    tickets, abandoned, wait_s, waited = conn.execute(stmt).one()
+    return {
+        "tickets": int(tickets or 0),
+        "abandoned": int(abandoned or 0),
+        "wait_min": float(wait_s or 0) / 60,
+        "called": int(waited or 0),
+    }
+
+
+def window_queues(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Which queues each window served: window_id, queue_id, tickets."""
+    t = s.tickets
+    stmt = (
+        sa.select(t.c.window_id, t.c.queue_id, sa.func.count())
+        .where(*_ticket_filters(first, last, hall_id, None), t.c.window_id.is_not(None))
+        .group_by(t.c.window_id, t.c.queue_id)
+    )
+    return read_frame(
+        conn, stmt, {"window_id": pl.String, "queue_id": pl.String, "tickets": pl.Int64}
+    )
+
+
+ATTENDANCE_SCHEMA = {
+    "staff_id": pl.String,
+    "work_date": pl.Date,
+    "shift_kind": pl.String,
+    "scheduled_start": pl.Datetime("us"),
+    "scheduled_end": pl.Datetime("us"),
+    "clock_in": pl.Datetime("us"),
+    "clock_out": pl.Datetime("us"),
+    "window_id": pl.String,
+    "leave": pl.String,
+    "window_kind": pl.String,
+}
+
+
+def shifts(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Attendance rows of a hall's desk staff (not back office) between two dates, with the
+    kind of window each sat at."""
+    a, w, st = s.attendance, s.windows, s.staff
+    stmt = (
+        sa.select(
+            a.c.staff_id,
+            a.c.work_date,
+            a.c.shift_kind,
+            a.c.scheduled_start,
+            a.c.scheduled_end,
+            a.c.clock_in,
+            a.c.clock_out,
+            a.c.window_id,
+            a.c.leave,
+            w.c.kind,
+        )
+        .select_from(
+            a.outerjoin(w, a.c.window_id == w.c.window_id).outerjoin(
+                st, a.c.staff_id == st.c.staff_id
+            )
+        )
+        .where(
+            a.c.hall_id == hall_id,
+            a.c.work_date.between(first, last),
+            sa.or_(st.c.role.is_(None), st.c.role != "back"),
+        )
+    )
+    return read_frame(conn, stmt, ATTENDANCE_SCHEMA)

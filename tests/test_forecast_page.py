@@ -1,0 +1,106 @@
+"""The 预测与排班 page without a browser (AppTest), on the synthetic hall of test_forecast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_forecast import HALL, synthetic_hall
+
+from dashboard.text import t
+from forecasting.erlang import erlang_c
+from queries.db import URL_ENV, make_engine
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+PAGE = "dashboard/pages/forecast.py"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def clear_caches() -> None:
+    """Once per module: the tests here share one database and may share its cached plan."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def hall_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('fc') / 'hall.db'}"
+    engine = make_engine(url)
+    synthetic_hall(engine)
+    engine.dispose()
+    return url
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, url: str, **params: str) -> AppTest:
+    monkeypatch.setenv(URL_ENV, url)
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
+    at = open_page(monkeypatch, hall_url, hall=HALL)
+    assert [title.value for title in at.title] == ["预测与排班"]
+    assert at.query_params["hall"] == HALL
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["未来 7 天取号量"].replace(",", "")) > 900  # 5 weekdays ~200 + Saturday
+    assert metrics["延时服务所需工时"].endswith(" h")
+    pooled = float(metrics["综合窗口所需窗口工时"].removesuffix(" h").replace(",", ""))
+    dedicated = float(metrics["专窗所需窗口工时"].removesuffix(" h").replace(",", ""))
+    assert 0 < pooled <= dedicated  # the two queues pooled need no more window time
+    assert metrics["综合窗口仿真服务水平"].endswith("%")
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert {code for cell in table["判断"] for code in cell} <= {"under", "over", "ok"}
+    assert set(table["排班来源"]) <= {"已排", "惯例"}
+    assert (table["建议窗口"] >= 1).all()
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    spec = json.loads(charts[0].proto.spec)
+    names = [trace.get("name") for trace in spec["data"]]
+    assert names == ["80% 预测区间", "实际", "预测"]
+    band = spec["data"][0]
+    assert band["fill"] == "toself" and len(band["x"]) == len(band["y"]) > 0
+
+
+def test_forecast_page_en(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
+    at = open_page(monkeypatch, hall_url, lang="en")
+    assert [title.value for title in at.title] == ["Forecast & staffing"]
+    table = at.dataframe[0].value
+    assert {"Forecast", "Windows", "Rostered", "Verdict"} <= set(table.columns)
+    assert at.query_params["hall"] == HALL  # the only hall is chosen and put in the URL
+
+
+def test_what_if_calculator(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
+    at = open_page(monkeypatch, hall_url, hall=HALL)
+    inputs = {n.label: n for n in at.number_input}
+    inputs["每小时取号量"].set_value(200.0)
+    inputs["平均办理时长（分钟）"].set_value(3.0)
+    inputs["窗口数"].set_value(14)
+    inputs["等候目标（分钟）"].set_value(1.0)
+    inputs["平均耐心（分钟，0 = 不考虑放弃，Erlang C）"].set_value(0.0)
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    expected = erlang_c(200 / 60, 3.0, 14, 1.0)
+    assert metrics["服务水平"] == f"{expected.service_level:.1%}"
+    assert metrics["窗口占用率"] == "71.4%"
+    assert metrics["放弃比例"] == "0.0%"
+
+
+def test_too_little_history(monkeypatch: pytest.MonkeyPatch, demo_db: tuple[str, int]) -> None:
+    """Two weeks of demo data: the page says why there is no forecast and keeps the
+    calculator."""
+    url, _ = demo_db
+    at = open_page(monkeypatch, url, hall="H01")
+    assert any(
+        w.body.startswith(t("fc.error", "zh", reason="")) and "21" in w.body for w in at.warning
+    )
+    assert not at.dataframe
+    assert len(at.number_input) == 5
