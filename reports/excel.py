@@ -580,11 +580,22 @@ def _forecast(book: _Book) -> None:
     ]
     book.table(ws, columns, rows)
     ws = book.sheet("rep.sheet.staffing")
-    columns = [
-        (c, "count" if fc.staffing[c].dtype.is_numeric() else "text", 14)
-        for c in fc.staffing.columns
+    kinds = {
+        "date": "date",
+        "start": "text",
+        "arrivals": "hours",
+        "windows_needed": "count",
+        "windows_rostered": "count",
+        "service_level": "rate",
+        "service_level_rostered": "rate",
+        "flag": "text",
+    }
+    columns = [(t(f"rep.col.{c}", lang), kind, 14) for c, kind in kinds.items()]
+    rows = [
+        [r[c] if c != "flag" else t(f"fc.flag.{r[c]}", lang) for c in kinds]
+        for r in fc.staffing.iter_rows(named=True)
     ]
-    book.table(ws, columns, [list(r) for r in fc.staffing.iter_rows()])
+    book.table(ws, columns, rows)
 
 
 def render_xlsx(data: WeeklyData, lang: str) -> bytes:

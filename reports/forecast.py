@@ -1,64 +1,72 @@
-"""The report's forecast step: next week's demand and extended-hours staffing, taken from the
-`forecasting` package when it provides `forecast_demand` and `plan_staffing`, else nothing
-(the report then has no forecast section at all, not an empty one).
+"""The report's forecast step: next week's demand and extended-hours staffing, from the
+`forecasting` package (the same plan as `hall staffing` and the 预测与排班 page).
 
-This is the one place that knows the forecasting package's calls. The contract assumed here:
-
-    forecast_demand(conn, hall_id, first, last) -> frame with date, expected[, lower, upper]
-        (tickets per day; extra columns, e.g. per hour, are summed into days)
-    plan_staffing(conn, hall_id, demand) -> frame, one row per slot to staff, shown as is
-
-If the package's signatures differ, adapt `_call` below; nothing else in `reports/` changes.
+The forecast covers the days of the week after the report's week that lie after the last
+ticket in the database: on a Monday morning run, the whole coming week. A report of an older
+week (the data already reach past its next week) has no forecast section: there is nothing
+left to forecast.
 """
 
 from __future__ import annotations
 
-import importlib
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy.engine import Connection
 
-REQUIRED = ("forecast_demand", "plan_staffing")
+from metrics.settings import Settings
+
+STAFFING_COLUMNS = (
+    "date",
+    "start",
+    "arrivals",
+    "windows_needed",
+    "windows_rostered",
+    "service_level",
+    "service_level_rostered",
+    "flag",
+)
 
 
 @dataclass(frozen=True)
 class Forecast:
-    daily: pl.DataFrame  # date, expected[, lower, upper]
-    staffing: pl.DataFrame  # as plan_staffing returns it
+    daily: pl.DataFrame  # date, expected, lower, upper (tickets per day, 80% interval)
+    staffing: pl.DataFrame  # STAFFING_COLUMNS: the extended-hours half-hours of those days
+    warnings: dict[str, list[str]]  # per language: e.g. the horizon passes the announced calendar
 
 
-def forecasting_module():
-    """The forecasting package if it provides every function the report needs, else None."""
+def next_week_forecast(conn: Connection, hall_id: str, week, settings: Settings) -> Forecast | None:
+    """The forecast and extended-hours plan of `week`'s days after the last ticket, or None
+    when none is left (or the hall cannot be forecast: no history, no service hours)."""
+    from forecasting.demand import ForecastError
+    from forecasting.service import last_ticket, staffing_hall
+
     try:
-        module = importlib.import_module("forecasting")
-    except ImportError:
+        newest = last_ticket(conn)
+    except ForecastError:
         return None
-    if not all(callable(getattr(module, name, None)) for name in REQUIRED):
+    first = max(week.first, newest.date() + dt.timedelta(days=1))
+    if first > week.last:
         return None
-    return module
-
-
-def _call(module, conn: Connection, hall_id: str, week) -> Forecast:
-    demand = module.forecast_demand(conn, hall_id, week.first, week.last)
-    if not isinstance(demand, pl.DataFrame):
-        demand = pl.from_pandas(demand)
-    value_cols = [c for c in ("expected", "lower", "upper") if c in demand.columns]
+    try:
+        run = staffing_hall(conn, hall_id, first, week.last, settings, simulate=False)
+    except ForecastError:
+        return None
     daily = (
-        demand.with_columns(pl.col("date").cast(pl.Date))
-        .group_by("date")
-        .agg(pl.col(c).sum() for c in value_cols)
+        run.forecast.daily.filter(pl.col("date").is_between(first, week.last))
+        .select(
+            "date",
+            pl.col("yhat").alias("expected"),
+            pl.col("yhat_lower").alias("lower"),
+            pl.col("yhat_upper").alias("upper"),
+        )
         .sort("date")
     )
-    staffing = module.plan_staffing(conn, hall_id, demand)
-    if not isinstance(staffing, pl.DataFrame):
-        staffing = pl.from_pandas(staffing)
-    return Forecast(daily=daily, staffing=staffing)
-
-
-def next_week_forecast(conn: Connection, hall_id: str, week) -> Forecast | None:
-    """The forecast of `week` (the week after the report's) or None without forecasting."""
-    module = forecasting_module()
-    if module is None:
-        return None
-    return _call(module, conn, hall_id, week)
+    staffing = (
+        run.plan.filter(pl.col("kind") == "extended")
+        .with_columns(pl.col("start").dt.strftime("%H:%M"))
+        .select(STAFFING_COLUMNS)
+        .sort("date", "start")
+    )
+    return Forecast(daily, staffing, run.forecast.warnings)

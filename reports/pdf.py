@@ -520,6 +520,18 @@ def _attendance(doc: _Doc, data: WeeklyData, lang: str) -> None:
         )
 
 
+STAFFING = (
+    "date",
+    "start",
+    "arrivals",
+    "windows_needed",
+    "windows_rostered",
+    "service_level",
+    "service_level_rostered",
+    "flag",
+)
+
+
 def _forecast(doc: _Doc, data: WeeklyData, lang: str) -> None:
     fc = data.forecast
     doc.section("s-forecast", "rep.s.forecast")
@@ -538,11 +550,31 @@ def _forecast(doc: _Doc, data: WeeklyData, lang: str) -> None:
                 rows,
             )
         )
-    if not fc.staffing.is_empty():
-        doc.add(f"<h3>{escape(t('rep.forecast.staffing', lang))}</h3>")
-        headers = [(c, fc.staffing[c].dtype.is_numeric()) for c in fc.staffing.columns]
-        rows = [[escape(str(v)) for v in r] for r in fc.staffing.iter_rows()]
-        doc.add(_table(headers, rows))
+    for warning in fc.warnings.get(lang, []):
+        doc.add(f'<p class="note">{escape(warning)}</p>')
+    doc.add(f"<h3>{escape(t('rep.forecast.staffing', lang))}</h3>")
+    if fc.staffing.is_empty():
+        doc.add(f"<p>{escape(t('rep.forecast.no_extended', lang))}</p>")
+        return
+    headers = [(t(f"rep.col.{c}", lang), c not in ("date", "start", "flag")) for c in STAFFING]
+    rows = [
+        [
+            escape(day_text(r["date"], lang)),
+            escape(r["start"]),
+            f"{r['arrivals']:,.1f}",
+            f"{r['windows_needed']:,}",
+            f"{r['windows_rostered']:,}",
+            _percent(r["service_level"]),
+            _percent(r["service_level_rostered"]),
+            escape(t(f"fc.flag.{r['flag']}", lang)),
+        ]
+        for r in fc.staffing.iter_rows(named=True)
+    ]
+    doc.add(_table(headers, rows))
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def build_html(data: WeeklyData, lang: str, generated_at: dt.datetime) -> str:

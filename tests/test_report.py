@@ -11,14 +11,11 @@ no file behind.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import io
 import json
 import re
 import subprocess
-import sys
-import types
 import zipfile
 from pathlib import Path
 
@@ -32,6 +29,8 @@ from metrics.catalog import BY_KEY, KEYS, SECTIONS
 from metrics.settings import Settings
 from queries.db import make_engine
 from reports.content import change
+from reports.excel import render_xlsx
+from reports.pdf import build_html
 from reports.weekly import ReportFiles, Week, write_files
 from reports.weekly_data import gather
 
@@ -50,6 +49,8 @@ SHEETS = [
     "部门",
     "窗口",
     "考勤",
+    "下周预测",  # the data end with W47: next week is forecast
+    "排班建议",
 ]
 HEADINGS = [
     "一、本周概览",
@@ -59,6 +60,7 @@ HEADINGS = [
     "五、好差评",
     "六、部门与窗口排名",
     "七、考勤与窗口饱和度",
+    "八、下周预测与延时服务排班",
 ]
 
 
@@ -71,13 +73,14 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Two full ISO weeks of demo data, 2026-11-09 … 2026-11-22."""
+    """Four full ISO weeks of demo data, 2026-10-26 … 2026-11-22 (the forecast of next week
+    needs three weeks of history)."""
     from simulation.demo import DemoOptions
     from simulation.writer import write_demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'hall.db'}"
     engine = make_engine(url)
-    write_demo(engine, DemoOptions(end=LAST, days=14))
+    write_demo(engine, DemoOptions(end=LAST, days=28))
     engine.dispose()
     return url
 
@@ -136,7 +139,6 @@ def test_pdf_has_title_contents_headings_and_page_numbers(built: dict):
         assert match, heading
         page = int(match[1])
         assert heading in pages[page - 1], (heading, page)
-    assert "下周预测" not in text  # no forecasting package: no forecast section at all
     for number, page in enumerate(pages, start=1):
         assert f"第 {number} 页 / 共 {len(pages)} 页" in page
 
@@ -277,39 +279,38 @@ def gathered(demo_url: str):
     return data
 
 
-def test_forecast_section_only_with_forecasting(gathered, monkeypatch: pytest.MonkeyPatch):
-    from reports.excel import render_xlsx
-    from reports.forecast import forecasting_module, next_week_forecast
-    from reports.pdf import build_html
+def test_next_week_is_forecast_and_its_extended_hours_planned(gathered, demo_url: str):
+    """The data end on Sunday 11-22: the report of W47 forecasts W48 and plans its extended
+    half-hours (weekday evenings, the weekend); a report of W46 has no forecast (W47 is in
+    the data already)."""
+    from reports.forecast import STAFFING_COLUMNS, next_week_forecast
 
-    assert forecasting_module() is None  # the package has no forecast_demand yet
-    assert gathered.forecast is None
+    fc = gathered.forecast
+    assert fc is not None
+    days = fc.daily["date"].to_list()
+    assert days == [dt.date(2026, 11, 23) + dt.timedelta(days=i) for i in range(7)]
+    assert (fc.daily["lower"] <= fc.daily["expected"]).all()
+    assert (fc.daily["expected"] <= fc.daily["upper"]).all()
+    monday, sunday = fc.daily["expected"][0], fc.daily["expected"][6]
+    assert monday > 2 * sunday  # Monday is the busiest day, Sunday is a morning only
+    assert fc.staffing.columns == list(STAFFING_COLUMNS)
+    assert fc.staffing.height > 0
+    evenings = fc.staffing.filter(pl.col("date").dt.weekday() <= 5)["start"]
+    assert (evenings >= "12:00").all()  # weekday extended slots: lunch and evenings
+    assert set(fc.staffing["flag"]) <= {"under", "over", "ok", "none"}
+    assert (fc.staffing["windows_needed"] >= 1).all()
 
-    next_week = Week.parse(WEEK).next
-    fake = types.ModuleType("forecasting")
+    html = build_html(gathered, "zh", dt.datetime(2026, 11, 23, 6))
+    assert "八、下周预测与延时服务排班" in html and "延时服务排班建议" in html
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(gathered, "zh")))
+    plan = wb["排班建议"]
+    assert plan.cell(4, 1).value == "日期" and plan.cell(4, 8).value == "判断"
+    assert plan.max_row - 4 == fc.staffing.height
 
-    def forecast_demand(conn, hall_id, first, last):
-        days = [first + dt.timedelta(days=i) for i in range(7)]
-        return pl.DataFrame({"date": days, "expected": [900.0] * 5 + [300.0, 150.0]}).with_columns(
-            lower=pl.col("expected") * 0.9, upper=pl.col("expected") * 1.1
-        )
-
-    def plan_staffing(conn, hall_id, demand):
-        return pl.DataFrame({"date": [next_week.first], "slot": ["18:00–20:00"], "staff": [3]})
-
-    fake.forecast_demand, fake.plan_staffing = forecast_demand, plan_staffing
-    monkeypatch.setitem(sys.modules, "forecasting", fake)
-    engine = make_engine("sqlite://")
+    engine = make_engine(demo_url)
     with engine.connect() as conn:
-        forecast = next_week_forecast(conn, HALL, next_week)
-    assert forecast.daily["expected"].sum() == 900 * 5 + 450
-    data = dataclasses.replace(gathered, forecast=forecast)
-    html = build_html(data, "zh", dt.datetime(2026, 11, 23, 6))
-    assert "八、下周预测与延时服务排班" in html
-    assert "18:00–20:00" in html
-    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(data, "zh")))
-    assert wb.sheetnames[-2:] == ["下周预测", "排班建议"]
-    assert wb["下周预测"].cell(5, 3).value == 900
+        assert next_week_forecast(conn, HALL, Week.parse("2026-W46").next, Settings()) is None
+    engine.dispose()
 
 
 def test_english_report_of_a_community_station(demo_url: str, tmp_path: Path):
