@@ -106,3 +106,42 @@ def _refresh_month(months: dict, lock: threading.Lock, key: tuple, engine: Engin
         return
     with lock:
         months[key] = _Month(slot, figures)
+
+
+@st.cache_resource(show_spinner=False)
+def _forecasts() -> tuple[dict[tuple, pl.DataFrame | None], threading.Lock]:
+    """Today's hourly forecast per (URL, hall, day), shared by every session of the server."""
+    return {}, threading.Lock()
+
+
+def hourly_forecast(url: str, hall_id: str, day: dt.date) -> pl.DataFrame | None:
+    """Tickets expected per hour of `day` (hour, yhat, yhat_lower, yhat_upper), forecast from
+    the days before. Fitted once a day in a background thread: None until it is ready, and
+    for a hall that cannot be forecast (too little history); the screen then shows no line."""
+    store, lock = _forecasts()
+    key = (url, hall_id, day)
+    with lock:
+        if key in store:
+            return store[key]
+        store[key] = None
+    threading.Thread(
+        target=_fit_forecast, args=(store, lock, key, engine_for(url)), daemon=True
+    ).start()
+    return None
+
+
+def _fit_forecast(store: dict, lock: threading.Lock, key: tuple, engine: Engine) -> None:
+    from forecasting.demand import ForecastError
+    from forecasting.service import hourly_forecast as forecast
+
+    try:
+        with engine.connect() as conn:
+            frame = forecast(conn, key[1], key[2])
+    except ForecastError as exc:  # too little history, no service hours: no forecast line
+        _LOG.info("no forecast for %s on %s: %s", key[1], key[2], exc)
+        return
+    except Exception:
+        _LOG.exception("forecasting %s on %s failed", key[1], key[2])
+        return
+    with lock:
+        store[key] = frame

@@ -11,6 +11,7 @@ import datetime as dt
 from html import escape
 
 import plotly.graph_objects as go
+import polars as pl
 
 from dashboard import theme
 from dashboard.text import age_text, t
@@ -450,10 +451,13 @@ def hourly_title_html(lang: str) -> str:
     return f'<div class="bs bs-title">{escape(t("screen.hourly", lang))}</div>'
 
 
-def hourly_figure(live: LiveFigures, lang: str) -> go.Figure:
-    """Tickets issued per hour today (bars) against the same weekday last week (line)."""
+def hourly_figure(live: LiveFigures, lang: str, forecast: pl.DataFrame | None = None) -> go.Figure:
+    """Tickets issued per hour today (bars) against the same weekday last week (line) and,
+    when there is one, today's forecast (hour, yhat, yhat_lower, yhat_upper: line and band)."""
     frame = live.hourly
     hours = frame["hour"].to_list()
+    if forecast is not None and not forecast.is_empty():
+        hours = sorted(set(hours) | set(forecast["hour"].to_list()))
     step = 1 if len(hours) <= 13 else 2  # labels stay horizontal and apart
     last_week = (live.now - dt.timedelta(days=7)).date()
     label_last = t(
@@ -470,8 +474,25 @@ def hourly_figure(live: LiveFigures, lang: str) -> go.Figure:
         name=t("screen.hourly.today", lang),
         marker_color=ACCENT,
     )
+    if forecast is not None and not forecast.is_empty():
+        fig.add_scatter(  # the 80% band, then the expected line
+            x=[*forecast["hour"], *forecast["hour"].reverse()],
+            y=[*forecast["yhat_upper"], *forecast["yhat_lower"].reverse()],
+            fill="toself",
+            fillcolor="rgba(43,196,160,0.16)",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+        fig.add_scatter(
+            x=forecast["hour"].to_list(),
+            y=forecast["yhat"].to_list(),
+            name=t("screen.hourly.forecast", lang),
+            mode="lines",
+            line={"color": GOOD, "width": 4},
+        )
     fig.add_scatter(
-        x=hours,
+        x=frame["hour"].to_list(),
         y=frame["last_week"].to_list(),
         name=label_last,
         mode="lines+markers",

@@ -176,6 +176,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "screen.hourly": ("今日分时取号", "Tickets per hour today"),
     "screen.hourly.today": ("今日", "Today"),
     "screen.hourly.last_week": ("上周同日（{date}）", "Same day last week ({date})"),
+    "screen.hourly.forecast": ("今日预测", "Forecast"),
     "screen.quality": ("服务质量", "Service quality"),
     "screen.ranking": ("部门排名 · 本月{metric}", "Ranking · {metric} (month)"),
     "screen.too_small": ("样本不足", "too few"),

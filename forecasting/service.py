@@ -87,13 +87,16 @@ def forecast_hall(
     queue_id: str | None = None,
     options: ProphetOptions = DEFAULT_OPTIONS,
     end: dt.date | None = None,
+    history_until: dt.datetime | None = None,
 ) -> ForecastRun:
     """Daily and half-hourly forecasts for `horizon_days` after the database's last ticket
-    (or up to `end`). Raises `ForecastError` with a plain message for unusable input."""
+    (or up to `end`); with `history_until`, from history up to that moment only (the big
+    screen's forecast of today from the days before). Raises `ForecastError` with a plain
+    message for unusable input."""
     started = time.perf_counter()
     if horizon_days < 1:
         raise ForecastError("the horizon must be at least one day")
-    last = last_ticket(conn)
+    last = history_until or last_ticket(conn)
     first_day = last.date() + dt.timedelta(days=1)
     end = end or last.date() + dt.timedelta(days=horizon_days)
     if queue_id is not None:
@@ -130,6 +133,24 @@ def forecast_hall(
         for lang in ("zh", "en")
     }
     return ForecastRun(daily, intraday, last, warnings, time.perf_counter() - started)
+
+
+def hourly_forecast(conn: Connection, hall_id: str, day: dt.date) -> pl.DataFrame:
+    """Tickets expected per hour of `day` from the history before it: hour, yhat, yhat_lower,
+    yhat_upper (the half-hours' forecasts summed; the bounds summed too, a wide band)."""
+    run = forecast_hall(
+        conn,
+        hall_id,
+        1,
+        end=day,
+        history_until=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23, 59, 59)),
+    )
+    return (
+        run.intraday.filter(pl.col("date") == day)
+        .group_by(pl.col("start").dt.hour().cast(pl.Int64).alias("hour"))
+        .agg(pl.col("yhat", "yhat_lower", "yhat_upper").sum())
+        .sort("hour")
+    )
 
 
 def _complete_days(

@@ -222,3 +222,42 @@ def test_month_figures_are_read_again_in_the_background(monkeypatch) -> None:
     months[("url", HALL)].reading.join(timeout=10)
     assert live_data.period("url", HALL, later) == "month as of 10:45"
     assert reads == [dt.datetime(2026, 11, 27, 10, 40), dt.datetime(2026, 11, 27, 10, 45)]
+
+
+def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy_demo: str):
+    """The first refresh of a day starts the fit and draws no forecast; once it is there,
+    the hourly chart shows it as a line with its band."""
+    import polars as pl
+
+    from forecasting import service
+    from metrics import screen
+    from metrics.live import ScreenSettings
+
+    calls: list[tuple] = []
+
+    def fit(conn, hall_id: str, day: dt.date) -> pl.DataFrame:
+        calls.append((hall_id, day))
+        return pl.DataFrame({"hour": [9, 10, 11], "yhat": [120.0, 150.0, 90.0]}).with_columns(
+            yhat_lower=pl.col("yhat") * 0.8, yhat_upper=pl.col("yhat") * 1.2
+        )
+
+    monkeypatch.setattr(service, "hourly_forecast", fit)
+    day = BUSY_NOW.date()
+    assert live_data.hourly_forecast(busy_demo, HALL, day) is None  # fitting
+    store, _ = live_data._forecasts()
+    for _ in range(100):
+        if store.get((busy_demo, HALL, day)) is not None:
+            break
+        time.sleep(0.05)
+    forecast = live_data.hourly_forecast(busy_demo, HALL, day)
+    assert forecast["yhat"].to_list() == [120.0, 150.0, 90.0]
+    assert calls == [(HALL, day)]  # once a day, whatever the number of refreshes
+    engine = make_engine(busy_demo)
+    with engine.connect() as conn:
+        figures = screen.live_figures(conn, HALL, BUSY_NOW, Settings(), ScreenSettings())
+    engine.dispose()
+    fig = screen_view.hourly_figure(figures, "zh", forecast)
+    names = [trace.name for trace in fig.data]
+    assert t("screen.hourly.forecast", "zh") in names
+    line = next(tr for tr in fig.data if tr.name == t("screen.hourly.forecast", "zh"))
+    assert list(line.y) == [120.0, 150.0, 90.0]

@@ -379,6 +379,19 @@ def test_forecast_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["warnings"] == []
 
 
+def test_hourly_forecast_of_a_day_from_the_days_before(hall_db, engine: Engine) -> None:
+    """The big screen's line: a day inside the data forecast from the history before it."""
+    from forecasting.service import hourly_forecast
+
+    wednesday = LAST - dt.timedelta(days=2)
+    with engine.connect() as conn:
+        hours = hourly_forecast(conn, HALL, wednesday)
+    assert hours["hour"].to_list() == list(range(9, 20))  # 09:00–20:00 open, by hour
+    assert (hours["yhat_lower"] <= hours["yhat"]).all()
+    assert (hours["yhat"] <= hours["yhat_upper"]).all()
+    assert hours["yhat"].sum() == pytest.approx(WEEKDAY_MEAN, rel=0.2)
+
+
 def test_staffing_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:
     url, _ = hall_db
     args = ["staffing", "--db", url, "--from", "2026-05-16", "--to", "2026-05-19", "--json"]

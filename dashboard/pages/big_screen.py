@@ -54,7 +54,9 @@ def big_screen() -> None:
         with st.container(key="bs-chart"):
             st.html(screen_view.hourly_title_html(lang))
             st.plotly_chart(
-                screen_view.hourly_figure(figures, lang),
+                screen_view.hourly_figure(
+                    figures, lang, live_data.hourly_forecast(url, hall_id, now.date())
+                ),
                 theme=None,
                 height="stretch",
                 config={"displayModeBar": False, "staticPlot": True},
