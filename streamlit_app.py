@@ -25,13 +25,57 @@ with st.sidebar:
         st.rerun()
 
 pages = {
+    t("nav.section.analysis", lang): [
+        st.Page(
+            "dashboard/pages/overview.py",
+            title=t("nav.overview", lang),
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page(
+            "dashboard/pages/windows.py",
+            title=t("nav.windows", lang),
+            icon=":material/leaderboard:",
+            url_path="windows",
+        ),
+        st.Page(
+            "dashboard/pages/window.py",
+            title=t("nav.window", lang),
+            icon=":material/desk:",
+            url_path="window",
+        ),
+        st.Page(
+            "dashboard/pages/cases.py",
+            title=t("nav.cases", lang),
+            icon=":material/assignment_turned_in:",
+            url_path="cases",
+        ),
+        st.Page(
+            "dashboard/pages/evaluations.py",
+            title=t("nav.evaluations", lang),
+            icon=":material/thumbs_up_down:",
+            url_path="evaluations",
+        ),
+        st.Page(
+            "dashboard/pages/attendance.py",
+            title=t("nav.attendance", lang),
+            icon=":material/badge:",
+            url_path="attendance",
+        ),
+    ],
     t("nav.section.data", lang): [
         st.Page(
             "dashboard/pages/data_overview.py",
             title=t("nav.data", lang),
             icon=":material/dataset:",
             url_path="data",
-            default=True,
+        ),
+        st.Page(
+            "dashboard/pages/quality.py",
+            title=t("nav.quality", lang),
+            icon=":material/rule:",
+            url_path="quality",
         ),
         st.Page(
             "dashboard/pages/data_import.py",
