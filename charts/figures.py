@@ -14,14 +14,38 @@ HEIGHT = 320
 
 
 def _layout(fig: go.Figure, title: str | None, height: int = HEIGHT, **layout) -> go.Figure:
+    """The template, the title at the top left and the legend on its own line under it."""
+    legend = layout.pop("showlegend", True) and len(fig.data) > 1
+    top = (34 if title else 10) + (28 if legend else 0)
     fig.update_layout(
         template=template(),
-        title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
+        title={
+            "text": title,
+            "x": 0,
+            "xref": "paper",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 8},
+            "font": {"size": 15},
+        }
+        if title
+        else None,
         height=height,
-        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        showlegend=legend,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "yref": "paper"},
+        margin={"l": 10, "r": 10, "t": top + 10, "b": 10},
         **layout,
     )
     return fig
+
+
+def _dates(x: Sequence) -> bool:
+    """Dates, or ISO date strings as the metrics' date groups are."""
+    first = x[0] if len(x) else None
+    if isinstance(first, dt.date):
+        return True
+    return isinstance(first, str) and len(first) == 10 and first[4] == "-" and first[7] == "-"
 
 
 def _percent(values: Sequence[float | None]) -> list[float | None]:
@@ -64,8 +88,8 @@ def trend(
             annotation_font_color=TARGET,
         )
     fig.update_xaxes(tickformat="%m-%d")
-    fig.update_yaxes(ticksuffix="%" if rate else "", rangemode="tozero")
-    return _layout(fig, title, showlegend=len(series) > 1)
+    fig.update_yaxes(ticksuffix="%" if rate else "", rangemode="normal" if rate else "tozero")
+    return _layout(fig, title)
 
 
 def heatmap(
@@ -138,6 +162,14 @@ def distribution(
     return _layout(fig, title, showlegend=False, bargap=0.05)
 
 
+def _bar_text(value: float, unit: str) -> str:
+    if unit == "rate":
+        return f"{value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
 def bars(
     labels: Sequence[str],
     values: Sequence[float | None],
@@ -164,7 +196,7 @@ def bars(
             y=list(labels),
             orientation="h",
             marker_color=colors,
-            text=[None if v is None else (f"{v:.1f}%" if rate else f"{v:,.1f}") for v in shown],
+            text=[None if v is None else _bar_text(v, unit) for v in shown],
             textposition="auto",
             hovertemplate="%{y}<br>%{x:,.1f}" + ("%" if rate else "") + "<extra></extra>",
         )
@@ -217,10 +249,15 @@ def grouped_bars(
                 "side": "right",
                 "title": {"text": line_title},
                 "ticksuffix": "%" if line_is_rate else "",
+                "tickformat": ".0f",
                 "rangemode": "tozero",
                 "showgrid": False,
             }
         )
+    if _dates(x):
+        fig.update_xaxes(tickformat="%m-%d", type="date")
+    else:
+        fig.update_xaxes(type="category")
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, rangemode="tozero")
     return _layout(fig, title, barmode="group")
@@ -284,9 +321,10 @@ def two_lines(
         )
     )
     fig.update_layout(
-        yaxis={"title": {"text": first_axis}, "rangemode": "tozero"},
+        yaxis={"title": {"text": first_axis}, "rangemode": "tozero", "tickformat": ".0f"},
         yaxis2={
             "title": {"text": second_axis},
+            "tickformat": ".0f",
             "overlaying": "y",
             "side": "right",
             "rangemode": "tozero",

@@ -126,14 +126,14 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
         halls = ref["halls"]
         hall_names = dict(zip(halls["hall_id"], halls["name"], strict=True))
         hall = url_param("hall")
-        hall = hall if hall in hall_names else None
+        hall = hall if hall in hall_names else ""
         key = f"{page}.hall"
         if key not in st.session_state:
             st.session_state[key] = hall
         hall = cols[2].selectbox(
             t("f.hall", lang),
-            [None, *hall_names],
-            format_func=lambda h: t("f.all_halls", lang) if h is None else hall_names[h],
+            ["", *hall_names],
+            format_func=lambda h: hall_names.get(h, t("f.all_halls", lang)),
             key=key,
         )
         remember("hall", hall)
@@ -142,14 +142,14 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
     if "dept" in levels:
         depts = _departments_of(ref, filters.get("hall"))
         dept = url_param("dept")
-        dept = dept if dept in depts else None
+        dept = dept if dept in depts else ""
         key = f"{page}.dept"
-        if key not in st.session_state or st.session_state[key] not in (None, *depts):
+        if key not in st.session_state or st.session_state[key] not in ("", *depts):
             st.session_state[key] = dept
         dept = cols[3].selectbox(
             t("f.dept", lang),
-            [None, *depts],
-            format_func=lambda d: t("f.all_depts", lang) if d is None else depts[d],
+            ["", *depts],
+            format_func=lambda d: depts.get(d, t("f.all_depts", lang)),
             key=key,
         )
         remember("dept", dept)
@@ -157,6 +157,13 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
             filters["department"] = dept
     st.caption(period_caption(kind, period, before, lang))
     return View(kind, period, before, tuple(sorted(filters.items())), lang)
+
+
+def daily(result: dict, period: Period) -> list[dict]:
+    """The date groups of a `compute(..., "date")` result inside the period: open cases are
+    grouped by their acceptance day, which may lie before it."""
+    first, last = period.first.isoformat(), period.last.isoformat()
+    return [g for g in result["groups"] if first <= g["date"] <= last]
 
 
 def _departments_of(ref: dict[str, pl.DataFrame], hall: str | None) -> dict[str, str]:

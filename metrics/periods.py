@@ -108,7 +108,7 @@ def delta_text(metric: Metric, value: float | None, before: float | None, lang: 
     if value is None or before is None:
         return None
     change = value - before
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    sign = "+" if change > 0 else "-" if change < 0 else "±"  # ASCII minus: Streamlit's arrow
     size = abs(change)
     if metric.unit == "rate":
         return f"{sign}{size * 100:.1f} " + ("个百分点" if lang == "zh" else "pp")

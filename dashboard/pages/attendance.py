@@ -10,7 +10,15 @@ from charts.figures import grouped_bars, two_lines
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import datetime_text, t
-from dashboard.widgets import chart, csv_download, empty_note, filter_bar, kpi_tiles, require_schema
+from dashboard.widgets import (
+    chart,
+    csv_download,
+    daily,
+    empty_note,
+    filter_bar,
+    kpi_tiles,
+    require_schema,
+)
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -43,7 +51,7 @@ ref = cached.reference(url)
 with st.spinner(t("busy", lang)):
     now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
     before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = cached.figures(url, p.first, p.last, p.as_of, f, "date")["groups"]
+    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
 
 if not now_figures["attendance"]["staffed_hours"] and not now_figures["attendance"]["absence_rate"]:
     empty_note(t("at.none", lang))
@@ -54,7 +62,7 @@ kpi_tiles(
     now_figures,
     before_figures,
     lang,
-    per_row=6,
+    per_row=3,
     trends={k: [g["attendance"][k] for g in by_date] for k in TILES},
 )
 
@@ -150,7 +158,9 @@ else:
         },
         strict=False,
     ).sort("utilization", descending=True, nulls_last=True)
-    fmt = {"hours": "%.1f", "rate": "percent", "per_hour": "%.2f"}
+    rates = [k for k in STAFF_COLUMNS if m[k].unit == "rate"]
+    table = table.with_columns(pl.col(k) * 100 for k in rates)  # shown as "12.3%"
+    fmt = {"hours": "%.1f", "rate": "%.1f%%", "per_hour": "%.2f"}
     st.dataframe(
         table,
         hide_index=True,
@@ -170,7 +180,7 @@ else:
                 for k in STAFF_COLUMNS
             },
             "utilization": st.column_config.ProgressColumn(
-                m["utilization"].label(lang), format="percent", min_value=0, max_value=1
+                m["utilization"].label(lang), format="%.1f%%", min_value=0, max_value=100
             ),
         },
         key="at.staff",
@@ -185,7 +195,7 @@ else:
     windows = dict(zip(ref["windows"]["window_id"], ref["windows"]["label"], strict=True))
     table = pl.DataFrame(
         {
-            t("col.date", lang): exceptions["work_date"],
+            t("col.date", lang): [str(v)[:10] for v in exceptions["work_date"]],
             t("tk.staff", lang): [staff.get(s, {}).get("name", s) for s in exceptions["staff_id"]],
             t("f.hall", lang): [halls.get(h, h) for h in exceptions["hall_id"]],
             t("at.shift", lang): [t(f"at.shift.{k}", lang) for k in exceptions["shift_kind"]],

@@ -10,7 +10,15 @@ from charts.figures import bars
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import datetime_text, t
-from dashboard.widgets import chart, csv_download, empty_note, filter_bar, kpi_tiles, require_schema
+from dashboard.widgets import (
+    chart,
+    csv_download,
+    daily,
+    empty_note,
+    filter_bar,
+    kpi_tiles,
+    require_schema,
+)
 from metrics.catalog import BY_KEY
 from metrics.drilldown import AGEING_BANDS
 
@@ -66,7 +74,7 @@ ref = cached.reference(url)
 with st.spinner(t("busy", lang)):
     now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
     before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = cached.figures(url, p.first, p.last, p.as_of, f, "date")["groups"]
+    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
     opened = cached.open_cases(url, p.as_of, f)
 
 cases = now_figures["cases"]
@@ -142,13 +150,18 @@ with right:
                 {
                     t("cs.item", lang): [items.get(g["item_id"], g["item_id"]) for g in rows],
                     "completed": [g["cases"]["completed"] for g in rows],
-                    "on_time_rate": [g["cases"]["on_time_rate"] for g in rows],
+                    "on_time_rate": [
+                        None
+                        if g["cases"]["on_time_rate"] is None
+                        else g["cases"]["on_time_rate"] * 100
+                        for g in rows
+                    ],
                     "overdue_open": [g["cases"]["overdue_open"] for g in rows],
                     "due_soon_open": [g["cases"]["due_soon_open"] for g in rows],
                     "one_visit_rate": [g["cases"]["one_visit_rate"] for g in rows],
                 },
                 strict=False,
-            ),
+            ).with_columns(pl.col("on_time_rate") * 100),
             hide_index=True,
             width="stretch",
             height=36 * (min(len(rows), WORST_ITEMS) + 1) + 4,
@@ -157,7 +170,7 @@ with right:
                     BY_KEY["completed"].label(lang), format="localized"
                 ),
                 "on_time_rate": st.column_config.ProgressColumn(
-                    m.label(lang), format="percent", min_value=0, max_value=1
+                    m.label(lang), format="%.1f%%", min_value=0, max_value=100
                 ),
                 "overdue_open": st.column_config.NumberColumn(
                     BY_KEY["overdue_open"].label(lang), format="localized"

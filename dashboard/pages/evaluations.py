@@ -12,7 +12,15 @@ from charts.figures import RATING_COLORS, stacked_shares, trend
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import datetime_text, t
-from dashboard.widgets import chart, csv_download, empty_note, filter_bar, kpi_tiles, require_schema
+from dashboard.widgets import (
+    chart,
+    csv_download,
+    daily,
+    empty_note,
+    filter_bar,
+    kpi_tiles,
+    require_schema,
+)
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -63,18 +71,18 @@ def review_table(
             {
                 t("ev.at", lang): datetime_text(r["evaluated_at"]),
                 t("ev.rating", lang): t(f"rating.{r['rating']}", lang),
-                t("cs.channel", lang): t(f"code.channel.{r['channel']}", lang),
+                t("ev.revisit", lang): revisit,
+                t("ev.revisit_due", lang): datetime_text(r["revisit_due"]),
+                t("ev.rectify", lang): rectify,
+                t("ev.rectify_due", lang): datetime_text(r["rectify_due"]),
                 t("f.hall", lang): halls.get(r["hall_id"], r["hall_id"]),
                 t("tk.window", lang): windows.get(r["window_id"], "—"),
                 t("tk.staff", lang): staff.get(r["staff_id"], "—"),
-                t("cs.item", lang): items.get(r["item_id"], "—"),
                 t("ev.comment", lang): r["comment"] or "—",
-                t("ev.revisit_due", lang): datetime_text(r["revisit_due"]),
+                t("cs.item", lang): items.get(r["item_id"], "—"),
+                t("cs.channel", lang): t(f"code.channel.{r['channel']}", lang),
                 t("ev.revisited", lang): datetime_text(r["revisited_at"]),
-                t("ev.revisit", lang): revisit,
-                t("ev.rectify_due", lang): datetime_text(r["rectify_due"]),
                 t("ev.rectified", lang): datetime_text(r["rectified_at"]),
-                t("ev.rectify", lang): rectify,
                 t("ev.note", lang): r["rectification_note"] or "",
             }
         )
@@ -107,7 +115,7 @@ ref = cached.reference(url)
 with st.spinner(t("busy", lang)):
     now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
     before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = cached.figures(url, p.first, p.last, p.as_of, f, "date")["groups"]
+    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
 
 ev = now_figures["evaluations"]
 if not (ev["count"] or ev["default_count"]):

@@ -10,7 +10,7 @@ from charts.figures import distribution, heatmap, trend
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import t
-from dashboard.widgets import chart, empty_note, filter_bar, kpi_tiles, require_schema
+from dashboard.widgets import chart, daily, empty_note, filter_bar, kpi_tiles, require_schema
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -53,7 +53,7 @@ settings = cached.settings()
 with st.spinner(t("busy", lang)):
     now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
     before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = cached.figures(url, p.first, p.last, p.as_of, f, "date")["groups"]
+    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
 
 if not has_data(now_figures):
     empty_note(t("empty.period", lang))

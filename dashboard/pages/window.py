@@ -13,6 +13,7 @@ from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     chart,
     csv_download,
+    daily,
     empty_note,
     filter_bar,
     kpi_tiles,
@@ -132,8 +133,12 @@ st.subheader(describe(subject))
 with st.spinner(t("busy", lang)):
     now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
     before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = cached.figures(url, p.first, p.last, p.as_of, f, "date")["groups"]
-    by_hour = cached.figures(url, p.first, p.last, p.as_of, f, "hour")["groups"]
+    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
+    by_hour = [
+        g
+        for g in cached.figures(url, p.first, p.last, p.as_of, f, "hour")["groups"]
+        if g["tickets"]["issued"]
+    ]
 
 if not (now_figures["tickets"]["issued"] or now_figures["attendance"]["staffed_hours"]):
     empty_note(t("wd.empty", lang))

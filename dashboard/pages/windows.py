@@ -37,12 +37,15 @@ COLUMNS = (
 )
 
 
-def names(ref: dict[str, pl.DataFrame], level: str) -> dict[str, tuple[str, str]]:
-    """id → (name shown, where: hall / department)."""
-    halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
+def names(ref: dict[str, pl.DataFrame], level: str, one_hall: bool) -> dict[str, tuple[str, str]]:
+    """id → (name shown, where: hall (unless one hall is shown) and department)."""
+    halls = (
+        {} if one_hall else dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
+    )
     depts = dict(zip(ref["departments"]["dept_id"], ref["departments"]["name"], strict=True))
     if level == "hall":
-        return {h: (n, "") for h, n in halls.items()}
+        hall_names = zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True)
+        return {h: (n, "") for h, n in hall_names}
     if level == "department":
         return {d: (n, "") for d, n in depts.items()}
     table = ref["windows"] if level == "window" else ref["staff"]
@@ -114,7 +117,7 @@ if not groups:
     st.stop()
 
 ranked = {r["group"]: r for r in rank_groups(groups, rank_key, settings)}
-label = names(ref, level)
+label = names(ref, level, bool(view.get("hall")))
 rows = []
 for g in groups:
     key = g[id_col]
@@ -136,6 +139,8 @@ frame = pl.DataFrame(rows, infer_schema_length=None).sort(
     "rank", "served", descending=[False, True], nulls_last=True
 )
 
+rate_keys = [k for k in COLUMNS if BY_KEY[k].unit == "rate"]
+frame = frame.with_columns(pl.col(k) * 100 for k in rate_keys)  # shown as "12.3%"
 st.caption(
     t(
         "win.help",
@@ -149,7 +154,7 @@ st.caption(
 
 def number(key: str) -> st.column_config.NumberColumn:
     m = BY_KEY[key]
-    fmt = {"count": "localized", "rate": "percent", "minutes": "%.1f", "per_hour": "%.2f"}[m.unit]
+    fmt = {"count": "localized", "rate": "%.1f%%", "minutes": "%.1f", "per_hour": "%.2f"}[m.unit]
     unit = {"minutes": t("unit.min", lang)}.get(m.unit)
     return st.column_config.NumberColumn(
         m.label(lang) + (f"（{unit}）" if unit and lang == "zh" else f" ({unit})" if unit else ""),
@@ -167,11 +172,15 @@ config = {
     else None,
     "rank": st.column_config.NumberColumn(t("win.rank", lang), format="%d", width="small"),
     "sample": st.column_config.TextColumn(t("win.sample", lang), width="small"),
-    "served_daily": st.column_config.BarChartColumn(t("win.served_daily", lang), y_min=0),
-    "wait_daily": st.column_config.LineChartColumn(t("win.wait_daily", lang), y_min=0),
+    "served_daily": st.column_config.BarChartColumn(
+        t("win.served_daily", lang), y_min=0, color="#0072B2"
+    ),
+    "wait_daily": st.column_config.LineChartColumn(
+        t("win.wait_daily", lang), y_min=0, color="#E69F00"
+    ),
     **{k: number(k) for k in COLUMNS},
     "utilization": st.column_config.ProgressColumn(
-        BY_KEY["utilization"].label(lang), format="percent", min_value=0, max_value=1
+        BY_KEY["utilization"].label(lang), format="%.1f%%", min_value=0, max_value=100
     ),
 }
 order = [
