@@ -43,7 +43,7 @@ def with_deadlines(
     overdue = (pl.col("due") < as_of).fill_null(False)
     days = ((pl.lit(as_of) - pl.col("due")).dt.total_seconds() / 86400).ceil().cast(pl.Int64)
     band = pl.lit(None, pl.String)
-    for low, label in reversed(AGEING_BANDS):
+    for low, label in AGEING_BANDS:  # the last (widest) test ends up outermost
         band = pl.when(pl.col("overdue_days") > low).then(pl.lit(label)).otherwise(band)
     return (
         frame.with_columns(
