@@ -443,6 +443,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "q.attendance_without_punches": ("排班但无打卡且无请假", "Rostered, no punches, no leave"),
     "q.attendance_missing_clock_out": ("有上班打卡无下班打卡", "Clock-in without clock-out"),
     "q.attendance_clock_out_before_in": ("下班打卡早于上班打卡", "Clock-out before clock-in"),
+    "code.window.comprehensive": ("综合窗口", "comprehensive window"),
+    "code.window.dedicated": ("专窗", "dedicated window"),
+    "code.window.consultation": ("咨询导办", "help desk"),
+    "code.window.self_service": ("自助区", "self-service"),
 }
 
 

@@ -37,8 +37,11 @@ COLUMNS = (
 )
 
 
-def names(ref: dict[str, pl.DataFrame], level: str, one_hall: bool) -> dict[str, tuple[str, str]]:
-    """id → (name shown, where: hall (unless one hall is shown) and department)."""
+def names(
+    ref: dict[str, pl.DataFrame], level: str, one_hall: bool, lang: str
+) -> dict[str, tuple[str, str]]:
+    """id → (name shown, where: hall (unless one hall is shown) and department; a window
+    without a department is a comprehensive 一窗受理 window)."""
     halls = (
         {} if one_hall else dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
     )
@@ -50,13 +53,13 @@ def names(ref: dict[str, pl.DataFrame], level: str, one_hall: bool) -> dict[str,
         return {d: (n, "") for d, n in depts.items()}
     table = ref["windows"] if level == "window" else ref["staff"]
     id_col, name_col = ("window_id", "label") if level == "window" else ("staff_id", "name")
-    return {
-        r[id_col]: (
-            r[name_col],
-            " · ".join(x for x in (halls.get(r["hall_id"]), depts.get(r["dept_id"])) if x),
-        )
-        for r in table.iter_rows(named=True)
-    }
+    out = {}
+    for r in table.iter_rows(named=True):
+        dept = depts.get(r["dept_id"])
+        if dept is None and level == "window" and r["kind"]:
+            dept = t(f"code.window.{r['kind']}", lang)
+        out[r[id_col]] = (r[name_col], " · ".join(x for x in (halls.get(r["hall_id"]), dept) if x))
+    return out
 
 
 def drill(view, level: str, group: str) -> str:
@@ -117,7 +120,7 @@ if not groups:
     st.stop()
 
 ranked = {r["group"]: r for r in rank_groups(groups, rank_key, settings)}
-label = names(ref, level, bool(view.get("hall")))
+label = names(ref, level, bool(view.get("hall")), lang)
 rows = []
 for g in groups:
     key = g[id_col]
