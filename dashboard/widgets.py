@@ -86,7 +86,7 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
     (`period`, `from`, `to`, `hall`, `dept`); returns the view they describe."""
     ref = cached.reference(url)
     current = now()
-    cols = st.columns([3.4, 1.6, 1.6, 1.6])
+    cols = st.columns([4.6, 1.5, 1.5, 1.5])
 
     kind = url_param("period")
     kind = kind if kind in PERIODS else DEFAULT_PERIOD

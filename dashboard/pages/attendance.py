@@ -206,7 +206,7 @@ else:
                 t("at.late" if s is not None else "at.absent", lang) for s in exceptions["late_s"]
             ],
             t("at.late_min", lang): [
-                None if s is None else round(s / 60, 1) for s in exceptions["late_s"]
+                "—" if s is None else f"{s / 60:.1f}" for s in exceptions["late_s"]
             ],
         },
         strict=False,

@@ -49,8 +49,9 @@ def code_label(kind: str, code: str | None, lang: str) -> str:
         return code
 
 
-def minutes(seconds: int | None) -> float | None:
-    return None if seconds is None else round(seconds / 60, 1)
+def minutes(seconds: int | None) -> str:
+    """Minutes with one decimal, "—" where there is none (a no-show has no wait)."""
+    return "—" if seconds is None else f"{seconds / 60:.1f}"
 
 
 def ticket_table(frame: pl.DataFrame, ref: dict[str, pl.DataFrame], lang: str) -> pl.DataFrame:
