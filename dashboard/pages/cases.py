@@ -13,7 +13,6 @@ from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     chart,
     csv_download,
-    daily,
     empty_note,
     filter_bar,
     kpi_tiles,
@@ -74,7 +73,6 @@ ref = cached.reference(url)
 with st.spinner(t("busy", lang)):
     now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
     before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
     opened = cached.open_cases(url, p.as_of, f)
 
 cases = now_figures["cases"]
@@ -82,14 +80,7 @@ if not (cases["accepted"] or cases["completed"] or opened.height):
     empty_note(t("empty.period", lang))
     st.stop()
 
-trend_keys = [k for k in TILES if k not in ("overdue_open", "due_soon_open")]
-kpi_tiles(
-    TILES,
-    now_figures,
-    before_figures,
-    lang,
-    trends={k: [g["cases"][k] for g in by_date] for k in trend_keys},
-)
+kpi_tiles(TILES, now_figures, before_figures, lang)
 st.caption(t("cs.stock_note", lang, as_of=datetime_text(p.as_of)))
 
 st.subheader(t("cs.on_time", lang))

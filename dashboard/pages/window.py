@@ -12,7 +12,6 @@ from dashboard.components import demo_banner
 from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     chart,
-    csv_download,
     daily,
     empty_note,
     filter_bar,
@@ -76,6 +75,16 @@ def ticket_table(frame: pl.DataFrame, ref: dict[str, pl.DataFrame], lang: str) -
             t("tk.service", lang): [minutes(v) for v in frame["service_s"]],
         }
     )
+
+
+@st.cache_data(ttl=cached.TTL_SECONDS, show_spinner=False, max_entries=20)
+def ticket_csv(url: str, first, last, as_of, filters: tuple, lang: str) -> tuple[bytes, int] | None:
+    """Every ticket of the view as UTF-8 CSV with BOM, or None when there are too many."""
+    frame, total = cached.ticket_page(url, first, last, as_of, filters, DOWNLOAD_ROWS + 1, 0)
+    if total > DOWNLOAD_ROWS:
+        return None
+    table = ticket_table(frame, cached.reference(url), lang)
+    return ("\ufeff" + table.write_csv()).encode("utf-8"), total
 
 
 lang = state.lang()
@@ -300,13 +309,15 @@ c1, c2, c3 = st.columns([1, 2, 2], vertical_alignment="bottom")
 c1.number_input(t("wd.page", lang), min_value=1, max_value=pages, step=1, key=key)
 c2.caption(t("wd.paging", lang, total=f"{total:,}", pages=pages, rows=PAGE_ROWS))
 with c3:
-    if total <= DOWNLOAD_ROWS:
-        everything, _ = cached.ticket_page(url, p.first, p.last, p.as_of, f, DOWNLOAD_ROWS, 0)
-        csv_download(
-            ticket_table(everything, ref, lang),
+    csv = ticket_csv(url, p.first, p.last, p.as_of, f, lang) if total <= DOWNLOAD_ROWS else None
+    if csv is not None:
+        st.download_button(
             t("wd.download", lang, n=f"{total:,}"),
-            f"tickets_{ident}_{p.first}_{p.last}.csv",
-            "wd.download",
+            data=csv[0],
+            file_name=f"tickets_{ident}_{p.first}_{p.last}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="wd.download",
         )
     else:
         st.caption(t("wd.too_many", lang, n=f"{DOWNLOAD_ROWS:,}"))
