@@ -141,18 +141,13 @@ with right:
                 {
                     t("cs.item", lang): [items.get(g["item_id"], g["item_id"]) for g in rows],
                     "completed": [g["cases"]["completed"] for g in rows],
-                    "on_time_rate": [
-                        None
-                        if g["cases"]["on_time_rate"] is None
-                        else g["cases"]["on_time_rate"] * 100
-                        for g in rows
-                    ],
+                    "on_time_rate": [g["cases"]["on_time_rate"] for g in rows],
                     "overdue_open": [g["cases"]["overdue_open"] for g in rows],
                     "due_soon_open": [g["cases"]["due_soon_open"] for g in rows],
                     "one_visit_rate": [g["cases"]["one_visit_rate"] for g in rows],
                 },
                 strict=False,
-            ).with_columns(pl.col("on_time_rate") * 100),
+            ).with_columns(pl.col("on_time_rate", "one_visit_rate") * 100),  # "12.3%"
             hide_index=True,
             width="stretch",
             height=36 * (min(len(rows), WORST_ITEMS) + 1) + 4,
@@ -170,7 +165,7 @@ with right:
                     BY_KEY["due_soon_open"].label(lang), format="localized"
                 ),
                 "one_visit_rate": st.column_config.NumberColumn(
-                    BY_KEY["one_visit_rate"].label(lang), format="percent"
+                    BY_KEY["one_visit_rate"].label(lang), format="%.1f%%"
                 ),
             },
             key="cs.items",
