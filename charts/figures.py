@@ -84,7 +84,7 @@ def trend(
             y=target * 100 if rate else target,
             line={"color": TARGET, "dash": "dash", "width": 1.5},
             annotation_text=target_label,
-            annotation_position="top left",
+            annotation_position="top right",
             annotation_font_color=TARGET,
         )
     fig.update_xaxes(tickformat="%m-%d")

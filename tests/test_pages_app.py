@@ -163,6 +163,9 @@ def test_cases_lists_count_what_the_tiles_count(monkeypatch, demo_db: tuple[str,
         assert t("cs.overdue", "zh", n=overdue) in headings
     if soon != "0":
         assert t("cs.soon", "zh", n=soon) in headings
+    items = next(df.value for df in at.dataframe if "on_time_rate" in df.value.columns)
+    assert items["on_time_rate"].dropna().between(0, 100).all()  # percent, shown as "97.3%"
+    assert items["on_time_rate"].dropna().max() > 1
 
 
 @pytest.mark.parametrize("page", list(PAGES))

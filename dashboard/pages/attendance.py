@@ -127,6 +127,7 @@ with st.spinner(t("busy", lang)):
     groups = cached.figures(url, p.first, p.last, p.as_of, f, "staff")["groups"]
 staff = {r["staff_id"]: r for r in ref["staff"].iter_rows(named=True)}
 halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
+where_halls = {} if view.get("hall") else halls  # one hall chosen: say only the department
 depts = dict(zip(ref["departments"]["dept_id"], ref["departments"]["name"], strict=True))
 rows = [
     g
@@ -147,7 +148,7 @@ else:
                 " · ".join(
                     x
                     for x in (
-                        halls.get(staff.get(g["staff_id"], {}).get("hall_id")),
+                        where_halls.get(staff.get(g["staff_id"], {}).get("hall_id")),
                         depts.get(staff.get(g["staff_id"], {}).get("dept_id")),
                     )
                     if x

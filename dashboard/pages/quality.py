@@ -56,6 +56,7 @@ st.dataframe(
     frame,
     hide_index=True,
     width="stretch",
+    height=36 * (frame.height + 1) + 4,
     column_config={t("col.rows", lang): st.column_config.NumberColumn(format="localized")},
     key="quality.table",
 )
