@@ -177,3 +177,33 @@ def test_pages_on_an_empty_database(monkeypatch, tmp_path: Path, page: str) -> N
     at = run_page(monkeypatch, url, page)
     assert at.info or at.success  # an explained empty state, not an empty page
     assert not at.get("plotly_chart")
+
+
+def test_filters_are_kept_in_the_url(monkeypatch, demo_db: tuple[str, int]) -> None:
+    """Choosing a period, hall and department writes them to the URL (a view can be shared);
+    the level of the window table too."""
+    url, _ = demo_db
+    at = run_page(monkeypatch, url, "windows")
+    at.segmented_control(key="windows.period").set_value("last_week").run()
+    at.selectbox(key="windows.hall").set_value("H01").run()
+    at.selectbox(key="windows.dept").set_value("D01").run()
+    assert not at.exception
+    assert at.query_params["period"] == "last_week"
+    assert at.query_params["hall"] == "H01"
+    assert at.query_params["dept"] == "D01"
+    assert at.query_params["level"] == "window"  # a department chosen: its windows
+    week = resolve("last_week", dt.datetime.now())
+    assert week.first.isoformat() in at.caption[0].value
+    links = at.dataframe[0].value["link"]
+    assert all("period=last_week" in link and "hall=H01" in link for link in links)
+
+
+def test_level_follows_the_control(monkeypatch, demo_db: tuple[str, int]) -> None:
+    url, _ = demo_db
+    at = run_page(monkeypatch, url, "windows", hall="H01")
+    assert at.query_params["level"] == "window"
+    at.segmented_control(key="windows.level").set_value("staff").run()
+    assert at.query_params["level"] == "staff"
+    assert all("staff=" in link for link in at.dataframe[0].value["link"])
+    at.segmented_control(key="windows.level").set_value("hall").run()  # above the hall filter
+    assert at.query_params["level"] == "department"

@@ -84,11 +84,16 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 c1, c2 = st.columns([2, 1])
-level = url_param("level")
 default_level = "window" if view.get("hall") or view.get("department") else "hall"
-level = level if level in LEVELS else default_level
-if "windows.level" not in st.session_state:
-    st.session_state["windows.level"] = level
+level = st.session_state.get("windows.level")  # the control, when the user just used it
+if level not in LEVELS:
+    level = url_param("level")
+    level = level if level in LEVELS else default_level
+# never above the filters: one hall is listed by department, one department by window
+lowest = "window" if view.get("department") else "department" if view.get("hall") else "hall"
+if LEVELS.index(level) < LEVELS.index(lowest):
+    level = lowest
+st.session_state["windows.level"] = level
 level = (
     c1.segmented_control(
         t("win.level", lang),
