@@ -207,3 +207,17 @@ def test_level_follows_the_control(monkeypatch, demo_db: tuple[str, int]) -> Non
     assert all("staff=" in link for link in at.dataframe[0].value["link"])
     at.segmented_control(key="windows.level").set_value("hall").run()  # above the hall filter
     assert at.query_params["level"] == "department"
+
+
+def test_window_page_follows_its_picker(monkeypatch, demo_db: tuple[str, int]) -> None:
+    url, _ = demo_db
+    at = run_page(monkeypatch, url, "window", window="H01-A01")
+    assert "A01" in at.subheader[0].value
+    at.selectbox(key="window.subject").set_value(("window", "H01-A02")).run()
+    assert not at.exception
+    assert "A02" in at.subheader[0].value
+    assert at.query_params["window"] == "H01-A02"
+    staff_id = "S0001"
+    at.selectbox(key="window.subject").set_value(("staff", staff_id)).run()
+    assert at.query_params["staff"] == staff_id
+    assert "window" not in at.query_params

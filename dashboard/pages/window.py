@@ -96,6 +96,7 @@ halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
 depts = dict(zip(ref["departments"]["dept_id"], ref["departments"]["name"], strict=True))
 staff_names = dict(zip(ref["staff"]["staff_id"], ref["staff"]["name"], strict=True))
 window_info = {r["window_id"]: r for r in windows.iter_rows(named=True)}
+staff_info = {r["staff_id"]: r for r in ref["staff"].iter_rows(named=True)}
 
 window = url_param("window")
 staff = url_param("staff") if not st.query_params.get("window") else None
@@ -118,14 +119,14 @@ def describe(option: tuple[str, str]) -> str:
         r = window_info[ident]
         where = " · ".join(x for x in (halls.get(r["hall_id"]), depts.get(r["dept_id"])) if x)
         return t("wd.window_option", lang, label=r["label"], where=where)
-    r = ref["staff"].filter(pl.col("staff_id") == ident).row(0, named=True)
+    r = staff_info[ident]
     where = " · ".join(x for x in (halls.get(r["hall_id"]), depts.get(r["dept_id"])) if x)
     return t("wd.staff_option", lang, name=r["name"], where=where)
 
 
 current = ("staff", staff) if staff else ("window", window)
-if "window.subject" not in st.session_state or st.session_state["window.subject"] != current:
-    st.session_state["window.subject"] = current
+if st.session_state.get("window.subject") not in options:  # else the user just chose one
+    st.session_state["window.subject"] = current if current in options else None
 subject = st.selectbox(t("wd.subject", lang), options, format_func=describe, key="window.subject")
 if subject is None:
     empty_note(t("wd.none", lang))
