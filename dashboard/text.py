@@ -447,6 +447,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "code.window.dedicated": ("专窗", "dedicated window"),
     "code.window.consultation": ("咨询导办", "help desk"),
     "code.window.self_service": ("自助区", "self-service"),
+    "win.where_paren": ("（{where}）", " ({where})"),
 }
 
 

@@ -215,7 +215,7 @@ st.dataframe(
 
 if level in ("window", "staff"):
     choices = {
-        r["link"]: r["name"] + (f"（{r['where']}）" if r["where"] else "")
+        r["link"]: r["name"] + (t("win.where_paren", lang, where=r["where"]) if r["where"] else "")
         for r in frame.iter_rows(named=True)
     }
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
