@@ -5,6 +5,7 @@ in the Chinese interface)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,12 @@ from dashboard.text import t
 pytestmark = pytest.mark.browser
 
 PLOT = ".js-plotly-plot"
+# Latin words a Chinese page may show: Material icon names (drawn as glyphs, read as text),
+# CSV, the App channel, and the command in the data-quality hint
+LATIN_ALLOWED = {
+    "science", "table", "download", "arrow", "forward", "check", "circle", "info",
+    "CSV", "App", "hall", "quality", "from", "json",
+}  # fmt: skip
 # page path, query, title key, what must be drawn
 PAGES = [
     ("", "", "nav.overview", PLOT),
@@ -78,6 +85,10 @@ def test_page_renders_in_chinese(
     no_error(page, text)
     expect(page.get_by_role("heading", name=t(title, "zh"), exact=True)).to_be_visible()
     assert "演示数据" in text
+    # no English leaking into the Chinese interface: page text and every chart's text
+    shown = page.locator('[data-testid="stMain"]').inner_text()
+    shown += " ".join(page.locator(f"{PLOT} .main-svg text").all_text_contents())
+    assert set(re.findall(r"[A-Za-z]{3,}", shown)) <= LATIN_ALLOWED
     screenshot_whole_page(page, artifacts / f"page_{name or 'overview'}_zh.png")
 
 
