@@ -90,11 +90,12 @@ def assert_tiles(at: AppTest, url: str, lang: str = "zh", **filters: str) -> Non
     assert checked >= 6
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_runs(monkeypatch, demo_db: tuple[str, int], page: str) -> None:
+def test_every_page_runs(monkeypatch, demo_db: tuple[str, int], page: str, lang: str) -> None:
     url, _ = demo_db
-    at = run_page(monkeypatch, url, page, hall="H01")
-    assert [title.value for title in at.title] == [t(PAGES[page], "zh")]
+    at = run_page(monkeypatch, url, page, hall="H01", lang=lang)
+    assert [title.value for title in at.title] == [t(PAGES[page], lang)]
     assert at.metric or at.dataframe
     assert not at.warning
 
