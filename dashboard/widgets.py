@@ -16,6 +16,9 @@ from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
 
 DEFAULT_PERIOD = "this_week"
+# a running period is judged at "now" floored to this many minutes: one cached computation
+# serves every visitor and rerun in that span (cached.TTL_SECONDS is as long)
+REFRESH_MIN = 5
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 # filters the URL carries, in the order they appear
 URL_KEYS = ("period", "from", "to", "hall", "dept", "window", "staff")
@@ -86,6 +89,7 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
     (`period`, `from`, `to`, `hall`, `dept`); returns the view they describe."""
     ref = cached.reference(url)
     current = now()
+    current -= dt.timedelta(minutes=current.minute % REFRESH_MIN)
     cols = st.columns([4.6, 1.5, 1.5, 1.5])
 
     kind = url_param("period")
