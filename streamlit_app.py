@@ -27,19 +27,43 @@ with st.sidebar:
         st.rerun()
 
 pages = {
-    t("nav.section.data", lang): [
+    t("nav.section.analysis", lang): [
         st.Page(
-            "dashboard/pages/data_overview.py",
-            title=t("nav.data", lang),
-            icon=":material/dataset:",
-            url_path="data",
+            "dashboard/pages/overview.py",
+            title=t("nav.overview", lang),
+            icon=":material/dashboard:",
+            url_path="overview",
             default=True,
         ),
         st.Page(
-            "dashboard/pages/data_import.py",
-            title=t("nav.import", lang),
-            icon=":material/upload_file:",
-            url_path="import",
+            "dashboard/pages/windows.py",
+            title=t("nav.windows", lang),
+            icon=":material/leaderboard:",
+            url_path="windows",
+        ),
+        st.Page(
+            "dashboard/pages/window.py",
+            title=t("nav.window", lang),
+            icon=":material/desk:",
+            url_path="window",
+        ),
+        st.Page(
+            "dashboard/pages/cases.py",
+            title=t("nav.cases", lang),
+            icon=":material/assignment_turned_in:",
+            url_path="cases",
+        ),
+        st.Page(
+            "dashboard/pages/evaluations.py",
+            title=t("nav.evaluations", lang),
+            icon=":material/thumbs_up_down:",
+            url_path="evaluations",
+        ),
+        st.Page(
+            "dashboard/pages/attendance.py",
+            title=t("nav.attendance", lang),
+            icon=":material/badge:",
+            url_path="attendance",
         ),
     ],
     t("nav.section.live", lang): [
@@ -50,6 +74,14 @@ pages = {
             url_path="screen",
         ),
     ],
+    t("nav.section.plan", lang): [
+        st.Page(
+            "dashboard/pages/forecast.py",
+            title=t("nav.forecast", lang),
+            icon=":material/event_upcoming:",
+            url_path="forecast",
+        ),
+    ],
     t("nav.section.reports", lang): [
         st.Page(
             "dashboard/pages/weekly_report.py",
@@ -58,12 +90,24 @@ pages = {
             url_path="weekly-report",
         ),
     ],
-    t("nav.section.plan", lang): [
+    t("nav.section.data", lang): [
         st.Page(
-            "dashboard/pages/forecast.py",
-            title=t("nav.forecast", lang),
-            icon=":material/event_upcoming:",
-            url_path="forecast",
+            "dashboard/pages/data_overview.py",
+            title=t("nav.data", lang),
+            icon=":material/dataset:",
+            url_path="data",
+        ),
+        st.Page(
+            "dashboard/pages/quality.py",
+            title=t("nav.quality", lang),
+            icon=":material/rule:",
+            url_path="quality",
+        ),
+        st.Page(
+            "dashboard/pages/data_import.py",
+            title=t("nav.import", lang),
+            icon=":material/upload_file:",
+            url_path="import",
         ),
     ],
 }

@@ -37,6 +37,7 @@ def run_app(monkeypatch: pytest.MonkeyPatch, url: str, lang: str | None = None) 
     if lang:
         at.query_params["lang"] = lang
     at.run(timeout=60)
+    at.switch_page("dashboard/pages/data_overview.py").run(timeout=60)
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -153,7 +153,7 @@ def grid_headers(page: Page, index: int = 0) -> list[str]:
 
 def test_data_overview_zh(page: Page, artifacts: Path, demo_db: tuple[str, int]) -> None:
     _, tickets = demo_db
-    open_rendered(page, "/")
+    open_rendered(page, "/data")
 
     text = body_text(page)
     assert "数据概况" in text
@@ -173,7 +173,7 @@ def test_data_overview_zh(page: Page, artifacts: Path, demo_db: tuple[str, int])
 
 
 def test_data_overview_en(page: Page, artifacts: Path) -> None:
-    open_rendered(page, "/?lang=en")
+    open_rendered(page, "/data?lang=en")
 
     text = body_text(page)
     assert "Data overview" in text
@@ -183,7 +183,7 @@ def test_data_overview_en(page: Page, artifacts: Path) -> None:
 
 
 def test_switch_language_in_sidebar(page: Page) -> None:
-    open_rendered(page, "/")
+    open_rendered(page, "/data")
     assert page.locator('[data-testid="stHeading"]').first.inner_text().strip() == "数据概况"
 
     sidebar = page.locator('[data-testid="stSidebar"]')

@@ -1,0 +1,244 @@
+"""好差评 — satisfaction over time, ratings by channel, and the bad-review list with its
+return-call and rectification deadlines and where each stands (overdue in red), comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from charts.figures import RATING_COLORS, stacked_shares, trend
+from dashboard import cached, state
+from dashboard.components import demo_banner
+from dashboard.text import datetime_text, t
+from dashboard.widgets import (
+    chart,
+    csv_download,
+    daily,
+    empty_note,
+    filter_bar,
+    kpi_tiles,
+    require_schema,
+)
+from metrics.catalog import BY_KEY
+
+TILES = [
+    "count",
+    "satisfaction_rate",
+    "very_satisfied_rate",
+    "mean_rating",
+    "coverage_rate",
+    "bad_count",
+    "bad_revisited_on_time_rate",
+    "bad_rectified_on_time_rate",
+    "bad_overdue",
+    "default_count",
+]
+
+
+def status_text(done, on_time: bool, known: bool, overdue: bool, lang: str) -> str:
+    """Where a return call or a rectification stands."""
+    if done is not None:
+        return t("ev.st.on_time" if on_time else "ev.st.late", lang)
+    if overdue or known:
+        return t("ev.st.overdue", lang)
+    return t("ev.st.pending", lang)
+
+
+def review_table(
+    frame: pl.DataFrame, ref: dict[str, pl.DataFrame], as_of: dt.datetime, lang: str
+) -> pl.DataFrame:
+    """One row per bad review; a call or rectification after as_of counts as not yet done,
+    as in the figures above the list."""
+    windows = dict(zip(ref["windows"]["window_id"], ref["windows"]["label"], strict=True))
+    staff = dict(zip(ref["staff"]["staff_id"], ref["staff"]["name"], strict=True))
+    halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
+    items = dict(zip(ref["items"]["item_id"], ref["items"]["name"], strict=True))
+    rows = frame.iter_rows(named=True)
+    out = []
+    for r in rows:
+        for name in ("revisited_at", "rectified_at"):
+            if r[name] is not None and r[name] > as_of:
+                r[name] = None
+        revisit = status_text(
+            r["revisited_at"], r["revisit_on_time"], r["revisit_known"], False, lang
+        )
+        rectify = status_text(
+            r["rectified_at"], r["rectify_on_time"], r["rectify_known"], r["overdue"], lang
+        )
+        out.append(
+            {
+                t("ev.at", lang): datetime_text(r["evaluated_at"]),
+                t("ev.rating", lang): t(f"rating.{r['rating']}", lang),
+                t("ev.revisit", lang): revisit,
+                t("ev.revisit_due", lang): datetime_text(r["revisit_due"]),
+                t("ev.rectify", lang): rectify,
+                t("ev.rectify_due", lang): datetime_text(r["rectify_due"]),
+                t("f.hall", lang): halls.get(r["hall_id"], r["hall_id"]),
+                t("tk.window", lang): windows.get(r["window_id"], "—"),
+                t("tk.staff", lang): staff.get(r["staff_id"], "—"),
+                t("ev.comment", lang): r["comment"] or "—",
+                t("cs.item", lang): items.get(r["item_id"], "—"),
+                t("cs.channel", lang): t(f"code.channel.{r['channel']}", lang),
+                t("ev.revisited", lang): datetime_text(r["revisited_at"]),
+                t("ev.rectified", lang): datetime_text(r["rectified_at"]),
+                t("ev.note", lang): r["rectification_note"] or "",
+            }
+        )
+    return pl.DataFrame(out)
+
+
+def red_when_overdue(lang: str):
+    overdue, late = t("ev.st.overdue", lang), t("ev.st.late", lang)
+
+    def style(value):
+        if value == overdue:
+            return "color: #D55E00; font-weight: 600"
+        if value == late:
+            return "color: #D55E00"
+        return ""
+
+    return style
+
+
+lang = state.lang()
+url = state.db_url()
+st.title(t("nav.evaluations", lang))
+require_schema(url, lang)
+demo_banner(url, lang)
+view = filter_bar(url, lang, "evaluations")
+p, b, f = view.period, view.before, view.filters
+settings = cached.settings()
+ref = cached.reference(url)
+
+with st.spinner(t("busy", lang)):
+    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
+    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
+    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
+
+ev = now_figures["evaluations"]
+if not (ev["count"] or ev["default_count"]):
+    empty_note(t("ev.none", lang))
+    st.stop()
+
+kpi_tiles(
+    TILES,
+    now_figures,
+    before_figures,
+    lang,
+    trends={k: [g["evaluations"][k] for g in by_date] for k in TILES if k != "bad_overdue"},
+)
+
+left, right = st.columns(2)
+days = [g["date"] for g in by_date]
+with left:
+    m = BY_KEY["satisfaction_rate"]
+    chart(
+        trend(
+            days,
+            {
+                m.label(lang): [g["evaluations"]["satisfaction_rate"] for g in by_date],
+                BY_KEY["very_satisfied_rate"].label(lang): [
+                    g["evaluations"]["very_satisfied_rate"] for g in by_date
+                ],
+            },
+            t("ev.trend", lang),
+            "rate",
+            settings.satisfaction_target,
+            t("target", lang),
+        ),
+        pl.DataFrame(
+            {
+                t("col.date", lang): days,
+                BY_KEY["count"].label(lang): [g["evaluations"]["count"] for g in by_date],
+                m.label(lang): [g["evaluations"]["satisfaction_rate"] for g in by_date],
+                BY_KEY["very_satisfied_rate"].label(lang): [
+                    g["evaluations"]["very_satisfied_rate"] for g in by_date
+                ],
+                BY_KEY["bad_count"].label(lang): [g["evaluations"]["bad_count"] for g in by_date],
+            },
+            strict=False,
+        ),
+        lang,
+        "ev.trend",
+    )
+with right:
+    ratings = cached.ratings(url, p.first, p.last, p.as_of, f)
+    if ratings.is_empty():
+        empty_note(t("ev.none", lang))
+    else:
+        totals = ratings.group_by("channel").agg(pl.col("n").sum()).sort("n", descending=True)
+        channels = totals["channel"].to_list()
+        parts = {
+            t(f"rating.{r}", lang): [
+                int(ratings.filter((pl.col("channel") == c) & (pl.col("rating") == r))["n"].sum())
+                for c in channels
+            ]
+            for r in range(1, 6)
+        }
+        data = ratings.pivot(on="rating", index="channel", values="n").fill_null(0)
+        chart(
+            stacked_shares(
+                [
+                    f"{t(f'code.channel.{c}', lang)} ({n:,})"
+                    for c, n in zip(channels, totals["n"], strict=True)
+                ],
+                parts,
+                RATING_COLORS,
+                t("ev.by_channel", lang),
+            ),
+            data,
+            lang,
+            "ev.channels",
+        )
+
+reviews = cached.bad_reviews(url, p.first, p.last, p.as_of, f)
+st.subheader(t("ev.bad_list", lang, n=f"{reviews.height:,}"))
+st.caption(
+    t(
+        "ev.bad_help",
+        lang,
+        revisit=settings.revisit_workdays,
+        rectify=settings.rectify_workdays,
+        as_of=datetime_text(p.as_of),
+    )
+)
+if reviews.is_empty():
+    st.success(t("ev.no_bad", lang), icon=":material/check_circle:")
+else:
+    table = review_table(reviews, ref, p.as_of, lang)
+    styled = table.to_pandas().style.map(
+        red_when_overdue(lang), subset=[t("ev.revisit", lang), t("ev.rectify", lang)]
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        height=min(36 * (table.height + 1) + 4, 420),
+        key="ev.bad",
+    )
+    csv_download(table, t("cs.download", lang), f"bad_reviews_{p.first}_{p.last}.csv", "ev.bad.csv")
+
+st.subheader(t("ev.comments", lang))
+notes = cached.comments(url, p.first, p.last, p.as_of, f)
+if notes.is_empty():
+    empty_note(t("ev.no_comments", lang))
+else:
+    windows = dict(zip(ref["windows"]["window_id"], ref["windows"]["label"], strict=True))
+    staff = dict(zip(ref["staff"]["staff_id"], ref["staff"]["name"], strict=True))
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("ev.at", lang): [datetime_text(v) for v in notes["evaluated_at"]],
+                t("ev.rating", lang): [t(f"rating.{r}", lang) for r in notes["rating"]],
+                t("cs.channel", lang): [t(f"code.channel.{c}", lang) for c in notes["channel"]],
+                t("tk.window", lang): [windows.get(w, "—") for w in notes["window_id"]],
+                t("tk.staff", lang): [staff.get(s, "—") for s in notes["staff_id"]],
+                t("ev.comment", lang): notes["comment"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="ev.comments",
+    )

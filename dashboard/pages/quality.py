@@ -1,0 +1,63 @@
+"""数据质量 — `hall quality` in the browser: rows that are possible but wrong, and soft links
+that point nowhere, each with how many and a few example ids to look up."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import cached, state
+from dashboard.components import demo_banner
+from dashboard.text import TEXT, t
+from dashboard.widgets import filter_bar, require_schema
+
+lang = state.lang()
+url = state.db_url()
+st.title(t("nav.quality", lang))
+require_schema(url, lang)
+demo_banner(url, lang)
+st.caption(t("q.intro", lang))
+
+whole = st.toggle(
+    t("q.whole", lang), value=st.session_state.get("quality.whole", True), key="quality.whole"
+)
+if whole:
+    first = last = None
+else:
+    view = filter_bar(url, lang, "quality", levels=())
+    first, last = view.period.first, view.period.last
+
+with st.spinner(t("busy", lang)):
+    findings = cached.quality(url, first, last)
+
+problems = [f for f in findings if f["count"]]
+c1, c2 = st.columns(2)
+c1.metric(t("q.checks", lang), f"{len(findings)}")
+c2.metric(t("q.found", lang), f"{sum(f['count'] for f in problems):,}", border=False)
+if not problems:
+    st.success(t("q.clean", lang), icon=":material/check_circle:")
+
+
+def label(finding: dict) -> str:
+    key = f"q.{finding['key']}"
+    return t(key, lang) if key in TEXT else finding["label"]
+
+
+frame = pl.DataFrame(
+    {
+        t("q.finding", lang): [label(f) for f in findings],
+        t("col.table", lang): [t(f"table.{f['table']}", lang) for f in findings],
+        t("col.rows", lang): [f["count"] for f in findings],
+        t("q.examples", lang): [", ".join(f["examples"]) or "—" for f in findings],
+        t("q.key", lang): [f["key"] for f in findings],
+    }
+).sort(t("col.rows", lang), descending=True)
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    height=36 * (frame.height + 1) + 4,
+    column_config={t("col.rows", lang): st.column_config.NumberColumn(format="localized")},
+    key="quality.table",
+)
+st.caption(t("q.how", lang))

@@ -1,0 +1,260 @@
+"""Pieces of the analysis pages: the filter bar kept in the URL, KPI tiles with the previous
+period beside them, and charts that can show their data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import cached
+from dashboard.text import t
+from metrics.catalog import BY_KEY
+from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
+
+DEFAULT_PERIOD = "this_week"
+# a running period is judged at "now" floored to this many minutes: one cached computation
+# serves every visitor and rerun in that span (cached.TTL_SECONDS is as long)
+REFRESH_MIN = 5
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# filters the URL carries, in the order they appear
+URL_KEYS = ("period", "from", "to", "hall", "dept", "window", "staff")
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page shows: the period (and the one before it), the filters, the language."""
+
+    kind: str
+    period: Period
+    before: Period
+    filters: tuple[tuple[str, str], ...]
+    lang: str
+
+    def get(self, name: str) -> str | None:
+        return dict(self.filters).get(name)
+
+    def link_params(self, **extra: str | None) -> dict[str, str]:
+        """Query parameters that open another page on this view (plus `extra`)."""
+        params = {"period": self.kind, "lang": self.lang}
+        if self.kind == "custom":
+            params["from"] = self.period.first.isoformat()
+            params["to"] = self.period.last.isoformat()
+        names = {"hall": "hall", "department": "dept", "window": "window", "staff": "staff"}
+        for name, value in self.filters:
+            params[names[name]] = value
+        for key, value in extra.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        return params
+
+    def query(self, **extra: str | None) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode(self.link_params(**extra))
+
+
+def url_param(name: str) -> str | None:
+    """A filter from the URL, else the one this session last chose (the URL is cleared when
+    the sidebar switches page)."""
+    value = st.query_params.get(name)
+    if value:
+        return value
+    return st.session_state.get(f"filter.{name}")
+
+
+def remember(name: str, value: str | None) -> None:
+    st.session_state[f"filter.{name}"] = value
+    if value:
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall", "dept")) -> View:
+    """Period and hall (and department) pickers at the top of a page, kept in the URL
+    (`period`, `from`, `to`, `hall`, `dept`); returns the view they describe."""
+    ref = cached.reference(url)
+    current = now()
+    current -= dt.timedelta(minutes=current.minute % REFRESH_MIN)
+    cols = st.columns([4.6, 1.5, 1.5, 1.5])
+
+    kind = url_param("period")
+    kind = kind if kind in PERIODS else DEFAULT_PERIOD
+    key = f"{page}.period"
+    if key not in st.session_state:
+        st.session_state[key] = kind
+    chosen = cols[0].segmented_control(
+        t("f.period", lang),
+        PERIODS,
+        format_func=lambda k: t(f"period.{k}", lang),
+        key=key,
+    )
+    kind = chosen or kind
+    remember("period", kind)
+
+    first, last = _date(url_param("from")), _date(url_param("to"))
+    if kind == "custom":
+        if first is None or last is None:
+            last = current.date()
+            first = last - dt.timedelta(days=29)
+        key = f"{page}.range"
+        if key not in st.session_state:
+            st.session_state[key] = (first, last)
+        picked = cols[1].date_input(t("f.range", lang), key=key, format="YYYY-MM-DD")
+        if isinstance(picked, tuple) and len(picked) == 2:
+            first, last = picked
+        remember("from", first.isoformat())
+        remember("to", last.isoformat())
+    else:
+        remember("from", None)
+        remember("to", None)
+    period = resolve(kind, current, first, last)
+    before = previous(kind, period)
+
+    filters: dict[str, str] = {}
+    if "hall" in levels:
+        halls = ref["halls"]
+        hall_names = dict(zip(halls["hall_id"], halls["name"], strict=True))
+        hall = url_param("hall")
+        hall = hall if hall in hall_names else ""
+        key = f"{page}.hall"
+        if key not in st.session_state:
+            st.session_state[key] = hall
+        hall = cols[2].selectbox(
+            t("f.hall", lang),
+            ["", *hall_names],
+            format_func=lambda h: hall_names.get(h, t("f.all_halls", lang)),
+            key=key,
+        )
+        remember("hall", hall)
+        if hall:
+            filters["hall"] = hall
+    if "dept" in levels:
+        depts = _departments_of(ref, filters.get("hall"))
+        dept = url_param("dept")
+        dept = dept if dept in depts else ""
+        key = f"{page}.dept"
+        if key not in st.session_state or st.session_state[key] not in ("", *depts):
+            st.session_state[key] = dept
+        dept = cols[3].selectbox(
+            t("f.dept", lang),
+            ["", *depts],
+            format_func=lambda d: depts.get(d, t("f.all_depts", lang)),
+            key=key,
+        )
+        remember("dept", dept)
+        if dept:
+            filters["department"] = dept
+    st.caption(period_caption(kind, period, before, lang))
+    return View(kind, period, before, tuple(sorted(filters.items())), lang)
+
+
+def daily(result: dict, period: Period) -> list[dict]:
+    """The date groups of a `compute(..., "date")` result inside the period: open cases are
+    grouped by their acceptance day, which may lie before it."""
+    first, last = period.first.isoformat(), period.last.isoformat()
+    return [g for g in result["groups"] if first <= g["date"] <= last]
+
+
+def _departments_of(ref: dict[str, pl.DataFrame], hall: str | None) -> dict[str, str]:
+    """Departments with a window or queue in the hall (every department for all halls)."""
+    depts = ref["departments"]
+    if hall:
+        present = set(ref["windows"].filter(pl.col("hall_id") == hall)["dept_id"].drop_nulls())
+        present |= set(ref["queues"].filter(pl.col("hall_id") == hall)["dept_id"].drop_nulls())
+        depts = depts.filter(pl.col("dept_id").is_in(sorted(present)))
+    return dict(zip(depts["dept_id"], depts["name"], strict=True))
+
+
+def _range_text(period: Period) -> str:
+    if period.first == period.last:
+        return period.first.isoformat()
+    return f"{period.first.isoformat()} – {period.last.isoformat()}"
+
+
+def period_caption(kind: str, period: Period, before: Period, lang: str) -> str:
+    return t(
+        "f.caption",
+        lang,
+        range=_range_text(period),
+        as_of=period.as_of.strftime("%Y-%m-%d %H:%M"),
+        before=_range_text(before),
+    )
+
+
+def kpi_tiles(
+    keys: list[str],
+    current: dict,
+    before: dict | None,
+    lang: str,
+    per_row: int = 5,
+    trends: dict[str, list] | None = None,
+) -> None:
+    """One st.metric per catalog key: the value, the change from the previous period
+    coloured by the metric's direction, an optional sparkline of the daily values."""
+    for start in range(0, len(keys), per_row):
+        cols = st.columns(per_row)
+        for col, key in zip(cols, keys[start : start + per_row], strict=False):
+            metric = BY_KEY[key]
+            value = current[metric.section][key]
+            prior = before[metric.section][key] if before else None
+            delta = delta_text(metric, value, prior, lang) if before else None
+            spark = [v for v in (trends or {}).get(key, []) if v is not None]
+            col.metric(
+                metric.label(lang),
+                metric.format(value, lang),
+                delta,
+                delta_color=delta_color(metric),
+                help=t("kpi.before", lang, value=metric.format(prior, lang)) if before else None,
+                border=True,
+                chart_data=spark if len(spark) > 1 else None,
+                chart_type="bar" if metric.unit == "count" else "line",
+            )
+
+
+def chart(fig: go.Figure, data: pl.DataFrame | None, lang: str, key: str) -> None:
+    """A figure in the template's colours, and its data in an expander (the table's toolbar
+    downloads it as CSV)."""
+    st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=key)
+    if data is not None:
+        with st.expander(t("chart.data", lang), icon=":material/table:"):
+            st.dataframe(data, hide_index=True, width="stretch", key=f"{key}.data")
+
+
+def require_schema(url: str, lang: str) -> None:
+    """Stop the page with the data page's message when the database has no schema yet."""
+    from dashboard import data
+
+    if not data.schema_ready(url):
+        st.warning(t("data.no_schema", lang))
+        st.stop()
+
+
+def empty_note(text: str) -> None:
+    st.info(text, icon=":material/info:")
+
+
+def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
+    """A download button for a frame as UTF-8 CSV with BOM (Excel opens Chinese correctly)."""
+    st.download_button(
+        label,
+        data=("\ufeff" + frame.write_csv()).encode("utf-8"),
+        file_name=name,
+        mime="text/csv",
+        icon=":material/download:",
+        key=key,
+    )

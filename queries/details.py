@@ -1,0 +1,393 @@
+"""The rows behind the numbers: detail lists and two-way groupings the dashboard pages show.
+
+Every function takes the metrics' `Scope` and filters exactly as `queries.metric_queries` does
+(the same `_Dims` per fact table), so a list drilled into from a figure holds the rows that
+figure counted. SQLAlchemy Core with bound parameters; results as polars frames with declared
+schemas; the few dialect differences come from `queries.dialect`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries import schema as s
+from queries.dialect import day_of, flag, hour_of, seconds_between
+from queries.frames import read_frame
+from queries.metric_queries import (
+    OPEN_STATUSES,
+    Scope,
+    _case_total_days,
+    _wait_parts,
+    attendance_dims,
+    case_dims,
+    eval_dims,
+    i_case,
+    ticket_dims,
+)
+
+t, c, e, a = s.tickets, s.cases, s.evaluations, s.attendance
+STR, I64, DTM, DAY = pl.String(), pl.Int64(), pl.Datetime("us"), pl.Date()
+PAGE_ROWS = 50
+
+
+def _sum(expr):
+    return sa.func.coalesce(sa.func.sum(expr), 0)
+
+
+# --- reference names -------------------------------------------------------------------------
+
+
+def reference(conn: Connection) -> dict[str, pl.DataFrame]:
+    """Names for ids: halls, departments, windows (label, hall, department, kind), staff
+    (name, hall, department), items (name, department, kind) and queues."""
+    sel = {
+        "halls": (s.halls, ("hall_id", "name", "level")),
+        "departments": (s.departments, ("dept_id", "name")),
+        "windows": (s.windows, ("window_id", "hall_id", "label", "kind", "dept_id")),
+        "staff": (s.staff, ("staff_id", "name", "hall_id", "dept_id")),
+        "items": (s.items, ("item_id", "name", "dept_id", "kind")),
+        "queues": (s.queues, ("queue_id", "hall_id", "name", "dept_id")),
+    }
+    out = {}
+    for name, (table, cols) in sel.items():
+        stmt = sa.select(*(table.c[col] for col in cols)).order_by(table.c[cols[0]])
+        out[name] = read_frame(conn, stmt, dict.fromkeys(cols, STR))
+    return out
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+
+def _ticket_where(scope: Scope):
+    dims = ticket_dims()
+    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    return dims.from_(None, scope), [*period, *dims.where(scope)]
+
+
+TICKET_LIST = {
+    "ticket_id": STR,
+    "ticket_no": STR,
+    "queue_id": STR,
+    "window_id": STR,
+    "staff_id": STR,
+    "status": STR,
+    "source": STR,
+    "issued_at": DTM,
+    "called_at": DTM,
+    "finished_at": DTM,
+    "wait_s": I64,
+    "service_s": I64,
+}
+
+
+def ticket_count(conn: Connection, scope: Scope) -> int:
+    """How many tickets `ticket_list` pages through."""
+    from_, where = _ticket_where(scope)
+    stmt = sa.select(sa.func.count()).select_from(from_).where(*where)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def ticket_list(
+    conn: Connection, scope: Scope, limit: int = PAGE_ROWS, offset: int = 0
+) -> pl.DataFrame:
+    """The tickets of the scope, newest first (`TICKET_LIST` columns): the wait as the metrics
+    count it (null when the ticket has no valid wait), the service time of served tickets."""
+    from_, where = _ticket_where(scope)
+    valid, wait = _wait_parts()
+    service_ok = (t.c.status == "served") & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
+    stmt = (
+        sa.select(
+            *(t.c[name] for name in list(TICKET_LIST)[:10]),
+            sa.case((valid, wait), else_=None).label("wait_s"),
+            sa.case((service_ok, seconds_between(t.c.finished_at, t.c.called_at))).label(
+                "service_s"
+            ),
+        )
+        .select_from(from_)
+        .where(*where)
+        .order_by(t.c.issued_at.desc(), t.c.ticket_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return read_frame(conn, stmt, TICKET_LIST)
+
+
+def hour_by_day(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """Tickets by issue day and hour: day, hour, issued, wait_n, wait_sum_s (valid waits of
+    served tickets, as the metrics count them)."""
+    from_, where = _ticket_where(scope)
+    valid, wait = _wait_parts()
+    day, hour = day_of(t.c.issued_at), hour_of(t.c.issued_at)
+    stmt = (
+        sa.select(
+            day.label("day"),
+            hour.label("hour"),
+            sa.func.count().label("issued"),
+            _sum(flag(valid)).label("wait_n"),
+            _sum(sa.case((valid, wait), else_=0)).label("wait_sum_s"),
+        )
+        .select_from(from_)
+        .where(*where)
+        .group_by(day, hour)
+    )
+    schema = {"day": DAY, "hour": I64, "issued": I64, "wait_n": I64, "wait_sum_s": I64}
+    return read_frame(conn, stmt, schema).sort("day", "hour")
+
+
+def daily_by(conn: Connection, scope: Scope, dimension: str) -> pl.DataFrame:
+    """Served tickets and valid waits per (group of `dimension`, issue day): group, day,
+    served, wait_n, wait_sum_s. For sparklines next to a per-group table."""
+    dims = ticket_dims()
+    group = dims.group(dimension)
+    if group is None or dimension in ("date", "hour", "weekday"):
+        raise ValueError(f"no daily series by {dimension!r}")
+    valid, wait = _wait_parts()
+    day = day_of(t.c.issued_at)
+    stmt = (
+        sa.select(
+            group.label("group"),
+            day.label("day"),
+            _sum(flag(t.c.status == "served")).label("served"),
+            _sum(flag(valid)).label("wait_n"),
+            _sum(sa.case((valid, wait), else_=0)).label("wait_sum_s"),
+        )
+        .select_from(dims.from_(dimension, scope))
+        .where(t.c.issued_at >= scope.start, t.c.issued_at < scope.end, *dims.where(scope))
+        .group_by(group, day)
+    )
+    schema = {"group": STR, "day": DAY, "served": I64, "wait_n": I64, "wait_sum_s": I64}
+    frame = read_frame(conn, stmt, schema)
+    return frame.filter(pl.col("group").is_not_null()).sort("group", "day")
+
+
+def ticket_intervals(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """Issue and call times of the scope's called tickets (issued_at, called_at): who was
+    waiting when. Tickets never called (cancelled, still waiting) have no known end: left out."""
+    from_, where = _ticket_where(scope)
+    stmt = (
+        sa.select(t.c.issued_at, t.c.called_at)
+        .select_from(from_)
+        .where(*where, t.c.called_at.isnot(None), t.c.called_at >= t.c.issued_at)
+    )
+    return read_frame(conn, stmt, {"issued_at": DTM, "called_at": DTM})
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+OPEN_CASES = {
+    "case_id": STR,
+    "hall_id": STR,
+    "item_id": STR,
+    "dept_id": STR,
+    "window_id": STR,
+    "staff_id": STR,
+    "channel": STR,
+    "status": STR,
+    "accepted_at": DTM,
+    "due_at": DTM,
+    "kind": STR,
+    "allowed": I64,
+    "tolerance": pl.Boolean(),
+}
+
+
+def open_case_list(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """Cases open at as_of (the stock `overdue_open` and `due_soon_open` count), with what
+    their deadline needs: `due_at` when given, else item kind and working days allowed
+    (`allowed` = promised + suspended). `metrics.casework.with_deadlines` finishes them."""
+    dims = case_dims(c.c.accepted_at)
+    is_open = [
+        c.c.accepted_at <= scope.as_of,
+        sa.or_(
+            c.c.status.in_(OPEN_STATUSES)
+            & sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
+            (c.c.status == "completed")
+            & sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of),
+        ),
+    ]
+    stmt = (
+        sa.select(
+            c.c.case_id,
+            c.c.hall_id,
+            c.c.item_id,
+            i_case.c.dept_id,
+            c.c.window_id,
+            c.c.staff_id,
+            c.c.channel,
+            c.c.status,
+            c.c.accepted_at,
+            c.c.due_at,
+            i_case.c.kind,
+            _case_total_days().label("allowed"),
+            c.c.tolerance,
+        )
+        .select_from(dims.from_(None, scope))
+        .where(*is_open, *dims.where(scope))
+        .order_by(c.c.accepted_at, c.c.case_id)
+    )
+    return read_frame(conn, stmt, OPEN_CASES)
+
+
+def case_breakdown(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """Cases accepted in the period by channel: channel, accepted, tolerance (容缺)."""
+    dims = case_dims(c.c.accepted_at)
+    stmt = (
+        sa.select(
+            c.c.channel,
+            sa.func.count().label("accepted"),
+            _sum(flag(c.c.tolerance == sa.true())).label("tolerance"),
+        )
+        .select_from(dims.from_(None, scope))
+        .where(c.c.accepted_at >= scope.start, c.c.accepted_at < scope.end, *dims.where(scope))
+        .group_by(c.c.channel)
+    )
+    return read_frame(conn, stmt, {"channel": STR, "accepted": I64, "tolerance": I64}).sort(
+        "accepted", descending=True
+    )
+
+
+# --- evaluations -------------------------------------------------------------------------------
+
+BAD_REVIEWS = {
+    "eval_id": STR,
+    "hall_id": STR,
+    "evaluated_at": DTM,
+    "rating": I64,
+    "channel": STR,
+    "window_id": STR,
+    "staff_id": STR,
+    "item_id": STR,
+    "comment": STR,
+    "revisited_at": DTM,
+    "rectified_at": DTM,
+    "rectification_note": STR,
+}
+
+
+def _active():
+    return sa.func.coalesce(e.c.is_default, sa.false()) == sa.false()
+
+
+def bad_review_list(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """The active bad reviews (rating ≤ 2) evaluated in the period, newest first, with what
+    was done about them (`metrics.engine.bad_review_status` judges the deadlines)."""
+    dims = eval_dims()
+    stmt = (
+        sa.select(*(e.c[name] for name in BAD_REVIEWS))
+        .select_from(dims.from_(None, scope))
+        .where(
+            e.c.evaluated_at >= scope.start,
+            e.c.evaluated_at < scope.end,
+            _active(),
+            e.c.rating <= 2,
+            *dims.where(scope),
+        )
+        .order_by(e.c.evaluated_at.desc(), e.c.eval_id)
+    )
+    return read_frame(conn, stmt, BAD_REVIEWS)
+
+
+def rating_by_channel(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """Active evaluations of the period per channel and rating: channel, rating, n."""
+    dims = eval_dims()
+    stmt = (
+        sa.select(e.c.channel, e.c.rating, sa.func.count().label("n"))
+        .select_from(dims.from_(None, scope))
+        .where(
+            e.c.evaluated_at >= scope.start,
+            e.c.evaluated_at < scope.end,
+            _active(),
+            *dims.where(scope),
+        )
+        .group_by(e.c.channel, e.c.rating)
+    )
+    return read_frame(conn, stmt, {"channel": STR, "rating": I64, "n": I64}).sort(
+        "channel", "rating"
+    )
+
+
+def comment_list(conn: Connection, scope: Scope, limit: int = PAGE_ROWS) -> pl.DataFrame:
+    """The newest active evaluations of the period that carry a comment: eval_id,
+    evaluated_at, rating, channel, window_id, staff_id, comment."""
+    dims = eval_dims()
+    cols = ("eval_id", "evaluated_at", "rating", "channel", "window_id", "staff_id", "comment")
+    stmt = (
+        sa.select(*(e.c[name] for name in cols))
+        .select_from(dims.from_(None, scope))
+        .where(
+            e.c.evaluated_at >= scope.start,
+            e.c.evaluated_at < scope.end,
+            _active(),
+            e.c.comment.isnot(None),
+            e.c.comment != "",
+            *dims.where(scope),
+        )
+        .order_by(e.c.evaluated_at.desc(), e.c.eval_id)
+        .limit(limit)
+    )
+    return read_frame(conn, stmt, {name: BAD_REVIEWS[name] for name in cols})
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+SHIFTS = {
+    "staff_id": STR,
+    "hall_id": STR,
+    "work_date": DAY,
+    "shift_kind": STR,
+    "window_id": STR,
+    "scheduled_start": DTM,
+    "clock_in": DTM,
+    "clock_out": DTM,
+    "leave": STR,
+}
+
+
+def attendance_exceptions(conn: Connection, scope: Scope, grace_s: float) -> pl.DataFrame:
+    """Shifts of the period that were late (clock-in more than `grace_s` after the roster) or
+    absent (rostered, no clock-in, no leave), as `late_rate` / `absence_rate` count them, with
+    `late_s` (null for an absence). Newest first."""
+    dims = attendance_dims()
+    late = (
+        a.c.scheduled_start.isnot(None)
+        & a.c.clock_in.isnot(None)
+        & (seconds_between(a.c.clock_in, a.c.scheduled_start) > grace_s)
+    )
+    absent = a.c.scheduled_start.isnot(None) & a.c.clock_in.is_(None) & a.c.leave.is_(None)
+    stmt = (
+        sa.select(
+            *(a.c[name] for name in SHIFTS),
+            sa.case((late, seconds_between(a.c.clock_in, a.c.scheduled_start))).label("late_s"),
+        )
+        .select_from(dims.from_(None, scope))
+        .where(
+            a.c.work_date >= scope.first,
+            a.c.work_date <= scope.last,
+            sa.or_(late, absent),
+            *dims.where(scope),
+        )
+        .order_by(a.c.work_date.desc(), a.c.staff_id, a.c.shift_kind)
+    )
+    return read_frame(conn, stmt, {**SHIFTS, "late_s": I64})
+
+
+def staffed_intervals(conn: Connection, scope: Scope) -> pl.DataFrame:
+    """Punched shifts at a window in the period: work_date, window_id, clock_in, clock_out
+    (both punches present, out after in): which windows were open when."""
+    dims = attendance_dims()
+    stmt = (
+        sa.select(a.c.work_date, a.c.window_id, a.c.clock_in, a.c.clock_out)
+        .select_from(dims.from_(None, scope))
+        .where(
+            a.c.work_date >= scope.first,
+            a.c.work_date <= scope.last,
+            a.c.window_id.isnot(None),
+            a.c.clock_in.isnot(None),
+            a.c.clock_out > a.c.clock_in,
+            *dims.where(scope),
+        )
+    )
+    schema = {"work_date": DAY, "window_id": STR, "clock_in": DTM, "clock_out": DTM}
+    return read_frame(conn, stmt, schema)

@@ -1,0 +1,215 @@
+"""The detail lists behind the dashboard's numbers (`queries.details` finished by
+`metrics.drilldown`), on test_metrics' hand-built hall and on SQLite, PostgreSQL and MariaDB.
+
+The dataset and the calendar facts are described in tests/test_metrics.py; every expected value
+below is worked out next to it. The lists must count what the figures count: the overdue list
+has `overdue_open` rows, the due-soon list `due_soon_open`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from sqlalchemy.engine import Engine
+from test_metrics import AS_OF, FIRST, LAST, T, run, seed
+
+from metrics import drilldown
+from metrics.engine import Deadlines, bad_review_status
+from metrics.settings import Settings
+from queries import details
+from queries.db import calendar_frame
+from queries.metric_queries import Scope, due_soon_end
+
+SCOPE = Scope(FIRST, LAST, AS_OF)
+
+
+def scoped(**filters: str) -> Scope:
+    return Scope(FIRST, LAST, AS_OF, filters)
+
+
+def test_tickets_of_a_window_paged_newest_first(engine: Engine) -> None:
+    seed(engine)
+    with engine.connect() as conn:
+        everything = details.ticket_list(conn, scoped(window="W1"), limit=50)
+        page_two = details.ticket_list(conn, scoped(window="W1"), limit=3, offset=3)
+        total = details.ticket_count(conn, scoped(window="W1"))
+        by_day_hour = details.hour_by_day(conn, SCOPE)
+        daily = details.daily_by(conn, SCOPE, "window")
+        intervals = details.ticket_intervals(conn, SCOPE)
+        staff_s3 = details.ticket_count(conn, scoped(staff="S3"))
+        dept_d2 = details.ticket_count(conn, scoped(department="D2"))
+
+    # W1's tickets (T08 and T15 have no window); T02 and T03 share 09:50: ticket id descending
+    order = ["T14", "T12", "T11", "T10", "T07", "T03", "T02", "T01"]
+    assert everything["ticket_id"].to_list() == order
+    assert total == 8
+    assert page_two["ticket_id"].to_list() == ["T10", "T07", "T03"]
+    rows = {r["ticket_id"]: r for r in everything.iter_rows(named=True)}
+    # waits as the metrics count them: from the slot for a late-slot appointment (T02: 12 min),
+    # floored at 0 when called before the slot (T03); none for no-shows
+    waits = {k: rows[k]["wait_s"] for k in order}
+    assert waits == {
+        "T14": 1260, "T12": 1200, "T11": 600, "T10": None, "T07": None,
+        "T03": 0, "T02": 720, "T01": 300,
+    }  # fmt: skip
+    services = {k: rows[k]["service_s"] for k in order}
+    assert services == {
+        "T14": 600, "T12": 900, "T11": 600, "T10": None, "T07": None,
+        "T03": 300, "T02": 1200, "T01": 600,
+    }  # fmt: skip
+    assert rows["T02"]["issued_at"] == T("09-28 09:50")
+    assert staff_s3 == 2  # T10, T14
+    assert dept_d2 == 6  # queue Q2: T04, T09, T05, T06, T13, T15
+
+    cell = {(r["day"], r["hour"]): r for r in by_day_hour.iter_rows(named=True)}
+    # 09-28 09h: T01 (5 min), T02 (12), T03 (0)
+    assert cell[(dt.date(2026, 9, 28), 9)] == {
+        "day": dt.date(2026, 9, 28), "hour": 9, "issued": 3, "wait_n": 3, "wait_sum_s": 1020,
+    }  # fmt: skip
+    # 09-29 14h: T06 was called before it was issued: issued, but no wait
+    assert cell[(dt.date(2026, 9, 29), 14)]["wait_n"] == 0
+    assert by_day_hour["issued"].sum() == 15
+
+    pattern = drilldown.weekday_hour(by_day_hour, FIRST, LAST)
+    monday_9 = pattern.filter((pl.col("weekday") == 1) & (pl.col("hour") == 9)).row(0, named=True)
+    # five Mondays in 09-14 .. 10-18: 3 tickets / 5; mean wait 1020 s / 3 = 5.667 min
+    assert monday_9["arrivals"] == pytest.approx(0.6)
+    assert monday_9["wait_min"] == pytest.approx(1020 / 3 / 60)
+
+    series = {(r["group"], r["day"]): r for r in daily.iter_rows(named=True)}
+    assert series[("W1", dt.date(2026, 9, 28))]["served"] == 3
+    assert series[("W1", dt.date(2026, 9, 28))]["wait_sum_s"] == 1020
+    # W2 on 09-28: T04 (25 min) and T09 (8 min)
+    assert series[("W2", dt.date(2026, 9, 28))]["wait_sum_s"] == 1500 + 480
+    lines = drilldown.sparklines(daily, FIRST, LAST)
+    assert len(lines["W1"]["served"]) == (LAST - FIRST).days + 1
+    assert lines["W1"]["served"][(dt.date(2026, 9, 28) - FIRST).days] == 3
+    assert lines["W1"]["wait_min"][0] is None  # no tickets on 09-14
+
+    # 15 tickets: T08 and T15 never called, T06 called before it was issued
+    assert intervals.height == 12
+
+
+@pytest.mark.parametrize("due", ["given", "derived"])
+def test_open_cases_overdue_and_due_soon(engine: Engine, due: str) -> None:
+    seed(engine, due=due)
+    with engine.connect() as conn:
+        opened = details.open_case_list(conn, SCOPE)
+        calendar = calendar_frame(conn)
+        channels = details.case_breakdown(conn, SCOPE)
+    figures = run(engine)["cases"]
+    listed = drilldown.with_deadlines(opened, calendar, AS_OF, due_soon_end(calendar, AS_OF))
+
+    assert sorted(listed["case_id"]) == ["C10", "C11", "C12", "C13", "C14", "C15"]
+    overdue = listed.filter(pl.col("overdue")).sort("case_id")
+    soon = listed.filter(pl.col("due_soon")).sort("case_id")
+    assert overdue["case_id"].to_list() == ["C12", "C14", "C15"]
+    assert soon["case_id"].to_list() == ["C10", "C13"]
+    assert overdue.height == figures["overdue_open"]
+    assert soon.height == figures["due_soon_open"]
+    due_at = dict(zip(listed["case_id"], listed["due"], strict=True))
+    assert due_at["C12"] == T("10-16 23:59:59")  # instant: the day it was accepted
+    assert due_at["C10"] == T("10-19 23:59:59")  # 3 working days after 10-14
+    assert due_at["C15"] == T("09-10 18:00")  # given
+    # as_of 10-18 23:59:59: C12 exactly 2 days late, C14 3, C15 38 days and 6 hours → 39
+    ages = dict(zip(overdue["case_id"], overdue["overdue_days"], strict=True))
+    assert ages == {"C12": 2, "C14": 3, "C15": 39}
+    assert overdue["ageing"].to_list() == ["1-3", "1-3", "30+"]
+    assert listed.filter(~pl.col("overdue"))["ageing"].null_count() == 3
+
+    by_channel = {
+        r["channel"]: (r["accepted"], r["tolerance"]) for r in channels.iter_rows(named=True)
+    }
+    # C01..C14 accepted in the period; tolerance: C03 (online), C10 (window)
+    assert by_channel == {
+        "window": (10, 1),
+        "online": (2, 1),
+        "self_service": (1, 0),
+        "proxy": (1, 0),
+    }
+    assert sum(a for a, _ in by_channel.values()) == figures["accepted"]
+
+
+def test_open_cases_of_a_department(engine: Engine) -> None:
+    seed(engine, due="derived")
+    with engine.connect() as conn:
+        d1 = details.open_case_list(conn, scoped(department="D1"))
+    # items of D1: I1 (C12) and I3 (C13)
+    assert sorted(d1["case_id"]) == ["C12", "C13"]
+    assert set(d1["dept_id"]) == {"D1"}
+
+
+def test_bad_reviews_ratings_and_comments(engine: Engine) -> None:
+    seed(engine)
+    with engine.connect() as conn:
+        bad = details.bad_review_list(conn, SCOPE)
+        bad_w1 = details.bad_review_list(conn, scoped(window="W1"))
+        ratings = details.rating_by_channel(conn, SCOPE)
+        calendar = calendar_frame(conn)
+        notes = details.comment_list(conn, SCOPE)
+    figures = run(engine)["evaluations"]
+
+    assert bad["eval_id"].to_list() == ["E11", "E10", "E06", "E07", "E09", "E08"]
+    assert bad.height == figures["bad_count"]
+    assert bad_w1["eval_id"].to_list() == ["E10", "E07", "E08"]
+    status = bad_review_status(bad, AS_OF, Settings(), Deadlines(calendar))
+    rows = {r["eval_id"]: r for r in status.iter_rows(named=True)}
+    assert [k for k, r in rows.items() if r["overdue"]] == ["E09"]
+    assert rows["E07"]["revisit_due"] == T("10-10 23:59:59")  # the 调休 Saturday
+    assert rows["E08"]["rectify_due"] == T("10-12 23:59:59")
+    assert status["overdue"].sum() == figures["bad_overdue"]
+
+    # every evaluation came from a device; E12, E13 are default ratings, E14 after the period
+    counts = {r["rating"]: r["n"] for r in ratings.iter_rows(named=True)}
+    assert set(ratings["channel"]) == {"device"}
+    assert counts == {1: 3, 2: 3, 3: 1, 4: 1, 5: 3}
+    assert sum(counts.values()) == figures["count"]
+    assert notes.is_empty()  # the dataset's evaluations carry no comment
+
+
+def test_attendance_exceptions_and_open_windows(engine: Engine) -> None:
+    seed(engine)
+    with engine.connect() as conn:
+        late_or_absent = details.attendance_exceptions(conn, SCOPE, grace_s=300)
+        shifts = details.staffed_intervals(conn, SCOPE)
+        tickets = details.ticket_intervals(conn, SCOPE)
+
+    # S2 20 min late on 10-10, S2 5 min 1 s late on 09-28, S3 absent on 09-28; exactly 5 min
+    # (S1) is not late, leave (S3 09-29) is not absence
+    assert [
+        (r["staff_id"], r["work_date"], r["late_s"]) for r in late_or_absent.iter_rows(named=True)
+    ] == [
+        ("S2", dt.date(2026, 10, 10), 1200),
+        ("S2", dt.date(2026, 9, 28), 301),
+        ("S3", dt.date(2026, 9, 28), None),
+    ]
+    # punched shifts at a window: S1 and S2 regular, S1's evening shift (all on 09-28)
+    assert shifts.height == 3
+    occ = drilldown.occupancy(shifts, tickets)
+    at = {r["time"]: r for r in occ.iter_rows(named=True)}
+    assert min(at) == dt.time(9, 0) and max(at) == dt.time(20, 0)
+    assert at[dt.time(9, 0)]["open_windows"] == 0  # first punch 09:05
+    assert at[dt.time(10, 0)]["open_windows"] == 2
+    assert at[dt.time(17, 0)]["open_windows"] == 1  # S1 out at 17:00, S2 at 17:05:01
+    assert at[dt.time(18, 0)]["open_windows"] == 1  # S1's evening shift at W1
+    assert at[dt.time(10, 0)]["waiting"] == 1  # T02: issued 09:50, called 10:12
+    assert at[dt.time(10, 30)]["waiting"] == 1  # T04: issued 10:20, called 10:45
+    assert at[dt.time(11, 0)]["waiting"] == 0
+
+
+def test_occupancy_without_shifts_is_empty() -> None:
+    frame = drilldown.occupancy(
+        pl.DataFrame(
+            schema={
+                "work_date": pl.Date,
+                "window_id": pl.String,
+                "clock_in": pl.Datetime("us"),
+                "clock_out": pl.Datetime("us"),
+            }
+        ),
+        pl.DataFrame(schema={"issued_at": pl.Datetime("us"), "called_at": pl.Datetime("us")}),
+    )
+    assert frame.is_empty()
+    assert frame.columns == ["time", "open_windows", "waiting"]
