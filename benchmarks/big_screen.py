@@ -1,6 +1,6 @@
 """Benchmark: the big screen's server-side render and refresh on a year of the demo network.
 
-    .venv/bin/python benchmarks/big_screen.py [--source /work/bench/year.db | --db URL]
+    .venv/bin/python benchmarks/big_screen.py [--source data/year.db | --db URL]
         [--now 2026-11-27T19:57] [--hall H01] [--repeats 5]
 
 The screen runs as Streamlit runs it on the server (AppTest: the whole script, every query,
@@ -39,7 +39,11 @@ TARGET_S = 0.3
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default="/work/bench/year.db", help="SQLite file to copy")
+    parser.add_argument(
+        "--source",
+        default="data/year.db",
+        help="SQLite file to copy (e.g. from `hall demo --days 365`)",
+    )
     parser.add_argument("--db", help="database URL to use as it is (instead of --source)")
     parser.add_argument("--now", default="2026-11-27T19:57:00")
     parser.add_argument("--hall", default="H01")

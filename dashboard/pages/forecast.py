@@ -13,7 +13,6 @@ from dashboard.forecast_figures import day_figure, demand_figure
 from dashboard.text import datetime_text, t
 from forecasting.erlang import queue_figures
 from metrics.settings import Settings, SettingsError, load_settings
-from queries.db import redact
 
 QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
 FLAGS = ("under", "over", "ok", "none")
@@ -102,7 +101,7 @@ halls, newest = forecast_data.halls_with_tickets(url)
 if not halls:
     st.info(t("fc.no_tickets", lang))
     st.stop()
-st.caption(t("fc.caption", lang, last=datetime_text(newest)) + f" · {redact(url)}")
+st.caption(t("fc.caption", lang, last=datetime_text(newest)))
 
 wanted = st.query_params.get("hall")
 c1, c2, c3 = st.columns([2, 2, 3])
