@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.state import engine_for
 from metrics import drilldown
+from metrics.catalog import SECTIONS
 from metrics.engine import Deadlines, bad_review_status
 from metrics.figures import compute
 from metrics.settings import Settings, load_settings
@@ -43,10 +44,12 @@ def figures(
     as_of: dt.datetime,
     filters: Filters = (),
     dimension: str | None = None,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> dict:
-    """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension."""
+    """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension;
+    with `sections`, only those are read (a table of one section's figures)."""
     with engine_for(url).connect() as conn:
-        return compute(conn, scope(first, last, as_of, filters), settings(), dimension)
+        return compute(conn, scope(first, last, as_of, filters), settings(), dimension, sections)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

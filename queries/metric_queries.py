@@ -495,6 +495,24 @@ def case_completion(
     )
 
 
+def open_case_branches(as_of: dt.datetime) -> tuple[list[ColumnElement], ...]:
+    """The WHERE conditions of the cases open at as_of, in three disjoint branches.
+
+    Open: not returned/rejected/withdrawn, and not completed by as_of. Each branch is served
+    by an index, so a year of closed cases is not scanned: still in progress or suspended
+    (hall, status); completed after as_of (hall, completed_at); completed without a time (a
+    data error; hall, completed_at IS NULL). Counts over the branches add up.
+    """
+    accepted = sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= as_of  # no index
+    not_done = sa.or_(c.c.completed_at.is_(None), c.c.completed_at > as_of)
+    completed = sa.func.coalesce(c.c.status, c.c.status) == "completed"  # not the status index
+    return (
+        [accepted, c.c.status.in_(OPEN_STATUSES), not_done],
+        [accepted, completed, c.c.completed_at > as_of],
+        [accepted, completed, c.c.completed_at.is_(None)],
+    )
+
+
 def case_open(
     conn: Connection, scope: Scope, dimension: str | None, soon_end: dt.datetime
 ) -> pl.DataFrame:
@@ -504,18 +522,7 @@ def case_open(
     first working day after as_of's date); the rest come back by acceptance day and allowance.
     """
     dims = case_dims(c.c.accepted_at)
-    # Open: not returned/rejected/withdrawn, and not completed by as_of. Three branches, each
-    # served by an index so a year of closed cases is not scanned: still in progress or
-    # suspended (hall, status); completed after as_of (hall, completed_at); completed without
-    # a time (a data error; hall, completed_at IS NULL). Their partials add up.
-    accepted = sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= scope.as_of  # no index
-    not_done = sa.or_(c.c.completed_at.is_(None), c.c.completed_at > scope.as_of)
-    completed = sa.func.coalesce(c.c.status, c.c.status) == "completed"  # not the status index
-    branches = (
-        [accepted, c.c.status.in_(OPEN_STATUSES), not_done],
-        [accepted, completed, c.c.completed_at > scope.as_of],
-        [accepted, completed, c.c.completed_at.is_(None)],
-    )
+    branches = open_case_branches(scope.as_of)
     has_due = c.c.due_at.isnot(None)
     overdue = has_due & (c.c.due_at < scope.as_of)
     frames = [

@@ -85,8 +85,8 @@ st.caption(t("cs.stock_note", lang, as_of=datetime_text(p.as_of)))
 
 st.subheader(t("cs.on_time", lang))
 with st.spinner(t("busy", lang)):
-    by_dept = cached.figures(url, p.first, p.last, p.as_of, f, "department")["groups"]
-    by_item = cached.figures(url, p.first, p.last, p.as_of, f, "item")["groups"]
+    by_dept = cached.figures(url, p.first, p.last, p.as_of, f, "department", ("cases",))["groups"]
+    by_item = cached.figures(url, p.first, p.last, p.as_of, f, "item", ("cases",))["groups"]
 depts = dict(zip(ref["departments"]["dept_id"], ref["departments"]["name"], strict=True))
 items = dict(zip(ref["items"]["item_id"], ref["items"]["name"], strict=True))
 m = BY_KEY["on_time_rate"]
