@@ -3,9 +3,11 @@ import`, into SQLite and PostgreSQL, and print wall time and the importer's peak
 
     python benchmarks/import_million.py [--rows 1000000] [--pg URL] [--no-pg]
 
-Target (issue 3): ≤ 60 s and ≤ 1 GB on SQLite. The reference tables come from a short demo
-run; the tickets file is synthetic but shaped like a queue system's export: 取号流水号, 大厅编号,
-业务类型 as queue names, 窗口号 as window labels, 状态 in Chinese, one year of timestamps.
+Target (issue 3): ≤ 60 s and ≤ 1 GB on SQLite, for the rows to be committed; the daily rollups
+of the days the file spans are rebuilt after that (their time is printed on its own line).
+The reference tables come from a short demo run; the tickets file is synthetic but shaped
+like a queue system's export: 取号流水号, 大厅编号, 业务类型 as queue names, 窗口号 as window
+labels, 状态 in Chinese, one year of timestamps.
 """
 
 from __future__ import annotations
@@ -90,7 +92,9 @@ def run_import(url: str, table: str, path: Path) -> tuple[float, float, str]:
     peak = next(
         int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_KIB")
     )
-    return seconds, peak / 1024, proc.stdout.strip().splitlines()[-1]
+    lines = proc.stdout.strip().splitlines()
+    rollup = [line for line in lines if line.startswith("daily rollups:")]
+    return seconds, peak / 1024, "\n            ".join([lines[-1], *rollup])
 
 
 def main() -> None:

@@ -400,6 +400,63 @@ def refresh_days(
     return rebuilt
 
 
+def invalidate_after_write(
+    conn: Connection,
+    table: str,
+    days: Iterable[dt.date | dt.datetime | None],
+    *,
+    changed_existing: bool,
+) -> tuple[dt.date, dt.date] | None:
+    """Drop the rollups a write to `table` made stale, in the write's own transaction, and
+    return the span of days to rebuild (None: nothing to do).
+
+    Until they are rebuilt those days are read from the rows, so the figures are exact at
+    every moment; `rebuild` (after the write commits) makes them fast again. `days` are the
+    dates or timestamps the new rows carry in the columns rollups are kept by. New fact rows
+    touch their own days (an evaluation also its ticket's day: coverage); changed rows (whose
+    old values are gone) or a reference table (a queue's department, an item's kind) touch
+    every rolled day and every day of the facts.
+    """
+    if table not in FACTS and table not in SHAPES_ROLLUPS:
+        return None  # attendance is read raw; halls, staff, calendar… are not in any rollup
+    touched = [_day(d) for d in days if d is not None]
+    held = rolled_span(conn)
+    if table in SHAPES_ROLLUPS or changed_existing:
+        spans = [span for span in (fact_span(conn), held) if span is not None]
+        if held is None and not touched:
+            return None
+        first = min([lo for lo, _ in spans] + touched)
+        last = max([hi for _, hi in spans] + touched)
+    elif not touched:
+        return None
+    else:
+        first, last = min(touched), max(touched)
+        if table == "evaluations":  # coverage is kept on the evaluated tickets' days
+            first, last = _with_ticket_days(conn, first, last)
+    if held is not None:
+        for rollup in s.ROLLUP_TABLES:
+            conn.execute(rollup.delete().where(rollup.c.day >= first, rollup.c.day <= last))
+    return first, last
+
+
+def _with_ticket_days(conn: Connection, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """first..last widened to the issue days of the tickets evaluated in first..last."""
+    lo, hi = conn.execute(
+        sa.select(sa.func.min(s.tickets.c.issued_at), sa.func.max(s.tickets.c.issued_at))
+        .select_from(
+            s.tickets.join(s.evaluations, s.evaluations.c.ticket_id == s.tickets.c.ticket_id)
+        )
+        .where(
+            s.evaluations.c.evaluated_at >= dt.datetime.combine(first, dt.time(0)),
+            s.evaluations.c.evaluated_at
+            < dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0)),
+        )
+    ).one()
+    if lo is None:
+        return first, last
+    return min(first, _day(lo)), max(last, _day(hi))
+
+
 def after_write(
     conn: Connection,
     table: str,
@@ -409,35 +466,9 @@ def after_write(
     wait_target_s: float,
     today: dt.date | None = None,
 ) -> int:
-    """Keep the rollups current after rows were written to `table` (in the same transaction).
-
-    `days` are the dates (or timestamps) the new rows carry in the columns rollups are kept
-    by. New fact rows rebuild the days they touch; changed rows (whose old values are gone) or
-    a reference table (a queue's department, an item's kind) rebuild every rolled day.
-    """
-    if table not in FACTS and table not in SHAPES_ROLLUPS:
-        return 0  # attendance is read raw; halls, staff, calendar… are not in any rollup
-    touched = [_day(d) for d in days if d is not None]
-    held = rolled_span(conn)
-    if table in SHAPES_ROLLUPS or changed_existing:
-        if held is None and not touched:
-            return 0
-        return rebuild_all(conn, wait_target_s=wait_target_s, today=today)
-    if not touched:
+    """Invalidate and rebuild in one go (the caller's transaction): a writer that does not
+    mind holding its transaction for the rebuild. Returns the days rebuilt."""
+    span = invalidate_after_write(conn, table, days, changed_existing=changed_existing)
+    if span is None:
         return 0
-    first, last = min(touched), max(touched)
-    if table == "evaluations":  # coverage is kept on the evaluated tickets' days
-        lo, hi = conn.execute(
-            sa.select(sa.func.min(s.tickets.c.issued_at), sa.func.max(s.tickets.c.issued_at))
-            .select_from(
-                s.tickets.join(s.evaluations, s.evaluations.c.ticket_id == s.tickets.c.ticket_id)
-            )
-            .where(
-                s.evaluations.c.evaluated_at >= dt.datetime.combine(first, dt.time(0)),
-                s.evaluations.c.evaluated_at
-                < dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0)),
-            )
-        ).one()
-        if lo is not None:
-            first, last = min(first, _day(lo)), max(last, _day(hi))
-    return rebuild(conn, first, last, wait_target_s=wait_target_s, today=today)
+    return rebuild(conn, *span, wait_target_s=wait_target_s, today=today)

@@ -219,3 +219,23 @@ def test_hall_db_rollup_rebuilds_after_writes_by_other_means(demo: Engine, capsy
     assert main(["db", "rollup", "--db", demo.info["url"]]) == 0
     assert f"{(END - FIRST).days + 1} days rebuilt ({FIRST} … {END})" in capsys.readouterr().out
     assert_same(demo, scope)
+
+
+def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
+    """An import drops the rollups of the days it touches in its own transaction and rebuilds
+    them after it commits: in between, those days are read from the rows, still exact."""
+    day = D(2026, 10, 9)
+    with demo.begin() as conn:
+        span = rollups.invalidate_after_write(
+            conn, "tickets", [dt.datetime(2026, 10, 9, 10, 0)], changed_existing=False
+        )
+    assert span == (day, day)
+    scope = Scope(FIRST, END, dt.datetime.combine(END, EOD))
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, scope)
+    assert [(sc.first, sc.last) for sc in plan.raw_scopes] == [(day, day)]
+    assert_same(demo, scope, "date")
+    with demo.begin() as conn:
+        assert rollups.rebuild(conn, *span, wait_target_s=1200) == 1
+    with demo.connect() as conn:
+        assert not rollups.plan(conn, scope).raw_scopes
