@@ -6,15 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
-    return value
+from cli import args as args_
 
 
 def add_arguments(demo: argparse.ArgumentParser) -> None:
@@ -26,13 +18,13 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
         "(until Ctrl-C); --now sets the simulated clock's start",
     )
     group.add_argument(
-        "--speed", type=_positive_float, default=1.0, help="simulated seconds per second (1)"
+        "--speed", type=args_.positive, default=1.0, help="simulated seconds per second (1)"
     )
     group.add_argument(
-        "--interval", type=_positive_float, default=5.0, help="seconds between writes (5)"
+        "--interval", type=args_.positive, default=5.0, help="seconds between writes (5)"
     )
     bound = group.add_mutually_exclusive_group()
-    bound.add_argument("--for", dest="for_seconds", type=_positive_float, help="stop after S s")
+    bound.add_argument("--for", dest="for_seconds", type=args_.positive, help="stop after S s")
     bound.add_argument("--steps", type=int, help="stop after N writes")
 
 

@@ -19,54 +19,9 @@ import math
 import sys
 from pathlib import Path
 
+from cli import args as args_
+
 DB_HELP = "database URL (default: $HALL_DB_URL, else sqlite:///data/hall.db)"
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number: {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0: {text!r}")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a number ≥ 0: {text!r}")
-    return value
 
 
 def _shared(parser: argparse.ArgumentParser, default) -> None:
@@ -87,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _shared(fc, None)
     fc.add_argument("--queue", help="only this queue of the hall (its id)")
-    fc.add_argument("--horizon", type=_positive_int, help="days to forecast")
+    fc.add_argument("--horizon", type=args_.positive_int, help="days to forecast")
     fc.set_defaults(handler=cmd_forecast)
     fc_sub = fc.add_subparsers(dest="forecast_command")
     bt = fc_sub.add_parser(
@@ -98,8 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "week and the mean of the last four same weekdays.",
     )
     _shared(bt, argparse.SUPPRESS)
-    bt.add_argument("--origins", type=_positive_int, default=8, help="origins (8)")
-    bt.add_argument("--days", type=_positive_int, default=14, help="days after each origin (14)")
+    bt.add_argument("--origins", type=args_.positive_int, default=8, help="origins (8)")
+    bt.add_argument(
+        "--days", type=args_.positive_int, default=14, help="days after each origin (14)"
+    )
     bt.add_argument(
         "--series",
         type=Path,
@@ -116,8 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "simulation. `hall staffing calc` is the what-if calculator.",
     )
     _shared(st, None)
-    st.add_argument("--from", dest="first", type=_date, help="first day")
-    st.add_argument("--to", dest="last", type=_date, help="last day")
+    st.add_argument("--from", dest="first", type=args_.date, help="first day")
+    st.add_argument("--to", dest="last", type=args_.date, help="last day")
     st.add_argument("--no-sim", action="store_true", help="skip the simulation check")
     st.set_defaults(handler=cmd_staffing)
     st_sub = st.add_subparsers(dest="staffing_command")
@@ -125,14 +82,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "calc",
         help="service level of N windows for a steady load (Erlang C, or A with patience)",
     )
-    calc.add_argument("--arrivals-per-hour", type=_non_negative, required=True)
-    calc.add_argument("--service-min", type=_positive, required=True, help="mean service minutes")
-    calc.add_argument("--windows", type=_non_negative_int, required=True)
+    calc.add_argument("--arrivals-per-hour", type=args_.non_negative, required=True)
     calc.add_argument(
-        "--target-min", type=_non_negative, required=True, help="called within this many minutes"
+        "--service-min", type=args_.positive, required=True, help="mean service minutes"
+    )
+    calc.add_argument("--windows", type=args_.non_negative_int, required=True)
+    calc.add_argument(
+        "--target-min",
+        type=args_.non_negative,
+        required=True,
+        help="called within this many minutes",
     )
     calc.add_argument(
-        "--patience-min", type=_positive, help="mean patience: Erlang A (else Erlang C)"
+        "--patience-min", type=args_.positive, help="mean patience: Erlang A (else Erlang C)"
     )
     calc.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     calc.set_defaults(handler=cmd_calc)

@@ -31,35 +31,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-
-def _date(text: str) -> dt.date:
-    if text == "today":
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _datetime(text: str) -> dt.datetime:
-    if text == "now":
-        return dt.datetime.now().replace(microsecond=0)
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a date-time (YYYY-MM-DD HH:MM[:SS]): {text!r}"
-        ) from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number: {text!r}")
-    return value
+from cli import args as args_
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,11 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="fill the database with a simulated district network")
     demo.add_argument("--db", help=db_help)
-    demo.add_argument("--days", type=_positive, default=120, help="days to simulate (120)")
-    demo.add_argument("--end", type=_date, default=None, help="last day (default: today)")
+    demo.add_argument("--days", type=args_.positive_int, default=120, help="days to simulate (120)")
+    demo.add_argument("--end", type=args_.date, default=None, help="last day (default: today)")
     demo.add_argument(
         "--now",
-        type=_datetime,
+        type=args_.datetime,
         default=None,
         help="cut-off time (default: now when --end is today, else the end of --end)",
     )
@@ -135,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     met = sub.add_parser("metrics", help="every figure of metrics.md for a period")
     met.add_argument("--db", help=db_help)
-    met.add_argument("--from", dest="first", type=_date, required=True, help="first day")
-    met.add_argument("--to", dest="last", type=_date, required=True, help="last day")
+    met.add_argument("--from", dest="first", type=args_.date, required=True, help="first day")
+    met.add_argument("--to", dest="last", type=args_.date, required=True, help="last day")
     for name, dest in (
         ("hall", "hall"),
         ("dept", "department"),
@@ -148,15 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         met.add_argument(f"--{name}", dest=dest, help=f"only this {dest} (its id)")
     met.add_argument("--by", choices=DIMENSIONS, help="one result per group")
     met.add_argument(
-        "--as-of", type=_datetime, help="stock figures at this moment (default: end of --to)"
+        "--as-of", type=args_.datetime, help="stock figures at this moment (default: end of --to)"
     )
     met.add_argument("--rank", metavar="KEY", help="with --by: rank the groups by this metric")
     met.add_argument("--json", action="store_true", help="print JSON")
 
     qual = sub.add_parser("quality", help="data-quality findings with examples")
     qual.add_argument("--db", help=db_help)
-    qual.add_argument("--from", dest="first", type=_date, help="first day")
-    qual.add_argument("--to", dest="last", type=_date, help="last day")
+    qual.add_argument("--from", dest="first", type=args_.date, help="first day")
+    qual.add_argument("--to", dest="last", type=args_.date, help="last day")
     qual.add_argument("--json", action="store_true", help="print JSON")
 
     cfg = sub.add_parser("config", help="deployment settings (hallpulse.toml)")

@@ -27,6 +27,7 @@ from reports.content import (
     summary,
     target_of,
 )
+from reports.forecast import STAFFING_COLUMNS
 from reports.weekly_data import RANKING_KEYS, WAIT_BIN_MIN, WeeklyData
 
 OVERDUE_ROWS = 25  # the most overdue cases listed in the PDF (the workbook lists all)
@@ -520,18 +521,6 @@ def _attendance(doc: _Doc, data: WeeklyData, lang: str) -> None:
         )
 
 
-STAFFING = (
-    "date",
-    "start",
-    "arrivals",
-    "windows_needed",
-    "windows_rostered",
-    "service_level",
-    "service_level_rostered",
-    "flag",
-)
-
-
 def _forecast(doc: _Doc, data: WeeklyData, lang: str) -> None:
     fc = data.forecast
     doc.section("s-forecast", "rep.s.forecast")
@@ -556,7 +545,9 @@ def _forecast(doc: _Doc, data: WeeklyData, lang: str) -> None:
     if fc.staffing.is_empty():
         doc.add(f"<p>{escape(t('rep.forecast.no_extended', lang))}</p>")
         return
-    headers = [(t(f"rep.col.{c}", lang), c not in ("date", "start", "flag")) for c in STAFFING]
+    headers = [
+        (t(f"rep.col.{c}", lang), c not in ("date", "start", "flag")) for c in STAFFING_COLUMNS
+    ]
     rows = [
         [
             escape(day_text(r["date"], lang)),
