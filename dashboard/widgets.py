@@ -163,6 +163,19 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
     return View(kind, period, before, tuple(sorted(filters.items())), lang)
 
 
+def period_figures(
+    url: str, view: View, filters: tuple | None = None, by_date: bool = True
+) -> tuple[dict, dict, list[dict]]:
+    """`compute` of the view's period, of the period before it, and per date of the period
+    (inside it; empty without `by_date`), through the cache. `filters` default to the view's."""
+    p, b = view.period, view.before
+    f = view.filters if filters is None else filters
+    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
+    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
+    dated = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p) if by_date else []
+    return now_figures, before_figures, dated
+
+
 def daily(result: dict, period: Period) -> list[dict]:
     """The date groups of a `compute(..., "date")` result inside the period: open cases are
     grouped by their acceptance day, which may lie before it."""

@@ -13,10 +13,10 @@ from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     chart,
     csv_download,
-    daily,
     empty_note,
     filter_bar,
     kpi_tiles,
+    period_figures,
     require_schema,
 )
 from metrics.catalog import BY_KEY
@@ -44,14 +44,12 @@ st.title(t("nav.attendance", lang))
 require_schema(url, lang)
 demo_banner(url, lang)
 view = filter_bar(url, lang, "attendance")
-p, b, f = view.period, view.before, view.filters
+p, f = view.period, view.filters
 settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
-    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
+    now_figures, before_figures, by_date = period_figures(url, view)
 
 if not now_figures["attendance"]["staffed_hours"] and not now_figures["attendance"]["absence_rate"]:
     empty_note(t("at.none", lang))

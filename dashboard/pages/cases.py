@@ -16,6 +16,7 @@ from dashboard.widgets import (
     empty_note,
     filter_bar,
     kpi_tiles,
+    period_figures,
     require_schema,
 )
 from metrics.catalog import BY_KEY
@@ -66,13 +67,12 @@ st.title(t("nav.cases", lang))
 require_schema(url, lang)
 demo_banner(url, lang)
 view = filter_bar(url, lang, "cases")
-p, b, f = view.period, view.before, view.filters
+p, f = view.period, view.filters
 settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
-    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
+    now_figures, before_figures, _ = period_figures(url, view, by_date=False)
     opened = cached.open_cases(url, p.as_of, f)
 
 cases = now_figures["cases"]

@@ -10,7 +10,14 @@ from charts.figures import distribution, heatmap, trend
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import t
-from dashboard.widgets import chart, daily, empty_note, filter_bar, kpi_tiles, require_schema
+from dashboard.widgets import (
+    chart,
+    empty_note,
+    filter_bar,
+    kpi_tiles,
+    period_figures,
+    require_schema,
+)
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -47,13 +54,11 @@ st.title(t("nav.overview", lang))
 require_schema(url, lang)
 demo_banner(url, lang)
 view = filter_bar(url, lang, "overview")
-p, b, f = view.period, view.before, view.filters
+p, f = view.period, view.filters
 settings = cached.settings()
 
 with st.spinner(t("busy", lang)):
-    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
-    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
+    now_figures, before_figures, by_date = period_figures(url, view)
 
 if not has_data(now_figures):
     empty_note(t("empty.period", lang))

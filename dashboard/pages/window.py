@@ -12,10 +12,10 @@ from dashboard.components import demo_banner
 from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     chart,
-    daily,
     empty_note,
     filter_bar,
     kpi_tiles,
+    period_figures,
     remember,
     require_schema,
     url_param,
@@ -136,15 +136,13 @@ remember("window", ident if kind == "window" else None)
 remember("staff", ident if kind == "staff" else None)
 
 view = filter_bar(url, lang, "window", levels=())
-p, b = view.period, view.before
+p = view.period
 f = (("window" if kind == "window" else "staff", ident),)
 settings = cached.settings()
 st.subheader(describe(subject))
 
 with st.spinner(t("busy", lang)):
-    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
-    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    by_date = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p)
+    now_figures, before_figures, by_date = period_figures(url, view, f)
     by_hour = [
         g
         for g in cached.figures(url, p.first, p.last, p.as_of, f, "hour")["groups"]
