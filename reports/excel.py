@@ -178,18 +178,23 @@ def _target_rule(book: _Book, ws: Worksheet, m: Metric, first: int, last: int, c
             },
         )
     if m.unit == "minutes" and m.direction < 0:
-        ws.conditional_format(
-            first,
-            col,
-            last,
-            col,
-            {
-                "type": "3_color_scale",
-                "min_color": "#63BE7B",
-                "mid_color": "#FFEB84",
-                "max_color": "#F8696B",
-            },
-        )
+        _lower_is_better(ws, first, last, col)
+
+
+def _lower_is_better(ws, first: int, last: int, col: int) -> None:
+    """Green for the lowest values of a column, red for the highest (waits, lateness)."""
+    ws.conditional_format(
+        first,
+        col,
+        last,
+        col,
+        {
+            "type": "3_color_scale",
+            "min_color": "#63BE7B",
+            "mid_color": "#FFEB84",
+            "max_color": "#F8696B",
+        },
+    )
 
 
 def _overview(book: _Book) -> None:
@@ -554,18 +559,7 @@ def _attendance(book: _Book) -> None:
     first, last = book.table(ws, columns, rows)
     for k in ("late_rate", "absence_rate"):
         col = 1 + keys.index(k)
-        ws.conditional_format(
-            first,
-            col,
-            last,
-            col,
-            {
-                "type": "3_color_scale",
-                "min_color": "#63BE7B",
-                "mid_color": "#FFEB84",
-                "max_color": "#F8696B",
-            },
-        )
+        _lower_is_better(ws, first, last, col)
 
 
 def _forecast(book: _Book) -> None:
