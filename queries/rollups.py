@@ -16,13 +16,16 @@ both on every backend.
   is read: the wait target (`wait_within`), the extended-hours boundaries (segments). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
   day.
-- Writers keep them current: `hall import` rebuilds the days a file touches (every rolled day
-  when it changed existing rows or a reference table), `hall demo` builds its days, and
-  `hall db rollup` rebuilds on demand, e.g. after writing to the tables by other means.
+- Writers keep them current: `hall import` drops the rollups of the days a file touches in its
+  own transaction (`invalidate_after_write`; every day when it changed existing rows or a
+  reference table) and rebuilds them after the commit, `hall demo` builds its days,
+  `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
+  rebuilds on demand, e.g. after writing to the tables by other means.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
@@ -32,9 +35,12 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, get_meta, set_meta
 from queries.frames import read_frame
+from queries.metric_queries import Scope, _group_type, _sql_group, extended_boundaries, grain_column
+from queries.overview import service_hours_frame
 
 # the columns that place a fact's rows in the rollups, and the reference tables they depend on
 # (a ticket's department is its queue's, a case's kind its item's, an evaluation's department
@@ -104,7 +110,8 @@ CALENDAR_DIMENSIONS = (None, "hall", "date", "weekday")
 
 
 def _column(dimension: str) -> str:
-    return {"hall": "hall_id", "date": "day", "weekday": "day"}.get(dimension, dimension)
+    """A dimension's column in a rollup table (weekday: the day, as the raw queries group)."""
+    return grain_column(_sql_group(dimension))
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -133,7 +140,7 @@ def plan(conn: Connection, scope) -> Plan | None:
             s.rollup_days.c.day >= scope.first, s.rollup_days.c.day <= scope.last
         )
     ).scalars()
-    rolled = frozenset(d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in days)
+    rolled = frozenset(_day(d) for d in days)
     if not rolled:
         return None
     meta = get_meta(conn)
@@ -149,8 +156,6 @@ def plan(conn: Connection, scope) -> Plan | None:
 
 def _raw_scopes(scope, rolled: frozenset[dt.date]):
     """The scope cut to each run of consecutive days the rollups do not hold."""
-    import dataclasses
-
     run: list[dt.date] = []
     day = scope.first
     while day <= scope.last:
@@ -192,8 +197,6 @@ def serves(
 
 def read(conn: Connection, name: str, scope, dimension: str | None) -> pl.DataFrame:
     """The partial `name` for the scope's rolled days, shaped as the raw query returns it."""
-    from queries.metric_queries import _group_type
-
     spec = SPECS[name]
     table = spec.table
     selected, schema, group_by = [], {}, []
@@ -267,8 +270,6 @@ def partial(
 def _build_frames(
     conn: Connection, scope, wait_target_s: float, boundaries: list[int]
 ) -> dict[str, pl.DataFrame]:
-    from queries import metric_queries as mq
-
     day = ("hall", "date")
     return {
         "tickets": mq.ticket_counts(conn, scope, None, wait_target_s, grain=day + TICKET_MEMBERS),
@@ -299,9 +300,6 @@ def rebuild(
     """Rebuild the rollups of the closed days first..last (at most yesterday) in the caller's
     transaction; returns the number of days now rolled. Rollups built with another wait target
     or other extended-hours boundaries are rebuilt in full."""
-    from queries.metric_queries import Scope, extended_boundaries
-    from queries.overview import service_hours_frame
-
     s.metadata.create_all(conn, tables=list(s.ROLLUP_TABLES), checkfirst=True)
     boundaries = extended_boundaries(service_hours_frame(conn))
     meta = get_meta(conn)
@@ -340,8 +338,7 @@ def rolled_span(conn: Connection) -> tuple[dt.date, dt.date] | None:
     ).one()
     if lo is None:
         return None
-    as_date = lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(v)  # noqa: E731
-    return as_date(lo), as_date(hi)
+    return _day(lo), _day(hi)
 
 
 def fact_span(conn: Connection) -> tuple[dt.date, dt.date] | None:
@@ -455,20 +452,3 @@ def _with_ticket_days(conn: Connection, first: dt.date, last: dt.date) -> tuple[
     if lo is None:
         return first, last
     return min(first, _day(lo)), max(last, _day(hi))
-
-
-def after_write(
-    conn: Connection,
-    table: str,
-    days: Iterable[dt.date | dt.datetime | None],
-    *,
-    changed_existing: bool,
-    wait_target_s: float,
-    today: dt.date | None = None,
-) -> int:
-    """Invalidate and rebuild in one go (the caller's transaction): a writer that does not
-    mind holding its transaction for the rebuild. Returns the days rebuilt."""
-    span = invalidate_after_write(conn, table, days, changed_existing=changed_existing)
-    if span is None:
-        return 0
-    return rebuild(conn, *span, wait_target_s=wait_target_s, today=today)
