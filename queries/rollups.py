@@ -363,14 +363,22 @@ def _day(value) -> dt.date:
 
 def rebuild_all(conn: Connection, *, wait_target_s: float, today: dt.date | None = None) -> int:
     """Drop every rollup and build them again for all the facts' closed days."""
-    spans = [span for span in (fact_span(conn), rolled_span(conn)) if span is not None]
+    span = _everything(conn)
     if has_rollups(conn):
         for table in s.ROLLUP_TABLES:
             conn.execute(table.delete())
-    if not spans:
+    if span is None:
         return 0
-    first, last = min(lo for lo, _ in spans), max(hi for _, hi in spans)
-    return rebuild(conn, first, last, wait_target_s=wait_target_s, today=today)
+    return rebuild(conn, *span, wait_target_s=wait_target_s, today=today)
+
+
+def _everything(conn: Connection, days: Iterable[dt.date] = ()) -> tuple[dt.date, dt.date] | None:
+    """The span of the facts, the rolled days and `days` together (None when all are empty)."""
+    spans = [span for span in (fact_span(conn), rolled_span(conn)) if span is not None]
+    spans += [(d, d) for d in days]
+    if not spans:
+        return None
+    return min(lo for lo, _ in spans), max(hi for _, hi in spans)
 
 
 def refresh_days(
@@ -419,11 +427,9 @@ def invalidate_after_write(
     touched = [_day(d) for d in days if d is not None]
     held = rolled_span(conn)
     if table in SHAPES_ROLLUPS or changed_existing:
-        spans = [span for span in (fact_span(conn), held) if span is not None]
         if held is None and not touched:
             return None
-        first = min([lo for lo, _ in spans] + touched)
-        last = max([hi for _, hi in spans] + touched)
+        first, last = _everything(conn, touched)
     elif not touched:
         return None
     else:
