@@ -261,6 +261,13 @@ def empty_note(text: str) -> None:
     st.info(text, icon=":material/info:")
 
 
+def table_height(rows: int, cap: int | None = None) -> int:
+    """Pixels for a st.dataframe to show `rows` rows and its header without scrolling, at most
+    `cap` (then it scrolls)."""
+    height = 36 * (rows + 1) + 4
+    return height if cap is None else min(height, cap)
+
+
 def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
     """A download button for a frame as UTF-8 CSV with BOM (Excel opens Chinese correctly)."""
     st.download_button(

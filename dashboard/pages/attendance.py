@@ -18,6 +18,7 @@ from dashboard.widgets import (
     kpi_tiles,
     period_figures,
     require_schema,
+    table_height,
 )
 from metrics.catalog import BY_KEY
 
@@ -164,7 +165,7 @@ else:
         table,
         hide_index=True,
         width="stretch",
-        height=min(36 * (table.height + 1) + 4, 480),
+        height=table_height(table.height, 480),
         column_config={
             "link": st.column_config.LinkColumn(
                 t("win.open", lang),
@@ -214,7 +215,7 @@ else:
         table,
         hide_index=True,
         width="stretch",
-        height=min(36 * (table.height + 1) + 4, 420),
+        height=table_height(table.height, 420),
         key="at.exceptions",
     )
     csv_download(table, t("cs.download", lang), f"attendance_{p.first}_{p.last}.csv", "at.csv")

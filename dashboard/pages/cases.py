@@ -18,6 +18,7 @@ from dashboard.widgets import (
     kpi_tiles,
     period_figures,
     require_schema,
+    table_height,
 )
 from metrics.catalog import BY_KEY
 from metrics.drilldown import AGEING_BANDS
@@ -150,7 +151,7 @@ with right:
             ).with_columns(pl.col("on_time_rate", "one_visit_rate") * 100),  # "12.3%"
             hide_index=True,
             width="stretch",
-            height=36 * (min(len(rows), WORST_ITEMS) + 1) + 4,
+            height=table_height(min(len(rows), WORST_ITEMS)),
             column_config={
                 "completed": st.column_config.NumberColumn(
                     BY_KEY["completed"].label(lang), format="localized"
@@ -208,7 +209,7 @@ else:
         table,
         hide_index=True,
         width="stretch",
-        height=min(36 * (soon.height + 1) + 4, 360),
+        height=table_height(soon.height, 360),
         key="cs.soon",
     )
     csv_download(table, t("cs.download", lang), f"due_soon_{p.as_of:%Y%m%d}.csv", "cs.soon.csv")

@@ -20,6 +20,7 @@ from dashboard.widgets import (
     kpi_tiles,
     period_figures,
     require_schema,
+    table_height,
 )
 from metrics.catalog import BY_KEY
 
@@ -213,7 +214,7 @@ else:
         styled,
         hide_index=True,
         width="stretch",
-        height=min(36 * (table.height + 1) + 4, 420),
+        height=table_height(table.height, 420),
         key="ev.bad",
     )
     csv_download(table, t("cs.download", lang), f"bad_reviews_{p.first}_{p.last}.csv", "ev.bad.csv")

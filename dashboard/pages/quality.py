@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import TEXT, t
-from dashboard.widgets import filter_bar, require_schema
+from dashboard.widgets import filter_bar, require_schema, table_height
 
 lang = state.lang()
 url = state.db_url()
@@ -56,7 +56,7 @@ st.dataframe(
     frame,
     hide_index=True,
     width="stretch",
-    height=36 * (frame.height + 1) + 4,
+    height=table_height(frame.height),
     column_config={t("col.rows", lang): st.column_config.NumberColumn(format="localized")},
     key="quality.table",
 )

@@ -10,7 +10,14 @@ import streamlit as st
 from dashboard import cached, state
 from dashboard.components import demo_banner
 from dashboard.text import t
-from dashboard.widgets import empty_note, filter_bar, remember, require_schema, url_param
+from dashboard.widgets import (
+    empty_note,
+    filter_bar,
+    remember,
+    require_schema,
+    table_height,
+    url_param,
+)
 from metrics.catalog import BY_KEY
 from metrics.rankings import rank_groups
 
@@ -207,7 +214,7 @@ st.dataframe(
     frame.select(order),
     hide_index=True,
     width="stretch",
-    height=min(36 * (frame.height + 1) + 4, 720),
+    height=table_height(frame.height, 720),
     column_config={k: v for k, v in config.items() if v is not None},
     column_order=order,
     key="windows.table",
