@@ -22,7 +22,6 @@ benchmarks), the screen settings, and the masking of staff names.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -31,8 +30,9 @@ import polars as pl
 
 from metrics.catalog import Metric
 from metrics.settings import SettingsError, config_path
+from workdays import clock
 
-NOW_ENV = "HALLPULSE_NOW"
+NOW_ENV = clock.NOW_ENV
 
 LIVE_METRICS: tuple[Metric, ...] = (
     Metric("waiting_now", "live", "当前等候", "Waiting now", "count", -1),
@@ -45,13 +45,11 @@ LIVE_METRICS: tuple[Metric, ...] = (
 LIVE_BY_KEY: dict[str, Metric] = {m.key: m for m in LIVE_METRICS}
 
 
-def now() -> dt.datetime:
-    """The screen's "now", to the second: $HALLPULSE_NOW (ISO, e.g. 2026-11-27T15:00) when
-    set — for tests and benchmarks on a database that ends in the past — else the clock."""
-    fixed = os.environ.get(NOW_ENV)
-    if fixed:
-        return dt.datetime.fromisoformat(fixed).replace(microsecond=0, tzinfo=None)
-    return dt.datetime.now().replace(microsecond=0)
+def now(tz: str | None = None) -> dt.datetime:
+    """The screen's "now", to the second, on the hall's clock (`metrics.clock`):
+    $HALLPULSE_NOW (ISO, e.g. 2026-11-27T15:00) when set — for tests and benchmarks on a
+    database that ends in the past — else the wall clock in the hall's zone."""
+    return clock.now(tz)
 
 
 # --- settings ----------------------------------------------------------------------------------

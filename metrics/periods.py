@@ -9,22 +9,22 @@ benchmarks on a database that ends on a known day.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 from metrics.catalog import Metric
+from workdays import clock
 
-NOW_ENV = "HALLPULSE_NOW"
+NOW_ENV = clock.NOW_ENV
 PERIODS = ("today", "this_week", "last_week", "this_month", "last_month", "custom")
 END_OF_DAY = dt.time(23, 59, 59)
 
 
-def now() -> dt.datetime:
-    """The current hall-local minute, or `$HALLPULSE_NOW` when set."""
-    fixed = os.environ.get(NOW_ENV)
-    if fixed:
-        return dt.datetime.fromisoformat(fixed)
-    return dt.datetime.now().replace(second=0, microsecond=0)
+def now(tz: str | None = None) -> dt.datetime:
+    """The current hall-local minute (`metrics.clock`), or `$HALLPULSE_NOW` when set."""
+    fixed = clock.pinned(tz)
+    if fixed is not None:
+        return fixed
+    return clock.now(tz).replace(second=0)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from queries import schema as s
 from queries.dialect import hour_of
 from queries.frames import read_frame
+from workdays import clock
 
 t = s.tickets
 
@@ -34,6 +35,13 @@ def hall_list(conn: Connection) -> pl.DataFrame:
     )
     order = {"district": 0, "street": 1, "community": 2}
     return frame.sort(pl.col("level").replace_strict(order, default=3), "hall_id")
+
+
+def hall_zones(conn: Connection) -> dict[str, str]:
+    """hall_id → the hall's time zone (`halls.timezone`, Asia/Shanghai when empty)."""
+    h = s.halls
+    rows = conn.execute(sa.select(h.c.hall_id, h.c.timezone)).all()
+    return {hall_id: (tz or "").strip() or clock.DEFAULT_TZ for hall_id, tz in rows}
 
 
 def queue_list(conn: Connection, hall_id: str) -> pl.DataFrame:
