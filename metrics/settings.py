@@ -69,7 +69,9 @@ def load_settings(path: Path | None = None) -> Settings:
     section = data.get("metrics", {})
     known = {f.name: f.type for f in fields(Settings)}
     # [screen] holds the big screen's settings (metrics.live.load_screen_settings)
-    unknown = sorted(set(section) - set(known)) + sorted(set(data) - {"metrics", "screen"})
+    # [access] the sign-in rules (access.settings.load_access_settings)
+    others = {"metrics", "screen", "access"}
+    unknown = sorted(set(section) - set(known)) + sorted(set(data) - others)
     if unknown:
         raise SettingsError(
             f"{path}: unknown setting(s) {', '.join(unknown)}; known: [metrics] " + ", ".join(known)

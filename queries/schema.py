@@ -425,3 +425,79 @@ ENUMS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
         "other": ("其他", "Other"),
     },
 }
+
+# --- who sees what (access/): local accounts, their grants, the audit trail, kiosk links ------
+# Bookkeeping, not in ALL_TABLES: access.tables.ensure creates them when first needed.
+
+users = Table(
+    "hallpulse_users",
+    metadata,
+    Column("login", ID, primary_key=True),
+    Column("display_name", LABEL),
+    Column("role", CODE, nullable=False),  # admin / director / manager / staff / viewer
+    Column("password_hash", String(255)),  # argon2id; empty for a single-sign-on user
+    Column("oidc_subject", String(255), unique=True),  # the provider's `sub` once bound
+    Column("email", String(255)),  # maps a first single sign-on to this account
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_count", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime),
+    Column("password_changed_at", DateTime),
+)
+
+# One row per hall a user may see; a department manager's rows also name the department, a
+# window staff member's row the staff_id. Halls are checked against `halls` when granted (no FK:
+# the bookkeeping tables must not depend on the order of imports).
+grants = Table(
+    "hallpulse_grants",
+    metadata,
+    Column("grant_id", Integer, primary_key=True, autoincrement=True),
+    Column("login", ID, ForeignKey("hallpulse_users.login"), nullable=False),
+    Column("hall_id", ID, nullable=False),
+    Column("dept_id", ID),
+    Column("staff_id", ID),
+    Column("granted_at", DateTime, nullable=False),
+    Column("granted_by", String(100)),
+    Index("ix_hallpulse_grants_login", "login"),
+)
+
+# Append-only: access.audit has no update or delete. `at` is the network's hall-local time.
+audit = Table(
+    "hallpulse_audit",
+    metadata,
+    Column(
+        "audit_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("at", DateTime, nullable=False),
+    Column("who", String(100), nullable=False),
+    Column("role", CODE),
+    Column("action", CODE, nullable=False),
+    Column("target", String(255)),
+    Column("scope", Text),
+    Column("detail", Text),  # JSON
+    Column("client", String(64)),
+    Index("ix_hallpulse_audit_at", "at"),
+    Index("ix_hallpulse_audit_who_at", "who", "at"),
+)
+
+# A big screen's link: only the SHA-256 of its token is stored.
+kiosk_links = Table(
+    "hallpulse_kiosk_links",
+    metadata,
+    Column("link_id", Integer, primary_key=True, autoincrement=True),
+    Column("hall_id", ID, nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", LABEL),
+    Column("created_by", String(100)),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),
+    Column("revoked_at", DateTime),
+    Column("last_seen_at", DateTime),
+)
+
+ACCESS_TABLES: tuple[Table, ...] = (users, grants, audit, kiosk_links)
