@@ -16,6 +16,9 @@
     hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
     hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
     hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]       (and `calc`)
+    hall user        add|disable|enable|passwd|list|grant   local accounts (see cli/access_cmd.py)
+    hall kiosk       add|list|revoke                       big-screen links for one hall
+    hall audit       [--from DATE] [--to DATE] [--user WHO] [--json]   the audit trail
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -141,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import forecast_cmd
 
     forecast_cmd.register(sub)
+    from cli import access_cmd
+
+    access_cmd.register(sub)
     return parser
 
 
