@@ -86,7 +86,7 @@ def record(
                 at=at,
             )
     conn = where
-    tables.ensure(conn)
+    tables.ensure(conn, s.audit)
     values = {
         "at": (at or tables.network_now(conn)).replace(microsecond=0),
         "who": who,

@@ -172,7 +172,8 @@ def revoke(conn: Connection, link_id: int, *, by: str, now: dt.datetime | None =
 
 def check(conn: Connection, token: str | None, now: dt.datetime | None = None) -> KioskLink | None:
     """The live link a token opens, or None (no token, unknown, revoked or expired). Notes
-    when the screen was last seen (at most once a minute)."""
+    when the screen was last seen (at most once a minute), so call it in a transaction
+    (`engine.begin()`). The token is looked up by its SHA-256: no stored secret to compare."""
     k = s.kiosk_links
     if not token or not tables.exists(conn, k):
         return None

@@ -11,9 +11,10 @@ from queries import schema as s
 from workdays import clock
 
 
-def ensure(conn: Connection) -> None:
-    """Create hallpulse_users, _grants, _audit and _kiosk_links where missing (idempotent)."""
-    s.metadata.create_all(conn, tables=list(s.ACCESS_TABLES), checkfirst=True)
+def ensure(conn: Connection, *only: sa.Table) -> None:
+    """Create hallpulse_users, _grants, _audit and _kiosk_links (or `only` these) where
+    missing (idempotent). Called before a function's first write: MariaDB commits on DDL."""
+    s.metadata.create_all(conn, tables=list(only or s.ACCESS_TABLES), checkfirst=True)
 
 
 def exists(conn: Connection, table: sa.Table) -> bool:

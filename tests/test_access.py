@@ -231,15 +231,32 @@ def _reference(conn, table: sa.Table, key: str, value: str) -> dict:
     return dict(conn.execute(sa.select(table.c[key], table.c[value])).all())
 
 
-def _expected(conn, scope: Scope, table: sa.Table) -> Counter:
-    """The rows of `table` the scope may see, filtered here in Python from every row."""
-    queue_dept = _reference(conn, s.queues, "queue_id", "dept_id")
-    item_dept = _reference(conn, s.items, "item_id", "dept_id")
-    window_dept = _reference(conn, s.windows, "window_id", "dept_id")
-    staff_dept = _reference(conn, s.staff, "staff_id", "dept_id")
+def _departments(conn) -> dict[str, dict]:
+    return {
+        name: _reference(conn, table, key, "dept_id")
+        for name, table, key in (
+            ("queue", s.queues, "queue_id"),
+            ("item", s.items, "item_id"),
+            ("window", s.windows, "window_id"),
+            ("staff", s.staff, "staff_id"),
+        )
+    }
+
+
+def _expected(scope: Scope, table: sa.Table, rows: list[dict], depts: dict) -> Counter:
+    """The rows of `table` the scope may see, filtered here in Python from all its `rows`
+    (`depts`: the department of each queue, item, window and staff member)."""
+    queue_dept, item_dept = depts["queue"], depts["item"]
+    window_dept, staff_dept = depts["window"], depts["staff"]
     reference = table.name in {t.name for t in s.REFERENCE_TABLES}
+    dept_of = {
+        "tickets": lambda r: queue_dept.get(r["queue_id"]),
+        "cases": lambda r: item_dept.get(r["item_id"]),
+        "evaluations": lambda r: item_dept.get(r["item_id"]) or window_dept.get(r["window_id"]),
+        "attendance": lambda r: staff_dept.get(r["staff_id"]),
+    }.get(table.name, lambda r: r.get("dept_id", r.get("department", ...)))
     keep = Counter()
-    for row in conn.execute(sa.select(table)).mappings():
+    for row in rows:
         if scope.hall_ids is not None:
             if "hall_id" in row:
                 if row["hall_id"] not in scope.hall_ids:
@@ -247,14 +264,7 @@ def _expected(conn, scope: Scope, table: sa.Table) -> Counter:
             elif not reference:
                 continue
         if scope.dept_ids is not None:
-            dept = {
-                "tickets": lambda r: queue_dept.get(r["queue_id"]),
-                "cases": lambda r: item_dept.get(r["item_id"]),
-                "evaluations": lambda r: (
-                    item_dept.get(r["item_id"]) or window_dept.get(r["window_id"])
-                ),
-                "attendance": lambda r: staff_dept.get(r["staff_id"]),
-            }.get(table.name, lambda r: r.get("dept_id", r.get("department", ...)))(row)
+            dept = dept_of(row)
             if dept is ...:
                 if not reference:
                     continue
@@ -321,11 +331,16 @@ def test_scopes_on_the_demo_network_filter_in_sql(engine):
         with pytest.raises(OutOfScope, match="no such user"):
             scope_for(conn, "nobody")
 
+        depts = _departments(conn)
+        every = {
+            t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()] for t in SCOPED_TABLES
+        }
         for scope in (d2, m1, w1, v1, root, Scope.kiosk(1, "H05")):
             for table in SCOPED_TABLES:
                 rows = conn.execute(sa.select(table).where(scope_filter(scope, table))).all()
                 got = Counter(tuple(r) for r in rows)
-                assert got == _expected(conn, scope, table), (scope.who, table.name)
+                want = _expected(scope, table, every[table.name], depts)
+                assert got == want, (scope.who, table.name)
             tickets = conn.execute(
                 sa.select(sa.func.count()).where(scope_filter(scope, s.tickets))
             ).scalar_one()
@@ -544,9 +559,9 @@ def test_cli_round_trip(tmp_path: Path, monkeypatch, capsys):
     code, _, err = hall("user", "grant", "d2", "--hall", "H09")
     assert code == 1 and "unknown hall H09" in err
 
-    listed = installed("user", "list", "--json")
-    assert listed.returncode == 0, listed.stderr
-    users = {u["login"]: u for u in json.loads(listed.stdout)}
+    code, out, err = hall("user", "list", "--json")
+    assert code == 0, err
+    users = {u["login"]: u for u in json.loads(out)}
     assert set(users) == {"d2", "v1"}
     assert users["d2"]["display_name"] == "王五" and users["d2"]["grants"] == [
         {"hall_id": "H02", "dept_id": None, "staff_id": None}
