@@ -518,23 +518,29 @@ def authenticate(
         return done("no_password", row)
     users = s.users
     if not matches:
-        failures = int(row.failed_count or 0) + 1
-        if row.locked_until is not None:  # an expired lock: a fresh count
-            failures = 1
-        locked_until = None
-        if failures >= settings.max_failures:
-            locked_until = now + dt.timedelta(minutes=settings.lockout_min)
+        # counted in SQL, so that sign-ins in parallel cannot lose a failure; a lock that has
+        # expired starts a fresh count
+        fresh = users.c.locked_until.is_not(None)
         conn.execute(
             users.update()
             .where(users.c.login == login)
             .values(
-                failed_count=0 if locked_until else failures,
-                locked_until=locked_until,
+                failed_count=sa.case((fresh, 1), else_=users.c.failed_count + 1),
+                locked_until=None,
             )
         )
-        if locked_until is not None:
-            return done("locked", row, locked_until, failures=failures)
-        return done("wrong", row, failures=failures)
+        failures = conn.execute(
+            sa.select(users.c.failed_count).where(users.c.login == login)
+        ).scalar_one()
+        if failures < settings.max_failures:
+            return done("wrong", row, failures=failures)
+        locked_until = now + dt.timedelta(minutes=settings.lockout_min)
+        conn.execute(
+            users.update()
+            .where(users.c.login == login)
+            .values(failed_count=0, locked_until=locked_until)
+        )
+        return done("locked", row, locked_until, failures=failures)
     if row.disabled:
         return done("disabled", row)
     values: dict = {"failed_count": 0, "locked_until": None, "last_login_at": now}

@@ -131,10 +131,15 @@ def test_lockout_after_failures_and_release_later(engine, fast_hashing):
         user = accounts.get_user(conn, "ops")
         assert (user.failed_count, user.locked_until) == (0, None)
         assert user.last_login_at == NOW + dt.timedelta(minutes=10)
+        # locked again; once the lock has run out, one more wrong password is a fresh count
+        again = NOW + dt.timedelta(hours=1)
+        assert [sign_in("nope nope nope", again).reason for _ in range(3)][-1] == "locked"
+        fresh = sign_in("nope nope nope", again + dt.timedelta(minutes=10))
+        assert fresh.reason == "wrong" and accounts.get_user(conn, "ops").failed_count == 1
         unknown = accounts.authenticate(conn, "nobody", GOOD, settings=rules, now=NOW)
         assert unknown.reason == "unknown" and unknown.message() == third_message_wrong()
         rows = audit.read(conn, who="ops")
-    assert rows["action"].to_list() == ["sign_in_failed"] * 4 + ["sign_in"]
+    assert rows["action"].to_list() == ["sign_in_failed"] * 4 + ["sign_in"] + ["sign_in_failed"] * 4
     assert set(rows["client"].to_list()) == {"10.0.0.7"}
     assert [json.loads(d)["reason"] for d in rows["detail"].to_list()[:4]] == [
         "wrong",
