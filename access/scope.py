@@ -218,14 +218,13 @@ def _dept_expr(table: FromClause, name: str, depts: list[str]) -> ColumnElement 
     if name == "cases":
         i = s.items.alias()
         return table.c.item_id.in_(sa.select(i.c.item_id).where(i.c.dept_id.in_(depts)))
-    if name == "evaluations":
-        i, w = s.items.alias(), s.windows.alias()
-        item_dept = sa.select(i.c.dept_id).where(i.c.item_id == table.c.item_id)
-        window_dept = sa.select(w.c.dept_id).where(w.c.window_id == table.c.window_id)
-        return sa.func.coalesce(
-            item_dept.correlate(table).scalar_subquery(),
-            window_dept.correlate(table).scalar_subquery(),
-        ).in_(depts)
+    if name == "evaluations":  # coalesce(item's dept, window's dept), as two IN lists
+        i, i2, w = s.items.alias(), s.items.alias(), s.windows.alias()
+        item_in = table.c.item_id.in_(sa.select(i.c.item_id).where(i.c.dept_id.in_(depts)))
+        item_has_dept = sa.select(i2.c.item_id).where(i2.c.dept_id.is_not(None))
+        window_in = table.c.window_id.in_(sa.select(w.c.window_id).where(w.c.dept_id.in_(depts)))
+        no_item_dept = sa.or_(table.c.item_id.is_(None), table.c.item_id.not_in(item_has_dept))
+        return sa.or_(item_in, sa.and_(no_item_dept, window_in))
     if name == "attendance":
         st = s.staff.alias()
         return table.c.staff_id.in_(sa.select(st.c.staff_id).where(st.c.dept_id.in_(depts)))

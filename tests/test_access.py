@@ -395,6 +395,20 @@ def test_scopes_on_the_demo_network_filter_in_sql(engine):
         described = json.loads(d2.narrow(hall="H05").describe())
         assert described == {"who": "d2", "role": "director", "halls": ["H05"], "names": True}
 
+    with engine.begin() as conn:  # an item without a department: the window's counts
+        e, w = s.evaluations, s.windows
+        item = conn.execute(
+            sa.select(e.c.item_id)
+            .join(w, w.c.window_id == e.c.window_id)
+            .where(w.c.dept_id == "D01", e.c.hall_id.in_(["H01", "H02"]), e.c.item_id.isnot(None))
+            .limit(1)
+        ).scalar_one()
+        conn.execute(s.items.update().where(s.items.c.item_id == item).values(dept_id=None))
+        rows = [dict(r) for r in conn.execute(sa.select(e)).mappings()]
+        got = Counter(tuple(r) for r in conn.execute(sa.select(e).where(scope_filter(m1, e))))
+        assert got == _expected(m1, e, rows, _departments(conn))
+        assert any(r["item_id"] == item for r in rows if tuple(r.values()) in got)
+
     with engine.begin() as conn:  # a cycle in the network: each hall is visited once
         conn.execute(
             s.halls.update().where(s.halls.c.hall_id == "H01").values(parent_hall_id="H04")
