@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access import audit, passwords, tables
-from access.settings import AccessSettings
+from access.settings import AccessSettings, load_access_settings
 from queries import schema as s
 
 ROLES: dict[str, tuple[str, str]] = {
@@ -238,7 +238,7 @@ def add_user(
     role: str,
     *,
     by: str,
-    settings: AccessSettings,
+    settings: AccessSettings | None = None,
     password: str | None = None,
     must_change_password: bool = False,
     halls: Sequence[str] = (),
@@ -253,7 +253,7 @@ def add_user(
     _check_login(login)
     _check_role(role)
     if password is not None:
-        passwords.check_rules(password, settings.min_password_length)
+        passwords.check_rules(password, (settings or load_access_settings()).min_password_length)
     tables.ensure(conn)
     if get_user(conn, login) is not None:
         raise AccountError(f"用户已存在 / user {login!r} exists already")
@@ -284,7 +284,11 @@ def add_user(
             "change": "add",
             "role": role,
             "grants": [g.__dict__ for g in planned],
-            "password": "set" if password else "none",
+            "password": "none"
+            if password is None
+            else "one-time"
+            if must_change_password
+            else "set",
         },
         at=now,
     )
@@ -343,13 +347,13 @@ def set_password(
     password: str,
     *,
     by: str,
-    settings: AccessSettings,
+    settings: AccessSettings | None = None,
     must_change_password: bool = False,
     now: dt.datetime | None = None,
 ) -> User:
     """Set a new password (checked against the rules); lifts a lockout."""
     _require(conn, login)
-    passwords.check_rules(password, settings.min_password_length)
+    passwords.check_rules(password, (settings or load_access_settings()).min_password_length)
     now = now or tables.network_now(conn)
     conn.execute(
         s.users.update()
@@ -470,7 +474,7 @@ def authenticate(
     login: str,
     password: str,
     *,
-    settings: AccessSettings,
+    settings: AccessSettings | None = None,
     now: dt.datetime | None = None,
     client: str | None = None,
 ) -> AuthResult:
@@ -482,6 +486,7 @@ def authenticate(
     minutes later. A locked account is refused without counting; a correct password clears
     the count. A hash made with older parameters is replaced on success.
     """
+    settings = settings or load_access_settings()
     tables.ensure(conn)
     now = now or tables.network_now(conn)
     row = conn.execute(sa.select(s.users).where(s.users.c.login == login)).first()

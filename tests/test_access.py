@@ -619,6 +619,8 @@ def test_cli_round_trip(tmp_path: Path, monkeypatch, capsys):
         "revoke",
         "disable",
     ]
+    assert [r["detail"]["password"] for r in rows[:2]] == ["set", "one-time"]
+    assert GOOD not in trail.stdout and one_time not in trail.stdout
     only_d2 = json.loads(hall("audit", "--user", "d2", "--json")[1])
     assert [r["action"] for r in only_d2] == ["sign_in"]
     text = hall("audit", "--action", "kiosk_add")[1]
