@@ -1,0 +1,240 @@
+"""The hall's clock whatever the server's: the big screen, the periods, `hall demo` and
+`hall demo --follow` give the same answers with the process in Beijing, UTC or New York,
+because every "now" is the hall's local time (`halls.timezone`).
+
+The process zone is switched in-process with TZ + `time.tzset()` (and restored), or in a
+subprocess; Debian's `faketime` sets a whole subprocess's wall clock to a known instant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from conftest import unavailable
+from screen_support import BUSY_NOW, HALL, busy_demo, figures_in, project_root
+from streamlit.testing.v1 import AppTest
+
+from metrics import periods
+from metrics.figures import compute
+from metrics.live import NOW_ENV
+from metrics.settings import Settings
+from queries import schema
+from queries.db import URL_ENV, get_meta, make_engine
+from queries.metric_queries import Scope
+from workdays import clock
+
+__all__ = ["busy_demo"]  # the fixture, imported for pytest
+
+APP = project_root() / "streamlit_app.py"
+PAGE = "dashboard/pages/big_screen.py"
+HALL_BIN = str(Path(sys.executable).parent / "hall")
+SERVER_ZONES = ("Asia/Shanghai", "UTC", "America/New_York")
+BEIJING = ZoneInfo("Asia/Shanghai")
+# BUSY_NOW (10:40 in Beijing) as one instant of the world's time
+INSTANT = BUSY_NOW.replace(tzinfo=BEIJING).astimezone(dt.UTC)
+CLOCK = re.compile(r'<div class="time">(\d\d:\d\d)</div><div class="date">([^·<]*)')
+
+
+@pytest.fixture(autouse=True)
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@contextlib.contextmanager
+def server_tz(name: str) -> Iterator[None]:
+    """Run the block as on a server whose local zone is `name`."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def screen_html(monkeypatch, url: str, now: str | None, **params: str) -> str:
+    monkeypatch.setenv(URL_ENV, url)
+    if now is None:
+        monkeypatch.delenv(NOW_ENV, raising=False)
+    else:
+        monkeypatch.setenv(NOW_ENV, now)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def clock_text(html: str) -> tuple[str, str]:
+    match = CLOCK.search(html)
+    assert match, "no clock on the screen"
+    return match[1], match[2].strip()
+
+
+def test_the_screen_shows_the_same_instant_in_any_server_zone(monkeypatch, busy_demo) -> None:
+    """HALLPULSE_NOW given as an instant (UTC): the screen shows 10:40 in Beijing, and the same
+    figures, whatever zone the server process runs in."""
+    seen = {}
+    for zone_name in SERVER_ZONES:
+        with server_tz(zone_name):
+            assert (
+                time.localtime(INSTANT.timestamp()).tm_hour
+                == INSTANT.astimezone(ZoneInfo(zone_name)).hour
+            )  # the process really runs in that zone
+            html = screen_html(monkeypatch, busy_demo, INSTANT.isoformat(), hall=HALL)
+        seen[zone_name] = (clock_text(html), figures_in(html))
+    beijing = seen["Asia/Shanghai"]
+    assert beijing[0] == ("10:40", "2026年11月27日 星期五")
+    assert int(beijing[1]["issued"][0].replace(",", "")) > 100
+    for zone_name in SERVER_ZONES[1:]:
+        assert seen[zone_name] == beijing, zone_name
+
+
+def test_a_hall_in_another_zone_shows_its_own_time(monkeypatch, busy_demo, tmp_path) -> None:
+    """The same instant is 21:40 the evening before in New York: a hall whose halls.timezone
+    says so shows that time and that day's figures."""
+    path = tmp_path / "ny.db"
+    shutil.copy(busy_demo.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            schema.halls.update()
+            .where(schema.halls.c.hall_id == HALL)
+            .values(timezone="America/New_York")
+        )
+    new_york = INSTANT.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
+    with engine.connect() as conn:
+        day = compute(
+            conn, Scope(new_york.date(), new_york.date(), new_york, {"hall": HALL}), Settings()
+        )
+    engine.dispose()
+    with server_tz("Asia/Shanghai"):
+        html = screen_html(monkeypatch, url, INSTANT.isoformat(), hall=HALL)
+    assert clock_text(html) == ("21:40", "2026年11月26日 星期四")
+    assert figures_in(html)["issued"] == [f"{day['tickets']['issued']:,}"]
+    assert day["tickets"]["issued"] > 100  # the whole Thursday, not Friday morning
+
+
+@pytest.mark.parametrize("zone_name", SERVER_ZONES)
+def test_periods_run_on_the_halls_clock(monkeypatch, zone_name: str) -> None:
+    monkeypatch.delenv(NOW_ENV, raising=False)
+    with server_tz(zone_name):
+        before = dt.datetime.now(BEIJING).replace(tzinfo=None, second=0, microsecond=0)
+        current = periods.now("Asia/Shanghai")
+        after = dt.datetime.now(BEIJING).replace(tzinfo=None, second=0, microsecond=0)
+        assert before <= current <= after
+        for kind in ("today", "this_week", "last_week", "this_month", "last_month"):
+            assert periods.resolve(kind, current) in (
+                periods.resolve(kind, before),
+                periods.resolve(kind, after),
+            )
+        assert periods.resolve("today", current).first == current.date()
+
+
+def faketime() -> str:
+    found = shutil.which("faketime")
+    if not found:
+        unavailable("Debian's faketime is not installed: apt-get install -y faketime")
+    return found
+
+
+def hall(
+    *args: str, fake: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`hall …` in a process on a UTC server (at the wall time `fake`, with faketime)."""
+    command = [HALL_BIN, *args]
+    if fake:
+        command = [faketime(), fake, *command]
+    environment = {k: v for k, v in os.environ.items() if k != NOW_ENV}
+    environment["TZ"] = "UTC"
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_demo_and_follow_on_a_utc_server_run_on_beijing_time(tmp_path: Path) -> None:
+    """02:30 UTC is 10:30 in Beijing: `hall demo` cuts at 10:30 of that Wednesday, `--follow`
+    carries on from there, and the screen of that demo (no HALLPULSE_NOW) shows the morning's
+    tickets and 10:30, not 02:30 and 0."""
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    fake = "2026-12-02 02:30:00"
+    made = hall("demo", "--db", url, "--days", "2", fake=fake)
+    assert "2026-11-01" not in made.stderr
+    assert re.search(r"\(2026-12-01 … 2026-12-02, cut at 2026-12-02 10:3\d\)", made.stderr), (
+        made.stderr
+    )
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert get_meta(conn)["demo_end"] == "2026-12-02"
+        newest = conn.execute(sa.select(sa.func.max(schema.tickets.c.issued_at))).scalar()
+    newest = dt.datetime.fromisoformat(str(newest))
+    assert dt.datetime(2026, 12, 2, 10) <= newest <= dt.datetime(2026, 12, 2, 10, 40)
+
+    followed = hall(
+        "demo", "--follow", "--db", url, "--steps", "2", "--interval", "0.2", "--speed", "60",
+        fake=fake,
+    )  # fmt: skip
+    assert re.search(r"from 2026-12-02 10:3\d:\d\d", followed.stderr), followed.stderr
+    assert re.search(r"followed 2 steps up to 2026-12-02 10:3\d:\d\d", followed.stdout)
+
+    # the screen in a UTC process at that wall time, with the clock running free
+    script = (
+        "import os, re\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(APP)!r}, default_timeout=60)\n"
+        "at.run(); at.switch_page('dashboard/pages/big_screen.py'); at.run()\n"
+        "assert not at.exception, [e.message for e in at.exception]\n"
+        "print('\\n'.join(e.proto.body for e in at.get('html')))\n"
+    )
+    result = subprocess.run(
+        [faketime(), fake, sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=project_root(),
+        env={
+            **{k: v for k, v in os.environ.items() if k != NOW_ENV},
+            "TZ": "UTC",
+            URL_ENV: url,
+        },
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    shown_time, shown_date = clock_text(result.stdout)
+    assert shown_time.startswith("10:3") and shown_date == "2026年12月2日 星期三"
+    assert int(figures_in(result.stdout)["issued"][0].replace(",", "")) > 100
+
+
+def test_demo_up_to_now_on_a_utc_server(tmp_path: Path, monkeypatch) -> None:
+    """Without faketime: `hall demo` on a UTC server ends at the Beijing minute of now."""
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    before = clock.now("Asia/Shanghai").replace(second=0)
+    made = hall("demo", "--db", url, "--days", "1")
+    after = clock.now("Asia/Shanghai").replace(second=0)
+    cut = dt.datetime.strptime(
+        re.search(r"cut at ([\d-]+ [\d:]+)\)", made.stderr)[1], "%Y-%m-%d %H:%M"
+    )
+    assert before <= cut <= after
