@@ -116,16 +116,8 @@ def test_the_screen_shows_the_same_instant_in_any_server_zone(monkeypatch, busy_
 def test_a_hall_in_another_zone_shows_its_own_time(monkeypatch, busy_demo, tmp_path) -> None:
     """The same instant is 21:40 the evening before in New York: a hall whose halls.timezone
     says so shows that time and that day's figures."""
-    path = tmp_path / "ny.db"
-    shutil.copy(busy_demo.removeprefix("sqlite:///"), path)
-    url = f"sqlite:///{path}"
+    url = new_york_copy(busy_demo, tmp_path)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            schema.halls.update()
-            .where(schema.halls.c.hall_id == HALL)
-            .values(timezone="America/New_York")
-        )
     new_york = INSTANT.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
     with engine.connect() as conn:
         day = compute(
@@ -238,3 +230,108 @@ def test_demo_up_to_now_on_a_utc_server(tmp_path: Path, monkeypatch) -> None:
         re.search(r"cut at ([\d-]+ [\d:]+)\)", made.stderr)[1], "%Y-%m-%d %H:%M"
     )
     assert before <= cut <= after
+
+
+def new_york_copy(busy_demo: str, tmp_path: Path) -> str:
+    """A copy of the busy demo whose H01 keeps New York time."""
+    path = tmp_path / "ny.db"
+    shutil.copy(busy_demo.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            schema.halls.update()
+            .where(schema.halls.c.hall_id == HALL)
+            .values(timezone="America/New_York")
+        )
+    engine.dispose()
+    return url
+
+
+def test_today_on_the_command_line_is_the_halls_date(
+    monkeypatch, busy_demo, tmp_path, capsys
+) -> None:
+    """`--from today` is the date in the hall of --hall: Thursday in New York while it is
+    already Friday in Beijing."""
+    import json
+
+    from cli.main import main
+
+    url = new_york_copy(busy_demo, tmp_path)
+    monkeypatch.setenv(NOW_ENV, INSTANT.isoformat())
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        expected = {
+            hall_id: compute(
+                conn,
+                Scope(day, day, dt.datetime.combine(day, periods.END_OF_DAY), {"hall": hall_id}),
+                Settings(),
+            )["tickets"]["issued"]
+            for hall_id, day in ((HALL, dt.date(2026, 11, 26)), ("H02", dt.date(2026, 11, 27)))
+        }
+    engine.dispose()
+    for hall_id, issued in expected.items():
+        with server_tz("UTC"):
+            code = main(
+                ["metrics", "--db", url, "--from", "today", "--to", "today", "--hall", hall_id,
+                 "--json"]
+            )  # fmt: skip
+        assert code == 0
+        assert json.loads(capsys.readouterr().out)["tickets"]["issued"] == issued, hall_id
+    assert expected[HALL] > 100 and expected["H02"] > 0
+
+
+def test_clock_words_resolve_only_when_given(monkeypatch) -> None:
+    import argparse
+
+    from cli import args as args_
+
+    monkeypatch.setenv(NOW_ENV, "2026-12-02T02:30:00Z")
+    asked = []
+
+    def zone() -> str:
+        asked.append(1)
+        return "America/New_York"
+
+    plain = argparse.Namespace(first=dt.date(2026, 1, 1), hall=None)
+    args_.on_hall_clock(plain, zone)
+    assert not asked and plain.first == dt.date(2026, 1, 1)  # no database read
+    worded = argparse.Namespace(first=args_.date("today"), as_of=args_.datetime("now"))
+    args_.on_hall_clock(worded, zone)
+    assert worded.first == dt.date(2026, 12, 1)
+    assert worded.as_of == dt.datetime(2026, 12, 1, 21, 30)
+
+
+def test_freshness_judges_each_hall_on_its_own_clock() -> None:
+    import polars as pl
+
+    from metrics.freshness import with_freshness
+
+    overview = pl.DataFrame(
+        {
+            "hall_id": ["BJ", "NY"],
+            "table": ["tickets", "tickets"],
+            "last_at": [dt.datetime(2026, 11, 27, 10, 0), dt.datetime(2026, 11, 26, 17, 0)],
+        }
+    )
+    nows = {"BJ": dt.datetime(2026, 11, 27, 10, 10), "NY": dt.datetime(2026, 11, 26, 21, 10)}
+    frame = with_freshness(overview, nows, {"BJ"})
+    assert frame["age_min"].to_list() == [10.0, 250.0]
+    assert frame["stale"].to_list() == [False, False]  # BJ fresh; NY closed at night
+
+
+def test_closed_days_wait_for_the_last_hall(busy_demo, tmp_path, monkeypatch) -> None:
+    """Rollups treat a day as closed once it is over in every hall: at 02:40 UTC it is Friday
+    in Beijing but still Thursday in New York."""
+    from queries import rollups
+
+    url = new_york_copy(busy_demo, tmp_path)
+    monkeypatch.setenv(NOW_ENV, INSTANT.isoformat())
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert rollups.hall_today(conn) == dt.date(2026, 11, 26)
+    engine.dispose()
+    engine = make_engine(busy_demo)
+    with engine.connect() as conn:
+        assert rollups.hall_today(conn) == dt.date(2026, 11, 27)
+    engine.dispose()
