@@ -221,15 +221,33 @@ def test_demo_and_follow_on_a_utc_server_run_on_beijing_time(tmp_path: Path) -> 
 
 
 def test_demo_up_to_now_on_a_utc_server(tmp_path: Path, monkeypatch) -> None:
-    """Without faketime: `hall demo` on a UTC server ends at the Beijing minute of now."""
+    """Without faketime: `hall demo` on a UTC server ends at the Beijing minute of now, and the
+    screen (clock running free, process in UTC) shows that time and all of the day's tickets."""
     url = f"sqlite:///{tmp_path / 'hall.db'}"
     before = clock.now("Asia/Shanghai").replace(second=0)
     made = hall("demo", "--db", url, "--days", "1")
     after = clock.now("Asia/Shanghai").replace(second=0)
-    cut = dt.datetime.strptime(
-        re.search(r"cut at ([\d-]+ [\d:]+)\)", made.stderr)[1], "%Y-%m-%d %H:%M"
-    )
+    cut_at = re.search(r"cut at ([\d-]+ [\d:]+)\)", made.stderr)
+    assert cut_at, made.stderr
+    cut = dt.datetime.strptime(cut_at[1], "%Y-%m-%d %H:%M")
     assert before <= cut <= after
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        issued = conn.execute(
+            sa.select(sa.func.count()).where(
+                schema.tickets.c.hall_id == HALL, schema.tickets.c.issued_at >= cut.date()
+            )
+        ).scalar_one()
+    engine.dispose()
+    with server_tz("UTC"):
+        html = screen_html(monkeypatch, url, None, hall=HALL)
+    shown_time, _ = clock_text(html)
+    later = clock.now("Asia/Shanghai")
+    if later.date() != cut.date():
+        pytest.skip("midnight in Beijing passed during the test")
+    assert before.strftime("%H:%M") <= shown_time <= later.strftime("%H:%M")
+    assert figures_in(html)["issued"] == [f"{issued:,}"]
 
 
 def new_york_copy(busy_demo: str, tmp_path: Path) -> str:
