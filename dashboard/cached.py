@@ -61,14 +61,13 @@ def zones(url: str) -> dict[str, str]:
         return hall_zones(conn)
 
 
-def zone_of(url: str, halls: str | list[str] | tuple[str, ...] | None = None) -> str:
-    """The zone a page's "now" runs in: one hall's, else the network's (the most common zone
-    of the halls shown; every hall when `halls` is None)."""
+def zone_of(url: str, hall: str | None = None) -> str:
+    """The zone a page's "now" runs in: the hall's for a page about one hall, else the
+    network's (the most common zone of the halls)."""
     known = zones(url)
-    if isinstance(halls, str):
-        return known.get(halls, clock.DEFAULT_TZ)
-    shown = known.values() if halls is None else [known[h] for h in halls if h in known]
-    return clock.network_zone(shown)
+    if hall:
+        return known.get(hall, clock.DEFAULT_TZ)
+    return clock.network_zone(known.values())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

@@ -355,3 +355,21 @@ def test_closed_days_wait_for_the_last_hall(busy_demo, tmp_path, monkeypatch) ->
     with engine.connect() as conn:
         assert rollups.hall_today(conn) == dt.date(2026, 11, 27)
     engine.dispose()
+
+
+def test_a_pages_today_is_its_halls(monkeypatch, busy_demo, tmp_path) -> None:
+    """总览 for "today" at one instant: Thursday for the New York hall, Friday for a Beijing
+    one (the period bar runs on the chosen hall's clock)."""
+    url = new_york_copy(busy_demo, tmp_path)
+    monkeypatch.setenv(URL_ENV, url)
+    monkeypatch.setenv(NOW_ENV, INSTANT.isoformat())
+    for hall_id, day in ((HALL, "2026-11-26"), ("H02", "2026-11-27")):
+        st.cache_data.clear()
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.query_params["period"] = "today"
+        at.query_params["hall"] = hall_id
+        with server_tz("UTC"):
+            at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        caption = at.caption[0].value
+        assert caption.startswith(f"统计 {day}（截至 {day} "), caption
