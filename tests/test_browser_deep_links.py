@@ -5,6 +5,7 @@ and keeps its query, and each page of streamlit_app.py answers at its URL path."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,12 @@ PAGES = {
     "quality": "nav.quality",
     "import": "nav.import",
 }
+
+
+def test_the_list_is_every_page_of_the_app() -> None:
+    source = (Path(__file__).resolve().parent.parent / "streamlit_app.py").read_text()
+    paths = set(re.findall(r'url_path="([^"]+)"', source))
+    assert paths - {"home"} == set(PAGES)  # home: the hidden start page behind /
 
 
 @pytest.fixture(scope="module")
