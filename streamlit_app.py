@@ -26,15 +26,26 @@ with st.sidebar:
         st.query_params["lang"] = choice
         st.rerun()
 
+overview = st.Page(
+    "dashboard/pages/overview.py",
+    title=t("nav.overview", lang),
+    icon=":material/dashboard:",
+    url_path="overview",
+)
+
+
+def home() -> None:
+    """`/`: 总览 with the URL's filters. Streamlit serves its default page only at `/`, so the
+    default is this hidden page and 总览 keeps its own URL (`/overview?period=…&hall=…`)."""
+    st.switch_page(overview, query_params=st.query_params.to_dict())
+
+
 pages = {
     t("nav.section.analysis", lang): [
         st.Page(
-            "dashboard/pages/overview.py",
-            title=t("nav.overview", lang),
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
+            home, title=t("nav.overview", lang), url_path="home", default=True, visibility="hidden"
         ),
+        overview,
         st.Page(
             "dashboard/pages/windows.py",
             title=t("nav.windows", lang),

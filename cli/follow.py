@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 
 from cli import args as args_
+from simulation.network import TIMEZONE as DEMO_TZ
+from workdays import clock
 
 
 def add_arguments(demo: argparse.ArgumentParser) -> None:
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from queries.db import make_engine, redact, resolve_url
     from simulation.follow import FollowOptions, FollowRefused, follow
 
-    start = args.now or dt.datetime.now().replace(microsecond=0)
+    start = args.now or clock.now(DEMO_TZ)  # the demo halls' clock, not the server's
     options = FollowOptions(
         start=start,
         speed=args.speed,

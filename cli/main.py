@@ -29,12 +29,14 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cli import args as args_
+from simulation.network import TIMEZONE as DEMO_TZ  # the demo halls' halls.timezone
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,11 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_db_init(args: argparse.Namespace) -> int:
     from queries.db import ensure_calendar, init_schema, make_engine, redact, resolve_url
-    from workdays import unannounced_warnings
+    from workdays import clock, unannounced_warnings
 
     engine = make_engine(args.db)
     init_schema(engine)
-    today = dt.date.today()
+    today = clock.today()  # which years to seed: a few hours of zone do not matter
     first, last = dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
     with engine.begin() as conn:
         added = ensure_calendar(conn, first, last)
@@ -169,7 +171,9 @@ def cmd_db_init(args: argparse.Namespace) -> int:
 def cmd_db_overview(args: argparse.Namespace) -> int:
     from metrics.freshness import with_freshness
     from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.live import hall_zones
     from queries.overview import table_overview
+    from workdays import clock
 
     engine = make_engine(args.db)
     if not has_schema(engine):
@@ -179,8 +183,8 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    with engine.connect() as conn:
-        frame = with_freshness(table_overview(conn), dt.datetime.now())
+    with engine.connect() as conn:  # each hall judged on its own clock (halls.timezone)
+        frame = with_freshness(table_overview(conn), clock.hall_nows(hall_zones(conn)))
     if args.json:
         print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
     else:
@@ -215,11 +219,11 @@ def cmd_db_rollup(args: argparse.Namespace) -> int:
     if ready is None:
         return 1
     settings, engine = ready
-    started = dt.datetime.now()
+    started = time.perf_counter()  # a duration, not a time of day
     with engine.begin() as conn:
         days = rollups.rebuild_all(conn, wait_target_s=settings.wait_target_min * 60)
         span = rollups.rolled_span(conn)
-    seconds = (dt.datetime.now() - started).total_seconds()
+    seconds = time.perf_counter() - started
     where = f" ({span[0]} … {span[1]})" if span else ""
     print(f"daily rollups: {days:,} days rebuilt{where} in {seconds:.1f} s")
     return 0
@@ -233,11 +237,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from queries.db import make_engine, redact, resolve_url
     from simulation.demo import DemoOptions
     from simulation.writer import DemoRefused, write_demo
+    from workdays import clock
 
-    end = args.end or dt.date.today()
+    today = clock.today(DEMO_TZ)  # the demo's halls keep Beijing time, whatever the server's
+    end = args.end or today
     now = args.now
-    if now is None and end == dt.date.today():
-        now = dt.datetime.now().replace(microsecond=0)
+    if now is None and end == today:
+        now = clock.now(DEMO_TZ)
     options = DemoOptions(end=end, days=args.days, seed=args.seed, now=now)
     url = resolve_url(args.db)
     print(
@@ -444,11 +450,34 @@ COMMANDS = {
 }
 
 
+def _clock_zone(args: argparse.Namespace) -> str:
+    """The zone of `today` / `now` on the command line: the demo's halls keep Beijing time;
+    otherwise --hall's zone (halls.timezone), else the network's."""
+    from workdays import clock
+
+    if args.command == "demo":
+        return DEMO_TZ
+    from queries.db import has_schema, make_engine
+    from queries.live import hall_zones
+
+    engine = make_engine(getattr(args, "db", None))
+    try:
+        if not has_schema(engine):
+            return clock.DEFAULT_TZ
+        with engine.connect() as conn:
+            zones = hall_zones(conn)
+    finally:
+        engine.dispose()
+    hall = getattr(args, "hall", None)
+    return zones[hall] if hall in zones else clock.network_zone(zones.values())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     sub = getattr(args, "db_command", None) or getattr(args, "config_command", None)
     handler = getattr(args, "handler", None) or COMMANDS[(args.command, sub)]
     try:
+        args_.on_hall_clock(args, lambda: _clock_zone(args))
         return handler(args)
     except OperationalError as exc:
         from queries.db import redact, resolve_url

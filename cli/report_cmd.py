@@ -17,8 +17,11 @@ from pathlib import Path
 
 
 def _week(text: str):
+    """An ISO week, or "last" (resolved on the hall's clock once the hall is known)."""
     from reports.weekly import Week
 
+    if text == "last":
+        return text
     try:
         return Week.parse(text)
     except ValueError as exc:
@@ -54,10 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_report_weekly(args: argparse.Namespace) -> int:
     from metrics.settings import SettingsError, load_settings
     from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.live import hall_zones
     from reports.charts import FontMissing
-    from reports.weekly import ReportError, build_weekly, halls_for_week, write_files
+    from reports.weekly import ReportError, Week, build_weekly, halls_for_week, write_files
+    from workdays import clock
 
-    week = args.week
     if args.out.exists() and not args.out.is_dir():  # say so before minutes of work
         print(f"hall report: cannot write to {args.out}: not a folder", file=sys.stderr)
         return 1
@@ -74,6 +78,12 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        week = args.week
+        if week == "last":  # the week before this one on the hall's clock (halls.timezone)
+            with engine.connect() as conn:
+                zones = hall_zones(conn)
+            zone = zones.get(args.hall) or clock.network_zone(zones.values())
+            week = Week.parse("last", clock.today(zone))
         if args.hall:
             halls = [args.hall]
         else:

@@ -20,8 +20,10 @@ from metrics.figures import compute
 from metrics.settings import Settings, load_settings
 from queries import details
 from queries.db import calendar_frame
+from queries.live import hall_zones
 from queries.metric_queries import Scope, due_soon_end, ticket_histograms
 from queries.quality import quality_findings
+from workdays import clock
 
 TTL_SECONDS = 300
 Filters = tuple[tuple[str, str], ...]
@@ -50,6 +52,22 @@ def figures(
     with `sections`, only those are read (a table of one section's figures)."""
     with engine_for(url).connect() as conn:
         return compute(conn, scope(first, last, as_of, filters), settings(), dimension, sections)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def zones(url: str) -> dict[str, str]:
+    """hall_id → the hall's time zone (`halls.timezone`)."""
+    with engine_for(url).connect() as conn:
+        return hall_zones(conn)
+
+
+def zone_of(url: str, hall: str | None = None) -> str:
+    """The zone a page's "now" runs in: the hall's for a page about one hall, else the
+    network's (the most common zone of the halls)."""
+    known = zones(url)
+    if hall:
+        return known.get(hall, clock.DEFAULT_TZ)
+    return clock.network_zone(known.values())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

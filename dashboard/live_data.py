@@ -22,6 +22,7 @@ from metrics import screen
 from metrics.live import ScreenSettings, load_screen_settings
 from metrics.settings import Settings, load_settings
 from queries import live as q
+from workdays import clock
 
 PERIOD_SLOT_MIN = 5
 _LOG = logging.getLogger(__name__)
@@ -37,6 +38,13 @@ def settings() -> tuple[Settings, ScreenSettings]:
 def halls(url: str) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
         return q.hall_list(conn)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def zone(url: str, hall_id: str) -> str:
+    """The hall's time zone (`halls.timezone`): the screen's clock runs in it."""
+    with engine_for(url).connect() as conn:
+        return q.hall_zones(conn).get(hall_id, clock.DEFAULT_TZ)
 
 
 @st.cache_data(ttl=2, show_spinner=False, max_entries=32)

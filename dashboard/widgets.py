@@ -84,14 +84,58 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall", "dept")) -> View:
+def filter_bar(
+    url: str,
+    lang: str,
+    page: str,
+    levels: tuple[str, ...] = ("hall", "dept"),
+    hall: str | None = None,
+) -> View:
     """Period and hall (and department) pickers at the top of a page, kept in the URL
-    (`period`, `from`, `to`, `hall`, `dept`); returns the view they describe."""
+    (`period`, `from`, `to`, `hall`, `dept`); returns the view they describe.
+
+    A running period ("today", "this week") runs on the hall's clock: the chosen hall's zone,
+    `hall`'s for a page about one hall without a hall picker, else the network's."""
     ref = cached.reference(url)
-    current = now()
-    current -= dt.timedelta(minutes=current.minute % REFRESH_MIN)
     cols = st.columns([4.6, 1.5, 1.5, 1.5])
 
+    filters: dict[str, str] = {}
+    if "hall" in levels:
+        halls = ref["halls"]
+        hall_names = dict(zip(halls["hall_id"], halls["name"], strict=True))
+        chosen_hall = url_param("hall")
+        chosen_hall = chosen_hall if chosen_hall in hall_names else ""
+        key = f"{page}.hall"
+        if key not in st.session_state:
+            st.session_state[key] = chosen_hall
+        chosen_hall = cols[2].selectbox(
+            t("f.hall", lang),
+            ["", *hall_names],
+            format_func=lambda h: hall_names.get(h, t("f.all_halls", lang)),
+            key=key,
+        )
+        remember("hall", chosen_hall)
+        if chosen_hall:
+            filters["hall"] = hall = chosen_hall
+    if "dept" in levels:
+        depts = _departments_of(ref, filters.get("hall"))
+        dept = url_param("dept")
+        dept = dept if dept in depts else ""
+        key = f"{page}.dept"
+        if key not in st.session_state or st.session_state[key] not in ("", *depts):
+            st.session_state[key] = dept
+        dept = cols[3].selectbox(
+            t("f.dept", lang),
+            ["", *depts],
+            format_func=lambda d: depts.get(d, t("f.all_depts", lang)),
+            key=key,
+        )
+        remember("dept", dept)
+        if dept:
+            filters["department"] = dept
+
+    current = now(cached.zone_of(url, hall))
+    current -= dt.timedelta(minutes=current.minute % REFRESH_MIN)
     kind = url_param("period")
     kind = kind if kind in PERIODS else DEFAULT_PERIOD
     key = f"{page}.period"
@@ -124,41 +168,6 @@ def filter_bar(url: str, lang: str, page: str, levels: tuple[str, ...] = ("hall"
         remember("to", None)
     period = resolve(kind, current, first, last)
     before = previous(kind, period)
-
-    filters: dict[str, str] = {}
-    if "hall" in levels:
-        halls = ref["halls"]
-        hall_names = dict(zip(halls["hall_id"], halls["name"], strict=True))
-        hall = url_param("hall")
-        hall = hall if hall in hall_names else ""
-        key = f"{page}.hall"
-        if key not in st.session_state:
-            st.session_state[key] = hall
-        hall = cols[2].selectbox(
-            t("f.hall", lang),
-            ["", *hall_names],
-            format_func=lambda h: hall_names.get(h, t("f.all_halls", lang)),
-            key=key,
-        )
-        remember("hall", hall)
-        if hall:
-            filters["hall"] = hall
-    if "dept" in levels:
-        depts = _departments_of(ref, filters.get("hall"))
-        dept = url_param("dept")
-        dept = dept if dept in depts else ""
-        key = f"{page}.dept"
-        if key not in st.session_state or st.session_state[key] not in ("", *depts):
-            st.session_state[key] = dept
-        dept = cols[3].selectbox(
-            t("f.dept", lang),
-            ["", *depts],
-            format_func=lambda d: depts.get(d, t("f.all_depts", lang)),
-            key=key,
-        )
-        remember("dept", dept)
-        if dept:
-            filters["department"] = dept
     st.caption(period_caption(kind, period, before, lang))
     return View(kind, period, before, tuple(sorted(filters.items())), lang)
 

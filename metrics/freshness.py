@@ -7,6 +7,7 @@ old; a hall that is closed (evening, weekend without service, a public holiday) 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -43,17 +44,26 @@ def open_halls(hours: pl.DataFrame, calendar: pl.DataFrame, now: dt.datetime) ->
 
 def with_freshness(
     overview: pl.DataFrame,
-    now: dt.datetime,
+    now: dt.datetime | Mapping[str, dt.datetime],
     open_now: set[str] | None = None,
     stale_after_min: float = STALE_AFTER_MIN,
 ) -> pl.DataFrame:
     """Add `age_min` (minutes from last_at to now; null without rows), `open` and `stale`.
 
+    `now` is one moment, or each hall's own "now" by hall_id (halls in different time zones:
+    `clock.hall_nows`); a hall missing from it is judged at the latest of them.
     `open` says whether the hall is in service hours now (null when `open_now` is not given).
     `stale` is true for a live table whose newest row is older than `stale_after_min` while the
     hall is open (or when openness is unknown); null for tables not written continuously.
     """
-    age = (pl.lit(now) - pl.col("last_at")).dt.total_seconds() / 60.0
+    if isinstance(now, Mapping):
+        latest = max(now.values(), default=None)
+        moment = pl.col("hall_id").replace_strict(
+            dict(now), default=latest, return_dtype=pl.Datetime("us")
+        )
+    else:
+        moment = pl.lit(now, dtype=pl.Datetime("us"))
+    age = (moment - pl.col("last_at")).dt.total_seconds() / 60.0
     is_open = pl.col("hall_id").is_in(sorted(open_now)) if open_now is not None else pl.lit(None)
     late = pl.col("age_min").is_null() | (pl.col("age_min") > stale_after_min)
     return overview.with_columns(age_min=age.round(1), open=is_open.cast(pl.Boolean)).with_columns(

@@ -39,8 +39,10 @@ from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, get_meta, set_meta
 from queries.frames import read_frame
+from queries.live import hall_zones
 from queries.metric_queries import Scope, _group_type, _sql_group, extended_boundaries, grain_column
 from queries.overview import service_hours_frame
+from workdays import clock
 
 # the columns that place a fact's rows in the rollups, and the reference tables they depend on
 # (a ticket's department is its queue's, a case's kind its item's, an evaluation's department
@@ -285,8 +287,15 @@ def _build_frames(
 
 
 def closed_before(today: dt.date | None = None) -> dt.date:
-    """The last day that can be rolled: yesterday."""
-    return (today or dt.date.today()) - dt.timedelta(days=1)
+    """The last day that can be rolled: yesterday (hall-local; `hall_today`)."""
+    return (today or clock.today()) - dt.timedelta(days=1)
+
+
+def hall_today(conn: Connection) -> dt.date:
+    """The date every hall has reached on its own clock (halls.timezone): the earliest of the
+    halls' dates, since a day is closed only once it is over in every hall."""
+    zones = set(hall_zones(conn).values()) or {clock.DEFAULT_TZ}
+    return min(clock.today(z) for z in zones)
 
 
 def rebuild(
@@ -301,6 +310,7 @@ def rebuild(
     transaction; returns the number of days now rolled. Rollups built with another wait target
     or other extended-hours boundaries are rebuilt in full."""
     s.metadata.create_all(conn, tables=list(s.ROLLUP_TABLES), checkfirst=True)
+    today = today or hall_today(conn)
     boundaries = extended_boundaries(service_hours_frame(conn))
     meta = get_meta(conn)
     same = meta.get(WAIT_TARGET_KEY) == str(float(wait_target_s)) and meta.get(
@@ -321,7 +331,7 @@ def rebuild(
         for name, frame in _build_frames(conn, scope, wait_target_s, boundaries).items():
             bulk_insert(conn, SPECS[name].table, frame)
         start = end + dt.timedelta(days=1)
-    built = dt.datetime.now().replace(microsecond=0)
+    built = clock.now(clock.network_zone(hall_zones(conn).values()))
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     bulk_insert(conn, s.rollup_days, pl.DataFrame({"day": days, "built_at": [built] * len(days)}))
     set_meta(
@@ -390,8 +400,11 @@ def refresh_days(
 ) -> int:
     """Rebuild those of `days` the rollups hold (a live feed touching a closed day: an SMS
     rating of yesterday's ticket); returns the days rebuilt."""
+    if not has_rollups(conn):
+        return 0
+    today = today or hall_today(conn)
     wanted = sorted({d for d in days if d <= closed_before(today)})
-    if not wanted or not has_rollups(conn):
+    if not wanted:
         return 0
     held = set(
         _day(d)

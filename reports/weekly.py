@@ -16,7 +16,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from metrics.settings import Settings
+from queries.live import hall_zones
 from reports.weekly_data import ReportError, Week, gather, halls_for_week
+from workdays.clock import now as hall_now
 
 __all__ = ["ReportError", "ReportFiles", "Week", "build_weekly", "halls_for_week", "write_files"]
 
@@ -50,7 +52,9 @@ def build_weekly(
     """One hall's report for one ISO week, as PDF and .xlsx bytes. Raises ReportError when the
     hall does not exist or has no data that week; database errors propagate."""
     settings = settings or Settings()
-    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
+    if generated_at is None:  # on the hall's clock (halls.timezone), not the server's
+        with engine.connect() as conn:
+            generated_at = hall_now(hall_zones(conn).get(hall_id))
     # the PDF libraries load (≈2 s in a fresh process) while the database works: SQLite and
     # polars release the GIL, so the two overlap
     warm = threading.Thread(target=_load_renderers, name="report-warm-up", daemon=True)

@@ -25,6 +25,7 @@ from metrics.settings import Settings
 from queries import report_queries as rq
 from queries.db import calendar_frame, get_meta
 from queries.metric_queries import Scope
+from workdays.clock import today as hall_today
 
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 WAIT_BIN_MIN = 5
@@ -45,9 +46,10 @@ class Week:
 
     @classmethod
     def parse(cls, text: str, today: dt.date | None = None) -> Week:
-        """`2026-W47` (or `2026W47`), or `last`: the ISO week before today's."""
+        """`2026-W47` (or `2026W47`), or `last`: the ISO week before `today`'s (pass the
+        hall's date, `clock.today(tz)`; the default zone's date without it)."""
         if text == "last":
-            return cls.of((today or dt.date.today()) - dt.timedelta(days=7))
+            return cls.of((today or hall_today()) - dt.timedelta(days=7))
         match = WEEK_RE.match(text.strip())
         if not match:
             raise ValueError(f"not an ISO week (e.g. 2026-W47) or 'last': {text!r}")

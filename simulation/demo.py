@@ -179,7 +179,7 @@ def build_network(seed: int = 7) -> Network:
                 "name": spec.name,
                 "level": spec.level,
                 "parent_hall_id": spec.parent_hall_id,
-                "timezone": "Asia/Shanghai",
+                "timezone": net.TIMEZONE,
             }
         )
         level = spec.level[0]  # d / s / c

@@ -28,6 +28,8 @@ from queries import rollups, schema
 from queries.db import get_meta, has_schema, set_meta
 from queries.upsert import upsert
 from simulation.demo import DAY, DayFacts, DemoCalendar, HallDaySimulator, build_network, cut_at
+from simulation.network import TIMEZONE
+from workdays import clock
 
 LOOKBACK_DAYS = 30  # earlier days whose cases and follow-ups may still change today
 TABLES = (
@@ -74,7 +76,7 @@ class Follower:
         self.engine = engine
         self.wait_target_s = load_settings().wait_target_min * 60
         self.seed = int(meta["demo_seed"])
-        end = dt.date.fromisoformat(meta.get("demo_end", dt.date.today().isoformat()))
+        end = dt.date.fromisoformat(meta.get("demo_end") or clock.today(TIMEZONE).isoformat())
         days = int(meta.get("demo_days", "1"))
         self.demo_first = end - dt.timedelta(days=days - 1)
         self.network = build_network(self.seed)

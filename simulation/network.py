@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+TIMEZONE = "Asia/Shanghai"  # halls.timezone of every demo hall: they keep Beijing time
+
 # --- departments ------------------------------------------------------------------------------
 
 DEPARTMENTS: tuple[tuple[str, str], ...] = (

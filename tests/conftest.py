@@ -7,7 +7,6 @@ what to install or start.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Engine
 from queries.db import drop_schema, make_engine
 from queries.schema import meta
 from queries.schema import tickets as tickets_table
+from workdays import clock
 
 SERVER_URLS = {
     "postgresql": os.environ.get(
@@ -106,7 +106,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
     from simulation.demo import DemoOptions
     from simulation.writer import write_demo
 
-    now = dt.datetime.now().replace(second=0, microsecond=0)
+    now = clock.now().replace(second=0)  # on the demo halls' clock (Beijing), not the server's
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'hall.db'}"
     engine = make_engine(url)
     try:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from cli.main import main
 from queries import rollups, schema
 from queries.db import URL_ENV, get_meta, make_engine
-from workdays import unannounced_warning
+from workdays import clock, unannounced_warning
 
 DEMO = ["--days", "2", "--end", "2026-03-04", "--seed", "3"]
 
@@ -46,7 +46,7 @@ def _count(url: str, table: sa.Table, where=None) -> int:
 
 
 def _init_span() -> tuple[dt.date, dt.date]:
-    today = dt.date.today()
+    today = clock.today()
     return dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
 
 

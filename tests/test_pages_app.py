@@ -19,6 +19,7 @@ from metrics.periods import delta_text, previous, resolve
 from metrics.settings import load_settings
 from queries.db import URL_ENV, init_schema, make_engine
 from queries.metric_queries import Scope
+from workdays import clock
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGES = {
@@ -41,7 +42,7 @@ def clear_caches() -> None:
 def custom_range() -> tuple[dt.date, dt.date]:
     """Eight whole days inside the two-week demo, ending three days ago: nothing depends on
     the minute the test runs."""
-    today = dt.date.today()
+    today = clock.today()
     return today - dt.timedelta(days=10), today - dt.timedelta(days=3)
 
 
@@ -72,7 +73,7 @@ def tiles(at: AppTest) -> dict[str, tuple[str, str]]:
 def assert_tiles(at: AppTest, url: str, lang: str = "zh", **filters: str) -> None:
     """Every KPI tile on the page equals compute() for the period and the previous one."""
     first, last = custom_range()
-    period = resolve("custom", dt.datetime.now(), first, last)
+    period = resolve("custom", clock.now(), first, last)
     before = previous("custom", period)
     now_fig = figures(url, period.first, period.last, period.as_of, **filters)
     before_fig = figures(url, before.first, before.last, before.as_of, **filters)
@@ -193,7 +194,7 @@ def test_filters_are_kept_in_the_url(monkeypatch, demo_db: tuple[str, int]) -> N
     assert at.query_params["hall"] == "H01"
     assert at.query_params["dept"] == "D01"
     assert at.query_params["level"] == "window"  # a department chosen: its windows
-    week = resolve("last_week", dt.datetime.now())
+    week = resolve("last_week", clock.now())
     assert week.first.isoformat() in at.caption[0].value
     links = at.dataframe[0].value["link"]
     assert all("period=last_week" in link and "hall=H01" in link for link in links)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,3 +83,9 @@ def network_zone(zones: Iterable[str | None]) -> str:
     normally shares one), else Asia/Shanghai."""
     counts = Counter(z.strip() for z in zones if z and z.strip())
     return counts.most_common(1)[0][0] if counts else DEFAULT_TZ
+
+
+def hall_nows(zones: Mapping[str, str | None]) -> dict[str, dt.datetime]:
+    """hall_id → that hall's "now" (`queries.live.hall_zones` gives the zones)."""
+    by_zone = {z: now(z) for z in {z or DEFAULT_TZ for z in zones.values()}}
+    return {hall_id: by_zone[z or DEFAULT_TZ] for hall_id, z in zones.items()}

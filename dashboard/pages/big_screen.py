@@ -31,11 +31,12 @@ if hall_id not in set(halls["hall_id"]):
 hall_name = halls.filter(halls["hall_id"] == hall_id)["name"][0]
 demo = "demo_seed" in data.meta(url)
 metric_settings, screen_settings = live_data.settings()
+hall_zone = live_data.zone(url, hall_id)  # the screen runs on the hall's clock, not the server's
 
 
 @st.fragment(run_every=screen_settings.refresh_s)
 def big_screen() -> None:
-    now = live.now()
+    now = live.now(hall_zone)
     figures = live_data.live(url, hall_id, now)
     month = live_data.period(url, hall_id, now)
     st.html(

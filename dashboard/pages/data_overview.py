@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import cached, data, state
 from dashboard.components import demo_banner
 from dashboard.text import age_text, datetime_text, t
 from metrics.freshness import STALE_AFTER_MIN, with_freshness
 from queries.db import redact
-from workdays import unannounced_warning
+from workdays import clock, unannounced_warning
 
 FACT_TABLES = ("tickets", "cases", "evaluations", "attendance")
 REFERENCE_TABLES = ("windows", "staff")
@@ -91,8 +89,15 @@ if not data.schema_ready(url):
 demo_banner(url, lang)
 with st.spinner():
     per_hall, shared, halls = data.overview(url)
-now = dt.datetime.now().replace(second=0, microsecond=0)
-per_hall = with_freshness(per_hall, now, data.open_halls(url, now))
+# each hall is judged on its own clock (halls.timezone), whatever the server's zone
+zones = cached.zones(url)
+nows = {h: moment.replace(second=0) for h, moment in clock.hall_nows(zones).items()}
+open_now: set[str] = set()
+for moment in set(nows.values()):
+    here = {h for h, m in nows.items() if m == moment}
+    open_now |= data.open_halls(url, moment) & here
+per_hall = with_freshness(per_hall, nows, open_now)
+now = clock.now(clock.network_zone(zones.values())).replace(second=0)
 
 total_tickets = int(per_hall.filter(pl.col("table") == "tickets")["rows"].sum())
 if per_hall.is_empty() or per_hall.filter(pl.col("table").is_in(FACT_TABLES))["rows"].sum() == 0:

@@ -8,13 +8,14 @@ import time
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import cached, data, state
 from dashboard.components import demo_banner
 from dashboard.text import LANGS, t
 from metrics.settings import load_settings
 from queries import report_queries
 from queries.db import redact
 from reports.weekly import ReportError, Week, build_weekly
+from workdays import clock
 
 MAX_WEEKS = 104  # the week picker offers at most two years back from the newest data
 
@@ -74,7 +75,7 @@ hall_id = c1.selectbox(
 week = c2.selectbox(
     t("rep.page.week", lang),
     options=weeks,
-    index=default_week(weeks, dt.date.today()),
+    index=default_week(weeks, clock.today(cached.zone_of(url, hall_id))),
     format_func=lambda w: f"{w}（{w.first:%m-%d} – {w.last:%m-%d}）",
     key="weekly_week",
 )

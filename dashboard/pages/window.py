@@ -135,7 +135,8 @@ kind, ident = subject
 remember("window", ident if kind == "window" else None)
 remember("staff", ident if kind == "staff" else None)
 
-view = filter_bar(url, lang, "window", levels=())
+home = (window_info if kind == "window" else staff_info)[ident]["hall_id"]
+view = filter_bar(url, lang, "window", levels=(), hall=home)
 p = view.period
 f = (("window" if kind == "window" else "staff", ident),)
 settings = cached.settings()
