@@ -16,6 +16,8 @@
     hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
     hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
     hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]       (and `calc`)
+    hall alerts run  [--db URL] [--once] [--interval S]
+    hall alerts list [--db URL] [--from DATE --to DATE] [--hall H] [--status S] [--json]
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -141,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import forecast_cmd
 
     forecast_cmd.register(sub)
+    from cli import alerts_cmd
+
+    alerts_cmd.register(sub)
     return parser
 
 
