@@ -240,7 +240,7 @@ def _open_episode(
     hall_name = names.get(condition.hall_id or "")
     out = []
     try:
-        with engine.begin() as conn:
+        with _claiming(engine) as conn, conn.begin():
             if not store.claim_episode(conn, condition.key, rule.name, condition.hall_id, now):
                 return None
             for name in rule.channels:
@@ -271,4 +271,26 @@ def _open_episode(
                 out.append((alert_id, None if limited else channel, message))
     except sa.exc.IntegrityError:  # claimed by a pass running at the same moment
         return None
+    except sa.exc.OperationalError as exc:
+        if not _lost_race(exc):
+            raise
+        _LOG.info("episode %s: claimed by a pass running at the same moment", condition.key)
+        return None
     return out
+
+
+def _claiming(engine: Engine) -> Connection:
+    """A connection for claiming episodes. MySQL/MariaDB read committed: under InnoDB's default
+    repeatable read, the claim's UPDATE of a missing key takes a gap lock, and two passes
+    inserting into the same gap deadlock; without it the second INSERT meets the first's key."""
+    conn = engine.connect()
+    if engine.dialect.name in ("mysql", "mariadb"):
+        conn = conn.execution_options(isolation_level="READ COMMITTED")
+    return conn
+
+
+def _lost_race(exc: sa.exc.OperationalError) -> bool:
+    """A deadlock or lock timeout between two passes claiming the same episode: the database
+    rolled one of them back, and the other goes on (MySQL 1213/1205, PostgreSQL 40P01)."""
+    code = getattr(exc.orig, "args", (None,))[0]
+    return code in (1213, 1205) or getattr(exc.orig, "sqlstate", None) == "40P01"
