@@ -29,6 +29,7 @@ PAGES = {
     "evaluations": "nav.evaluations",
     "attendance": "nav.attendance",
     "quality": "nav.quality",
+    "alerts": "nav.alerts",
 }
 
 
