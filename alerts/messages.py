@@ -88,11 +88,13 @@ class Message:
     title: str
     lines: tuple[tuple[str, str], ...]  # (label, value)
     link: str  # "" without [alerts] app_url
+    lang: str = "zh"
 
     def markdown(self) -> str:
         """For the DingTalk and WeCom robots."""
+        colon = "：" if self.lang == "zh" else ": "
         body = [f"### {self.title}", ""]
-        body += [f"- {label}：{value}" for label, value in self.lines]
+        body += [f"- {label}{colon}{value}" for label, value in self.lines]
         if self.link:
             body += ["", f"[{self.link}]({self.link})"]
         return "\n".join(body)
@@ -193,4 +195,4 @@ def render(condition: Condition, hall_name: str | None, lang: str, app_url: str)
         if c.note:
             lines.append((_l("last_error", lang), c.note))
     lines.append((_l("time", lang), _time(c.at)))
-    return Message(title=title, lines=tuple(lines), link=link(c, app_url, lang))
+    return Message(title=title, lines=tuple(lines), link=link(c, app_url, lang), lang=lang)

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -82,7 +83,9 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -625,7 +628,7 @@ def smtp_server():
 
     def authenticator(server, session, envelope, mechanism, data):
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"ops", b"pw")
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
     with socket.socket() as probe:  # a free port (aiosmtpd's start cannot take port 0)
         probe.bind(("127.0.0.1", 0))
@@ -689,14 +692,15 @@ def test_email_wrong_login_is_an_error(smtp_server) -> None:
                     "security": "none",
                     "username": "ops",
                     "password": "wrong",
-                    "timeout_s": 3,
                     "sender": "a@hall.example",
                     "to": ["b@hall.example"],
                 }
             ]
         }
     ).channels["mail"]
-    with pytest.raises(ch.ChannelError, match=re.escape("SMTP 127.0.0.1")):
+    with pytest.raises(
+        ch.ChannelError, match=re.escape("(535, b'5.7.8 Authentication credentials")
+    ):
         ch.send(channel, message())
 
 
@@ -914,6 +918,53 @@ def test_failures_are_recorded(tmp_path: Path) -> None:
     # the episode is open: a failed message is not retried every pass (it is in the record)
     assert service.run_once(engine, settings, NOW).opened == 0
     engine.dispose()
+
+
+def test_run_loop_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    engine = make_engine(url)
+    seed(engine)
+    engine.dispose()
+    with Receiver() as r:
+        (tmp_path / "hallpulse.toml").write_text(
+            f"""
+[[alerts.channels]]
+name = "ops"
+kind = "wecom"
+url = "{r.url}"
+
+[[alerts.rules]]
+kind = "queue_wait"
+threshold_min = 45
+channels = ["ops"]
+""",
+            encoding="utf-8",
+        )
+        env = {
+            **os.environ,
+            "HALLPULSE_NOW": "2026-12-03 10:30",
+            "HALLPULSE_CONFIG": str(tmp_path / "hallpulse.toml"),
+        }
+        loop = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "alerts", "run", "--db", url, "--interval", "0.2"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            first = loop.stdout.readline()  # the first pass is done
+            second = loop.stdout.readline()  # and the second
+            loop.send_signal(signal.SIGTERM)
+            _, err = loop.communicate(timeout=60)
+        finally:
+            if loop.poll() is None:
+                loop.kill()
+        assert loop.returncode == 0, err
+        assert "1 new" in first and "0 new" in second
+        assert "stopped (SIGTERM)" in err
+        assert len(r.requests) == 1  # sent once, however many passes ran
 
 
 def test_sync_sources_plug_in(engine) -> None:
