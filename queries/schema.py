@@ -232,7 +232,10 @@ meta = Table(
 # condition clears; the next episode of the same key opens it again), and one row per message
 # sent, failed or held back by a channel's rate limit. Times are bookkeeping times on the
 # network's clock (hall-local for a single-zone network).
-EPISODE_KEY = String(255)
+# keys compare exactly, as ids do (MariaDB's default collation would make Q1 and q1 one key)
+EPISODE_KEY = String(255).with_variant(
+    mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql", "mariadb"
+)
 alert_episodes = Table(
     "hallpulse_alert_episodes",
     metadata,
