@@ -9,6 +9,8 @@
    that stays open sends nothing; an open episode whose condition is gone is cleared, so the
    next one fires again.
 4. Every message is kept in `hallpulse_alerts`: sent, failed (with the reason) or rate_limited.
+   A message that failed is tried again on the next passes while its episode lasts, up to
+   MAX_ATTEMPTS in all (the failed row becomes `retried`, the new attempt is a row of its own).
 
 A hall whose reads fail is reported in the summary and its episodes are left as they are.
 """
@@ -39,6 +41,7 @@ from workdays import clock
 
 _LOG = logging.getLogger(__name__)
 RATE_WINDOW = dt.timedelta(hours=1)
+MAX_ATTEMPTS = 3  # a message that failed is tried again while its episode lasts, this often
 # the rule kinds that read each input
 NEEDS = {
     "waits": {"queue_wait", "queue_length", "window_idle"},
@@ -63,6 +66,7 @@ class Summary:
     sent: int = 0
     failed: int = 0
     rate_limited: int = 0
+    retried: int = 0  # failed messages of lasting episodes sent again (counted in sent/failed)
     errors: list[str] = field(default_factory=list)  # halls whose reads failed
 
     def line(self) -> str:
@@ -71,6 +75,7 @@ class Summary:
             f"{self.opened} new, {self.cleared} cleared; sent {self.sent}, failed "
             f"{self.failed}, rate-limited {self.rate_limited}"
         )
+        text += f" ({self.retried} retried)" if self.retried else ""
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
 
@@ -209,21 +214,90 @@ def run_once(
             if channel is None:
                 summary.rate_limited += 1
                 continue
-            try:
-                ch.send(channel, message)
-                status, error = "sent", None
-            except ch.ChannelError as exc:
-                status, error = "failed", str(exc)
-            except Exception as exc:  # a bug or an odd answer must not stop the other alerts
-                _LOG.exception("sending alert %s through %s failed", alert_id, channel.name)
-                status, error = "failed", f"{type(exc).__name__}: {exc}"
-            with engine.begin() as conn:
-                store.finish_alert(conn, alert_id, status, error, book_now)
-            if status == "sent":
-                summary.sent += 1
-            else:
-                summary.failed += 1
+            _deliver(engine, alert_id, channel, message, book_now, summary)
+    lasting = [c for c in conditions if c.key in already]
+    for alert_id, channel, message in _retries(engine, settings, rules, lasting, names, book_now):
+        summary.retried += 1
+        _deliver(engine, alert_id, channel, message, book_now, summary)
     return summary
+
+
+def _deliver(engine: Engine, alert_id: int, channel, message, now, summary: Summary) -> None:
+    """Send one recorded message and record how it went."""
+    try:
+        ch.send(channel, message)
+        status, error = "sent", None
+    except ch.ChannelError as exc:
+        status, error = "failed", str(exc)
+    except Exception as exc:  # a bug or an odd answer must not stop the other alerts
+        _LOG.exception("sending alert %s through %s failed", alert_id, channel.name)
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    with engine.begin() as conn:
+        store.finish_alert(conn, alert_id, status, error, now)
+    if status == "sent":
+        summary.sent += 1
+    else:
+        summary.failed += 1
+
+
+def _retries(
+    engine: Engine,
+    settings: AlertSettings,
+    rules: dict[str, Rule],
+    lasting: list[ev.Condition],
+    names: dict[str, str],
+    now: dt.datetime,
+) -> list[tuple[int, ch.Channel, object]]:
+    """Messages of still-open episodes that failed on every attempt (fewer than
+    MAX_ATTEMPTS): each claimed (`retried`) and recorded anew as pending, with today's
+    figures, unless its channel is at its rate limit (then the next pass tries)."""
+    by_key = {c.key: c for c in lasting}
+    with engine.connect() as conn:
+        failed = store.failed_messages(conn, list(by_key))
+    out = []
+    for row in failed.filter(pl.col("attempts") < MAX_ATTEMPTS).iter_rows(named=True):
+        condition = by_key[row["episode_key"]]
+        rule = rules[condition.rule]
+        channel = settings.channels.get(row["channel"])
+        if channel is None or row["channel"] not in rule.channels:
+            continue  # the channel was taken off the rule since
+        message = render(
+            condition,
+            names.get(condition.hall_id or ""),
+            settings.channel_lang(channel),
+            settings.app_url,
+        )
+        with engine.begin() as conn:
+            if store.sent_within(conn, channel.name, now - RATE_WINDOW) >= channel.max_per_hour:
+                continue
+            if not store.claim_retry(conn, row["alert_id"]):
+                continue
+            alert_id = store.add_alert(
+                conn, _alert_row(rule, condition, message, channel.name, "pending", now)
+            )
+        out.append((alert_id, channel, message))
+    return out
+
+
+def _alert_row(
+    rule: Rule, condition: ev.Condition, message, channel: str, status: str, now: dt.datetime
+) -> store.AlertRow:
+    return store.AlertRow(
+        episode_key=condition.key,
+        rule=rule.name,
+        kind=rule.kind,
+        hall_id=condition.hall_id,
+        target_kind=condition.target_kind,
+        target_id=condition.target_id,
+        value=condition.value,
+        threshold=condition.threshold,
+        title=message.title,
+        message=message.text(),
+        link=message.link,
+        channel=channel,
+        status=status,
+        fired_at=now,
+    )
 
 
 def _open_episode(
@@ -249,24 +323,9 @@ def _open_episode(
                     condition, hall_name, settings.channel_lang(channel), settings.app_url
                 )
                 limited = store.sent_within(conn, name, now - RATE_WINDOW) >= channel.max_per_hour
+                status = "rate_limited" if limited else "pending"
                 alert_id = store.add_alert(
-                    conn,
-                    store.AlertRow(
-                        episode_key=condition.key,
-                        rule=rule.name,
-                        kind=rule.kind,
-                        hall_id=condition.hall_id,
-                        target_kind=condition.target_kind,
-                        target_id=condition.target_id,
-                        value=condition.value,
-                        threshold=condition.threshold,
-                        title=message.title,
-                        message=message.text(),
-                        link=message.link,
-                        channel=name,
-                        status="rate_limited" if limited else "pending",
-                        fired_at=now,
-                    ),
+                    conn, _alert_row(rule, condition, message, name, status, now)
                 )
                 out.append((alert_id, None if limited else channel, message))
     except sa.exc.IntegrityError:  # claimed by a pass running at the same moment

@@ -19,7 +19,7 @@ import threading
 from cli import args as args_
 
 DB_HELP = "database URL (default: $HALL_DB_URL, else sqlite:///data/hall.db)"
-STATUSES = ("sent", "failed", "rate_limited", "pending")
+STATUSES = ("sent", "failed", "rate_limited", "retried", "pending")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

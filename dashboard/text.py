@@ -863,6 +863,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "al.status.failed": ("失败", "failed"),
     "al.status.rate_limited": ("限流未发", "rate-limited"),
     "al.status.pending": ("发送中", "sending"),
+    "al.status.retried": ("失败（已重试）", "failed, retried"),
     "al.kind.queue_wait": ("排队超时", "Long wait"),
     "al.kind.queue_length": ("排队人数", "Long queue"),
     "al.kind.window_idle": ("窗口空闲", "Idle window"),

@@ -21,7 +21,7 @@ from queries import schema as s
 from queries.frames import read_frame
 
 ep, al = s.alert_episodes, s.alerts
-COUNTED = ("pending", "sent", "failed")  # what a channel's rate limit counts
+COUNTED = ("pending", "sent", "failed", "retried")  # what a channel's rate limit counts
 STR, DTM, F64, I64 = pl.String(), pl.Datetime("us"), pl.Float64(), pl.Int64()
 
 
@@ -127,6 +127,44 @@ def finish_alert(
         sa.update(al)
         .where(al.c.alert_id == alert_id)
         .values(status=status, error=error, sent_at=sent_at if status == "sent" else None)
+    )
+
+
+def failed_messages(conn: Connection, keys: Sequence[str]) -> pl.DataFrame:
+    """Per open episode of `keys` and channel whose every message so far failed: episode_key,
+    channel, attempts, alert_id (the latest failure, status `failed`)."""
+    if not keys:
+        return pl.DataFrame(
+            schema={"episode_key": STR, "channel": STR, "attempts": I64, "alert_id": I64}
+        )
+    not_failed = sa.func.sum(sa.case((al.c.status.in_(("failed", "retried")), 0), else_=1))
+    stmt = (
+        sa.select(
+            al.c.episode_key,
+            al.c.channel,
+            sa.func.count().label("attempts"),
+            not_failed.label("others"),
+            sa.func.max(al.c.alert_id).label("alert_id"),
+        )
+        .where(al.c.episode_key.in_(sorted(set(keys))), al.c.cleared_at.is_(None))
+        .group_by(al.c.episode_key, al.c.channel)
+    )
+    frame = read_frame(
+        conn,
+        stmt,
+        {"episode_key": STR, "channel": STR, "attempts": I64, "others": I64, "alert_id": I64},
+    )
+    return frame.filter(pl.col("others") == 0).drop("others")
+
+
+def claim_retry(conn: Connection, alert_id: int) -> bool:
+    """Mark a failed message `retried` before sending it again; False when another pass did."""
+    return bool(
+        conn.execute(
+            sa.update(al)
+            .where(al.c.alert_id == alert_id, al.c.status == "failed")
+            .values(status="retried")
+        ).rowcount
     )
 
 

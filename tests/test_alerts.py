@@ -910,13 +910,32 @@ def test_failures_are_recorded(tmp_path: Path) -> None:
             }
         )
         summary = service.run_once(engine, settings, NOW)
-    assert (summary.opened, summary.sent, summary.failed) == (1, 0, 2)
+        assert (summary.opened, summary.sent, summary.failed) == (1, 0, 2)
+        rows = alert_rows(engine)
+        assert rows.select("channel", "status").rows() == [
+            ("down", "failed"),
+            ("picky", "failed"),
+        ]
+        assert rows["error"][0].startswith("HTTP 500")
+        assert rows["error"][1] == "errcode 310000: keywords not in content"
+        # while the episode lasts, a failed message is tried again: `down` is back, `picky`
+        # still refuses; three attempts in all
+        down.status, down.body = 200, {"errcode": 0, "errmsg": "ok"}
+        second = service.run_once(engine, settings, NOW + dt.timedelta(minutes=1))
+        assert (second.opened, second.retried, second.sent, second.failed) == (0, 2, 1, 1)
+        third = service.run_once(engine, settings, NOW + dt.timedelta(minutes=2))
+        assert (third.retried, third.sent, third.failed) == (1, 0, 1)
+        fourth = service.run_once(engine, settings, NOW + dt.timedelta(minutes=3))
+        assert (fourth.retried, fourth.sent, fourth.failed) == (0, 0, 0)
+        assert len(down.requests) == 2 and len(picky.requests) == 3
     rows = alert_rows(engine)
-    assert rows.select("channel", "status").rows() == [("down", "failed"), ("picky", "failed")]
-    assert rows["error"][0].startswith("HTTP 500")
-    assert rows["error"][1] == "errcode 310000: keywords not in content"
-    # the episode is open: a failed message is not retried every pass (it is in the record)
-    assert service.run_once(engine, settings, NOW).opened == 0
+    assert rows.select("channel", "status").rows() == [
+        ("down", "retried"),
+        ("picky", "retried"),
+        ("down", "sent"),
+        ("picky", "retried"),
+        ("picky", "failed"),
+    ]
     engine.dispose()
 
 

@@ -16,7 +16,7 @@ from queries import alert_store
 from queries.live import hall_zones
 from workdays import clock
 
-STATUSES = ("sent", "failed", "rate_limited", "pending")
+STATUSES = ("sent", "failed", "rate_limited", "retried", "pending")
 DAYS = 7
 
 
