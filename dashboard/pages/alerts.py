@@ -46,21 +46,21 @@ def alert_table(frame: pl.DataFrame, halls: dict[str, str], lang: str) -> pl.Dat
         return "—" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
     return pl.DataFrame(
-        {
+        {  # what a person on duty reads first on the left; the record's details to the right
             t("al.fired_at", lang): [datetime_text(v) for v in frame["fired_at"]],
+            t("al.status", lang): [t(f"al.status.{s}", lang) for s in frame["status"]],
             t("f.hall", lang): [
                 halls.get(h, h) if h else t("al.network", lang) for h in frame["hall_id"]
             ],
             t("al.kind", lang): [t(f"al.kind.{k}", lang) for k in frame["kind"]],
-            t("al.rule", lang): frame["rule"],
-            t("al.target", lang): [v or "—" for v in frame["target_id"]],
-            t("al.value", lang): [number(v) for v in frame["value"]],
-            t("al.threshold", lang): [number(v) for v in frame["threshold"]],
             t("al.title", lang): frame["title"],
             t("al.channel", lang): frame["channel"],
-            t("al.status", lang): [t(f"al.status.{s}", lang) for s in frame["status"]],
             t("al.error", lang): [v or "" for v in frame["error"]],
             t("al.cleared_at", lang): [datetime_text(v) for v in frame["cleared_at"]],
+            t("al.value", lang): [number(v) for v in frame["value"]],
+            t("al.threshold", lang): [number(v) for v in frame["threshold"]],
+            t("al.target", lang): [v or "—" for v in frame["target_id"]],
+            t("al.rule", lang): frame["rule"],
             t("al.link", lang): frame["link"],
         }
     )
