@@ -152,6 +152,7 @@ def evaluate_all(
         except (sa.exc.SQLAlchemyError, clock.ClockError) as exc:
             if isinstance(exc, sa.exc.OperationalError):
                 raise  # the database is gone: nothing else will work either
+            conn.rollback()  # PostgreSQL: a failed statement spoils the transaction
             summary.errors.append(f"{hall_id}: {exc}")
             _LOG.exception("evaluating the alert rules of %s failed", hall_id)
             continue
@@ -160,10 +161,19 @@ def evaluate_all(
             open_now.add(hall_id)
         conditions.extend(found)
         evaluated.update((r.name, hall_id) for r in rules)
+    for rule in settings.rules:
+        unknown = sorted(set(rule.halls or ()) - set(names))
+        if unknown:
+            summary.errors.append(f"rule {rule.name}: no hall {', '.join(unknown)}")
     stale_rules = [r for r in settings.rules if r.kind == "feed_stale"]
     if stale_rules:
         network_now = now or clock.now(clock.network_zone(zones.values()))
-        sources = aq.sync_sources(conn, clock.network_zone(zones.values()))
+        try:
+            sources = aq.sync_sources(conn, clock.network_zone(zones.values()))
+        except sa.exc.SQLAlchemyError as exc:  # a sync state table of another shape
+            conn.rollback()  # (raises in turn when the database itself is gone)
+            summary.errors.append(f"sync sources: {exc}")
+            return conditions, evaluated, names  # their episodes stay as they are
         for rule in stale_rules:
             any_open = any(rule.covers(h) for h in open_now)
             conditions.extend(ev.stale_sources(rule, sources, network_now, any_open))

@@ -986,6 +986,29 @@ channels = ["ops"]
         assert len(r.requests) == 1  # sent once, however many passes ran
 
 
+def test_a_rule_naming_an_unknown_hall_is_reported(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hall.db'}")
+    seed(engine)
+    with Receiver() as r:
+        settings = parse_alerts(
+            {
+                "channels": [{"name": "ops", "kind": "wecom", "url": r.url}],
+                "rules": [
+                    {
+                        "kind": "queue_wait",
+                        "threshold_min": 45,
+                        "halls": ["H01", "H99"],
+                        "channels": ["ops"],
+                    }
+                ],
+            }
+        )
+        summary = service.run_once(engine, settings, NOW)
+    assert summary.sent == 1 and summary.errors == ["rule queue_wait: no hall H99"]
+    assert "errors: rule queue_wait: no hall H99" in summary.line()
+    engine.dispose()
+
+
 def test_sync_sources_plug_in(engine) -> None:
     seed(engine)
     with engine.connect() as conn:
@@ -1036,6 +1059,23 @@ def test_sync_sources_plug_in(engine) -> None:
         )
     finally:
         state.drop(engine)
+    other = sa.Table(  # a state table of another shape: reported, the halls still judged
+        "hallpulse_sync_state", sa.MetaData(), sa.Column("source", sa.String(64))
+    )
+    other.create(engine)
+    try:
+        with Receiver() as r:
+            settings = parse_alerts(
+                {
+                    "channels": [{"name": "ops", "kind": "wecom", "url": r.url}],
+                    "rules": [{"kind": "feed_stale", "threshold_min": 30, "channels": ["ops"]}],
+                }
+            )
+            summary = service.run_once(engine, settings, NOW + dt.timedelta(minutes=1))
+        assert summary.errors and summary.errors[0].startswith("sync sources: ")
+        assert summary.conditions == 2 and summary.cleared == 0  # the source's episode stays
+    finally:
+        other.drop(engine)
 
 
 # --- `hall alerts run --once` on a demo database, and the page --------------------------------
