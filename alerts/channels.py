@@ -105,24 +105,26 @@ def email_message(channel: Channel, message: Message) -> EmailMessage:
 def send_email(channel: Channel, message: Message) -> None:
     """One e-mail to the channel's recipients: SSL from the start (`security = "ssl"`), or
     STARTTLS (`"starttls"`), or plain (`"none"`, a relay inside the network); login when a
-    username is given."""
+    username is given. The server's certificate is verified (system CAs, or `ca_file`)."""
     mail = email_message(channel, message)
     host, port, timeout = channel.host, channel.smtp_port, channel.timeout_s
     try:
+        # certificates are always verified: against the system's CAs, or `ca_file`
+        context = ssl.create_default_context(cafile=channel.ca_file or None)
         if channel.security == "ssl":
-            smtp = smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=ssl.create_default_context()
-            )
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         else:
             smtp = smtplib.SMTP(host, port, timeout=timeout)
         with smtp:
             if channel.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=context)
             if channel.username:
                 smtp.login(channel.username, channel.password)
             refused = smtp.send_message(mail)
     except smtplib.SMTPException as exc:
         raise ChannelError(f"SMTP {host}:{port}: {exc}") from None
+    except ssl.SSLError as exc:  # before OSError, its base: a certificate not trusted, …
+        raise ChannelError(f"TLS with SMTP {host}:{port}: {exc}") from None
     except (OSError, TimeoutError) as exc:
         raise ChannelError(f"cannot reach SMTP {host}:{port}: {exc}") from None
     if refused:

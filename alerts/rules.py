@@ -59,7 +59,7 @@ RULE_COMMON = ("kind", "name", "halls", "channels")
 CHANNEL_KEYS = {
     "dingtalk": ("url", "secret"),
     "wecom": ("url",),
-    "email": ("host", "port", "security", "username", "password", "sender", "to"),
+    "email": ("host", "port", "security", "username", "password", "sender", "to", "ca_file"),
 }
 CHANNEL_COMMON = ("name", "kind", "lang", "max_per_hour", "timeout_s")
 SECTION_KEYS = ("app_url", "lang", "interval_s", "rules", "channels")
@@ -85,6 +85,7 @@ class Channel:
     password: str = ""
     sender: str = ""
     to: tuple[str, ...] = ()
+    ca_file: str = ""  # a CA bundle (PEM) for a server whose certificate an internal CA signed
 
     @property
     def smtp_port(self) -> int:
@@ -271,6 +272,11 @@ def _channel(raw: dict, where: str) -> Channel:
     for key in ("username", "password"):
         if key in raw:
             values[key] = _text(raw[key], f"{where}: {key}", required=False)
+    if "ca_file" in raw:
+        ca_file = _text(raw["ca_file"], f"{where}: ca_file")
+        if not Path(ca_file).is_file():
+            raise AlertSettingsError(f"{where}: ca_file {ca_file!r} is not a file")
+        values["ca_file"] = ca_file
     if bool(values.get("username")) != bool(values.get("password")):
         raise AlertSettingsError(f"{where}: username and password go together")
     return Channel(**values)

@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -29,6 +30,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from conftest import unavailable
 
 from alerts import channels as ch
 from alerts import evaluate as ev
@@ -610,13 +612,15 @@ def test_unreachable_receiver_is_an_error() -> None:
         ch.send(channel, message())
 
 
-@pytest.fixture
-def smtp_server():
-    """aiosmtpd on 127.0.0.1 and a free port, keeping every envelope; with a login."""
-    controller_mod = pytest.importorskip(
-        "aiosmtpd.controller", reason="aiosmtpd missing: uv sync (dev group)"
-    )
-    from aiosmtpd.smtp import AuthResult, LoginPassword
+@contextlib.contextmanager
+def smtp_peer(**options):
+    """aiosmtpd on 127.0.0.1 and a free port, keeping every envelope, with a login (ops/pw);
+    `options` go to its Controller (TLS contexts). Yields (handler, port)."""
+    try:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+    except ImportError:
+        unavailable("aiosmtpd missing: uv sync (the dev group)")
 
     class Handler:
         def __init__(self):
@@ -634,18 +638,91 @@ def smtp_server():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     handler = Handler()
-    controller = controller_mod.Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, authenticator=authenticator, **options
     )
     controller.start()
     try:
         yield handler, port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    with smtp_peer(auth_require_tls=False) as peer:
+        yield peer
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl), as PEM files."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    try:
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except FileNotFoundError:
+        unavailable("openssl missing (Debian: apt-get install openssl)")
+    return cert, key
+
+
+def mail_channel(port: int, **extra) -> object:
+    values = {
+        "name": "mail",
+        "kind": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "username": "ops",
+        "password": "pw",
+        "sender": "hallpulse@hall.example",
+        "to": ["duty@hall.example"],
+        "timeout_s": 5,
+        **extra,
+    }
+    return parse_alerts({"channels": [values]}).channels["mail"]
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_over_tls_verifies_the_server(certificate, security: str) -> None:
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    options = (
+        {"tls_context": server_tls, "require_starttls": True}
+        if security == "starttls"
+        # SMTPS: the whole connection is TLS, which aiosmtpd's AUTH check does not see
+        else {"ssl_context": server_tls, "auth_require_tls": False}
+    )
+    with smtp_peer(**options) as (handler, port):
+        ch.send(mail_channel(port, security=security, ca_file=str(cert)), message())
+        (envelope,) = handler.envelopes
+        assert envelope.rcpt_tos == ["duty@hall.example"]
+        # without the CA that signed it, the server's certificate is refused
+        with pytest.raises(ch.ChannelError, match="CERTIFICATE_VERIFY_FAILED"):
+            ch.send(mail_channel(port, security=security), message())
+    assert len(handler.envelopes) == 1
 
 
 def test_email_over_smtp_with_chinese_subject(smtp_server) -> None:
