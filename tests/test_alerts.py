@@ -196,6 +196,21 @@ def settings_of(**section) -> dict:
             "max_rating must be 1–5",
         ),
         (settings_of(rules=[{**RULE, "name": "a:b"}]), "may not contain ':'"),
+        (
+            {
+                "channels": [
+                    {
+                        "name": "m",
+                        "kind": "email",
+                        "host": "h",
+                        "sender": "a@b",
+                        "to": ["c@d"],
+                        "ca_file": "/nonexistent/ca.pem",
+                    }
+                ]
+            },
+            "ca_file '/nonexistent/ca.pem' is not a file",
+        ),
     ],
 )
 def test_rule_mistakes_are_named(section: dict, message: str) -> None:
@@ -1069,7 +1084,8 @@ def test_a_rule_naming_an_unknown_hall_is_reported(tmp_path: Path) -> None:
     with Receiver() as r:
         settings = parse_alerts(
             {
-                "channels": [{"name": "ops", "kind": "wecom", "url": r.url}],
+                "app_url": "http://hall.example:8501",
+                "channels": [{"name": "ops", "kind": "wecom", "url": r.url, "lang": "en"}],
                 "rules": [
                     {
                         "kind": "queue_wait",
@@ -1081,7 +1097,12 @@ def test_a_rule_naming_an_unknown_hall_is_reported(tmp_path: Path) -> None:
             }
         )
         summary = service.run_once(engine, settings, NOW)
+        (request,) = r.requests
     assert summary.sent == 1 and summary.errors == ["rule queue_wait: no hall H99"]
+    content = request["json"]["markdown"]["content"]  # the channel speaks English
+    assert content.startswith("### [Queue alert] 示范区政务服务中心 税务办理: longest wait 50 min")
+    assert "- Longest current wait: 50 min (threshold 45 min)" in content
+    assert "http://hall.example:8501/screen?hall=H01&lang=en" in content
     assert "errors: rule queue_wait: no hall H99" in summary.line()
     engine.dispose()
 
