@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from alerts.evaluate import CASES_LISTED, Condition
 
+COMMENT_CHARS = 200
 # kind → (zh, en) title; {hall}, {target}, {value}, {threshold}
 TITLES: dict[str, tuple[str, str]] = {
     "queue_wait": (
@@ -112,6 +113,13 @@ def _l(key: str, lang: str) -> str:
     return LABELS[key][0 if lang == "zh" else 1]
 
 
+def _clip(text: str, limit: int = COMMENT_CHARS) -> str:
+    """A free text (a comment, an error) cut to `limit` characters: the robots cap a message
+    (WeCom at 4096 bytes)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _num(value: float | None) -> str:
     if value is None:
         return "—"
@@ -178,7 +186,7 @@ def render(condition: Condition, hall_name: str | None, lang: str, app_url: str)
         lines.append((_l("rating", lang), _l("stars", lang).format(v=_num(c.value))))
         lines.append((_l("evaluated_at", lang), _time(c.when)))
         if c.note:
-            lines.append((_l("comment", lang), c.note))
+            lines.append((_l("comment", lang), _clip(c.note)))
     elif kind == "case_due":
         lines.append((_l("case_due", lang), _l("cases", lang).format(v=_num(c.value))))
         lines.append((_l("due_first", lang), _time(c.when)))
@@ -193,6 +201,6 @@ def render(condition: Condition, hall_name: str | None, lang: str, app_url: str)
         lines.append((_l("last_success", lang), _time(c.when) if c.when else _l("none", lang)))
         lines.append((threshold.capitalize(), minutes.format(v=_num(c.threshold))))
         if c.note:
-            lines.append((_l("last_error", lang), c.note))
+            lines.append((_l("last_error", lang), _clip(c.note)))
     lines.append((_l("time", lang), _time(c.at)))
     return Message(title=title, lines=tuple(lines), link=link(c, app_url, lang), lang=lang)

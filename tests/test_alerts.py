@@ -535,6 +535,9 @@ def test_messages_in_both_languages_with_deep_links() -> None:
     bad_msg = render(bad, "中心", "zh", "http://h")
     assert bad_msg.link == "http://h/evaluations?hall=H01&period=today&lang=zh"
     assert ("评价内容", "态度差") in bad_msg.lines
+    long = ev.Condition(**{**bad.__dict__, "note": "等了很久\n" * 100})
+    (comment,) = [v for k, v in render(long, "中心", "zh", "").lines if k == "评价内容"]
+    assert len(comment) == 200 and comment.endswith("…") and "\n" not in comment
     (due,) = ev.hall_conditions([DUE], snap(cases=cases(("C1", TODAY_5PM))))
     assert (
         render(due, "中心", "zh", "http://h").link == "http://h/cases?hall=H01&period=today&lang=zh"
