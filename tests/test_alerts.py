@@ -1304,3 +1304,15 @@ def test_alerts_page(monkeypatch, demo_alerts, lang: str) -> None:
     status.select_index(2).run()  # "", sent, failed: nothing failed
     assert not at.exception
     assert not at.dataframe and at.info
+
+
+def test_a_database_from_before_alerts_lists_none(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hall.db'}")
+    seed(engine)
+    s.metadata.drop_all(engine, tables=list(s.ALERT_TABLES))
+    with engine.connect() as conn:
+        assert alert_store.alert_list(conn, DAY, DAY).is_empty()
+        assert alert_store.alert_rules(conn) == []
+    code, out = hall_main("alerts", "list", "--db", str(engine.url), "--from", "2026-12-03")
+    assert code == 0 and out.startswith("no alerts from 2026-12-03")
+    engine.dispose()
