@@ -156,8 +156,9 @@ def open_cases_maybe_due(
         .select_from(c.join(i, i.c.item_id == c.c.item_id))
         .where(
             _halls(c.c.hall_id, hall_ids),
-            c.c.status.in_(OPEN_STATUSES),
-            c.c.accepted_at <= now,
+            c.c.status.in_(OPEN_STATUSES),  # the (hall, status) index: the open few
+            # not an index: (hall, accepted_at) would walk every case the hall ever accepted
+            sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= now,
             due_that_day,
         )
     )
