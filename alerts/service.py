@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ from queries.overview import calendar_around, service_hours_frame
 from workdays import clock
 
 _LOG = logging.getLogger(__name__)
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose alert tables exist
 RATE_WINDOW = dt.timedelta(hours=1)
 MAX_ATTEMPTS = 3  # a message that failed is tried again while its episode lasts, this often
 # the rule kinds that read each input
@@ -189,7 +191,17 @@ def run_once(
     """One pass: evaluate every rule, open/clear episodes, send, record. `now` (naive) pins
     every hall's clock (tests, a replay); by default each hall's own clock
     (`workdays.clock.now`, $HALLPULSE_NOW). Safe to run from two processes at once."""
-    store.ensure_tables(engine)
+    if engine not in _READY:
+        store.ensure_tables(engine)
+        _READY.add(engine)
+    try:
+        return _pass(engine, settings, now)
+    except sa.exc.SQLAlchemyError:
+        _READY.discard(engine)  # the next pass checks the tables again (a restored database)
+        raise
+
+
+def _pass(engine: Engine, settings: AlertSettings, now: dt.datetime | None) -> Summary:
     with engine.connect() as conn:
         zones = q.hall_zones(conn)
     book_now = now or clock.now(clock.network_zone(zones.values()))

@@ -61,6 +61,8 @@ def _engine(db: str | None, command: str):
 
 
 def cmd_alerts_run(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from alerts.rules import AlertSettingsError, load_alert_settings
     from alerts.service import run_once
     from metrics.settings import config_path
@@ -84,8 +86,14 @@ def cmd_alerts_run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while True:
-            summary = run_once(engine, settings)
-            print(summary.line(), flush=True)
+            try:
+                print(run_once(engine, settings).line(), flush=True)
+            except SQLAlchemyError as exc:
+                if args.once:
+                    raise  # `hall`'s main says what went wrong, exit code 2
+                # a database restarting must not stop the alerts: the next pass tries again
+                first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                print(f"hall alerts: this pass failed: {first}", file=sys.stderr, flush=True)
             if args.once:
                 break
             if stop.wait(interval):

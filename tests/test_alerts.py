@@ -1070,6 +1070,11 @@ channels = ["ops"]
         try:
             first = loop.stdout.readline()  # the first pass is done
             second = loop.stdout.readline()  # and the second
+            engine = make_engine(url)
+            with engine.begin() as conn:  # the next passes fail: the loop says so and goes on
+                conn.execute(sa.text("DROP TABLE tickets"))
+            engine.dispose()
+            failed = loop.stderr.readline()
             loop.send_signal(signal.SIGTERM)
             _, err = loop.communicate(timeout=60)
         finally:
@@ -1077,6 +1082,7 @@ channels = ["ops"]
                 loop.kill()
         assert loop.returncode == 0, err
         assert "1 new" in first and "0 new" in second
+        assert failed.startswith("hall alerts: this pass failed: no such table: tickets")
         assert "stopped (SIGTERM)" in err
         assert len(r.requests) == 1  # sent once, however many passes ran
 
