@@ -120,6 +120,12 @@ pages = {
             icon=":material/upload_file:",
             url_path="import",
         ),
+        st.Page(
+            "dashboard/pages/alerts.py",
+            title=t("nav.alerts", lang),
+            icon=":material/notifications_active:",
+            url_path="alerts",
+        ),
     ],
 }
 st.navigation(pages, position="hidden" if kiosk else "sidebar").run()

@@ -19,6 +19,8 @@
     hall user        add|disable|enable|passwd|list|grant   local accounts (see cli/access_cmd.py)
     hall kiosk       add|list|revoke                       big-screen links for one hall
     hall audit       [--from DATE] [--to DATE] [--user WHO] [--json]   the audit trail
+    hall alerts run  [--db URL] [--once] [--interval S]
+    hall alerts list [--db URL] [--from DATE --to DATE] [--hall H] [--status S] [--json]
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -149,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import access_cmd
 
     access_cmd.register(sub)
+
+    from cli import alerts_cmd
+
+    alerts_cmd.register(sub)
     return parser
 
 

@@ -822,6 +822,54 @@ TEXT: dict[str, tuple[str, str]] = {
     "code.window.consultation": ("咨询导办", "help desk"),
     "code.window.self_service": ("自助区", "self-service"),
     "win.where_paren": ("（{where}）", " ({where})"),
+    # alerts (预警推送): the record of what `hall alerts run` sent
+    "nav.alerts": ("预警记录", "Alerts"),
+    "al.intro": (
+        "`hall alerts run` 按 hallpulse.toml 的 [alerts] 规则检查实时数据，"
+        "把新出现的预警推送到钉钉、企业微信或邮件；每条推送（成功、失败或因限流未发）都记录在此。"
+        "同一情况只推送一次，恢复后再次出现才会再推送。",
+        "`hall alerts run` checks the live data against the [alerts] rules of hallpulse.toml "
+        "and pushes each new alert to DingTalk, WeCom or e-mail; every message (sent, failed or "
+        "held back by a rate limit) is listed here. A condition is pushed once, and again only "
+        "after it has cleared.",
+    ),
+    "al.range": ("触发日期", "Fired between"),
+    "al.status": ("状态", "Status"),
+    "al.all_status": ("全部状态", "All statuses"),
+    "al.rule": ("规则", "Rule"),
+    "al.all_rules": ("全部规则", "All rules"),
+    "al.none": (
+        "所选范围内没有预警记录。配置 [alerts] 规则并运行 `hall alerts run` 后，"
+        "推送记录会出现在这里。",
+        "No alerts in this range. Once [alerts] rules are set and `hall alerts run` runs, "
+        "its messages appear here.",
+    ),
+    "al.total": ("预警条数", "Alerts"),
+    "al.sent": ("已推送", "Sent"),
+    "al.failed": ("推送失败", "Failed"),
+    "al.rate_limited": ("限流未发", "Rate-limited"),
+    "al.fired_at": ("触发时间", "Fired at"),
+    "al.kind": ("类型", "Kind"),
+    "al.target": ("对象", "Target"),
+    "al.value": ("数值", "Value"),
+    "al.threshold": ("阈值", "Threshold"),
+    "al.title": ("内容", "Message"),
+    "al.channel": ("推送渠道", "Channel"),
+    "al.error": ("错误", "Error"),
+    "al.cleared_at": ("恢复时间", "Cleared at"),
+    "al.link": ("链接", "Link"),
+    "al.network": ("全网", "Network"),
+    "al.status.sent": ("已推送", "sent"),
+    "al.status.failed": ("失败", "failed"),
+    "al.status.rate_limited": ("限流未发", "rate-limited"),
+    "al.status.pending": ("发送中", "sending"),
+    "al.status.retried": ("失败（已重试）", "failed, retried"),
+    "al.kind.queue_wait": ("排队超时", "Long wait"),
+    "al.kind.queue_length": ("排队人数", "Long queue"),
+    "al.kind.window_idle": ("窗口空闲", "Idle window"),
+    "al.kind.bad_review": ("差评", "Bad review"),
+    "al.kind.case_due": ("办件今日到期", "Cases due today"),
+    "al.kind.feed_stale": ("数据中断", "Stale feed"),
 }
 
 

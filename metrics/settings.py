@@ -68,9 +68,10 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     section = data.get("metrics", {})
     known = {f.name: f.type for f in fields(Settings)}
-    # [screen] holds the big screen's settings (metrics.live.load_screen_settings)
-    # [access] the sign-in rules (access.settings.load_access_settings)
-    others = {"metrics", "screen", "access"}
+    # [screen] holds the big screen's settings (metrics.live.load_screen_settings), [access]
+    # the sign-in rules (access.settings.load_access_settings), [alerts] the alert rules and
+    # channels (alerts.rules.load_alert_settings)
+    others = {"metrics", "screen", "access", "alerts"}
     unknown = sorted(set(section) - set(known)) + sorted(set(data) - others)
     if unknown:
         raise SettingsError(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -226,6 +227,51 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text),
 )
+
+# Alerts (预警推送, see alerts/): one row per episode of a rule's condition (open until the
+# condition clears; the next episode of the same key opens it again), and one row per message
+# sent, failed or held back by a channel's rate limit. Times are bookkeeping times on the
+# network's clock (hall-local for a single-zone network).
+# keys compare exactly, as ids do (MariaDB's default collation would make Q1 and q1 one key)
+EPISODE_KEY = String(255).with_variant(
+    mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+alert_episodes = Table(
+    "hallpulse_alert_episodes",
+    metadata,
+    Column("episode_key", EPISODE_KEY, primary_key=True),  # e.g. queue_wait:H01:Q03
+    Column("rule", String(64), nullable=False),
+    Column("hall_id", ID),  # null for a network-wide condition (a sync source)
+    Column("status", CODE, nullable=False),  # open / cleared
+    Column("opened_at", DateTime, nullable=False),
+    Column("cleared_at", DateTime),
+)
+alerts = Table(
+    "hallpulse_alerts",
+    metadata,
+    Column("alert_id", Integer, primary_key=True, autoincrement=True),
+    Column("episode_key", EPISODE_KEY, nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("kind", CODE, nullable=False),  # queue_wait, queue_length, window_idle, ...
+    Column("hall_id", ID),
+    Column("target_kind", CODE),  # queue / window / case / evaluation / source / hall
+    Column("target_id", ID),
+    Column("value", Double),  # the figure that crossed the threshold
+    Column("threshold", Double),
+    Column("title", String(500), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("link", String(1000)),
+    Column("channel", String(64), nullable=False),
+    Column("status", CODE, nullable=False),  # pending / sent / failed / rate_limited
+    Column("error", Text),
+    Column("fired_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("cleared_at", DateTime),
+    Index("ix_hallpulse_alerts_fired", "fired_at"),
+    Index("ix_hallpulse_alerts_channel_fired", "channel", "fired_at"),
+    Index("ix_hallpulse_alerts_episode", "episode_key"),
+)
+ALERT_TABLES: tuple[Table, ...] = (alert_episodes, alerts)
 
 # Daily rollups: the metric queries' additive partials per hall and day, rebuilt for the days
 # a write touches (see queries/rollups.py). `hallpulse_rollup_days` lists the days they hold.

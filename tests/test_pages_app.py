@@ -30,6 +30,7 @@ PAGES = {
     "evaluations": "nav.evaluations",
     "attendance": "nav.attendance",
     "quality": "nav.quality",
+    "alerts": "nav.alerts",
 }
 
 
