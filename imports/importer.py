@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,7 @@ class ImportReport:
     rollup_seconds: float = 0.0  # rebuilding the daily rollups after that
     committed: bool = False
     rejects_file: Path | None = None
+    newest: dt.datetime | None = None  # the latest issued/accepted/evaluated time of the rows
     seconds: float = 0.0
 
     @property
@@ -235,14 +236,54 @@ def import_file(
     dry_run: bool = False,
     chunk_rows: int = CHUNK_ROWS,
     log: Callable[[str], None] | None = None,
+    before_commit: Callable[[Connection, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import one file into one table (see the module docstring); raises FileRejected when
-    the file as a whole is unusable, and lets database errors through after rolling back."""
+    the file as a whole is unusable, and lets database errors through after rolling back.
+    `before_commit(conn, report)` runs in the import's transaction just before it commits
+    (a feed records what it took in the same transaction as the rows)."""
     started = time.perf_counter()
     spec, source, mapping = inspect_file(table, path, name, mapping_file, declared)
+    return import_rows(
+        engine,
+        spec,
+        source,
+        mapping,
+        records(source),
+        skip_bad=skip_bad,
+        rejects=rejects,
+        dry_run=dry_run,
+        chunk_rows=chunk_rows,
+        log=log,
+        before_commit=before_commit,
+        started=started,
+    )
+
+
+def import_rows(
+    engine: Engine,
+    spec: TableSpec,
+    source: Source,
+    mapping: Mapping,
+    rows: Iterable[Record],
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    dry_run: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+    log: Callable[[str], None] | None = None,
+    before_commit: Callable[[Connection, ImportReport], None] | None = None,
+    allow_empty: bool = False,
+    started: float | None = None,
+) -> ImportReport:
+    """The one path of every import: rows of a `Source` (a file's, or a query result's whose
+    header is the cursor's columns) validated, upserted in one transaction, the rollups of the
+    days touched invalidated in it and rebuilt after commit. A rejects file is complete before
+    the transaction commits (a crash after the commit never loses the rejected rows)."""
+    started = time.perf_counter() if started is None else started
     report = ImportReport(
         file=source.name,
-        table=table,
+        table=spec.name,
         source=source,
         mapping=mapping,
         dry_run=dry_run,
@@ -258,10 +299,10 @@ def import_file(
                 metadata.create_all(conn)  # in the transaction: a refused file leaves none
             run = _Run(conn, spec, source, mapping, report, rejects_tmp)
             try:
-                run.execute(chunk_rows, log)
+                run.execute(rows, chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
                 raise FileRejected(str(exc)) from None
-            if report.rows_read == 0:
+            if report.rows_read == 0 and not allow_empty:
                 raise FileRejected(
                     f"{source.name}: the file has a header (line {source.header_line}) but no "
                     "data rows"
@@ -271,6 +312,10 @@ def import_file(
                 if not dry_run:
                     report.imported = report.new_rows = report.replaced = 0
             else:
+                if rejects_tmp and report.rejected:
+                    report.rejects_file = rejects_tmp.finish()
+                if before_commit is not None:
+                    before_commit(conn, report)
                 trans.commit()
                 report.committed = True
         report.import_seconds = time.perf_counter() - started
@@ -293,8 +338,11 @@ def import_file(
         if rejects_tmp:
             rejects_tmp.discard()
         raise
-    if rejects_tmp:
+    if rejects_tmp and report.rejects_file is None:
         report.rejects_file = rejects_tmp.finish()
+    if run.span:
+        newest = max(run.span)
+        report.newest = newest if isinstance(newest, dt.datetime) else None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -326,13 +374,15 @@ class _Run:
         self.touched: list[object] = []  # first and last value of each rollup day column
         self.rollup_span: tuple[dt.date, dt.date] | None = None
 
-    def execute(self, chunk_rows: int, log: Callable[[str], None] | None) -> None:
+    def execute(
+        self, rows: Iterable[Record], chunk_rows: int, log: Callable[[str], None] | None
+    ) -> None:
         report = self.report
         writing = not report.dry_run
         before = count_rows(self.conn, self.table) if writing else 0
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key)
         try:
-            for batch in _batches(records(self.source), chunk_rows):
+            for batch in _batches(iter(rows), chunk_rows):
                 good = self._check(batch)
                 if report.rejected and not report.skip_bad:
                     writing = False  # keep checking for the full report; nothing will commit
@@ -524,4 +574,11 @@ class _RejectsWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-__all__ = ["IMPORT_ORDER", "FileRejected", "ImportReport", "import_file", "inspect_file"]
+__all__ = [
+    "IMPORT_ORDER",
+    "FileRejected",
+    "ImportReport",
+    "import_file",
+    "import_rows",
+    "inspect_file",
+]
