@@ -16,6 +16,8 @@
     hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
     hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
     hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]       (and `calc`)
+    hall sync run    [--db URL] [--once] [--source NAME]       feeds of [[sync.sources]]
+    hall sync status [--db URL] [--json]
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -135,9 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("show", help="print the settings in force and where they come from")
 
-    from cli import report_cmd
+    from cli import report_cmd, sync_cmd
 
     report_cmd.register(sub)
+    sync_cmd.register(sub)
     from cli import forecast_cmd
 
     forecast_cmd.register(sub)

@@ -68,8 +68,9 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     section = data.get("metrics", {})
     known = {f.name: f.type for f in fields(Settings)}
-    # [screen] holds the big screen's settings (metrics.live.load_screen_settings)
-    unknown = sorted(set(section) - set(known)) + sorted(set(data) - {"metrics", "screen"})
+    # [screen] holds the big screen's settings (metrics.live.load_screen_settings), [sync]
+    # the feeds (sync.config)
+    unknown = sorted(set(section) - set(known)) + sorted(set(data) - {"metrics", "screen", "sync"})
     if unknown:
         raise SettingsError(
             f"{path}: unknown setting(s) {', '.join(unknown)}; known: [metrics] " + ", ".join(known)
