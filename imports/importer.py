@@ -302,6 +302,9 @@ def import_rows(
                 run.execute(rows, chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
                 raise FileRejected(str(exc)) from None
+            if run.span:
+                newest = max(run.span)
+                report.newest = newest if isinstance(newest, dt.datetime) else None
             if report.rows_read == 0 and not allow_empty:
                 raise FileRejected(
                     f"{source.name}: the file has a header (line {source.header_line}) but no "
@@ -340,9 +343,6 @@ def import_rows(
         raise
     if rejects_tmp and report.rejects_file is None:
         report.rejects_file = rejects_tmp.finish()
-    if run.span:
-        newest = max(run.span)
-        report.newest = newest if isinstance(newest, dt.datetime) else None
     report.seconds = time.perf_counter() - started
     return report
 

@@ -184,7 +184,7 @@ class SqlSource:
                 header.index(mapping.columns[k]) for k in self.spec.key if k in mapping.columns
             ]
             line = 0
-            for part in cursor.partitions():
+            for part in cursor.partitions(cfg.batch_rows):
                 records = []
                 for values in part:
                     line += 1
@@ -212,6 +212,7 @@ class SqlSource:
                     cfg.table,
                     mark=None,
                     rows=0,
+                    new_rows=0,
                     rejected=0,
                     newest=None,
                     error=None,
@@ -250,6 +251,7 @@ class SqlSource:
                 cfg.table,
                 mark=mark,
                 rows=report.imported,
+                new_rows=report.new_rows,
                 rejected=report.rejected,
                 newest=newest,
                 error=error,

@@ -105,12 +105,15 @@ def record_success(
     *,
     mark: Watermark | None,
     rows: int,
+    new_rows: int,
     rejected: int,
     newest: dt.datetime | None,
     error: str | None,
     first_of_round: bool,
 ) -> None:
     """A committed batch (call in its transaction): the watermark, counts and newest time.
+    `rows` were written (new or updated: a row re-read within the look-back counts again in
+    `rows_last`), `new_rows` were not in the table before (`rows_total` adds these up).
     `first_of_round` starts the round's counts; later batches of the round add to them."""
     now = _now()
     old = load(conn, name) or {}
@@ -120,7 +123,7 @@ def record_success(
         "last_run_at": now,
         "last_success_at": now,
         "rows_last": rows if first_of_round else (old.get("rows_last") or 0) + rows,
-        "rows_total": (old.get("rows_total") or 0) + rows,
+        "rows_total": (old.get("rows_total") or 0) + new_rows,
         "rejected_last": rejected if first_of_round else (old.get("rejected_last") or 0) + rejected,
         "rejected_total": (old.get("rejected_total") or 0) + rejected,
         "failures": 0,
