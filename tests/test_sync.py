@@ -702,3 +702,46 @@ def test_status_before_any_run_lists_the_declared_sources(tmp_path, monkeypatch)
     with redirect_stdout(out):
         assert hall(["sync", "status", "--db", url]) == 0
     assert "inbox (folder → cases)\n  never run" in out.getvalue()
+
+
+# --- the data page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_data_page_shows_the_feeds_and_a_failing_one(tmp_path, monkeypatch, lang):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.text import t
+
+    here, missing = tmp_path / "here.db", tmp_path / "missing.db"
+    vendor_file(here, 30)
+    (tmp_path / "plain.toml").write_text(PLAIN_MAPPING, encoding="utf-8")
+    config = write_config(
+        tmp_path,
+        SQLITE_SOURCE.format(name="qms", path=here, batch=1000)
+        + SQLITE_SOURCE.format(name="branch", path=missing, batch=1000),
+    )
+    monkeypatch.setenv("HALLPULSE_CONFIG", str(config))
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    engine = make_engine(url)
+    seed(engine)
+    Runner(engine, load_sync_config(config)).run(once=True)
+    engine.dispose()
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("HALL_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run(timeout=60)
+    at.switch_page("dashboard/pages/data_overview.py").run(timeout=60)
+    assert not at.exception, [e.message for e in at.exception]
+    assert t("data.sync", lang) in [h.value for h in at.subheader]
+    assert [e.body for e in at.error] == [t("data.sync.failing", lang, n=1)]
+    feeds = at.dataframe[0].value
+    assert list(feeds[t("sync.col.source", lang)]) == ["branch", "qms"]
+    assert list(feeds[t("sync.col.rows_total", lang)]) == [0, 30]
+    assert list(feeds[t("sync.col.failures", lang)]) == [1, 0]
+    errors = list(feeds[t("sync.col.error", lang)])
+    assert errors[0].startswith("branch: unable to open database file") and errors[1] == ""
