@@ -380,7 +380,10 @@ class _Run:
         report = self.report
         writing = not report.dry_run
         before = count_rows(self.conn, self.table) if writing else 0
-        writer = _BackgroundWriter(self.conn, self.table, self.spec.key)
+        lookup = (
+            self.spec.name in rollups.FACTS and len(self.spec.key) == 1 and self.spec.key[0]
+        ) or None
+        writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
         try:
             for batch in _batches(iter(rows), chunk_rows):
                 good = self._check(batch)
@@ -397,6 +400,7 @@ class _Run:
             writer.close()
         finally:
             writer.stop()
+        self.touched.extend(writer.old_days)
         if self.keyless:
             frame = _check_service_hours(
                 pl.concat(self.keyless), report, self.rejects, self.keyless_records
@@ -410,11 +414,11 @@ class _Run:
             report.new_rows = count_rows(self.conn, self.table) - before + report.replaced
             report.calendar_added = self._extend_calendar()
             # stale rollups go with the rows (those days read raw until rebuilt after commit)
+            # rows that were there already: their old days are in `touched` when the writer
+            # looked them up (facts), else every day is stale
+            changed = report.new_rows < report.imported and lookup is None
             self.rollup_span = rollups.invalidate_after_write(
-                self.conn,
-                self.spec.name,
-                self.touched,
-                changed_existing=report.new_rows < report.imported,
+                self.conn, self.spec.name, self.touched, changed_existing=changed
             )
 
     def _check(self, batch: list[Record]) -> pl.DataFrame:
@@ -465,8 +469,10 @@ class _BackgroundWriter:
     next `put()` or at `close()`, and the caller's transaction then rolls back.
     """
 
-    def __init__(self, conn: Connection, table, key: tuple[str, ...]):
+    def __init__(self, conn: Connection, table, key: tuple[str, ...], lookup: str | None = None):
         self.conn, self.table, self.key = conn, table, key
+        self.lookup = lookup  # a fact table's key: note the stored rows' days before upserting
+        self.old_days: list = []
         self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._work, name="hallpulse-import-writer")
@@ -476,6 +482,10 @@ class _BackgroundWriter:
         while (frame := self.queue.get()) is not None:
             if self.error is None:
                 try:
+                    if self.lookup:
+                        keys = frame[self.lookup].to_list()
+                        days, _ = rollups.old_fact_days(self.conn, self.table.name, keys)
+                        self.old_days.extend(days)
                     upsert(self.conn, self.table, frame, self.key)
                 except BaseException as exc:  # handed to the caller's thread
                     self.error = exc
