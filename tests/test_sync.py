@@ -442,7 +442,7 @@ PLAIN_MAPPING = (
 
 
 def test_kill_9_in_the_middle_of_a_large_feed_loses_and_doubles_nothing(tmp_path):
-    rows, batch = 20_000, 1_000
+    rows, batch = 15_000, 1_000
     source = tmp_path / "vendor.db"
     vendor_file(source, rows)
     (tmp_path / "plain.toml").write_text(PLAIN_MAPPING, encoding="utf-8")
@@ -579,6 +579,18 @@ def test_bad_vendor_rows_are_kept_in_a_rejects_file_and_the_feed_moves_on(tmp_pa
     rejected = [list(csv.reader(f.open(encoding="utf-8-sig")))[1] for f in files]
     assert [r[2:4] for r in rejected] == [["4", "T0000004"], ["7", "T0000007"]]
     assert "status" in rejected[0][1] and "no such date" in rejected[1][1]
+
+    # the vendor renames a column: the source fails naming the mapping entry, then recovers
+    with sqlite3.connect(source) as db:
+        db.execute("ALTER TABLE 排队记录 RENAME COLUMN 流水号 TO 票据号")
+    assert hall(["sync", "run", "--db", url, "--once"]) == 1
+    st = status_json(url)["q"]
+    assert st["failures"] == 1
+    assert "[columns] ticket_id = '流水号': the file has no such column" in st["last_error"]
+    with sqlite3.connect(source) as db:
+        db.execute("ALTER TABLE 排队记录 RENAME COLUMN 票据号 TO 流水号")
+    assert hall(["sync", "run", "--db", url, "--once"]) == 0
+    assert status_json(url)["q"]["failures"] == 0
     engine.dispose()
 
 
