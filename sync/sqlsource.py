@@ -58,8 +58,13 @@ class RoundResult:
 
 def db_text(value: object) -> str:
     """A cursor value as the text `hall import` would read in a file."""
+    kind = value.__class__
+    if kind is str:  # the common cases first: this runs for every value of every row
+        return value
     if value is None:
         return ""
+    if kind is int:
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
