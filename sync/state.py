@@ -137,7 +137,9 @@ def record_success(
     if error:
         values["last_error"] = error[:ERROR_MAX]
         values["last_error_at"] = now
-    elif first_of_round:
+    elif first_of_round and old.get("failures"):
+        # recovered: the failure's message goes; a note of rejected rows stays until the next
+        # one (with its time), so that it is seen
         values["last_error"] = None
     _write(conn, name, values)
 

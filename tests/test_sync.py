@@ -580,6 +580,12 @@ def test_bad_vendor_rows_are_kept_in_a_rejects_file_and_the_feed_moves_on(tmp_pa
     assert [r[2:4] for r in rejected] == [["4", "T0000004"], ["7", "T0000007"]]
     assert "status" in rejected[0][1] and "no such date" in rejected[1][1]
 
+    # a quiet round later the note of the rejected rows is still there, with its time
+    assert hall(["sync", "run", "--db", url, "--once"]) == 0
+    again = status_json(url)["q"]
+    assert (again["last_error"], again["last_error_at"]) == (st["last_error"], st["last_error_at"])
+    assert again["rows_total"] == 8
+
     # the vendor renames a column: the source fails naming the mapping entry, then recovers
     with sqlite3.connect(source) as db:
         db.execute("ALTER TABLE 排队记录 RENAME COLUMN 流水号 TO 票据号")
