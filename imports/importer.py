@@ -73,6 +73,7 @@ class ImportReport:
     rows_read: int = 0
     imported: int = 0
     rejected: int = 0
+    rejected_again: int = 0  # known_bad rows rejected again (not in `rejected`, not in rejects)
     new_rows: int = 0
     replaced: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -274,12 +275,15 @@ def import_rows(
     log: Callable[[str], None] | None = None,
     before_commit: Callable[[Connection, ImportReport], None] | None = None,
     allow_empty: bool = False,
+    known_bad: Iterable[int] = (),
     started: float | None = None,
 ) -> ImportReport:
     """The one path of every import: rows of a `Source` (a file's, or a query result's whose
     header is the cursor's columns) validated, upserted in one transaction, the rollups of the
     days touched invalidated in it and rebuilt after commit. A rejects file is complete before
-    the transaction commits (a crash after the commit never loses the rejected rows)."""
+    the transaction commits (a crash after the commit never loses the rejected rows).
+    `known_bad` lines (a feed re-reading rows it already rejected, unchanged since) are
+    rejected again without being counted or written to the rejects file a second time."""
     started = time.perf_counter() if started is None else started
     report = ImportReport(
         file=source.name,
@@ -298,6 +302,7 @@ def import_rows(
             if not dry_run and not has_schema(engine):
                 metadata.create_all(conn)  # in the transaction: a refused file leaves none
             run = _Run(conn, spec, source, mapping, report, rejects_tmp)
+            run.known_bad = frozenset(known_bad)
             try:
                 run.execute(rows, chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
@@ -373,6 +378,7 @@ class _Run:
         self.span: list[object] = []  # first and last day of each chunk of facts
         self.touched: list[object] = []  # first and last value of each rollup day column
         self.rollup_span: tuple[dt.date, dt.date] | None = None
+        self.known_bad: frozenset[int] = frozenset()
 
     def execute(
         self, rows: Iterable[Record], chunk_rows: int, log: Callable[[str], None] | None
@@ -426,6 +432,11 @@ class _Run:
         report = self.report
         result = self.validator.check(batch)
         report.rows_read += len(batch)
+        if self.known_bad:  # rejected in an earlier round and unchanged: not reported again
+            again = {i for i in result.rejected if batch[i].line in self.known_bad}
+            report.rejected_again += len(again)
+            result.rejected = {i: r for i, r in result.rejected.items() if i not in again}
+            result.problems = [p for p in result.problems if p.line not in self.known_bad]
         report.rejected += len(result.rejected)
         for p in result.problems:
             report.problem_counts[(p.column, re.sub(r"line \d+", "line N", p.reason))] += 1

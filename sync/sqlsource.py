@@ -195,8 +195,12 @@ class SqlSource:
                     line += 1
                     records.append(Record(line, [db_text(v) for v in values]))
                 top = max(v[wm_index] for v in part)
+                # rows not changed since an earlier round (watermark below the stored one) were
+                # checked then: rejected again, they are not reported twice (rows AT the stored
+                # watermark may not have been read before a crash: they count as new)
+                seen = _seen_lines(records, part, wm_index, mark)
                 self._commit_batch(
-                    target, source, mapping, records, top, result, key_index, started_at
+                    target, source, mapping, records, top, result, key_index, started_at, seen
                 )
                 if log:
                     log(
@@ -235,6 +239,7 @@ class SqlSource:
         result: RoundResult,
         key_index: list[int],
         started_at: str,
+        seen: set[int],
     ) -> None:
         cfg = self.cfg
         mark = state.Watermark.of(top)
@@ -273,6 +278,7 @@ class SqlSource:
                 skip_bad=True,
                 rejects=rejects,
                 allow_empty=True,
+                known_bad=seen,
                 before_commit=before_commit,
             )
         except FileRejected as exc:
@@ -284,6 +290,19 @@ class SqlSource:
             result.rejects_files.append(rejects)
         else:
             rejects.unlink(missing_ok=True)
+
+
+def _seen_lines(
+    records: list[Record], values: list, wm_index: int, mark: state.Watermark | None
+) -> set[int]:
+    if mark is None:
+        return set()
+    try:
+        return {
+            rec.line for rec, v in zip(records, values, strict=True) if v[wm_index] < mark.value
+        }
+    except TypeError:  # a watermark whose type changed (naive vs aware): treat all as new
+        return set()
 
 
 def _column_index(header: list[str], name: str, source: str) -> int:

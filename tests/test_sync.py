@@ -558,7 +558,9 @@ def test_bad_vendor_rows_are_kept_in_a_rejects_file_and_the_feed_moves_on(tmp_pa
     (tmp_path / "plain.toml").write_text(PLAIN_MAPPING, encoding="utf-8")
     config = write_config(
         tmp_path,
-        '[sync]\nrejects_dir = "rejects"\n' + SQLITE_SOURCE.format(name="q", path=source, batch=4),
+        '[sync]\nrejects_dir = "rejects"\n'
+        + SQLITE_SOURCE.format(name="q", path=source, batch=4)
+        + "lookback_ids = 5\n",
     )
     monkeypatch.setenv("HALLPULSE_CONFIG", str(config))
     url = f"sqlite:///{tmp_path / 'hall.db'}"
@@ -580,11 +582,13 @@ def test_bad_vendor_rows_are_kept_in_a_rejects_file_and_the_feed_moves_on(tmp_pa
     assert [r[2:4] for r in rejected] == [["4", "T0000004"], ["7", "T0000007"]]
     assert "status" in rejected[0][1] and "no such date" in rejected[1][1]
 
-    # a quiet round later the note of the rejected rows is still there, with its time
+    # a quiet round later (rows 5–10 read again in the look-back, row 7 rejected again but not
+    # reported twice) the note of the rejected rows is still there, with its time
     assert hall(["sync", "run", "--db", url, "--once"]) == 0
     again = status_json(url)["q"]
     assert (again["last_error"], again["last_error_at"]) == (st["last_error"], st["last_error_at"])
-    assert again["rows_total"] == 8
+    assert (again["rows_total"], again["rows_last"], again["rejected_total"]) == (8, 5, 2)
+    assert len(list((tmp_path / "rejects").glob("q-*.csv"))) == 2
 
     # the vendor renames a column: the source fails naming the mapping entry, then recovers
     with sqlite3.connect(source) as db:
