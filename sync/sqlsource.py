@@ -18,7 +18,8 @@ into the row's hall zone like an offset in a file), numbers and decimals as digi
 
 Rows that break the contract are written to a rejects file of the round (nothing is lost),
 named in the state's last error with their key and field, and do not stop the feed: the good
-rows go in and the watermark advances past them.
+rows go in and the watermark advances past them. Read again unchanged inside the look-back
+(their watermark below the stored one), they are not reported a second time.
 """
 
 from __future__ import annotations
