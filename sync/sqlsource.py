@@ -148,6 +148,10 @@ class SqlSource:
             return v - dt.timedelta(days=-(-self.cfg.lookback_min // 1440))
         if mark.kind in ("int", "decimal", "float"):
             return v - self.cfg.lookback_ids
+        moment = _text_time(v)  # a time stored as text (SQLite, some vendors' VARCHAR)
+        if moment is not None:  # the look-back in the same text form, compared as text
+            earlier = moment - dt.timedelta(minutes=self.cfg.lookback_min)
+            return earlier.isoformat(sep="T" if "T" in v else " ")
         return v
 
     def run_round(
@@ -247,6 +251,8 @@ class SqlSource:
         newest_time = None
         if isinstance(top, dt.datetime):
             newest_time = clock.to_hall(top)
+        elif isinstance(top, str) and (moment := _text_time(top)) is not None:
+            newest_time = clock.to_hall(moment)
         rejects = self.rejects_dir / f"{cfg.name}-{started_at}-{result.batches + 1:04d}.csv"
         first = result.batches == 0
 
@@ -291,6 +297,16 @@ class SqlSource:
             result.rejects_files.append(rejects)
         else:
             rejects.unlink(missing_ok=True)
+
+
+def _text_time(text: str) -> dt.datetime | None:
+    """`2026-03-02 09:14:05` (or ISO with T, fractions, an offset) as a datetime, else None."""
+    if not isinstance(text, str) or len(text) < 16 or text[4] != "-":
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _seen_lines(

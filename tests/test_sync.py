@@ -767,3 +767,65 @@ def test_the_data_page_shows_the_feeds_and_a_failing_one(tmp_path, monkeypatch, 
     assert list(feeds[t("sync.col.failures", lang)]) == [1, 0]
     errors = list(feeds[t("sync.col.error", lang)])
     assert errors[0].startswith("branch: unable to open database file") and errors[1] == ""
+
+
+# --- values and watermarks -------------------------------------------------------------------
+
+
+def test_cursor_values_become_the_text_an_export_holds():
+    from decimal import Decimal
+
+    from sync.sqlsource import db_text
+
+    utc = dt.UTC
+    assert [
+        db_text(v)
+        for v in (
+            None,
+            2,
+            Decimal("3.00"),
+            Decimal("2.5"),
+            4.0,
+            True,
+            dt.datetime(2026, 3, 2, 9, 14, 5, 600_000),
+            dt.datetime(2026, 3, 2, 1, 14, 5, tzinfo=utc),
+            dt.date(2026, 3, 2),
+            b"\xe5\x8f\x96\xe5\x8f\xb7",
+        )
+    ] == [
+        "",
+        "2",
+        "3",
+        "2.5",
+        "4",
+        "true",
+        "2026-03-02 09:14:06",
+        "2026-03-02 01:14:05+0000",
+        "2026-03-02",
+        "取号",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "since"),
+    [
+        (dt.datetime(2026, 3, 2, 9, 0), dt.datetime(2026, 3, 2, 8, 50)),
+        ("2026-03-02 09:00:00", "2026-03-02 08:50:00"),
+        ("2026-03-02T09:00:00", "2026-03-02T08:50:00"),
+        (1200, 1190),
+        ("A-17", "A-17"),
+    ],
+)
+def test_the_look_back_applies_to_times_text_times_and_ids(tmp_path, stored, since):
+    from sync.sqlsource import SqlSource
+
+    path = write_config(
+        tmp_path,
+        '[[sync.sources]]\nname = "q"\nkind = "sql"\ntable = "tickets"\nurl = "sqlite:///v.db"\n'
+        'source_table = "t"\nwatermark = "w"\nlookback_min = 10\nlookback_ids = 10\n',
+    )
+    config = load_sync_config(path)
+    source = SqlSource(config.sources[0], config.rejects_dir)
+    assert source.since(state.Watermark.of(stored)) == since
+    mark = state.Watermark.of(stored)
+    assert state.Watermark.decode(*mark.encode()) == mark
