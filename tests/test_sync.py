@@ -829,3 +829,49 @@ def test_the_look_back_applies_to_times_text_times_and_ids(tmp_path, stored, sin
     assert source.since(state.Watermark.of(stored)) == since
     mark = state.Watermark.of(stored)
     assert state.Watermark.decode(*mark.encode()) == mark
+
+
+def test_the_loop_backs_off_a_failing_source_keeps_the_others_and_stops_on_request(
+    tmp_path, monkeypatch
+):
+    import threading
+
+    here = tmp_path / "here.db"
+    vendor_file(here, 5)
+    (tmp_path / "plain.toml").write_text(PLAIN_MAPPING, encoding="utf-8")
+    fast = "interval_s = 0.1\nbackoff_max_s = 1\n"
+    body = SQLITE_SOURCE.replace("interval_s = 1\n", "")
+    config = write_config(
+        tmp_path,
+        body.format(name="here", path=here, batch=100)
+        + fast
+        + body.format(name="gone", path=tmp_path / "nowhere.db", batch=100)
+        + fast,
+    )
+    monkeypatch.setenv("HALLPULSE_CONFIG", str(config))
+    engine = make_engine(f"sqlite:///{tmp_path / 'hall.db'}")
+    seed(engine)
+    runner = Runner(engine, load_sync_config(config))
+    rounds = {"here": 0, "gone": 0}
+    for cfg, source in runner.sources:
+        original = source.run_round
+
+        def counted(*args, _name=cfg.name, _run=original, **kwargs):
+            rounds[_name] += 1
+            return _run(*args, **kwargs)
+
+        source.run_round = counted
+    stop = threading.Event()
+    loop = threading.Thread(target=runner.run, kwargs={"stop": stop})
+    loop.start()
+    time.sleep(2.5)
+    stop.set()
+    loop.join(timeout=10)
+    assert not loop.is_alive()
+    # the healthy source ran every 0.1 s; the failing one once, then at most once a second
+    assert rounds["here"] >= 8
+    assert 2 <= rounds["gone"] <= 4
+    with engine.connect() as conn:
+        assert state.load(conn, "gone")["failures"] == rounds["gone"]
+        assert state.load(conn, "here")["rows_total"] == 5
+    engine.dispose()
