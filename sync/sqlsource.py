@@ -254,6 +254,10 @@ class SqlSource:
         elif isinstance(top, str) and (moment := _text_time(top)) is not None:
             newest_time = clock.to_hall(moment)
         rejects = self.rejects_dir / f"{cfg.name}-{started_at}-{result.batches + 1:04d}.csv"
+        n = 1
+        while rejects.exists():  # two rounds in one second: never overwrite an earlier file
+            n += 1
+            rejects = rejects.with_name(f"{cfg.name}-{started_at}-{result.batches + 1:04d}-{n}.csv")
         first = result.batches == 0
 
         def before_commit(conn: Connection, report: ImportReport) -> None:
