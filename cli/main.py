@@ -21,6 +21,8 @@
     hall audit       [--from DATE] [--to DATE] [--user WHO] [--json]   the audit trail
     hall alerts run  [--db URL] [--once] [--interval S]
     hall alerts list [--db URL] [--from DATE --to DATE] [--hall H] [--status S] [--json]
+    hall sync run    [--db URL] [--once] [--source NAME]       feeds of [[sync.sources]]
+    hall sync status [--db URL] [--json]
 
 The database URL comes from --db, else $HALL_DB_URL, else sqlite:///data/hall.db.
 """
@@ -142,9 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("show", help="print the settings in force and where they come from")
 
-    from cli import report_cmd
+    from cli import report_cmd, sync_cmd
 
     report_cmd.register(sub)
+    sync_cmd.register(sub)
     from cli import forecast_cmd
 
     forecast_cmd.register(sub)

@@ -19,6 +19,7 @@ from queries.overview import (
     service_hours_frame,
     table_overview,
 )
+from queries.sync_status import sync_status
 
 TTL_SECONDS = 60
 
@@ -32,6 +33,13 @@ def schema_ready(url: str) -> bool:
 def meta(url: str) -> dict[str, str]:
     with engine_for(url).connect() as conn:
         return get_meta(conn)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def feeds(url: str) -> pl.DataFrame:
+    """The state of the `hall sync` feeds (empty when none has run)."""
+    with engine_for(url).connect() as conn:
+        return sync_status(conn)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

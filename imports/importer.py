@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +73,7 @@ class ImportReport:
     rows_read: int = 0
     imported: int = 0
     rejected: int = 0
+    rejected_again: int = 0  # known_bad rows rejected again (not in `rejected`, not in rejects)
     new_rows: int = 0
     replaced: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -86,6 +87,7 @@ class ImportReport:
     rollup_seconds: float = 0.0  # rebuilding the daily rollups after that
     committed: bool = False
     rejects_file: Path | None = None
+    newest: dt.datetime | None = None  # the latest issued/accepted/evaluated time of the rows
     seconds: float = 0.0
 
     @property
@@ -235,14 +237,57 @@ def import_file(
     dry_run: bool = False,
     chunk_rows: int = CHUNK_ROWS,
     log: Callable[[str], None] | None = None,
+    before_commit: Callable[[Connection, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import one file into one table (see the module docstring); raises FileRejected when
-    the file as a whole is unusable, and lets database errors through after rolling back."""
+    the file as a whole is unusable, and lets database errors through after rolling back.
+    `before_commit(conn, report)` runs in the import's transaction just before it commits
+    (a feed records what it took in the same transaction as the rows)."""
     started = time.perf_counter()
     spec, source, mapping = inspect_file(table, path, name, mapping_file, declared)
+    return import_rows(
+        engine,
+        spec,
+        source,
+        mapping,
+        records(source),
+        skip_bad=skip_bad,
+        rejects=rejects,
+        dry_run=dry_run,
+        chunk_rows=chunk_rows,
+        log=log,
+        before_commit=before_commit,
+        started=started,
+    )
+
+
+def import_rows(
+    engine: Engine,
+    spec: TableSpec,
+    source: Source,
+    mapping: Mapping,
+    rows: Iterable[Record],
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    dry_run: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+    log: Callable[[str], None] | None = None,
+    before_commit: Callable[[Connection, ImportReport], None] | None = None,
+    allow_empty: bool = False,
+    known_bad: Iterable[int] = (),
+    started: float | None = None,
+) -> ImportReport:
+    """The one path of every import: rows of a `Source` (a file's, or a query result's whose
+    header is the cursor's columns) validated, upserted in one transaction, the rollups of the
+    days touched invalidated in it and rebuilt after commit. A rejects file is complete before
+    the transaction commits (a crash after the commit never loses the rejected rows).
+    `known_bad` lines (a feed re-reading rows it already rejected, unchanged since) are
+    rejected again without being counted or written to the rejects file a second time."""
+    started = time.perf_counter() if started is None else started
     report = ImportReport(
         file=source.name,
-        table=table,
+        table=spec.name,
         source=source,
         mapping=mapping,
         dry_run=dry_run,
@@ -257,11 +302,15 @@ def import_file(
             if not dry_run and not has_schema(engine):
                 metadata.create_all(conn)  # in the transaction: a refused file leaves none
             run = _Run(conn, spec, source, mapping, report, rejects_tmp)
+            run.known_bad = frozenset(known_bad)
             try:
-                run.execute(chunk_rows, log)
+                run.execute(rows, chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
                 raise FileRejected(str(exc)) from None
-            if report.rows_read == 0:
+            if run.span:
+                newest = max(run.span)
+                report.newest = newest if isinstance(newest, dt.datetime) else None
+            if report.rows_read == 0 and not allow_empty:
                 raise FileRejected(
                     f"{source.name}: the file has a header (line {source.header_line}) but no "
                     "data rows"
@@ -271,6 +320,10 @@ def import_file(
                 if not dry_run:
                     report.imported = report.new_rows = report.replaced = 0
             else:
+                if rejects_tmp and report.rejected:
+                    report.rejects_file = rejects_tmp.finish()
+                if before_commit is not None:
+                    before_commit(conn, report)
                 trans.commit()
                 report.committed = True
         report.import_seconds = time.perf_counter() - started
@@ -293,7 +346,7 @@ def import_file(
         if rejects_tmp:
             rejects_tmp.discard()
         raise
-    if rejects_tmp:
+    if rejects_tmp and report.rejects_file is None:
         report.rejects_file = rejects_tmp.finish()
     report.seconds = time.perf_counter() - started
     return report
@@ -325,14 +378,20 @@ class _Run:
         self.span: list[object] = []  # first and last day of each chunk of facts
         self.touched: list[object] = []  # first and last value of each rollup day column
         self.rollup_span: tuple[dt.date, dt.date] | None = None
+        self.known_bad: frozenset[int] = frozenset()
 
-    def execute(self, chunk_rows: int, log: Callable[[str], None] | None) -> None:
+    def execute(
+        self, rows: Iterable[Record], chunk_rows: int, log: Callable[[str], None] | None
+    ) -> None:
         report = self.report
         writing = not report.dry_run
         before = count_rows(self.conn, self.table) if writing else 0
-        writer = _BackgroundWriter(self.conn, self.table, self.spec.key)
+        lookup = (
+            self.spec.name in rollups.FACTS and len(self.spec.key) == 1 and self.spec.key[0]
+        ) or None
+        writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
         try:
-            for batch in _batches(records(self.source), chunk_rows):
+            for batch in _batches(iter(rows), chunk_rows):
                 good = self._check(batch)
                 if report.rejected and not report.skip_bad:
                     writing = False  # keep checking for the full report; nothing will commit
@@ -347,6 +406,7 @@ class _Run:
             writer.close()
         finally:
             writer.stop()
+        self.touched.extend(writer.old_days)
         if self.keyless:
             frame = _check_service_hours(
                 pl.concat(self.keyless), report, self.rejects, self.keyless_records
@@ -360,11 +420,11 @@ class _Run:
             report.new_rows = count_rows(self.conn, self.table) - before + report.replaced
             report.calendar_added = self._extend_calendar()
             # stale rollups go with the rows (those days read raw until rebuilt after commit)
+            # rows that were there already: their old days are in `touched` when the writer
+            # looked them up (facts), else every day is stale
+            changed = report.new_rows < report.imported and lookup is None
             self.rollup_span = rollups.invalidate_after_write(
-                self.conn,
-                self.spec.name,
-                self.touched,
-                changed_existing=report.new_rows < report.imported,
+                self.conn, self.spec.name, self.touched, changed_existing=changed
             )
 
     def _check(self, batch: list[Record]) -> pl.DataFrame:
@@ -372,6 +432,11 @@ class _Run:
         report = self.report
         result = self.validator.check(batch)
         report.rows_read += len(batch)
+        if self.known_bad:  # rejected in an earlier round and unchanged: not reported again
+            again = {i for i in result.rejected if batch[i].line in self.known_bad}
+            report.rejected_again += len(again)
+            result.rejected = {i: r for i, r in result.rejected.items() if i not in again}
+            result.problems = [p for p in result.problems if p.line not in self.known_bad]
         report.rejected += len(result.rejected)
         for p in result.problems:
             report.problem_counts[(p.column, re.sub(r"line \d+", "line N", p.reason))] += 1
@@ -415,8 +480,10 @@ class _BackgroundWriter:
     next `put()` or at `close()`, and the caller's transaction then rolls back.
     """
 
-    def __init__(self, conn: Connection, table, key: tuple[str, ...]):
+    def __init__(self, conn: Connection, table, key: tuple[str, ...], lookup: str | None = None):
         self.conn, self.table, self.key = conn, table, key
+        self.lookup = lookup  # a fact table's key: note the stored rows' days before upserting
+        self.old_days: list = []
         self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._work, name="hallpulse-import-writer")
@@ -426,6 +493,10 @@ class _BackgroundWriter:
         while (frame := self.queue.get()) is not None:
             if self.error is None:
                 try:
+                    if self.lookup:
+                        keys = frame[self.lookup].to_list()
+                        days, _ = rollups.old_fact_days(self.conn, self.table.name, keys)
+                        self.old_days.extend(days)
                     upsert(self.conn, self.table, frame, self.key)
                 except BaseException as exc:  # handed to the caller's thread
                     self.error = exc
@@ -524,4 +595,11 @@ class _RejectsWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-__all__ = ["IMPORT_ORDER", "FileRejected", "ImportReport", "import_file", "inspect_file"]
+__all__ = [
+    "IMPORT_ORDER",
+    "FileRejected",
+    "ImportReport",
+    "import_file",
+    "import_rows",
+    "inspect_file",
+]

@@ -16,11 +16,12 @@ both on every backend.
   is read: the wait target (`wait_within`), the extended-hours boundaries (segments). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
   day.
-- Writers keep them current: `hall import` drops the rollups of the days a file touches in its
-  own transaction (`invalidate_after_write`; every day when it changed existing rows or a
-  reference table) and rebuilds them after the commit, `hall demo` builds its days,
-  `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
-  rebuilds on demand, e.g. after writing to the tables by other means.
+- Writers keep them current: `hall import` and `hall sync` drop the rollups of the days a
+  write touches in its own transaction (`invalidate_after_write`: the days of the new rows and
+  of the stored rows they replace, `old_fact_days`; every day when a reference table changed)
+  and rebuild them after the commit, `hall demo` builds its days, `hall demo --follow`
+  rebuilds a closed day it changes (`refresh_days`), and `hall db rollup` rebuilds on demand,
+  e.g. after writing to the tables by other means.
 """
 
 from __future__ import annotations
@@ -416,6 +417,41 @@ def refresh_days(
     for day in sorted(held):
         rebuilt += rebuild(conn, day, day, wait_target_s=wait_target_s, today=today)
     return rebuilt
+
+
+OLD_DAYS_KEYS = 5_000  # keys per lookup (SQLite binds at most 32,766 values)
+
+
+def old_fact_days(conn: Connection, table: str, keys: list) -> tuple[list[dt.datetime], int]:
+    """Before an upsert overwrites fact rows: the rollup days their stored values are on (a
+    ticket's issue time; a case's acceptance and completion; an evaluation's time and its
+    ticket's issue time, for coverage) and how many of `keys` exist. Passed with the new rows'
+    days to `invalidate_after_write(..., changed_existing=False)`, a feed that re-reads rows
+    it already has rebuilds only the days involved, not every rolled day."""
+    if table not in FACTS or not keys:
+        return [], 0
+    if table == "tickets":
+        key, cols, source = s.tickets.c.ticket_id, [s.tickets.c.issued_at], s.tickets
+    elif table == "cases":
+        key, cols, source = (
+            s.cases.c.case_id,
+            [s.cases.c.accepted_at, s.cases.c.completed_at],
+            s.cases,
+        )
+    else:
+        e = s.evaluations
+        key, cols = e.c.eval_id, [e.c.evaluated_at, s.tickets.c.issued_at]
+        source = e.outerjoin(s.tickets, s.tickets.c.ticket_id == e.c.ticket_id)
+    days: list[dt.datetime] = []
+    found = 0
+    for offset in range(0, len(keys), OLD_DAYS_KEYS):
+        part = keys[offset : offset + OLD_DAYS_KEYS]
+        stmt = sa.select(*(sa.func.min(c) for c in cols), *(sa.func.max(c) for c in cols))
+        stmt = stmt.add_columns(sa.func.count()).select_from(source).where(key.in_(part))
+        row = conn.execute(stmt).one()
+        found += row[-1] or 0
+        days.extend(v for v in row[:-1] if v is not None)
+    return days, found
 
 
 def invalidate_after_write(

@@ -273,6 +273,43 @@ alerts = Table(
 )
 ALERT_TABLES: tuple[Table, ...] = (alert_episodes, alerts)
 
+# Feeds (`hall sync`): one row per declared source — its watermark (text, with its type), when
+# it last ran and succeeded, rows taken, the newest source time taken, the last error and the
+# back-off. Written in the same transaction as the rows a round takes.
+sync_state = Table(
+    "hallpulse_sync_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("watermark", String(64)),
+    Column("watermark_type", String(16)),  # datetime | date | int | decimal | text
+    Column("last_run_at", DateTime),
+    Column("last_success_at", DateTime),
+    Column("rows_last", BigInteger),
+    Column("rows_total", BigInteger),
+    Column("rejected_last", BigInteger),
+    Column("rejected_total", BigInteger),
+    Column("newest_source_at", DateTime),
+    Column("last_error", Text),
+    Column("last_error_at", DateTime),
+    Column("failures", Integer),  # consecutive failed rounds
+    Column("next_try_at", DateTime),
+)
+
+# Files a folder feed has taken, by content hash: a file dropped again is not imported twice.
+sync_files = Table(
+    "hallpulse_sync_files",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("status", String(16), nullable=False),  # done | rejected
+    Column("rows_imported", BigInteger),
+    Column("rows_rejected", BigInteger),
+    Column("taken_at", DateTime),
+)
+
 # Daily rollups: the metric queries' additive partials per hall and day, rebuilt for the days
 # a write touches (see queries/rollups.py). `hallpulse_rollup_days` lists the days they hold.
 ROLLUP_ID = ID

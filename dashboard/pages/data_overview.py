@@ -63,6 +63,24 @@ def show(frame: pl.DataFrame) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=counts_format(frame))
 
 
+def sync_table(feeds: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """One row per feed of `hall sync`: last success, rows, lag, failures, last error."""
+    return pl.DataFrame(
+        {
+            t("sync.col.source", lang): feeds["name"],
+            t("sync.col.kind", lang): [t(f"sync.kind.{k}", lang) for k in feeds["kind"]],
+            t("sync.col.table", lang): [t(f"table.{v}", lang) for v in feeds["table_name"]],
+            t("sync.col.last_success", lang): [datetime_text(v) for v in feeds["last_success_at"]],
+            t("sync.col.rows_last", lang): feeds["rows_last"].fill_null(0),
+            t("sync.col.rows_total", lang): feeds["rows_total"].fill_null(0),
+            t("sync.col.lag", lang): [age_text(v, lang) for v in feeds["lag_min"]],
+            t("sync.col.failures", lang): feeds["failures"].fill_null(0),
+            t("sync.col.next_try", lang): [datetime_text(v) for v in feeds["next_try_at"]],
+            t("sync.col.error", lang): feeds["last_error"].fill_null(""),
+        }
+    )
+
+
 def table_detail(per_hall: pl.DataFrame, lang: str) -> pl.DataFrame:
     rows = per_hall.filter(pl.col("table").is_in(FACT_TABLES))
     return pl.DataFrame(
@@ -98,6 +116,15 @@ for moment in set(nows.values()):
     open_now |= data.open_halls(url, moment) & here
 per_hall = with_freshness(per_hall, nows, open_now)
 now = clock.now(clock.network_zone(zones.values())).replace(second=0)
+
+feeds = data.feeds(url)
+if feeds.height:
+    st.subheader(t("data.sync", lang))
+    st.caption(t("data.sync.help", lang))
+    failing = int((feeds["failures"].fill_null(0) > 0).sum())
+    if failing:
+        st.error(t("data.sync.failing", lang, n=failing), icon=":material/sync_problem:")
+    show(sync_table(feeds, lang))
 
 total_tickets = int(per_hall.filter(pl.col("table") == "tickets")["rows"].sum())
 if per_hall.is_empty() or per_hall.filter(pl.col("table").is_in(FACT_TABLES))["rows"].sum() == 0:
