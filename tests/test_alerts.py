@@ -1117,16 +1117,12 @@ def test_a_rule_naming_an_unknown_hall_is_reported(tmp_path: Path) -> None:
 
 
 def test_sync_sources_plug_in(engine) -> None:
+    from queries.schema import sync_state as state  # the table `hall sync` keeps
+
     seed(engine)
+    state.drop(engine, checkfirst=True)  # a database that never synced
     with engine.connect() as conn:
         assert aq.sync_sources(conn).is_empty()  # no such table: skipped
-    state = sa.Table(
-        "hallpulse_sync_state",
-        sa.MetaData(),
-        sa.Column("name", sa.String(64), primary_key=True),
-        sa.Column("last_success_at", sa.DateTime),
-        sa.Column("last_error", sa.Text),
-    )
     state.create(engine)
     try:
         with engine.begin() as conn:
@@ -1135,11 +1131,15 @@ def test_sync_sources_plug_in(engine) -> None:
                 [
                     {
                         "name": "queue-db",
+                        "kind": "sql",
+                        "table_name": "tickets",
                         "last_success_at": NOW - dt.timedelta(minutes=40),
                         "last_error": "timeout",
                     },
                     {
                         "name": "eval-api",
+                        "kind": "sql",
+                        "table_name": "evaluations",
                         "last_success_at": NOW - dt.timedelta(minutes=2),
                         "last_error": None,
                     },
