@@ -37,6 +37,7 @@ PAGES = {
     "data": "nav.data",
     "quality": "nav.quality",
     "import": "nav.import",
+    "alerts": "nav.alerts",
 }
 
 
