@@ -337,14 +337,16 @@ def prepare_target(
     today: dt.date,
     days: int,
     seed: int = 7,
+    *,
+    replace: bool = False,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> DemoSummary | None:
     """Give the HallPulse database the demo's reference tables and the `days` before `today`
     (every hall, whole days), so that the feed's tickets of today find their halls, queues,
     windows and staff and the screen has its history. A database that already holds facts is
     left as it is (None): the feed only adds and updates today's rows of one hall, which are the
-    demo's own rows."""
-    if existing_fact_rows(engine):
+    demo's own rows. `replace` drops the database's tables and writes them afresh."""
+    if not replace and existing_fact_rows(engine):
         return None
     options = DemoOptions(end=today - DAY, days=days, seed=seed)
-    return write_demo(engine, options, log=log)
+    return write_demo(engine, options, replace=replace, log=log)
