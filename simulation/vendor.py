@@ -124,9 +124,12 @@ class VendorWriter:
         """Create the vendor tables (when missing) and write the hall's dictionaries."""
         vendor_meta.create_all(self.engine, tables=list(VENDOR_TABLES), checkfirst=True)
         with self.engine.begin() as conn:
-            for table, frame in ((dm_ywlx, self.queues), (dm_ck, self.windows)):
+            for table, frame in (
+                (dm_ywlx, self.queues.drop("queue_id")),
+                (dm_ck, self.windows.drop("window_id")),
+            ):
                 conn.execute(table.delete())
-                conn.execute(table.insert(), frame.drop(frame.columns[-1]).to_dicts())
+                conn.execute(table.insert(), frame.to_dicts())
 
     # -- the simulated day --------------------------------------------------------------------
     def simulate(self, day: dt.date) -> DayFacts:
