@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import signal
 import statistics
@@ -53,7 +52,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EXAMPLE = ROOT / "examples" / "vendor"
 HALL = ROOT / ".venv" / "bin" / "hall"
 
 
@@ -122,32 +120,6 @@ def last_monday(today: dt.date) -> dt.date:
     return day
 
 
-def write_config(folder: Path, vendor_url: str, hall: str, interval_s: float, run: str, lookback):
-    """The example's config with this run's vendor URL, interval, hall and source names."""
-    config = tomllib.loads((EXAMPLE / "hallpulse.toml").read_text(encoding="utf-8"))
-    lines = []
-    for source in config["sync"]["sources"]:
-        mapping = (EXAMPLE / source["mapping"]).read_text(encoding="utf-8")
-        mapping = mapping.replace('hall_id = "H01"', f'hall_id = "{hall}"')
-        (folder / source["mapping"]).write_text(mapping, encoding="utf-8")
-        lines += [
-            "[[sync.sources]]",
-            f'name = "{source["name"]}-{run}"',
-            'kind = "sql"',
-            f'table = "{source["table"]}"',
-            f"url = {json.dumps(vendor_url)}",
-            f"query = {json.dumps(source['query'])}",
-            f'watermark = "{source["watermark"]}"',
-            f"lookback_min = {lookback if lookback is not None else source['lookback_min']}",
-            f'mapping = "{source["mapping"]}"',
-            f"interval_s = {interval_s}",
-            "",
-        ]
-    path = folder / "hallpulse.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a running process (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -175,13 +147,19 @@ def main() -> int:
     parser.add_argument("--history-days", type=int, default=14)
     args = parser.parse_args()
 
-    import polars as pl
     import sqlalchemy as sa
 
     from queries import schema
     from queries.db import make_engine, redact
+    from queries.frames import read_frame
     from simulation.follow import FollowOptions
-    from simulation.vendor import VendorWriter, prepare_target, query_rows, vendor_follow
+    from simulation.vendor import (
+        VendorWriter,
+        example_config,
+        prepare_target,
+        query_rows,
+        vendor_follow,
+    )
     from simulation.vendor_schema import VENDOR_TABLES, ZT_STATUS, vendor_meta
     from workdays import clock
 
@@ -207,7 +185,14 @@ def main() -> int:
     prepare_target(target, day, args.history_days, replace=True)
     vendor_meta.drop_all(vendor, tables=list(VENDOR_TABLES), checkfirst=True)
     writer.create()
-    config = write_config(tmp, vendor_url, args.hall, interval, run, args.lookback_min)
+    config = example_config(
+        tmp,
+        vendor_url,
+        args.hall,
+        interval_s=interval,
+        lookback_min=args.lookback_min,
+        suffix=f"-{run}",
+    )
     print(f"prepared in {time.perf_counter() - started:.1f} s; config {config}", flush=True)
 
     env = dict(os.environ, HALLPULSE_CONFIG=str(config), HALLPULSE_NOW=end_of_day.isoformat())
@@ -349,17 +334,12 @@ def main() -> int:
             ).scalars()
         )
         columns = [c.name for c in t.columns if c.name != "case_id"]
-        got = pl.DataFrame(
-            [
-                tuple(r)
-                for r in conn.execute(
-                    sa.select(*(t.c[c] for c in columns)).where(
-                        t.c.hall_id == args.hall, t.c.issued_at >= day_start
-                    )
-                )
-            ],
-            schema=writer.written.tickets.select(columns).schema,
-            orient="row",
+        got = read_frame(
+            conn,
+            sa.select(*(t.c[c] for c in columns)).where(
+                t.c.hall_id == args.hall, t.c.issued_at >= day_start
+            ),
+            dict(writer.written.tickets.select(columns).schema),
         )
     target_state = dict(target_rows)
     lost = sum(1 for k in vendor_state if k not in target_state)

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,3 +355,36 @@ def prepare_target(
         return None
     options = DemoOptions(end=today - DAY, days=days, seed=seed)
     return write_demo(engine, options, replace=replace, log=log)
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vendor"
+
+
+def example_config(
+    folder: Path,
+    vendor_url: str,
+    hall_id: str = "H01",
+    *,
+    interval_s: float | None = None,
+    lookback_min: float | None = None,
+    suffix: str = "",
+) -> Path:
+    """examples/vendor/'s sync config and mappings, written into `folder` for another vendor
+    URL and hall (and, when given, another interval, look-back and source names + suffix)."""
+    config = tomllib.loads((EXAMPLE / "hallpulse.toml").read_text(encoding="utf-8"))
+    lines = []
+    for source in config["sync"]["sources"]:
+        mapping = (EXAMPLE / source["mapping"]).read_text(encoding="utf-8")
+        mapping = mapping.replace('hall_id = "H01"', f"hall_id = {json.dumps(hall_id)}")
+        (folder / source["mapping"]).write_text(mapping, encoding="utf-8")
+        source = source | {"name": source["name"] + suffix, "url": vendor_url}
+        if interval_s is not None:
+            source["interval_s"] = interval_s
+        if lookback_min is not None:
+            source["lookback_min"] = lookback_min
+        lines.append("[[sync.sources]]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in source.items()]
+        lines.append("")
+    path = folder / "hallpulse.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
