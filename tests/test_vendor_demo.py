@@ -22,7 +22,7 @@ from queries import schema
 from queries.db import make_engine
 from queries.frames import read_frame
 from simulation.demo import DemoOptions, generate
-from simulation.vendor import VendorWriter, prepare_target, write_csv
+from simulation.vendor import VendorWriter, example_config, prepare_target, write_csv
 from simulation.vendor_schema import VENDOR_TABLES, jh_log, qh_record, vendor_meta
 from tests.conftest import HOW_TO_GET, SERVER_URLS, unavailable
 
@@ -197,3 +197,42 @@ def test_hall_demo_vendor_db(tmp_path: Path, capsys) -> None:
     assert 245 < tickets < 400
     assert main([*base, "--hall", "H99", "--now", "2026-11-30T10:00:00"]) == 1
     assert "no hall 'H99'" in capsys.readouterr().err
+
+
+def test_hall_sync_carries_the_vendor_rows(vendor, tmp_path: Path, monkeypatch) -> None:
+    """The example through `hall sync run --once`: a first round, rows changing and new ones
+    in the vendor system, a second round → the demo's own tickets and ratings, none doubled."""
+    pytest.importorskip("sync.runner", reason="needs the `hall sync` engine (package sync/)")
+    early, late = dt.datetime(2026, 11, 30, 9, 30), dt.datetime(2026, 11, 30, 10, 0)
+    target_url = f"sqlite:///{tmp_path / 'hall.db'}"
+    target = make_engine(target_url)
+    prepare_target(target, DAY, days=1)
+    writer = VendorWriter(vendor, "H01")
+    writer.create()
+    writer.step(early)
+    config = example_config(tmp_path, vendor.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("HALLPULSE_CONFIG", str(config))
+    monkeypatch.setenv("HALLPULSE_NOW", f"{DAY}T23:59:59")  # the fed day is the hall's today
+    assert main(["sync", "run", "--once", "--db", target_url]) == 0
+    today = schema.tickets.c.issued_at >= dt.datetime.combine(DAY, dt.time())
+    with target.connect() as conn:
+        first = conn.execute(sa.select(sa.func.count()).where(today)).scalar_one()
+    for minute in (40, 50, 60):
+        writer.step(early + dt.timedelta(minutes=minute - 30))
+    assert main(["sync", "run", "--once", "--db", target_url]) == 0
+
+    facts = list(generate(DemoOptions(end=DAY, days=1, now=late)))
+    tickets = pl.concat([f.tickets for f in facts]).filter(pl.col("hall_id") == "H01")
+    tickets = tickets.select(TICKET_COLUMNS).sort("ticket_id")
+    got = _read(target, schema.tickets, TICKET_COLUMNS, tickets)
+    assert got.height > first > 0
+    assert got.equals(tickets), tickets.join(got, on=TICKET_COLUMNS, how="anti", nulls_equal=True)
+    ratings = pl.concat([f.evaluations for f in facts]).filter(
+        (pl.col("hall_id") == "H01")
+        & (pl.col("channel") == "device")
+        & ~pl.col("is_default")
+        & pl.col("ticket_id").is_not_null()
+    )
+    ratings = ratings.select(RATING_COLUMNS).sort("eval_id")
+    assert _read(target, schema.evaluations, RATING_COLUMNS, ratings).equals(ratings)
+    target.dispose()
