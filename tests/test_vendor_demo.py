@@ -203,7 +203,7 @@ def test_hall_sync_carries_the_vendor_rows(vendor, tmp_path: Path, monkeypatch) 
     """The example through `hall sync run --once`: a first round, rows changing and new ones
     in the vendor system, a second round → the demo's own tickets and ratings, none doubled."""
     pytest.importorskip("sync.runner", reason="needs the `hall sync` engine (package sync/)")
-    early, late = dt.datetime(2026, 11, 30, 9, 30), dt.datetime(2026, 11, 30, 10, 0)
+    early, late = dt.datetime(2026, 11, 30, 9, 10), dt.datetime(2026, 11, 30, 9, 25)
     target_url = f"sqlite:///{tmp_path / 'hall.db'}"
     target = make_engine(target_url)
     prepare_target(target, DAY, days=1)
@@ -217,8 +217,8 @@ def test_hall_sync_carries_the_vendor_rows(vendor, tmp_path: Path, monkeypatch) 
     today = schema.tickets.c.issued_at >= dt.datetime.combine(DAY, dt.time())
     with target.connect() as conn:
         first = conn.execute(sa.select(sa.func.count()).where(today)).scalar_one()
-    for minute in (40, 50, 60):
-        writer.step(early + dt.timedelta(minutes=minute - 30))
+    for minutes in (5, 10, 15):  # tickets seen waiting are called and finished, others come
+        writer.step(early + dt.timedelta(minutes=minutes))
     assert main(["sync", "run", "--once", "--db", target_url]) == 0
 
     facts = list(generate(DemoOptions(end=DAY, days=1, now=late)))
