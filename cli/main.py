@@ -5,6 +5,7 @@
     hall db rollup   [--db URL]                 rebuild the daily rollups behind fast figures
     hall demo        [--db URL] [--days D] [--end DATE] [--now DATETIME] [--seed S] [--replace]
     hall demo --follow [--db URL] [--now DATETIME] [--speed X] [--interval S] [--for S | --steps N]
+    hall demo --vendor-db URL [--hall H01] [--db URL] [--follow …]   a vendor queue system's feed
     hall import      [--db URL] TABLE FILE [--mapping TOML] [--skip-bad --rejects FILE]
                      [--dry-run] [--show-mapping] [--json]
     hall export      [--db URL] TABLE|all --out FILE|DIR
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import follow
 
     follow.add_arguments(demo)
+    from cli import vendor_cmd
+
+    vendor_cmd.add_arguments(demo)
 
     from imports.contract import IMPORT_ORDER
 
@@ -239,6 +243,10 @@ def cmd_db_rollup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.vendor_db:
+        from cli import vendor_cmd
+
+        return vendor_cmd.run(args)
     if args.follow:
         from cli import follow
 

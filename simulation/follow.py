@@ -165,10 +165,8 @@ def follow(
     log: Callable[[str], None] = lambda _msg: None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> FollowSummary:
-    """Step the simulated clock from `options.start` by interval × speed each step, writing
-    each step's changes, until `steps` or `seconds` (real time from the first write) is
-    reached, or KeyboardInterrupt, which the caller catches: a step is one transaction, so an
-    interrupt leaves whole steps."""
+    """Follow the demo in `engine` (see `step_clock`); KeyboardInterrupt goes to the caller:
+    a step is one transaction, so an interrupt leaves whole steps."""
     follower = Follower(engine)
     ahead = follower.newest_ticket()
     if ahead is not None and ahead > options.start:
@@ -177,12 +175,24 @@ def follow(
             f"{options.start:%H:%M:%S}; they stay as they are (follow adds and updates rows, it "
             "never deletes)"
         )
+    return step_clock(follower.step, options, log, sleep)
+
+
+def step_clock(
+    step: Callable[[dt.datetime], dict[str, int]],
+    options: FollowOptions,
+    log: Callable[[str], None] = lambda _msg: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FollowSummary:
+    """Call `step(clock)` with a simulated clock from `options.start`, moved by interval ×
+    speed each step, until `steps` or `seconds` (real time from the first write) is reached,
+    or KeyboardInterrupt, which the caller catches. `step` returns rows written per table."""
     summary = FollowSummary()
     advance = dt.timedelta(seconds=options.interval_s * options.speed)
     clock = options.start
     started = None  # the real time of the first write (after simulating the day)
     while True:
-        changed = follower.step(clock)
+        changed = step(clock)
         started = started or time.monotonic()
         summary.steps += 1
         summary.clock = clock
