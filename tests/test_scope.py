@@ -286,9 +286,14 @@ def _page(monkeypatch, url: str, who: Scope, page: str, **params: str) -> AppTes
 
 
 def _text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for e in at.error] + [str(d.value) for d in at.dataframe]
+    """Everything a page shows as text: markdown, captions, headings, messages, every cell of
+    every table, picker options, tile labels and values, and the charts' data."""
+    parts = [m.value for m in [*at.markdown, *at.caption, *at.title, *at.header, *at.subheader]]
+    parts += [e.value for e in [*at.error, *at.warning, *at.info]]
+    parts += [d.value.to_csv() for d in at.dataframe]
     parts += [str(sb.options) for sb in at.selectbox]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [json.loads(c.proto.spec) and c.proto.spec for c in at.get("plotly_chart")]
     return "\n".join(parts)
 
 
@@ -331,3 +336,34 @@ def test_figures_frames_are_not_shared_between_scopes(monkeypatch, world):
     assert narrow["tickets"]["issued"] < wide["tickets"]["issued"]
     frame = cached.reference(url, scope=m1)["departments"]
     assert isinstance(frame, pl.DataFrame) and frame["dept_id"].to_list() == ["D01"]
+
+
+ROLE_PAGES = [
+    ("m1", "overview"),
+    ("m1", "cases"),
+    ("m1", "evaluations"),
+    ("v3", "attendance"),
+    ("v3", "window"),
+    ("w1", "windows"),
+]
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("login", "page"), ROLE_PAGES)
+def test_pages_show_nothing_outside_the_scope(monkeypatch, world, login: str, page: str):
+    """No other hall's name, no other department's name, and (for a viewer) no staff name in
+    the page's text, tables and pickers."""
+    engine, url, _ = world
+    with engine.connect() as conn:
+        who = scope_for(conn, login)
+        halls = dict(conn.execute(sa.select(s.halls.c.hall_id, s.halls.c.name)).all())
+        depts = dict(conn.execute(sa.select(s.departments.c.dept_id, s.departments.c.name)).all())
+        staff = conn.execute(sa.select(s.staff.c.name)).scalars().all()
+    text = _text(_page(monkeypatch, url, who, page))
+    assert [halls[h] for h in who.hall_ids if halls[h] in text]  # the page shows its hall
+    others = [n for h, n in halls.items() if h not in who.hall_ids and n in text]
+    assert not others
+    if who.dept_ids is not None:
+        assert not [n for d, n in depts.items() if d not in who.dept_ids and n in text]
+    if not who.names_visible:
+        assert not [n for n in staff if n and n in text]
