@@ -224,6 +224,23 @@ def test_hall_metrics_as_an_account_is_its_scope_and_audited(world):
     assert trail["target"].to_list()[-1] == "hall metrics"
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # the reads are tested above
+def test_reports_and_quality_as_an_account(world, tmp_path: Path):
+    engine, url, _ = world
+    week = str(Week.of(FIRST))
+    out = tmp_path / "out"
+    code, _, err = _cli(
+        "report", "weekly", "--db", url, "--week", week, "--hall", "H03", "--as", "m1",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 2 and "hall H03" in err and not out.exists()
+    code, shown, _ = _cli("quality", "--db", url, "--as", "d4", "--json")
+    assert code == 0 and json.loads(shown)
+    with engine.connect() as conn:
+        targets = audit.read(conn, action="cli_metrics")["target"].to_list()
+    assert targets[-2:] == ["hall report weekly", "hall quality"]
+
+
 def test_a_viewer_sees_no_staff_names(world):
     engine, _, _ = world
     with engine.connect() as conn:
