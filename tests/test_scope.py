@@ -386,3 +386,15 @@ def test_pages_show_nothing_outside_the_scope(monkeypatch, world, login: str, pa
         assert not [n for d, n in depts.items() if d not in who.dept_ids and n in text]
     if not who.names_visible:
         assert not [n for n in staff if n and n in text]
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_forecast_page_refuses_a_hall_outside_the_scope(monkeypatch, world):
+    engine, url, _ = world
+    with engine.connect() as conn:
+        d4 = scope_for(conn, "d4")
+    at = _page(monkeypatch, url, d4, "forecast", hall="H01")
+    assert [e.value for e in at.error] == [
+        t("scope.denied", "zh", what="?hall=H01", scope=_scope_text(d4))
+    ]
+    assert not at.dataframe and not at.get("plotly_chart")
