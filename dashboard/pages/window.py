@@ -118,7 +118,9 @@ elif window is None and window_info:
 st.title(t("nav.window", lang))
 demo_banner(url, lang)
 
-options = [("window", w) for w in window_info] + [("staff", s) for s in staff_names]
+options = [("window", w) for w in window_info]
+if state.scope().names_visible:  # a viewer picks windows by their labels, not people
+    options += [("staff", s) for s in staff_names]
 
 
 def describe(option: tuple[str, str]) -> str:
