@@ -27,6 +27,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from access.scope import Scope
 from alerts import channels as ch
 from alerts import evaluate as ev
 from alerts.messages import render
@@ -54,6 +55,9 @@ NEEDS = {
     "cases": {"case_due"},
     "newest": {"feed_stale"},
 }
+
+# the alert service watches every hall it is configured for: it reads as the system, not a person
+SYSTEM = Scope.everything("alerts")
 
 
 @dataclass
@@ -98,11 +102,13 @@ def hall_snapshot(
     parts: dict = {"hall_id": hall_id, "now": now, "is_open": is_open}
     if _rules_needing(rules, "waits"):
         parts["queues"] = aq.queue_info(conn, [hall_id])
-        parts["waits"] = live.current_waits(q.waiting_tickets(conn, hall_id, start, now), now)
+        parts["waits"] = live.current_waits(
+            q.waiting_tickets(conn, hall_id, start, now, scope=SYSTEM), now
+        )
     if _rules_needing(rules, "windows"):
         parts["windows"] = aq.window_info(conn, [hall_id])
     if _rules_needing(rules, "shifts"):
-        parts["shifts"] = q.shifts_today(conn, hall_id, now.date())
+        parts["shifts"] = q.shifts_today(conn, hall_id, now.date(), scope=SYSTEM)
     if _rules_needing(rules, "calls"):
         parts["calls"] = aq.last_calls(conn, [hall_id], start, now)
     if _rules_needing(rules, "bad_reviews"):
@@ -114,7 +120,7 @@ def hall_snapshot(
         cases = aq.open_cases_maybe_due(conn, [hall_id], now.date(), now)
         parts["cases"] = ev.cases_with_due(cases, calendar(), now)
     if _rules_needing(rules, "newest"):
-        parts["newest"] = q.newest_ticket(conn, hall_id, now)
+        parts["newest"] = q.newest_ticket(conn, hall_id, now, scope=SYSTEM)
     return ev.HallSnapshot(**parts)
 
 
@@ -122,7 +128,7 @@ def evaluate_all(
     conn: Connection, settings: AlertSettings, now: dt.datetime | None, summary: Summary
 ) -> tuple[list[ev.Condition], set[tuple[str, str | None]], dict[str, str]]:
     """(conditions, the (rule, hall) pairs evaluated, hall names) over every covered hall."""
-    halls = q.hall_list(conn)
+    halls = q.hall_list(conn, scope=SYSTEM)
     names = dict(zip(halls["hall_id"], halls["name"], strict=True))
     zones = q.hall_zones(conn)
     hours = service_hours_frame(conn)

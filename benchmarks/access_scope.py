@@ -12,6 +12,10 @@ Prints the median time of:
                       manager (D01 in H01, H02) and a window staff member, each with the rows
                       it keeps — the department filter goes through the queue (tickets), the
                       item (cases) or item-else-window (evaluations) like the metrics
+    compute           the last 7 days' figures (metrics.figures.compute, rollups on) in each
+                      scope, beside the same explicit filter read as an admin: what the scope
+                      costs a page (a department or staff scope reads the hall-level wait
+                      histograms from the rows, not the rollups)
 """
 
 from __future__ import annotations
@@ -103,8 +107,57 @@ def main() -> int:
                     took, rows = _median(lambda q=stmt: conn.execute(q).all(), args.repeats)
                     kept = sum(n for _, n in rows)
                     print(f"  {name:<16} {took * 1000:7.1f} ms  {kept:>9,} rows kept")
+            _compute_costs(conn, scopes, staff_id, staff_hall, args.repeats)
         engine.dispose()
     return 0
+
+
+def _compute_costs(conn, scopes: dict, staff_id: str, staff_hall: str, repeats: int) -> None:
+    import sqlalchemy as sa
+
+    from access.scope import Scope
+    from metrics.figures import compute
+    from metrics.settings import Settings
+    from queries import schema as s
+    from queries.metric_queries import Filters
+
+    last = conn.execute(sa.select(sa.func.max(s.tickets.c.issued_at))).scalar()
+    last = (dt.datetime.fromisoformat(last) if isinstance(last, str) else last).date()
+    last -= dt.timedelta(days=1)  # a closed day: the rollups hold the week
+    first = last - dt.timedelta(days=6)
+    as_of = dt.datetime.combine(last, dt.time(23, 59, 59))
+    same_filter = {
+        "admin": {},
+        "director H02": None,  # three halls: no single filter says it
+        "manager D01": None,
+        f"staff {staff_id}": {"hall": staff_hall, "staff": staff_id},
+    }
+    print(f"compute, {first} … {last} (rollups on):")
+    admin = Scope.everything("root")
+    for name, scope in scopes.items():
+        took, _ = _median(
+            lambda sc=scope: compute(conn, Filters(first, last, as_of), Settings(), scope=sc),
+            repeats,
+        )
+        line = f"  {name:<16} {took * 1000:7.1f} ms in scope"
+        filters = same_filter[name]
+        if filters is not None:
+            plain, _ = _median(
+                lambda f=filters: compute(
+                    conn, Filters(first, last, as_of, f), Settings(), scope=admin
+                ),
+                repeats,
+            )
+            line += f"   {plain * 1000:7.1f} ms as the admin with the same filter"
+        print(line)
+    for label, filters in (("H01 + D01 filter", {"hall": "H01", "department": "D01"}),):
+        took, _ = _median(
+            lambda f=filters: compute(
+                conn, Filters(first, last, as_of, f), Settings(), scope=admin
+            ),
+            repeats,
+        )
+        print(f"  admin {label:<10} {took * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -67,11 +67,14 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from access.scope import Scope
     from dashboard import live_data
     from metrics.live import ScreenSettings
     from metrics.screen import live_figures, period_figures
     from metrics.settings import Settings
     from queries.db import make_engine, redact
+
+    KIOSK = Scope.kiosk(0, hall)  # what a kiosk link of the hall reads
 
     def screen() -> AppTest:
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
@@ -106,10 +109,10 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
     with engine.connect() as conn:
         for _ in range(repeats):
             started = time.perf_counter()
-            figures = live_figures(conn, hall, now, Settings(), ScreenSettings())
+            figures = live_figures(conn, hall, now, Settings(), ScreenSettings(), scope=KIOSK)
             live_s.append(time.perf_counter() - started)
             started = time.perf_counter()
-            period_figures(conn, hall, now, Settings(), ScreenSettings().rank_key)
+            period_figures(conn, hall, now, Settings(), ScreenSettings().rank_key, scope=KIOSK)
             period_s.append(time.perf_counter() - started)
     engine.dispose()
 

@@ -55,11 +55,12 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from access.scope import Scope as AccessScope  # noqa: E402
 from metrics.figures import compute  # noqa: E402
 from metrics.settings import CONFIG_ENV, Settings, load_settings  # noqa: E402
 from queries import rollups, schema  # noqa: E402
 from queries.db import get_meta, has_schema, make_engine, redact  # noqa: E402
-from queries.metric_queries import Scope  # noqa: E402
+from queries.metric_queries import Filters as Scope  # noqa: E402
 from queries.tables import polars_schema  # noqa: E402
 from simulation.demo import DemoOptions  # noqa: E402
 from simulation.writer import write_demo  # noqa: E402
@@ -712,7 +713,11 @@ def main() -> int:
             print(f"\n{db}: hall {HALL}, as_of = end of the last day, {args.repeats} warm runs")
             for op, scope, dim in ops:
                 eng = measure(
-                    url, lambda c, s=scope, d=dim: compute(c, s, settings, d), args.repeats
+                    url,
+                    lambda c, s=scope, d=dim: compute(
+                        c, s, settings, d, scope=AccessScope.everything()
+                    ),
+                    args.repeats,
                 )
                 nai = measure(
                     url, lambda c, s=scope, d=dim: naive_compute(c, s, settings, d), args.repeats

@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     args = parser.parse_args()
 
+    from access.scope import Scope
     from queries.db import make_engine
     from reports.weekly import Week, build_weekly, write_files
 
@@ -55,7 +56,9 @@ def main() -> int:
         engine = make_engine(url)
         week = Week.parse(args.week)
         started, cpu = time.perf_counter(), time.process_time()
-        files = build_weekly(engine, args.hall, week, lang=args.lang)
+        files = build_weekly(
+            engine, args.hall, week, lang=args.lang, scope=Scope.everything("benchmark")
+        )
         write_started = time.perf_counter()
         paths = write_files([files], Path(tmp) / "out")
         stages = {**files.timings, "write files": time.perf_counter() - write_started}

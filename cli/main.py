@@ -137,12 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     met.add_argument("--rank", metavar="KEY", help="with --by: rank the groups by this metric")
     met.add_argument("--json", action="store_true", help="print JSON")
+    met.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="exactly this account's scope (refuses --hall/--dept/--window/--staff outside "
+        "it, exit 2); audited. Without it: everything, as the operator at the shell",
+    )
 
     qual = sub.add_parser("quality", help="data-quality findings with examples")
     qual.add_argument("--db", help=db_help)
     qual.add_argument("--from", dest="first", type=args_.date, help="first day")
     qual.add_argument("--to", dest="last", type=args_.date, help="last day")
     qual.add_argument("--json", action="store_true", help="print JSON")
+    qual.add_argument("--as", dest="as_login", metavar="LOGIN", help="this account's scope")
 
     cfg = sub.add_parser("config", help="deployment settings (hallpulse.toml)")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
@@ -380,10 +388,61 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def operator() -> str:
+    """Who runs the command line: "cli:<os user>" (the operator at the server's shell)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def reader_scope(engine, login: str | None, command: str, requested: dict[str, str], detail=None):
+    """The scope a reading command runs in, or None after saying why it may not run (exit 2).
+
+    Without --as: everything, as `operator()`. With --as LOGIN: the account's scope
+    (`access.scope.scope_for`); a --hall/--dept/--window/--staff outside it is refused. Both
+    the allowed and the refused call are written to the audit trail (`cli_metrics`)."""
+    from access import audit
+    from access.scope import OutOfScope, Scope, scope_for
+
+    if login is None:
+        return Scope.everything(operator())
+    scope = None
+    refused = None
+    try:
+        with engine.connect() as conn:
+            scope = scope_for(conn, login)
+            scope.narrow(
+                hall=requested.get("hall"),
+                dept=requested.get("department"),
+                window=requested.get("window"),
+                staff=requested.get("staff"),
+                conn=conn,
+            )
+    except OutOfScope as exc:
+        refused = str(exc)
+    audit.record(
+        engine,
+        who=login,
+        role=None if scope is None else scope.role,
+        action="cli_metrics",
+        target=command,
+        scope=scope,
+        detail={**(detail or {}), "filters": requested, "refused": refused},
+        client=operator(),
+    )
+    if refused is not None:
+        print(f"{command}: {refused}", file=sys.stderr)
+        return None
+    return scope
+
+
 def cmd_metrics(args: argparse.Namespace) -> int:
     from metrics.figures import compute, format_table
     from metrics.rankings import rank_groups
-    from queries.metric_queries import Scope
+    from queries.metric_queries import Filters
 
     if args.last < args.first:
         print("hall metrics: --to is before --from", file=sys.stderr)
@@ -398,9 +457,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         if getattr(args, k)
     }
     as_of = args.as_of or dt.datetime.combine(args.last, dt.time(23, 59, 59))
-    scope = Scope(args.first, args.last, as_of, filters)
+    detail = {"from": args.first, "to": args.last, "by": args.by}
+    scope = reader_scope(engine, args.as_login, "hall metrics", filters, detail)
+    if scope is None:
+        return 2
+    period = Filters(args.first, args.last, as_of, filters)
     with engine.connect() as conn:
-        result = compute(conn, scope, settings, args.by)
+        result = compute(conn, period, settings, args.by, scope=scope)
     if args.rank:
         if not args.by:
             print("hall metrics: --rank needs --by", file=sys.stderr)
@@ -428,8 +491,11 @@ def cmd_quality(args: argparse.Namespace) -> int:
             f"hall quality: {redact(resolve_url(args.db))} has no HallPulse tables", file=sys.stderr
         )
         return 1
+    scope = reader_scope(engine, args.as_login, "hall quality", {})
+    if scope is None:
+        return 2
     with engine.connect() as conn:
-        findings = quality_findings(conn, args.first, args.last)
+        findings = quality_findings(conn, args.first, args.last, scope=scope)
     if args.json:
         print(json.dumps(findings, ensure_ascii=False, indent=1, default=str))
     else:

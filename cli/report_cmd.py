@@ -1,11 +1,13 @@
 """`hall report weekly`: the weekly PDF and Excel report, made unattended (e.g. from cron).
 
-    hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
+    hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en]
+                       [--as LOGIN] --out DIR
 
 Writes DIR/<hall>-<week>.pdf and .xlsx for the hall, or for every hall with tickets, cases or
 evaluations that week. Exit codes: 0 written; 1 nothing to report (no such hall, no data that
-week, bad settings); 2 the database cannot be reached (from `hall`'s main). Files appear only
-when every report was built: nothing half-written is ever left in DIR.
+week, bad settings); 2 the database cannot be reached (from `hall`'s main), or --as LOGIN may
+not see --hall (audited, like every --as call). The report says whose scope it contains.
+Files appear only when every report was built: nothing half-written is ever left in DIR.
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     weekly.add_argument("--hall", help="only this hall (its id)")
     weekly.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (zh)")
     weekly.add_argument("--out", type=Path, required=True, help="folder for the files")
+    weekly.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="this account's scope (a --hall outside it: exit 2); audited",
+    )
     weekly.set_defaults(handler=cmd_report_weekly)
 
 
@@ -78,6 +86,14 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        from cli.main import reader_scope
+
+        requested = {"hall": args.hall} if args.hall else {}
+        scope = reader_scope(
+            engine, args.as_login, "hall report weekly", requested, {"week": str(args.week)}
+        )
+        if scope is None:
+            return 2
         week = args.week
         if week == "last":  # the week before this one on the hall's clock (halls.timezone)
             with engine.connect() as conn:
@@ -88,7 +104,7 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
             halls = [args.hall]
         else:
             with engine.connect() as conn:
-                halls = halls_for_week(conn, week)["hall_id"].to_list()
+                halls = halls_for_week(conn, week, scope=scope)["hall_id"].to_list()
             if not halls:
                 print(
                     f"hall report: no hall has tickets, cases or evaluations in week {week} "
@@ -100,7 +116,9 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
         for hall_id in halls:
             started = time.perf_counter()
             try:
-                files = build_weekly(engine, hall_id, week, lang=args.lang, settings=settings)
+                files = build_weekly(
+                    engine, hall_id, week, lang=args.lang, settings=settings, scope=scope
+                )
             except (ReportError, FontMissing) as exc:
                 print(f"hall report: {exc}; nothing written", file=sys.stderr)
                 return 1

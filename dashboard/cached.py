@@ -3,15 +3,23 @@ as-of moment and the filters as a sorted tuple of (name, value) pairs.
 
 Every figure comes from `metrics.figures.compute` (the same numbers as `hall metrics`); the
 lists behind them from `queries.details`, finished by `metrics.drilldown`.
+
+Every read runs in the reader's scope (`access.scope.Scope`): `@scoped` readers take it as a
+required keyword, part of the cache key (two readers never share an entry), and fill it from
+`dashboard.state.scope()` — the one place a page's scope comes from — when a page calls them
+without one. A page cannot read outside its scope by forgetting to pass it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 import streamlit as st
 
+from access.scope import Scope
+from dashboard import state
 from dashboard.state import engine_for
 from metrics import drilldown
 from metrics.catalog import SECTIONS
@@ -21,7 +29,8 @@ from metrics.settings import Settings, load_settings
 from queries import details
 from queries.db import calendar_frame
 from queries.live import hall_zones
-from queries.metric_queries import Scope, due_soon_end, ticket_histograms
+from queries.metric_queries import Filters as Period
+from queries.metric_queries import due_soon_end, ticket_histograms
 from queries.quality import quality_findings
 from workdays import clock
 
@@ -29,8 +38,21 @@ TTL_SECONDS = 300
 Filters = tuple[tuple[str, str], ...]
 
 
-def scope(first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters) -> Scope:
-    return Scope(first, last, as_of, dict(filters))
+def period(first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters) -> Period:
+    return Period(first, last, as_of, dict(filters))
+
+
+def scoped(reader):
+    """A cached reader in the reader's scope: `scope` is a keyword of `reader` (hashed into the
+    cache key); a call without it runs in `dashboard.state.scope()`."""
+    cached = st.cache_data(ttl=TTL_SECONDS, show_spinner=False)(reader)
+
+    @functools.wraps(reader)
+    def call(*args, scope: Scope | None = None, **kwargs):
+        return cached(*args, scope=state.scope() if scope is None else scope, **kwargs)
+
+    call.clear = cached.clear
+    return call
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -38,7 +60,7 @@ def settings() -> Settings:
     return load_settings()
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def figures(
     url: str,
     first: dt.date,
@@ -47,11 +69,15 @@ def figures(
     filters: Filters = (),
     dimension: str | None = None,
     sections: tuple[str, ...] = SECTIONS,
+    *,
+    scope: Scope,
 ) -> dict:
     """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension;
     with `sections`, only those are read (a table of one section's figures)."""
     with engine_for(url).connect() as conn:
-        return compute(conn, scope(first, last, as_of, filters), settings(), dimension, sections)
+        return compute(
+            conn, period(first, last, as_of, filters), settings(), dimension, sections, scope=scope
+        )
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -70,13 +96,13 @@ def zone_of(url: str, hall: str | None = None) -> str:
     return clock.network_zone(known.values())
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def reference(url: str) -> dict[str, pl.DataFrame]:
+@scoped
+def reference(url: str, *, scope: Scope) -> dict[str, pl.DataFrame]:
     with engine_for(url).connect() as conn:
-        return details.reference(conn)
+        return details.reference(conn, scope=scope)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def ticket_page(
     url: str,
     first: dt.date,
@@ -85,38 +111,62 @@ def ticket_page(
     filters: Filters,
     limit: int,
     offset: int,
+    *,
+    scope: Scope,
 ) -> tuple[pl.DataFrame, int]:
     """(one page of tickets, newest first; how many tickets in all)."""
-    sc = scope(first, last, as_of, filters)
+    sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:
-        return details.ticket_list(conn, sc, limit, offset), details.ticket_count(conn, sc)
+        return (
+            details.ticket_list(conn, sc, limit, offset, scope=scope),
+            details.ticket_count(conn, sc, scope=scope),
+        )
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def weekday_hour(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        frame = details.hour_by_day(conn, scope(first, last, as_of, filters))
+        frame = details.hour_by_day(conn, period(first, last, as_of, filters), scope=scope)
     return drilldown.weekday_hour(frame, first, last)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def sparklines(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters, dimension: str
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    dimension: str,
+    *,
+    scope: Scope,
 ) -> dict[str, dict[str, list]]:
     with engine_for(url).connect() as conn:
-        frame = details.daily_by(conn, scope(first, last, as_of, filters), dimension)
+        frame = details.daily_by(conn, period(first, last, as_of, filters), dimension, scope=scope)
     return drilldown.sparklines(frame, first, last)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def histograms(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Waits and service times per whole minute: kind ("wait" / "service"), minute, n."""
     with engine_for(url).connect() as conn:
-        hist = ticket_histograms(conn, scope(first, last, as_of, filters), None)
+        hist = ticket_histograms(conn, period(first, last, as_of, filters), None, scope=scope)
     if hist.is_empty():
         return pl.DataFrame(schema={"kind": pl.String, "minute": pl.Int64, "n": pl.Int64})
     return (
@@ -126,73 +176,111 @@ def histograms(
     )
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def open_cases(url: str, as_of: dt.datetime, filters: Filters) -> pl.DataFrame:
+@scoped
+def open_cases(url: str, as_of: dt.datetime, filters: Filters, *, scope: Scope) -> pl.DataFrame:
     """Cases open at as_of with their deadline, overdue / due-soon flags and ageing."""
-    sc = Scope(as_of.date(), as_of.date(), as_of, dict(filters))
+    sc = Period(as_of.date(), as_of.date(), as_of, dict(filters))
     with engine_for(url).connect() as conn:
-        frame = details.open_case_list(conn, sc)
+        frame = details.open_case_list(conn, sc, scope=scope)
         calendar = calendar_frame(conn)
     return drilldown.with_deadlines(frame, calendar, as_of, due_soon_end(calendar, as_of))
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def case_channels(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        return details.case_breakdown(conn, scope(first, last, as_of, filters))
+        return details.case_breakdown(conn, period(first, last, as_of, filters), scope=scope)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def bad_reviews(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """The bad reviews of the period with their return-call and rectification deadlines and
     where each stands at as_of (`metrics.engine.bad_review_status`)."""
     with engine_for(url).connect() as conn:
-        frame = details.bad_review_list(conn, scope(first, last, as_of, filters))
+        frame = details.bad_review_list(conn, period(first, last, as_of, filters), scope=scope)
         calendar = calendar_frame(conn)
     return bad_review_status(frame, as_of, settings(), Deadlines(calendar))
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def ratings(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        return details.rating_by_channel(conn, scope(first, last, as_of, filters))
+        return details.rating_by_channel(conn, period(first, last, as_of, filters), scope=scope)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def comments(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        return details.comment_list(conn, scope(first, last, as_of, filters))
+        return details.comment_list(conn, period(first, last, as_of, filters), scope=scope)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def attendance_exceptions(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     grace_s = settings().late_grace_min * 60
     with engine_for(url).connect() as conn:
-        return details.attendance_exceptions(conn, scope(first, last, as_of, filters), grace_s)
+        return details.attendance_exceptions(
+            conn, period(first, last, as_of, filters), grace_s, scope=scope
+        )
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@scoped
 def occupancy(
-    url: str, first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
-    sc = scope(first, last, as_of, filters)
+    sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:
-        shifts = details.staffed_intervals(conn, sc)
-        tickets = details.ticket_intervals(conn, sc)
+        shifts = details.staffed_intervals(conn, sc, scope=scope)
+        tickets = details.ticket_intervals(conn, sc, scope=scope)
     return drilldown.occupancy(shifts, tickets)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def quality(url: str, first: dt.date | None, last: dt.date | None) -> list[dict]:
+@scoped
+def quality(url: str, first: dt.date | None, last: dt.date | None, *, scope: Scope) -> list[dict]:
     with engine_for(url).connect() as conn:
-        return quality_findings(conn, first, last)
+        return quality_findings(conn, first, last, scope=scope)

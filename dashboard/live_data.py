@@ -3,7 +3,8 @@
 The live figures are keyed by the second they describe and kept two seconds, so every refresh
 reads the database again (a few index-served queries of today) while screens showing the same
 hall at the same moment share one read. The month's figures are read once per five-minute slot,
-in the background once the screen is up (`period`).
+in the background once the screen is up (`period`). Every read takes the screen's scope (a
+kiosk link's, or the signed-in reader's): it is part of every cache key.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from dashboard.state import engine_for
 from metrics import screen
 from metrics.live import ScreenSettings, load_screen_settings
@@ -35,9 +37,9 @@ def settings() -> tuple[Settings, ScreenSettings]:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def halls(url: str) -> pl.DataFrame:
+def halls(url: str, *, scope: Scope) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        return q.hall_list(conn)
+        return q.hall_list(conn, scope=scope)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -48,10 +50,12 @@ def zone(url: str, hall_id: str) -> str:
 
 
 @st.cache_data(ttl=2, show_spinner=False, max_entries=32)
-def live(url: str, hall_id: str, now: dt.datetime) -> screen.LiveFigures:
+def live(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.LiveFigures:
     metric_settings, screen_settings = settings()
     with engine_for(url).connect() as conn:
-        return screen.live_figures(conn, hall_id, now, metric_settings, screen_settings)
+        return screen.live_figures(
+            conn, hall_id, now, metric_settings, screen_settings, scope=scope
+        )
 
 
 def period_slot(now: dt.datetime) -> dt.datetime:
@@ -67,18 +71,22 @@ class _Month:
 
 
 @st.cache_resource(show_spinner=False)
-def _months() -> tuple[dict[tuple[str, str], _Month], threading.Lock]:
-    """The month's figures per (URL, hall), shared by every session of the server."""
+def _months() -> tuple[dict[tuple[str, str, Scope], _Month], threading.Lock]:
+    """The month's figures per (URL, hall, scope), shared by every session of the server."""
     return {}, threading.Lock()
 
 
-def _read_month(engine: Engine, hall_id: str, slot: dt.datetime) -> screen.PeriodFigures:
+def _read_month(
+    engine: Engine, hall_id: str, slot: dt.datetime, scope: Scope
+) -> screen.PeriodFigures:
     metric_settings, screen_settings = load_settings(), load_screen_settings()
     with engine.connect() as conn:
-        return screen.period_figures(conn, hall_id, slot, metric_settings, screen_settings.rank_key)
+        return screen.period_figures(
+            conn, hall_id, slot, metric_settings, screen_settings.rank_key, scope=scope
+        )
 
 
-def period(url: str, hall_id: str, now: dt.datetime) -> screen.PeriodFigures:
+def period(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.PeriodFigures:
     """The month's figures as of now's five-minute slot.
 
     The first read waits for them. When a new slot begins they are read again in a background
@@ -87,7 +95,7 @@ def period(url: str, hall_id: str, now: dt.datetime) -> screen.PeriodFigures:
     """
     slot = period_slot(now)
     months, lock = _months()
-    key = (url, hall_id)
+    key = (url, hall_id, scope)
     with lock:
         month = months.get(key)
         if month is not None:
@@ -100,7 +108,7 @@ def period(url: str, hall_id: str, now: dt.datetime) -> screen.PeriodFigures:
                 )
                 month.reading.start()
             return month.figures
-    figures = _read_month(engine_for(url), hall_id, slot)
+    figures = _read_month(engine_for(url), hall_id, slot, scope)
     with lock:
         months[key] = _Month(slot, figures)
     return figures
@@ -108,7 +116,7 @@ def period(url: str, hall_id: str, now: dt.datetime) -> screen.PeriodFigures:
 
 def _refresh_month(months: dict, lock: threading.Lock, key: tuple, engine: Engine, slot) -> None:
     try:
-        figures = _read_month(engine, key[1], slot)
+        figures = _read_month(engine, key[1], slot, key[2])
     except Exception:  # the screen keeps the previous figures; the next refresh tries again
         _LOG.exception("reading the month's figures for %s failed", key[1])
         return

@@ -1,4 +1,5 @@
-"""Page state shared by every page: the language and the database, both from the URL or env."""
+"""Page state shared by every page: the language and the database (from the URL or env) and
+the reader's scope."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from dashboard.text import DEFAULT_LANG, LANGS
 from queries.db import URL_ENV, make_engine, resolve_url
 
@@ -36,3 +38,13 @@ def engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     return engine_for(db_url())
+
+
+def scope() -> Scope:
+    """The scope every page, download and report of this session reads in — the one place
+    pages get it from (`dashboard.cached` fills it into every read).
+
+    Sign-in supplies the signed-in account's scope here (`access.scope.scope_for`); an app
+    served without sign-in runs unrestricted, as `Scope.everything("anonymous")`.
+    """
+    return Scope.everything("anonymous")

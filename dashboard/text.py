@@ -225,6 +225,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "Data as of {as_of}; generated {at}; compared with the week before "
         "({prev_first} to {prev_last})",
     ),
+    "rep.scope": ("数据范围：{scope}", "Scope: {scope}"),
+    "scope.all": ("全部数据（{who}）", "everything ({who})"),
+    "scope.role.admin": ("管理员", "admin"),
+    "scope.role.director": ("中心主任", "director"),
+    "scope.role.manager": ("科室负责人", "department manager"),
+    "scope.role.staff": ("窗口人员", "window staff"),
+    "scope.role.viewer": ("只读查看", "viewer"),
+    "scope.role.kiosk": ("大屏", "big screen"),
+    "scope.halls": ("大厅 {ids}", "halls {ids}"),
+    "scope.depts": ("科室 {ids}", "departments {ids}"),
+    "scope.staff": ("本人 {id}", "own figures {id}"),
+    "scope.no_names": ("不含人员姓名", "without staff names"),
+    "scope.denied": (
+        "无权查看：{what} 不在您的权限范围内（{scope}）。",
+        "Not in your scope: {what} is outside what you may see ({scope}).",
+    ),
     "rep.demo": (
         "演示数据：本报告基于模拟生成的示范区政务服务网络，不是真实大厅的数据。",
         "Demo data: this report is based on a simulated district network, not a real hall.",
@@ -921,3 +937,27 @@ def datetime_text(value: dt.datetime | dt.date | None) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+def scope_text(scope, lang: str = DEFAULT_LANG) -> str:
+    """Whose figures a report holds, for its cover: "全部数据（cli:ops）", or the role, halls,
+    department, staff member and whether names are left out."""
+    if scope.hall_ids is None and scope.dept_ids is None and scope.staff_id is None:
+        out = t("scope.all", lang, who=scope.who)
+    else:
+        role_key = f"scope.role.{scope.role}"
+        try:
+            role = t(role_key, lang)
+        except KeyError:
+            role = scope.role
+        parts = [f"{scope.who} · {role}"]
+        if scope.hall_ids is not None:
+            parts.append(t("scope.halls", lang, ids=", ".join(sorted(scope.hall_ids)) or "—"))
+        if scope.dept_ids is not None:
+            parts.append(t("scope.depts", lang, ids=", ".join(sorted(scope.dept_ids)) or "—"))
+        if scope.staff_id is not None:
+            parts.append(t("scope.staff", lang, id=scope.staff_id or "—"))
+        out = "；".join(parts) if lang == "zh" else "; ".join(parts)
+    if not scope.names_visible:
+        out += ("；" if lang == "zh" else "; ") + t("scope.no_names", lang)
+    return out

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import cached
-from dashboard.text import t
+from dashboard import cached, state
+from dashboard.text import scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
 
@@ -84,6 +84,33 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
+# the URL parameters that name a thing a scope may or may not include, and its reference list
+SCOPED_PARAMS = {
+    "hall": ("halls", "hall_id"),
+    "dept": ("departments", "dept_id"),
+    "window": ("windows", "window_id"),
+    "staff": ("staff", "staff_id"),
+}
+
+
+def scope_guard(url: str, lang: str) -> None:
+    """Refuse a URL that names a hall, department, window or staff member outside the reader's
+    scope (`?hall=`, `?dept=`, `?window=`, `?staff=`): a clear 无权查看 message and nothing
+    else of the page. The lists checked against are the scope's own (`cached.reference` runs
+    in it), so a crafted link never reaches the data; the unrestricted scope keeps the pages'
+    old leniency (an unknown id is ignored)."""
+    who = state.scope()
+    if who.hall_ids is None and who.dept_ids is None and who.staff_id is None:
+        return
+    ref = cached.reference(url)
+    for param, (table, column) in SCOPED_PARAMS.items():
+        value = st.query_params.get(param)
+        if value and value not in set(ref[table][column]):
+            what = f"?{param}={value}"
+            st.error(t("scope.denied", lang, what=what, scope=scope_text(who, lang)))
+            st.stop()
+
+
 def filter_bar(
     url: str,
     lang: str,
@@ -95,7 +122,9 @@ def filter_bar(
     (`period`, `from`, `to`, `hall`, `dept`); returns the view they describe.
 
     A running period ("today", "this week") runs on the hall's clock: the chosen hall's zone,
-    `hall`'s for a page about one hall without a hall picker, else the network's."""
+    `hall`'s for a page about one hall without a hall picker, else the network's. A URL
+    naming something outside the reader's scope stops the page (`scope_guard`)."""
+    scope_guard(url, lang)
     ref = cached.reference(url)
     cols = st.columns([4.6, 1.5, 1.5, 1.5])
 

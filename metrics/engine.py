@@ -242,7 +242,7 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     soon_day = inputs.soon_end.date()
     open_derived = _derived_due(opened, deadlines)
     if open_derived.height:
-        as_of_day = inputs.scope.as_of.date()
+        as_of_day = inputs.period.as_of.date()
         overdue = (pl.col("due_day") < as_of_day).fill_null(False)
         soon = (~overdue & (pl.col("due_day") <= soon_day)).fill_null(False)
         open_sum = open_derived.group_by(key).agg(
@@ -325,7 +325,7 @@ def bad_review_status(
 def _evaluations(inputs: MetricInputs, settings: Settings, deadlines: Deadlines) -> dict:
     counts = _rows(inputs.evaluations)
     key = ["group"]
-    status = bad_review_status(inputs.bad_reviews, inputs.scope.as_of, settings, deadlines)
+    status = bad_review_status(inputs.bad_reviews, inputs.period.as_of, settings, deadlines)
     bad = _rows(
         status.group_by(key).agg(
             pl.col("revisit_known").sum().alias("rv_known"),

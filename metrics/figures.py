@@ -5,33 +5,38 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS
 from metrics.engine import finish, group_label
 from metrics.settings import Settings
-from queries.metric_queries import Scope, collect
+from queries.metric_queries import Filters, collect
 
 
 def compute(
     conn: Connection,
-    scope: Scope,
+    period: Filters,
     settings: Settings,
     dimension: str | None = None,
     sections: tuple[str, ...] = SECTIONS,
     *,
+    scope: Scope,
     use_rollups: bool = True,
 ):
     """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
     `{"groups": [...]}`, exactly as `hall metrics --json` prints it. With `sections`, only
     those sections are queried and returned (the big screen's live refresh). The daily
-    rollups serve the closed days they hold (`use_rollups=False` reads every row, for checks)."""
+    rollups serve the closed days they hold (`use_rollups=False` reads every row, for checks).
+    `scope` (`access.scope.Scope`, required) is the reader's: every figure, rollups included,
+    counts only the rows it may see, so a manager's 等候达标率 is their department's."""
     inputs = collect(
         conn,
-        scope,
+        period,
         dimension,
         wait_target_min=settings.wait_target_min,
         late_grace_min=settings.late_grace_min,
         sections=sections,
         use_rollups=use_rollups,
+        scope=scope,
     )
     result = finish(inputs, settings)
     if tuple(sections) == SECTIONS:

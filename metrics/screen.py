@@ -17,13 +17,14 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope
 from metrics import freshness, live
 from metrics.catalog import BY_KEY, SECTIONS
 from metrics.figures import compute
 from metrics.rankings import rank_groups
 from metrics.settings import Settings
 from queries import live as q
-from queries.metric_queries import Scope, bad_reviews
+from queries.metric_queries import Filters, bad_reviews
 from queries.overview import calendar_around, service_hours_frame
 
 
@@ -59,25 +60,32 @@ def live_figures(
     now: dt.datetime,
     settings: Settings,
     screen: live.ScreenSettings,
+    *,
+    scope: Scope,
 ) -> LiveFigures:
+    """Today's figures of the hall inside `scope` (a kiosk link's: one hall, no names)."""
     start = day_start(now)
-    today_scope = Scope(now.date(), now.date(), now, {"hall": hall_id})
-    today = compute(conn, today_scope, settings, sections=("tickets", "evaluations"))
-    per_queue = q.queue_today(conn, hall_id, start, now)
-    waits = live.current_waits(q.waiting_tickets(conn, hall_id, start, now), now)
+    today_period = Filters(now.date(), now.date(), now, {"hall": hall_id})
+    today = compute(conn, today_period, settings, sections=("tickets", "evaluations"), scope=scope)
+    per_queue = q.queue_today(conn, hall_id, start, now, scope=scope)
+    waits = live.current_waits(q.waiting_tickets(conn, hall_id, start, now, scope=scope), now)
     since = now - dt.timedelta(minutes=screen.recent_call_min)
-    callers = q.recent_callers(conn, hall_id, start, since, now)
-    staffed = live.staffed_windows(q.shifts_today(conn, hall_id, now.date()), now)
+    callers = q.recent_callers(conn, hall_id, start, since, now, scope=scope)
+    staffed = live.staffed_windows(q.shifts_today(conn, hall_id, now.date(), scope=scope), now)
     week_ago = start - dt.timedelta(days=7)
     hourly = live.hourly_comparison(
-        q.hourly_issued(conn, hall_id, start, now),
-        q.hourly_issued(conn, hall_id, week_ago, week_ago + dt.timedelta(seconds=86399)),
+        q.hourly_issued(conn, hall_id, start, now, scope=scope),
+        q.hourly_issued(
+            conn, hall_id, week_ago, week_ago + dt.timedelta(seconds=86399), scope=scope
+        ),
         now,
     )
-    calls = q.recent_calls(conn, hall_id, start, now).with_columns(
-        pl.col("staff").map_elements(live.mask_name, return_dtype=pl.String)
-    )
-    newest = q.newest_ticket(conn, hall_id, now)
+    calls = q.recent_calls(conn, hall_id, start, now, scope=scope)
+    if scope.names_visible:  # a public screen masks names even for a signed-in admin
+        calls = calls.with_columns(
+            pl.col("staff").map_elements(live.mask_name, return_dtype=pl.String)
+        )
+    newest = q.newest_ticket(conn, hall_id, now, scope=scope)
     is_open = hall_id in freshness.open_halls(
         service_hours_frame(conn), calendar_around(conn, now.date()), now
     )
@@ -85,7 +93,9 @@ def live_figures(
         now=now,
         today=today,
         hall=live.hall_now(per_queue, waits, callers, staffed),
-        queues=live.queue_board(q.queue_list(conn, hall_id), per_queue, waits, callers, staffed),
+        queues=live.queue_board(
+            q.queue_list(conn, hall_id, scope=scope), per_queue, waits, callers, staffed
+        ),
         hourly=hourly,
         calls=calls,
         newest=newest,
@@ -95,18 +105,27 @@ def live_figures(
 
 
 def period_figures(
-    conn: Connection, hall_id: str, now: dt.datetime, settings: Settings, rank_key: str
+    conn: Connection,
+    hall_id: str,
+    now: dt.datetime,
+    settings: Settings,
+    rank_key: str,
+    *,
+    scope: Scope,
 ) -> PeriodFigures:
+    """The month's figures of the hall inside `scope`."""
     first = now.date().replace(day=1)
-    scope = Scope(first, now.date(), now, {"hall": hall_id})
-    month = compute(conn, scope, settings, sections=("cases", "evaluations"))
+    month_period = Filters(first, now.date(), now, {"hall": hall_id})
+    month = compute(conn, month_period, settings, sections=("cases", "evaluations"), scope=scope)
     # the ranked figure's section, and the one its sample guard counts (served or evaluations)
     needed = {BY_KEY[rank_key].section, "tickets"}
     if BY_KEY[rank_key].section == "evaluations":
         needed = {"evaluations"}
     sections = tuple(s for s in SECTIONS if s in needed)
-    groups = compute(conn, scope, settings, "department", sections=sections)["groups"]
-    names = q.department_names(conn)
+    groups = compute(conn, month_period, settings, "department", sections=sections, scope=scope)[
+        "groups"
+    ]
+    names = q.department_names(conn, scope=scope)
     ranking = [
         {**row, "name": names.get(row["group"], row["group"])}
         for row in rank_groups(groups, rank_key, settings)
@@ -115,7 +134,7 @@ def period_figures(
     return PeriodFigures(
         first=first,
         month=month,
-        bad_pending=live.bad_pending(bad_reviews(conn, scope, None), now),
+        bad_pending=live.bad_pending(bad_reviews(conn, month_period, None, scope=scope), now),
         ranking=ranking,
         rank_key=rank_key,
     )

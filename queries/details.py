@@ -1,6 +1,6 @@
 """The rows behind the numbers: detail lists and two-way groupings the dashboard pages show.
 
-Every function takes the metrics' `Scope` and filters exactly as `queries.metric_queries` does
+Every function takes the metrics' `Filters` and filters exactly as `queries.metric_queries` does
 (the same `_Dims` per fact table), so a list drilled into from a figure holds the rows that
 figure counted. SQLAlchemy Core with bound parameters; results as polars frames with declared
 schemas; the few dialect differences come from `queries.dialect`.
@@ -12,11 +12,12 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope, scope_filter
 from queries import schema as s
 from queries.dialect import day_of, flag, hour_of, seconds_between
 from queries.frames import read_frame
 from queries.metric_queries import (
-    Scope,
+    Filters,
     _case_total_days,
     _wait_parts,
     attendance_dims,
@@ -39,9 +40,11 @@ def _sum(expr):
 # --- reference names -------------------------------------------------------------------------
 
 
-def reference(conn: Connection) -> dict[str, pl.DataFrame]:
+def reference(conn: Connection, *, scope: Scope) -> dict[str, pl.DataFrame]:
     """Names for ids: halls, departments, windows (label, hall, department, kind), staff
-    (name, hall, department), items (name, department, kind) and queues."""
+    (name, hall, department), items (name, department, kind) and queues — those inside
+    `scope` (a director's halls, a manager's department; pickers list only these). Where the
+    scope hides names (a viewer), a staff member's name is masked (张*明)."""
     sel = {
         "halls": (s.halls, ("hall_id", "name", "level")),
         "departments": (s.departments, ("dept_id", "name")),
@@ -52,18 +55,31 @@ def reference(conn: Connection) -> dict[str, pl.DataFrame]:
     }
     out = {}
     for name, (table, cols) in sel.items():
-        stmt = sa.select(*(table.c[col] for col in cols)).order_by(table.c[cols[0]])
+        stmt = (
+            sa.select(*(table.c[col] for col in cols))
+            .where(scope_filter(scope, table))
+            .order_by(table.c[cols[0]])
+        )
         out[name] = read_frame(conn, stmt, dict.fromkeys(cols, STR))
+    if not scope.names_visible:
+        out["staff"] = out["staff"].with_columns(mask_names(pl.col("name")))
     return out
+
+
+def mask_names(column: pl.Expr) -> pl.Expr:
+    """Staff names as a scope without names may see them (`metrics.live.mask_name`)."""
+    from metrics.live import mask_name
+
+    return column.map_elements(mask_name, return_dtype=pl.String)
 
 
 # --- tickets -----------------------------------------------------------------------------------
 
 
-def _ticket_where(scope: Scope):
+def _ticket_where(period: Filters, scope: Scope):
     dims = ticket_dims()
-    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
-    return dims.from_(None, scope), [*period, *dims.where(scope)]
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
+    return dims.from_(None, period), [*in_period, *dims.where(period, scope)]
 
 
 TICKET_LIST = {
@@ -82,19 +98,19 @@ TICKET_LIST = {
 }
 
 
-def ticket_count(conn: Connection, scope: Scope) -> int:
+def ticket_count(conn: Connection, period: Filters, *, scope: Scope) -> int:
     """How many tickets `ticket_list` pages through."""
-    from_, where = _ticket_where(scope)
+    from_, where = _ticket_where(period, scope)
     stmt = sa.select(sa.func.count()).select_from(from_).where(*where)
     return int(conn.execute(stmt).scalar_one())
 
 
 def ticket_list(
-    conn: Connection, scope: Scope, limit: int = PAGE_ROWS, offset: int = 0
+    conn: Connection, period: Filters, limit: int = PAGE_ROWS, offset: int = 0, *, scope: Scope
 ) -> pl.DataFrame:
-    """The tickets of the scope, newest first (`TICKET_LIST` columns): the wait as the metrics
+    """The tickets of the period, newest first (`TICKET_LIST` columns): the wait as the metrics
     count it (null when the ticket has no valid wait), the service time of served tickets."""
-    from_, where = _ticket_where(scope)
+    from_, where = _ticket_where(period, scope)
     valid, wait = _wait_parts()
     service_ok = (t.c.status == "served") & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
     stmt = (
@@ -114,10 +130,10 @@ def ticket_list(
     return read_frame(conn, stmt, TICKET_LIST)
 
 
-def hour_by_day(conn: Connection, scope: Scope) -> pl.DataFrame:
+def hour_by_day(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
     """Tickets by issue day and hour: day, hour, issued, wait_n, wait_sum_s (valid waits of
     served tickets, as the metrics count them)."""
-    from_, where = _ticket_where(scope)
+    from_, where = _ticket_where(period, scope)
     valid, wait = _wait_parts()
     day, hour = day_of(t.c.issued_at), hour_of(t.c.issued_at)
     stmt = (
@@ -136,7 +152,7 @@ def hour_by_day(conn: Connection, scope: Scope) -> pl.DataFrame:
     return read_frame(conn, stmt, schema).sort("day", "hour")
 
 
-def daily_by(conn: Connection, scope: Scope, dimension: str) -> pl.DataFrame:
+def daily_by(conn: Connection, period: Filters, dimension: str, *, scope: Scope) -> pl.DataFrame:
     """Served tickets and valid waits per (group of `dimension`, issue day): group, day,
     served, wait_n, wait_sum_s. For sparklines next to a per-group table."""
     dims = ticket_dims()
@@ -153,8 +169,10 @@ def daily_by(conn: Connection, scope: Scope, dimension: str) -> pl.DataFrame:
             _sum(flag(valid)).label("wait_n"),
             _sum(sa.case((valid, wait), else_=0)).label("wait_sum_s"),
         )
-        .select_from(dims.from_(dimension, scope))
-        .where(t.c.issued_at >= scope.start, t.c.issued_at < scope.end, *dims.where(scope))
+        .select_from(dims.from_(dimension, period))
+        .where(
+            t.c.issued_at >= period.start, t.c.issued_at < period.end, *dims.where(period, scope)
+        )
         .group_by(group, day)
     )
     schema = {"group": STR, "day": DAY, "served": I64, "wait_n": I64, "wait_sum_s": I64}
@@ -162,10 +180,10 @@ def daily_by(conn: Connection, scope: Scope, dimension: str) -> pl.DataFrame:
     return frame.filter(pl.col("group").is_not_null()).sort("group", "day")
 
 
-def ticket_intervals(conn: Connection, scope: Scope) -> pl.DataFrame:
-    """Issue and call times of the scope's called tickets (issued_at, called_at): who was
+def ticket_intervals(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
+    """Issue and call times of the period's called tickets (issued_at, called_at): who was
     waiting when. Tickets never called (cancelled, still waiting) have no known end: left out."""
-    from_, where = _ticket_where(scope)
+    from_, where = _ticket_where(period, scope)
     stmt = (
         sa.select(t.c.issued_at, t.c.called_at)
         .select_from(from_)
@@ -193,7 +211,7 @@ OPEN_CASES = {
 }
 
 
-def open_case_list(conn: Connection, scope: Scope) -> pl.DataFrame:
+def open_case_list(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
     """Cases open at as_of (the stock `overdue_open` and `due_soon_open` count), with what
     their deadline needs: `due_at` when given, else item kind and working days allowed
     (`allowed` = promised + suspended). `metrics.casework.with_deadlines` finishes them."""
@@ -217,16 +235,16 @@ def open_case_list(conn: Connection, scope: Scope) -> pl.DataFrame:
         read_frame(
             conn,
             sa.select(*columns)
-            .select_from(dims.from_(None, scope))
-            .where(*branch, *dims.where(scope)),
+            .select_from(dims.from_(None, period))
+            .where(*branch, *dims.where(period, scope)),
             OPEN_CASES,
         )
-        for branch in open_case_branches(scope.as_of)
+        for branch in open_case_branches(period.as_of)
     ]
     return pl.concat(frames).sort("accepted_at", "case_id")
 
 
-def case_breakdown(conn: Connection, scope: Scope) -> pl.DataFrame:
+def case_breakdown(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
     """Cases accepted in the period by channel: channel, accepted, tolerance (容缺)."""
     dims = case_dims(c.c.accepted_at)
     stmt = (
@@ -235,8 +253,12 @@ def case_breakdown(conn: Connection, scope: Scope) -> pl.DataFrame:
             sa.func.count().label("accepted"),
             _sum(flag(c.c.tolerance == sa.true())).label("tolerance"),
         )
-        .select_from(dims.from_(None, scope))
-        .where(c.c.accepted_at >= scope.start, c.c.accepted_at < scope.end, *dims.where(scope))
+        .select_from(dims.from_(None, period))
+        .where(
+            c.c.accepted_at >= period.start,
+            c.c.accepted_at < period.end,
+            *dims.where(period, scope),
+        )
         .group_by(c.c.channel)
     )
     return read_frame(conn, stmt, {"channel": STR, "accepted": I64, "tolerance": I64}).sort(
@@ -266,36 +288,36 @@ def _active():
     return sa.func.coalesce(e.c.is_default, sa.false()) == sa.false()
 
 
-def bad_review_list(conn: Connection, scope: Scope) -> pl.DataFrame:
+def bad_review_list(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
     """The active bad reviews (rating ≤ 2) evaluated in the period, newest first, with what
     was done about them (`metrics.engine.bad_review_status` judges the deadlines)."""
     dims = eval_dims()
     stmt = (
         sa.select(*(e.c[name] for name in BAD_REVIEWS))
-        .select_from(dims.from_(None, scope))
+        .select_from(dims.from_(None, period))
         .where(
-            e.c.evaluated_at >= scope.start,
-            e.c.evaluated_at < scope.end,
+            e.c.evaluated_at >= period.start,
+            e.c.evaluated_at < period.end,
             _active(),
             e.c.rating <= 2,
-            *dims.where(scope),
+            *dims.where(period, scope),
         )
         .order_by(e.c.evaluated_at.desc(), e.c.eval_id)
     )
     return read_frame(conn, stmt, BAD_REVIEWS)
 
 
-def rating_by_channel(conn: Connection, scope: Scope) -> pl.DataFrame:
+def rating_by_channel(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
     """Active evaluations of the period per channel and rating: channel, rating, n."""
     dims = eval_dims()
     stmt = (
         sa.select(e.c.channel, e.c.rating, sa.func.count().label("n"))
-        .select_from(dims.from_(None, scope))
+        .select_from(dims.from_(None, period))
         .where(
-            e.c.evaluated_at >= scope.start,
-            e.c.evaluated_at < scope.end,
+            e.c.evaluated_at >= period.start,
+            e.c.evaluated_at < period.end,
             _active(),
-            *dims.where(scope),
+            *dims.where(period, scope),
         )
         .group_by(e.c.channel, e.c.rating)
     )
@@ -304,21 +326,23 @@ def rating_by_channel(conn: Connection, scope: Scope) -> pl.DataFrame:
     )
 
 
-def comment_list(conn: Connection, scope: Scope, limit: int = PAGE_ROWS) -> pl.DataFrame:
+def comment_list(
+    conn: Connection, period: Filters, limit: int = PAGE_ROWS, *, scope: Scope
+) -> pl.DataFrame:
     """The newest active evaluations of the period that carry a comment: eval_id,
     evaluated_at, rating, channel, window_id, staff_id, comment."""
     dims = eval_dims()
     cols = ("eval_id", "evaluated_at", "rating", "channel", "window_id", "staff_id", "comment")
     stmt = (
         sa.select(*(e.c[name] for name in cols))
-        .select_from(dims.from_(None, scope))
+        .select_from(dims.from_(None, period))
         .where(
-            e.c.evaluated_at >= scope.start,
-            e.c.evaluated_at < scope.end,
+            e.c.evaluated_at >= period.start,
+            e.c.evaluated_at < period.end,
             _active(),
             e.c.comment.isnot(None),
             e.c.comment != "",
-            *dims.where(scope),
+            *dims.where(period, scope),
         )
         .order_by(e.c.evaluated_at.desc(), e.c.eval_id)
         .limit(limit)
@@ -341,7 +365,9 @@ SHIFTS = {
 }
 
 
-def attendance_exceptions(conn: Connection, scope: Scope, grace_s: float) -> pl.DataFrame:
+def attendance_exceptions(
+    conn: Connection, period: Filters, grace_s: float, *, scope: Scope
+) -> pl.DataFrame:
     """Shifts of the period that were late (clock-in more than `grace_s` after the roster) or
     absent (rostered, no clock-in, no leave), as `late_rate` / `absence_rate` count them, with
     `late_s` (null for an absence). Newest first."""
@@ -357,32 +383,32 @@ def attendance_exceptions(conn: Connection, scope: Scope, grace_s: float) -> pl.
             *(a.c[name] for name in SHIFTS),
             sa.case((late, seconds_between(a.c.clock_in, a.c.scheduled_start))).label("late_s"),
         )
-        .select_from(dims.from_(None, scope))
+        .select_from(dims.from_(None, period))
         .where(
-            a.c.work_date >= scope.first,
-            a.c.work_date <= scope.last,
+            a.c.work_date >= period.first,
+            a.c.work_date <= period.last,
             sa.or_(late, absent),
-            *dims.where(scope),
+            *dims.where(period, scope),
         )
         .order_by(a.c.work_date.desc(), a.c.staff_id, a.c.shift_kind)
     )
     return read_frame(conn, stmt, {**SHIFTS, "late_s": I64})
 
 
-def staffed_intervals(conn: Connection, scope: Scope) -> pl.DataFrame:
+def staffed_intervals(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
     """Punched shifts at a window in the period: work_date, window_id, clock_in, clock_out
     (both punches present, out after in): which windows were open when."""
     dims = attendance_dims()
     stmt = (
         sa.select(a.c.work_date, a.c.window_id, a.c.clock_in, a.c.clock_out)
-        .select_from(dims.from_(None, scope))
+        .select_from(dims.from_(None, period))
         .where(
-            a.c.work_date >= scope.first,
-            a.c.work_date <= scope.last,
+            a.c.work_date >= period.first,
+            a.c.work_date <= period.last,
             a.c.window_id.isnot(None),
             a.c.clock_in.isnot(None),
             a.c.clock_out > a.c.clock_in,
-            *dims.where(scope),
+            *dims.where(period, scope),
         )
     )
     schema = {"work_date": DAY, "window_id": STR, "clock_in": DTM, "clock_out": DTM}

@@ -1,9 +1,11 @@
 """The SQL behind the metrics: filtering and the heavy aggregation run in the database.
 
-Every function takes a `Scope` (dates, as_of, filters) and an optional grouping dimension and
-returns a polars frame of *additive partial aggregates* (counts, sums, maxima, histograms),
-one row per group (column `group`), which `metrics.engine` finishes. Grouping by weekday is
-done by grouping by date here and summing there, so no dialect's weekday numbering leaks.
+Every function takes a `Filters` (dates, as_of, filters), the reader's `scope` (an
+`access.scope.Scope`, keyword-only and required: no read can be written without one; its
+`scope_filter` is ANDed into every WHERE) and an optional grouping dimension and returns a
+polars frame of *additive partial aggregates* (counts, sums, maxima, histograms), one row per
+group (column `group`), which `metrics.engine` finishes. Grouping by weekday is done by
+grouping by date here and summing there, so no dialect's weekday numbering leaks.
 
 Dimensions reach each fact table through its own columns or a reference table: a ticket's
 department is its queue's, a case's its item's, an evaluation's its item's (else its window's),
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
+from access.scope import Scope, scope_filter
 from queries import schema as s
 from queries.dialect import day_of, flag, hour_of, int_div, seconds_between, time_text
 from queries.frames import read_frame
@@ -34,7 +37,7 @@ _NOTHING = "nothing"  # a filter no table has: WHERE false (collect's skipped se
 
 
 @dataclass(frozen=True)
-class Scope:
+class Filters:
     first: dt.date
     last: dt.date
     as_of: dt.datetime
@@ -70,9 +73,10 @@ class _Dims:
         self.exprs = exprs
         self.joins = joins  # callable(from_clause, needed dims) -> from_clause
 
-    def where(self, scope: Scope) -> list[ColumnElement]:
-        out = []
-        for name, value in scope.filters.items():
+    def where(self, period: Filters, scope: Scope) -> list[ColumnElement]:
+        """The period's filters and the reader's scope, in SQL."""
+        out = [scope_filter(scope, self.base)]
+        for name, value in period.filters.items():
             expr = self.exprs.get(name)
             out.append(sa.false() if expr is None else expr == value)
         return out
@@ -82,8 +86,8 @@ class _Dims:
             return None
         return self.exprs.get(_sql_group(dimension))
 
-    def from_(self, dimension: str | None, scope: Scope, extra: set[str] = frozenset()):
-        needed = set(scope.filters) | ({_sql_group(dimension)} if dimension else set()) | extra
+    def from_(self, dimension: str | None, period: Filters, extra: set[str] = frozenset()):
+        needed = set(period.filters) | ({_sql_group(dimension)} if dimension else set()) | extra
         return self.joins(self.base, needed)
 
 
@@ -192,12 +196,14 @@ def _grouped(
     conn: Connection,
     dims: _Dims,
     dimension: str | None,
-    scope: Scope,
+    period: Filters,
     where: list[ColumnElement],
     columns: dict[str, tuple[ColumnElement, pl.DataType]],
     extra_group: dict[str, tuple[ColumnElement, pl.DataType]] | None = None,
     extra_joins: set[str] = frozenset(),
     grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """SELECT group, extra groups, aggregates FROM table [joins] WHERE … GROUP BY …
 
@@ -223,8 +229,8 @@ def _grouped(
         schema[name] = dtype
     stmt = (
         sa.select(*selected)
-        .select_from(dims.from_(dimension, scope, extra_joins))
-        .where(*where, *dims.where(scope))
+        .select_from(dims.from_(dimension, period, extra_joins))
+        .where(*where, *dims.where(period, scope))
     )
     if group_by:
         stmt = stmt.group_by(*group_by)
@@ -270,23 +276,25 @@ def _wait_parts():
 
 def ticket_counts(
     conn: Connection,
-    scope: Scope,
+    period: Filters,
     dimension: str | None,
     wait_target_s: float,
     grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     dims = ticket_dims()
     valid, wait = _wait_parts()
     served = t.c.status == "served"
     service_ok = served & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
     service = seconds_between(t.c.finished_at, t.c.called_at)
-    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
     return _grouped(
         conn,
         dims,
         dimension,
-        scope,
         period,
+        in_period,
         {
             "issued": (sa.func.count(), I64),
             "served": (_sum(flag(served)), I64),
@@ -302,18 +310,24 @@ def ticket_counts(
             "called_before_issued": (_sum(flag(t.c.called_at < t.c.issued_at)), I64),
         },
         grain=grain,
+        scope=scope,
     )
 
 
 def ticket_histograms(
-    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Waits and service times in 0.1-minute buckets: (group, kind, bucket, n, sum_s)."""
     dims = ticket_dims()
     valid, wait = _wait_parts()
     service_ok = (t.c.status == "served") & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
     service = seconds_between(t.c.finished_at, t.c.called_at)
-    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
     frames = []
     for kind, condition, seconds in (
         ("wait", valid, wait),
@@ -324,11 +338,12 @@ def ticket_histograms(
             conn,
             dims,
             dimension,
-            scope,
-            [*period, condition],
+            period,
+            [*in_period, condition],
             {"n": (sa.func.count(), I64), "sum_s": (sa.func.sum(seconds), I64)},
             extra_group={"bucket": (bucket, I64)},
             grain=grain,
+            scope=scope,
         )
         frames.append(frame.with_columns(pl.lit(kind).alias("kind")))
     return pl.concat(frames, how="diagonal_relaxed")
@@ -340,10 +355,12 @@ def _hms(seconds: int) -> str:
 
 def ticket_segments(
     conn: Connection,
-    scope: Scope,
+    period: Filters,
     dimension: str | None,
     boundaries: list[int],
     grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Tickets per (group, hall, day, segment of the day between service-hour boundaries):
     a segment never straddles a slot's start or end, so extended hours are counted exactly."""
@@ -363,13 +380,13 @@ def ticket_segments(
     segment = sa.case(
         *[(tod < _hms(b), i) for i, b in enumerate(boundaries)], else_=len(boundaries)
     )
-    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end]
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
     return _grouped(
         conn,
         dims,
         dimension,
-        scope,
         period,
+        in_period,
         {"n": (sa.func.count(), I64)},
         extra_group={
             "hall_id": (t.c.hall_id, pl.String()),
@@ -377,10 +394,13 @@ def ticket_segments(
             "segment": (segment, pl.Int64()),
         },
         grain=grain,
+        scope=scope,
     )
 
 
-def ticket_coverage(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+def ticket_coverage(
+    conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
+) -> pl.DataFrame:
     """Served tickets of the period with at least one active evaluation by as_of."""
     dims = ticket_dims()
     evaluated = (
@@ -388,20 +408,30 @@ def ticket_coverage(conn: Connection, scope: Scope, dimension: str | None) -> pl
         .where(
             e.c.ticket_id == t.c.ticket_id,
             sa.func.coalesce(e.c.is_default, sa.false()) == sa.false(),
-            e.c.evaluated_at <= scope.as_of,
+            e.c.evaluated_at <= period.as_of,
         )
         .exists()
     )
-    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end, t.c.status == "served"]
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end, t.c.status == "served"]
     # the EXISTS in WHERE, not inside SUM(CASE): PostgreSQL then plans it as a semi-join; a
     # group without covered tickets is simply absent (its coverage is 0 of its served)
     return _grouped(
-        conn, dims, dimension, scope, [*period, evaluated], {"covered": (sa.func.count(), I64)}
+        conn,
+        dims,
+        dimension,
+        period,
+        [*in_period, evaluated],
+        {"covered": (sa.func.count(), I64)},
+        scope=scope,
     )
 
 
 def ticket_first_evaluations(
-    conn: Connection, scope: Scope, grain: tuple[str, ...]
+    conn: Connection,
+    period: Filters,
+    grain: tuple[str, ...],
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Served tickets of the period that have an active evaluation, by the day of their first
     one (`first_eval_day`): coverage at any end-of-day as_of is the sum up to that day."""
@@ -410,16 +440,17 @@ def ticket_first_evaluations(
         .where(e.c.ticket_id == t.c.ticket_id, _active())
         .scalar_subquery()
     )
-    period = [t.c.issued_at >= scope.start, t.c.issued_at < scope.end, t.c.status == "served"]
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end, t.c.status == "served"]
     return _grouped(
         conn,
         ticket_dims(),
         None,
-        scope,
-        [*period, first.isnot(None)],
+        period,
+        [*in_period, first.isnot(None)],
         {"covered": (sa.func.count(), I64)},
         extra_group={"first_eval_day": (day_of(first), pl.Date())},
         grain=grain,
+        scope=scope,
     )
 
 
@@ -431,16 +462,21 @@ def _case_total_days() -> ColumnElement:
 
 
 def case_intake(
-    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     dims = case_dims(c.c.accepted_at)
-    period = [c.c.accepted_at >= scope.start, c.c.accepted_at < scope.end]
+    in_period = [c.c.accepted_at >= period.start, c.c.accepted_at < period.end]
     return _grouped(
         conn,
         dims,
         dimension,
-        scope,
         period,
+        in_period,
         {
             "accepted": (sa.func.count(), I64),
             "online": (_sum(flag(c.c.channel == "online")), I64),
@@ -448,11 +484,17 @@ def case_intake(
             "tolerance": (_sum(flag(c.c.tolerance == sa.true())), I64),
         },
         grain=grain,
+        scope=scope,
     )
 
 
 def case_completion(
-    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Completed cases of the period, by the facts their on-time test needs.
 
@@ -462,8 +504,8 @@ def case_completion(
     dims = case_dims(c.c.completed_at)
     done = [
         c.c.status == "completed",
-        c.c.completed_at >= scope.start,
-        c.c.completed_at < scope.end,
+        c.c.completed_at >= period.start,
+        c.c.completed_at < period.end,
     ]
     has_due = c.c.due_at.isnot(None)
     speed = (i_case.c.kind == "promised") & i_case.c.legal_workdays.isnot(None)
@@ -471,7 +513,7 @@ def case_completion(
         conn,
         dims,
         dimension,
-        scope,
+        period,
         done,
         {
             "n": (sa.func.count(), I64),
@@ -492,6 +534,7 @@ def case_completion(
             "legal": (sa.case((speed, i_case.c.legal_workdays), else_=None), pl.Int64()),
         },
         grain=grain,
+        scope=scope,
     )
 
 
@@ -514,7 +557,12 @@ def open_case_branches(as_of: dt.datetime) -> tuple[list[ColumnElement], ...]:
 
 
 def case_open(
-    conn: Connection, scope: Scope, dimension: str | None, soon_end: dt.datetime
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    soon_end: dt.datetime,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Cases open at as_of (a stock: accepted before `first` too), grouped like intake.
 
@@ -522,15 +570,15 @@ def case_open(
     first working day after as_of's date); the rest come back by acceptance day and allowance.
     """
     dims = case_dims(c.c.accepted_at)
-    branches = open_case_branches(scope.as_of)
+    branches = open_case_branches(period.as_of)
     has_due = c.c.due_at.isnot(None)
-    overdue = has_due & (c.c.due_at < scope.as_of)
+    overdue = has_due & (c.c.due_at < period.as_of)
     frames = [
         _grouped(
             conn,
             dims,
             dimension,
-            scope,
+            period,
             branch,
             {
                 "n": (sa.func.count(), I64),
@@ -542,6 +590,7 @@ def case_open(
                 "kind": (i_case.c.kind, pl.String()),
                 "allowed": (sa.case((has_due, -1), else_=_case_total_days()), pl.Int64()),
             },
+            scope=scope,
         )
         for branch in branches
     ]
@@ -556,17 +605,22 @@ def _active():
 
 
 def evaluation_counts(
-    conn: Connection, scope: Scope, dimension: str | None, grain: tuple[str, ...] = ()
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     dims = eval_dims()
-    period = [e.c.evaluated_at >= scope.start, e.c.evaluated_at < scope.end]
+    in_period = [e.c.evaluated_at >= period.start, e.c.evaluated_at < period.end]
     active = _active()
     return _grouped(
         conn,
         dims,
         dimension,
-        scope,
         period,
+        in_period,
         {
             "count": (_sum(flag(active)), I64),
             "default_count": (_sum(flag(~active)), I64),
@@ -576,19 +630,22 @@ def evaluation_counts(
             "bad": (_sum(flag(active & (e.c.rating <= 2))), I64),
         },
         grain=grain,
+        scope=scope,
     )
 
 
-def bad_reviews(conn: Connection, scope: Scope, dimension: str | None) -> pl.DataFrame:
+def bad_reviews(
+    conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
+) -> pl.DataFrame:
     """The bad reviews of the period, one row each (rare: a few per thousand)."""
     dims = eval_dims()
     group = dims.group(dimension)
     where = [
-        e.c.evaluated_at >= scope.start,
-        e.c.evaluated_at < scope.end,
+        e.c.evaluated_at >= period.start,
+        e.c.evaluated_at < period.end,
         _active(),
         e.c.rating <= 2,
-        *dims.where(scope),
+        *dims.where(period, scope),
     ]
     cols = [e.c.eval_id, e.c.evaluated_at, e.c.revisited_at, e.c.rectified_at]
     schema: dict[str, pl.DataType] = {
@@ -603,7 +660,7 @@ def bad_reviews(conn: Connection, scope: Scope, dimension: str | None) -> pl.Dat
             group = sa.literal(None)
         cols.append(group.label("group"))
         schema["group"] = _group_type(dimension)
-    stmt = sa.select(*cols).select_from(dims.from_(dimension, scope)).where(*where)
+    stmt = sa.select(*cols).select_from(dims.from_(dimension, period)).where(*where)
     frame = read_frame(conn, stmt, schema)
     return frame.filter(pl.col("group").is_not_null()) if dimension else frame
 
@@ -612,10 +669,15 @@ def bad_reviews(conn: Connection, scope: Scope, dimension: str | None) -> pl.Dat
 
 
 def attendance_counts(
-    conn: Connection, scope: Scope, dimension: str | None, grace_s: float
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    grace_s: float,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     dims = attendance_dims()
-    period = [a.c.work_date >= scope.first, a.c.work_date <= scope.last]
+    in_period = [a.c.work_date >= period.first, a.c.work_date <= period.last]
     both = a.c.clock_in.isnot(None) & a.c.clock_out.isnot(None)
     scheduled = a.c.scheduled_start.isnot(None)
     judged = scheduled & a.c.clock_in.isnot(None)
@@ -625,8 +687,8 @@ def attendance_counts(
         conn,
         dims,
         dimension,
-        scope,
         period,
+        in_period,
         {
             "staffed_s": (
                 _sum(sa.case((both, seconds_between(a.c.clock_out, a.c.clock_in)), else_=0)),
@@ -637,6 +699,7 @@ def attendance_counts(
             "scheduled": (_sum(flag(scheduled)), I64),
             "absent": (_sum(flag(absent)), I64),
         },
+        scope=scope,
     )
 
 
@@ -645,9 +708,10 @@ def attendance_counts(
 
 @dataclass
 class MetricInputs:
-    """The partial aggregates of one scope and grouping, plus the reference data to finish them."""
+    """The partial aggregates of one period and grouping, plus the reference data to finish them."""
 
-    scope: Scope
+    period: Filters
+    scope: Scope  # the reader's (access.scope.Scope)
     dimension: str | None
     calendar: pl.DataFrame  # date, is_workday, name
     soon_end: dt.datetime  # end of the first working day after as_of's date (due soon)
@@ -684,15 +748,18 @@ def extended_boundaries(hours: pl.DataFrame) -> list[int]:
 
 def collect(
     conn: Connection,
-    scope: Scope,
+    period: Filters,
     dimension: str | None,
     *,
     wait_target_min: float,
     late_grace_min: float,
     sections: tuple[str, ...] = SECTIONS,
     use_rollups: bool = True,
+    scope: Scope,
 ) -> MetricInputs:
-    """Run every metric query for the scope (each an aggregate in the database).
+    """Run every metric query for the period (each an aggregate in the database), inside the
+    reader's `scope` (`access.scope`): each query ANDs `scope_filter` into its WHERE, and the
+    rollups answer only where their members can express the scope.
 
     The queries of a section left out of `sections` get an impossible filter: the database
     answers them without reading a row, and their partials are empty. The daily rollups
@@ -704,16 +771,16 @@ def collect(
 
     if dimension is not None and dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
-    unknown = set(scope.filters) - set(FILTERS)
+    unknown = set(period.filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown filter(s) {sorted(unknown)}; filters: {', '.join(FILTERS)}")
     hours = service_hours_frame(conn)
     boundaries = extended_boundaries(hours)
     calendar = calendar_frame(conn)
-    soon_end = due_soon_end(calendar, scope.as_of)
+    soon_end = due_soon_end(calendar, period.as_of)
     wait_target_s = wait_target_min * 60
-    plan = rollups.plan(conn, scope) if use_rollups else None
-    nothing = Scope(scope.first, scope.last, scope.as_of, {**scope.filters, _NOTHING: ""})
+    plan = rollups.plan(conn, period) if use_rollups else None
+    nothing = Filters(period.first, period.last, period.as_of, {**period.filters, _NOTHING: ""})
 
     def part(name: str, section: str, raw) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
@@ -724,17 +791,19 @@ def collect(
             conn,
             name,
             plan,
-            scope,
+            period,
             dimension,
             raw,
             wait_target_s=wait_target_s,
             boundaries=boundaries,
+            scope=scope,
         )
 
-    def of(section: str) -> Scope:
-        return scope if section in sections else nothing
+    def of(section: str) -> Filters:
+        return period if section in sections else nothing
 
     return MetricInputs(
+        period=period,
         scope=scope,
         dimension=dimension,
         calendar=calendar,
@@ -742,19 +811,33 @@ def collect(
         service_hours=hours,
         boundaries=boundaries,
         tickets=part(
-            "tickets", "tickets", lambda sc: ticket_counts(conn, sc, dimension, wait_target_s)
+            "tickets",
+            "tickets",
+            lambda sc: ticket_counts(conn, sc, dimension, wait_target_s, scope=scope),
         ),
-        histograms=part("histograms", "tickets", lambda sc: ticket_histograms(conn, sc, dimension)),
+        histograms=part(
+            "histograms", "tickets", lambda sc: ticket_histograms(conn, sc, dimension, scope=scope)
+        ),
         segments=part(
-            "segments", "tickets", lambda sc: ticket_segments(conn, sc, dimension, boundaries)
+            "segments",
+            "tickets",
+            lambda sc: ticket_segments(conn, sc, dimension, boundaries, scope=scope),
         ),
-        coverage=part("coverage", "evaluations", lambda sc: ticket_coverage(conn, sc, dimension)),
-        intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension)),
-        completion=part("completion", "cases", lambda sc: case_completion(conn, sc, dimension)),
-        open_cases=case_open(conn, of("cases"), dimension, soon_end),
+        coverage=part(
+            "coverage", "evaluations", lambda sc: ticket_coverage(conn, sc, dimension, scope=scope)
+        ),
+        intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension, scope=scope)),
+        completion=part(
+            "completion", "cases", lambda sc: case_completion(conn, sc, dimension, scope=scope)
+        ),
+        open_cases=case_open(conn, of("cases"), dimension, soon_end, scope=scope),
         evaluations=part(
-            "evaluations", "evaluations", lambda sc: evaluation_counts(conn, sc, dimension)
+            "evaluations",
+            "evaluations",
+            lambda sc: evaluation_counts(conn, sc, dimension, scope=scope),
         ),
-        bad_reviews=bad_reviews(conn, of("evaluations"), dimension),
-        attendance=attendance_counts(conn, of("attendance"), dimension, late_grace_min * 60),
+        bad_reviews=bad_reviews(conn, of("evaluations"), dimension, scope=scope),
+        attendance=attendance_counts(
+            conn, of("attendance"), dimension, late_grace_min * 60, scope=scope
+        ),
     )

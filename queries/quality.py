@@ -12,6 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope, scope_filter
 from queries import schema as s
 
 EXAMPLES = 5
@@ -145,11 +146,17 @@ def _findings(first: dt.date | None, last: dt.date | None):
 
 
 def quality_findings(
-    conn: Connection, first: dt.date | None = None, last: dt.date | None = None
+    conn: Connection,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    *,
+    scope: Scope,
 ) -> list[dict]:
-    """[{"key", "label", "table", "count", "examples"}] for every check, zero counts included."""
+    """[{"key", "label", "table", "count", "examples"}] for every check, zero counts included,
+    counting only the rows inside `scope`."""
     out = []
     for key, label, table, ident, where in _findings(first, last):
+        where = [*where, scope_filter(scope, table)]
         count = conn.execute(
             sa.select(sa.func.count()).select_from(table).where(*where)
         ).scalar_one()

@@ -36,12 +36,19 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope, scope_filter
 from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, get_meta, set_meta
 from queries.frames import read_frame
 from queries.live import hall_zones
-from queries.metric_queries import Scope, _group_type, _sql_group, extended_boundaries, grain_column
+from queries.metric_queries import (
+    Filters,
+    _group_type,
+    _sql_group,
+    extended_boundaries,
+    grain_column,
+)
 from queries.overview import service_hours_frame
 from workdays import clock
 
@@ -122,10 +129,10 @@ def _column(dimension: str) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """Which days of a scope the rollups hold, and the raw scopes that cover the rest."""
+    """Which days of a period the rollups hold, and the raw periods that cover the rest."""
 
     rolled: frozenset[dt.date]
-    raw_scopes: tuple  # of queries.metric_queries.Scope
+    raw_periods: tuple  # of queries.metric_queries.Filters
     wait_target_s: float | None
     boundaries: list[int] | None
 
@@ -134,13 +141,13 @@ def has_rollups(conn: Connection) -> bool:
     return sa.inspect(conn).has_table(s.rollup_days.name)
 
 
-def plan(conn: Connection, scope) -> Plan | None:
-    """The rollup plan for a scope, or None when no day of it is rolled."""
+def plan(conn: Connection, period) -> Plan | None:
+    """The rollup plan for a period, or None when no day of it is rolled."""
     if not has_rollups(conn):
         return None
     days = conn.execute(
         sa.select(s.rollup_days.c.day).where(
-            s.rollup_days.c.day >= scope.first, s.rollup_days.c.day <= scope.last
+            s.rollup_days.c.day >= period.first, s.rollup_days.c.day <= period.last
         )
     ).scalars()
     rolled = frozenset(_day(d) for d in days)
@@ -151,55 +158,69 @@ def plan(conn: Connection, scope) -> Plan | None:
     bounds = meta.get(BOUNDARIES_KEY)
     return Plan(
         rolled=rolled,
-        raw_scopes=tuple(_raw_scopes(scope, rolled)),
+        raw_periods=tuple(_raw_periods(period, rolled)),
         wait_target_s=float(target) if target is not None else None,
         boundaries=json.loads(bounds) if bounds is not None else None,
     )
 
 
-def _raw_scopes(scope, rolled: frozenset[dt.date]):
-    """The scope cut to each run of consecutive days the rollups do not hold."""
+def _raw_periods(period, rolled: frozenset[dt.date]):
+    """The period cut to each run of consecutive days the rollups do not hold."""
     run: list[dt.date] = []
-    day = scope.first
-    while day <= scope.last:
+    day = period.first
+    while day <= period.last:
         if day in rolled:
             if run:
-                yield dataclasses.replace(scope, first=run[0], last=run[-1])
+                yield dataclasses.replace(period, first=run[0], last=run[-1])
                 run = []
         else:
             run.append(day)
         day += dt.timedelta(days=1)
     if run:
-        yield dataclasses.replace(scope, first=run[0], last=run[-1])
+        yield dataclasses.replace(period, first=run[0], last=run[-1])
 
 
 def serves(
     name: str,
     plan_: Plan | None,
-    scope,
+    period,
     dimension: str | None,
     *,
     wait_target_s: float,
     boundaries: list[int],
+    scope: Scope,
 ) -> bool:
-    """Whether the rollup of partial `name` can answer this scope and grouping exactly."""
+    """Whether the rollup of partial `name` can answer this period and grouping exactly,
+    inside the reader's scope: a department, staff or window scope needs that member in the
+    rollup (the hall-level histograms and segments cannot say whose a wait was, so such a
+    scope reads the rows)."""
     if plan_ is None or name not in SPECS:
         return False
     spec = SPECS[name]
+    restricted = {
+        "department": scope.dept_ids is not None,
+        "staff": scope.staff_id is not None,
+        "window": scope.window_ids is not None,
+    }
+    if any(on and member not in spec.members for member, on in restricted.items()):
+        return False
     if dimension not in CALENDAR_DIMENSIONS and dimension not in spec.members:
         return False
-    if any(f != "hall" and f not in spec.members for f in scope.filters):
+    if any(f != "hall" and f not in spec.members for f in period.filters):
         return False
     if name == "tickets" and plan_.wait_target_s != float(wait_target_s):
         return False
     if name == "segments" and plan_.boundaries != list(boundaries):
         return False
     # coverage is stored by the day of the first evaluation: exact for an end-of-day as_of
-    return not (name == "coverage" and scope.as_of.time() < END_OF_DAY)
+    return not (name == "coverage" and period.as_of.time() < END_OF_DAY)
 
 
-def read(conn: Connection, name: str, scope, dimension: str | None) -> pl.DataFrame:
-    """The partial `name` for the scope's rolled days, shaped as the raw query returns it."""
+def read(
+    conn: Connection, name: str, period, dimension: str | None, *, scope: Scope
+) -> pl.DataFrame:
+    """The partial `name` for the period's rolled days inside `scope`, shaped as the raw
+    query returns it."""
     spec = SPECS[name]
     table = spec.table
     selected, schema, group_by = [], {}, []
@@ -218,10 +239,11 @@ def read(conn: Connection, name: str, scope, dimension: str | None) -> pl.DataFr
     for value in spec.maxima:
         selected.append(sa.func.max(table.c[value]).label(value))
         schema[value] = I64
-    where = [table.c.day >= scope.first, table.c.day <= scope.last]
-    where += [table.c[_column(k)] == v for k, v in scope.filters.items()]
+    where = [table.c.day >= period.first, table.c.day <= period.last]
+    where += [table.c[_column(k)] == v for k, v in period.filters.items()]
+    where.append(scope_filter(scope, table))
     if name == "coverage":
-        where.append(table.c.first_eval_day <= scope.as_of.date())
+        where.append(table.c.first_eval_day <= period.as_of.date())
     stmt = sa.select(*selected).where(*where)
     if group_by:
         stmt = stmt.group_by(*group_by)
@@ -249,21 +271,28 @@ def partial(
     conn: Connection,
     name: str,
     plan_: Plan | None,
-    scope,
+    period,
     dimension: str | None,
     raw: Callable,
     *,
     wait_target_s: float,
     boundaries: list[int],
+    scope: Scope,
 ) -> pl.DataFrame:
-    """The partial `name`: from the rollups for rolled days and `raw(sub_scope)` for the rest
-    when the rollup serves the query, else `raw(scope)`."""
+    """The partial `name` inside `scope`: from the rollups for rolled days and `raw(sub)` for
+    the rest when the rollup serves the query, else `raw(period)`."""
     if not serves(
-        name, plan_, scope, dimension, wait_target_s=wait_target_s, boundaries=boundaries
+        name,
+        plan_,
+        period,
+        dimension,
+        wait_target_s=wait_target_s,
+        boundaries=boundaries,
+        scope=scope,
     ):
-        return raw(scope)
-    frames = [read(conn, name, scope, dimension)]
-    frames += [raw(sub) for sub in plan_.raw_scopes]
+        return raw(period)
+    frames = [read(conn, name, period, dimension, scope=scope)]
+    frames += [raw(sub) for sub in plan_.raw_periods]
     return combine(name, frames, dimension)
 
 
@@ -271,18 +300,27 @@ def partial(
 
 
 def _build_frames(
-    conn: Connection, scope, wait_target_s: float, boundaries: list[int]
+    conn: Connection, period, wait_target_s: float, boundaries: list[int]
 ) -> dict[str, pl.DataFrame]:
     day = ("hall", "date")
+    everything = Scope.everything("rollups")  # the rollups hold every hall; readers narrow
     return {
-        "tickets": mq.ticket_counts(conn, scope, None, wait_target_s, grain=day + TICKET_MEMBERS),
-        "histograms": mq.ticket_histograms(conn, scope, None, grain=day),
-        "segments": mq.ticket_segments(conn, scope, None, boundaries, grain=day),
-        "coverage": mq.ticket_first_evaluations(conn, scope, grain=day + TICKET_MEMBERS),
-        "intake": mq.case_intake(conn, scope, None, grain=(*day, "item", "department")),
-        "completion": mq.case_completion(conn, scope, None, grain=(*day, "department")),
+        "tickets": mq.ticket_counts(
+            conn, period, None, wait_target_s, grain=day + TICKET_MEMBERS, scope=everything
+        ),
+        "histograms": mq.ticket_histograms(conn, period, None, grain=day, scope=everything),
+        "segments": mq.ticket_segments(conn, period, None, boundaries, grain=day, scope=everything),
+        "coverage": mq.ticket_first_evaluations(
+            conn, period, grain=day + TICKET_MEMBERS, scope=everything
+        ),
+        "intake": mq.case_intake(
+            conn, period, None, grain=(*day, "item", "department"), scope=everything
+        ),
+        "completion": mq.case_completion(
+            conn, period, None, grain=(*day, "department"), scope=everything
+        ),
         "evaluations": mq.evaluation_counts(
-            conn, scope, None, grain=(*day, "window", "staff", "department")
+            conn, period, None, grain=(*day, "window", "staff", "department"), scope=everything
         ),
     }
 
@@ -328,8 +366,8 @@ def rebuild(
     start = first
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
-        scope = Scope(start, end, dt.datetime.combine(end, END_OF_DAY), {})
-        for name, frame in _build_frames(conn, scope, wait_target_s, boundaries).items():
+        period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
+        for name, frame in _build_frames(conn, period, wait_target_s, boundaries).items():
             bulk_insert(conn, SPECS[name].table, frame)
         start = end + dt.timedelta(days=1)
     built = clock.now(clock.network_zone(hall_zones(conn).values()))

@@ -28,7 +28,7 @@ from reports.content import (
     target_of,
     weekday_name,
 )
-from reports.weekly_data import RANKING_KEYS, WAIT_BIN_MIN, WeeklyData
+from reports.weekly_data import RANKING_KEYS, WAIT_BIN_MIN, WeeklyData, scope_text
 
 NUMBER_FORMATS = {
     "count": "#,##0",
@@ -109,7 +109,8 @@ class _Book:
             first=date_text(d.week.first, self.lang),
             last=date_text(d.week.last, self.lang),
         )
-        ws.write(1, 0, week + ("  " + subtitle if subtitle else ""), self.subtitle)
+        whose = t("rep.scope", self.lang, scope=scope_text(d.scope, self.lang))
+        ws.write(1, 0, week + ("  " + subtitle if subtitle else "") + "  " + whose, self.subtitle)
         ws.set_row(0, 22)
         return ws
 

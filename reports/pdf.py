@@ -28,7 +28,7 @@ from reports.content import (
     target_of,
 )
 from reports.forecast import STAFFING_COLUMNS
-from reports.weekly_data import RANKING_KEYS, WAIT_BIN_MIN, WeeklyData
+from reports.weekly_data import RANKING_KEYS, WAIT_BIN_MIN, WeeklyData, scope_text
 
 OVERDUE_ROWS = 25  # the most overdue cases listed in the PDF (the workbook lists all)
 BAD_ROWS = 60
@@ -107,11 +107,11 @@ def _css(data: WeeklyData, lang: str) -> str:
     middle, after = rest.split("{pages}")
     counters = f'"{before}" counter(page) "{middle}" counter(pages) "{after}"'
     left = t("rep.title", lang, hall=data.hall["name"])
-    right = str(data.week)
+    right = f"{data.week} · {t('rep.scope', lang, scope=scope_text(data.scope, lang))}"
     out = CSS
     for name, value in {
         "__HEADER_LEFT__": left.replace('"', ""),
-        "__HEADER_RIGHT__": right,
+        "__HEADER_RIGHT__": right.replace('"', "").replace("\\", ""),
         "__PAGE__": counters,
         "__TEXT__": LIGHT["text"],
         "__GRID__": "#cfd6dd",
@@ -605,9 +605,11 @@ def build_html(data: WeeklyData, lang: str, generated_at: dt.datetime) -> str:
         prev_last=prev.last.isoformat(),
     )
     demo = f'<div class="demo">{escape(t("rep.demo", lang))}</div>' if data.demo else ""
+    whose = t("rep.scope", lang, scope=scope_text(data.scope, lang))
     head = (
         f'<h1>{escape(title)}</h1><p class="subtitle">{escape(subtitle)}</p>'
-        f'<p class="meta">{escape(meta)}</p><div class="rule"></div>{demo}'
+        f'<p class="meta">{escape(meta)}</p><p class="meta">{escape(whose)}</p>'
+        f'<div class="rule"></div>{demo}'
     )
     html_lang = "en" if lang == "en" else "zh-CN"
     return (

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from metrics.settings import Settings
 from queries.live import hall_zones
 from reports.weekly_data import ReportError, Week, gather, halls_for_week
@@ -48,9 +49,11 @@ def build_weekly(
     lang: str = "zh",
     settings: Settings | None = None,
     generated_at: dt.datetime | None = None,
+    scope: Scope,
 ) -> ReportFiles:
-    """One hall's report for one ISO week, as PDF and .xlsx bytes. Raises ReportError when the
-    hall does not exist or has no data that week; database errors propagate."""
+    """One hall's report for one ISO week inside the reader's `scope`, as PDF and .xlsx bytes.
+    Raises ReportError when the hall does not exist or has no data that week, OutOfScope for a
+    hall outside the scope; database errors propagate."""
     settings = settings or Settings()
     if generated_at is None:  # on the hall's clock (halls.timezone), not the server's
         with engine.connect() as conn:
@@ -59,7 +62,7 @@ def build_weekly(
     # polars release the GIL, so the two overlap
     warm = threading.Thread(target=_load_renderers, name="report-warm-up", daemon=True)
     warm.start()
-    data = gather(engine, hall_id, week, settings)
+    data = gather(engine, hall_id, week, settings, scope=scope)
     timings = dict(data.timings)
     clock = time.perf_counter()
     warm.join()

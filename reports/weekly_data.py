@@ -1,4 +1,9 @@
-"""Everything one hall's weekly report shows, read once: `gather(engine, hall_id, week, settings)`.
+"""Everything one hall's weekly report shows, read once:
+`gather(engine, hall_id, week, settings, scope=scope)`.
+
+Every read is inside the reader's `scope` (`access.scope.Scope`): a manager's report holds their
+department's figures and lists only, a viewer's no staff names; the cover and the page header
+say whose scope the report contains (`scope_text`).
 
 Figures come from `metrics.figures.compute` (exactly `hall metrics`): the week, the week before
 (each with its own as_of, the end of its Sunday), the fourteen days by date, and the week by
@@ -18,13 +23,15 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy.engine import Connection, Engine
 
+from access.scope import Scope
+from dashboard.text import scope_text  # noqa: F401  (the report's cover and header)
 from metrics.engine import END_OF_DAY, Deadlines, bad_review_status
 from metrics.figures import compute
 from metrics.rankings import rank_groups
 from metrics.settings import Settings
 from queries import report_queries as rq
 from queries.db import calendar_frame, get_meta
-from queries.metric_queries import Scope
+from queries.metric_queries import Filters
 from workdays.clock import today as hall_today
 
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -98,6 +105,7 @@ class WeeklyData:
 
     hall: dict  # hall_id, name, level
     week: Week
+    scope: Scope  # whose figures these are (the reader's access.scope.Scope)
     settings: Settings
     current: dict  # compute() of the week
     previous: dict  # compute() of the week before
@@ -128,8 +136,8 @@ def has_data(figures: dict) -> bool:
     )
 
 
-def _scope(hall_id: str, first: dt.date, last: dt.date) -> Scope:
-    return Scope(first, last, dt.datetime.combine(last, END_OF_DAY), {"hall": hall_id})
+def _period(hall_id: str, first: dt.date, last: dt.date) -> Filters:
+    return Filters(first, last, dt.datetime.combine(last, END_OF_DAY), {"hall": hall_id})
 
 
 def overdue_cases(open_cases: pl.DataFrame, calendar: pl.DataFrame, as_of: dt.datetime):
@@ -175,11 +183,12 @@ def gather(
     week: Week,
     settings: Settings,
     *,
+    scope: Scope,
     with_forecast: bool = True,
     workers: int = 2,
 ) -> WeeklyData:
-    """Read one hall-week. Raises ReportError when the hall does not exist or has no tickets,
-    cases or evaluations that week.
+    """Read one hall-week inside `scope`. Raises OutOfScope for a hall outside it, ReportError
+    when the hall does not exist or has no tickets, cases or evaluations that week (in scope).
 
     The week's figures come first (they decide whether there is a report at all); then the
     other four `compute` calls run on `workers` threads, each with its own connection, while
@@ -194,11 +203,12 @@ def gather(
         timings[stage] = timings.get(stage, 0.0) + now - clock
         clock = now
 
+    scope.narrow(hall=hall_id)  # OutOfScope: a report of a hall outside the scope
     with engine.connect() as conn:
-        hall = rq.hall_info(conn, hall_id)
+        hall = rq.hall_info(conn, hall_id, scope=scope)
         if hall is None:
             raise ReportError(f"no hall {hall_id!r} in the halls table")
-        current = compute(conn, _scope(hall_id, week.first, week.last), settings)
+        current = compute(conn, _period(hall_id, week.first, week.last), settings, scope=scope)
     if not has_data(current):
         raise ReportError(
             f"hall {hall_id} ({hall['name']}) has no tickets, cases or evaluations in week "
@@ -208,7 +218,7 @@ def gather(
 
     def figures(first: dt.date, last: dt.date, dimension: str | None = None) -> dict:
         with engine.connect() as c:
-            return compute(c, _scope(hall_id, first, last), settings, dimension)
+            return compute(c, _period(hall_id, first, last), settings, dimension, scope=scope)
 
     prev = week.previous
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-figures") as pool:
@@ -219,16 +229,22 @@ def gather(
             "window": pool.submit(figures, week.first, week.last, "window"),
         }
         with engine.connect() as conn:
-            names = rq.names(conn, hall_id)
+            names = rq.names(conn, hall_id, scope=scope)
             calendar = calendar_frame(conn)
-            candidates = rq.open_cases(conn, hall_id, week.as_of, overdue_candidates=True)
+            candidates = rq.open_cases(
+                conn, hall_id, week.as_of, overdue_candidates=True, scope=scope
+            )
             overdue = overdue_cases(candidates, calendar, week.as_of)
-            bad = rq.bad_review_list(conn, hall_id, week.first, week.last)
+            bad = rq.bad_review_list(conn, hall_id, week.first, week.last, scope=scope)
             bad = bad_review_status(bad, week.as_of, settings, Deadlines(calendar))
-            no_cases = rq.departments_without_cases(conn, hall_id, week.first, week.last)
-            hall_depts = rq.hall_departments(conn, hall_id).height
-            arrivals = rq.arrivals_by_hour(conn, hall_id, week.first, week.last)
-            waits = rq.wait_histogram(conn, hall_id, week.first, week.last, WAIT_BIN_MIN)
+            no_cases = rq.departments_without_cases(
+                conn, hall_id, week.first, week.last, scope=scope
+            )
+            hall_depts = rq.hall_departments(conn, hall_id, scope=scope).height
+            arrivals = rq.arrivals_by_hour(conn, hall_id, week.first, week.last, scope=scope)
+            waits = rq.wait_histogram(
+                conn, hall_id, week.first, week.last, WAIT_BIN_MIN, scope=scope
+            )
             demo = "demo_seed" in get_meta(conn)
         lap("lists and chart data (beside the figures)")
         results = {name: job.result() for name, job in jobs.items()}
@@ -259,6 +275,7 @@ def gather(
     return WeeklyData(
         hall=hall,
         week=week,
+        scope=scope,
         settings=settings,
         current=current,
         previous=previous,
@@ -278,6 +295,6 @@ def gather(
     )
 
 
-def halls_for_week(conn: Connection, week: Week) -> pl.DataFrame:
-    """The halls with data in the week (hall_id, name, level): a report for each."""
-    return rq.halls_with_data(conn, week.first, week.last)
+def halls_for_week(conn: Connection, week: Week, *, scope: Scope) -> pl.DataFrame:
+    """The halls of `scope` with data in the week (hall_id, name, level): a report for each."""
+    return rq.halls_with_data(conn, week.first, week.last, scope=scope)

@@ -13,6 +13,7 @@ import streamlit as st
 from screen_support import BUSY_NOW, HALL, HALL_NAME, busy_demo, figures_in, project_root
 from streamlit.testing.v1 import AppTest
 
+from access.scope import Scope
 from dashboard import live_data, screen_view
 from dashboard.text import t
 from metrics.catalog import BY_KEY
@@ -22,7 +23,9 @@ from metrics.screen import PeriodFigures
 from metrics.settings import Settings
 from queries import schema
 from queries.db import URL_ENV, init_schema, make_engine
-from queries.metric_queries import Scope
+from queries.metric_queries import Filters
+
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
 __all__ = ["busy_demo"]  # the fixture, imported for pytest
 
@@ -77,8 +80,10 @@ def test_big_screen_equals_the_engine(monkeypatch, busy_demo: str) -> None:
     engine = make_engine(busy_demo)
     day, month_start = BUSY_NOW.date(), BUSY_NOW.date().replace(day=1)
     with engine.connect() as conn:
-        today = compute(conn, Scope(day, day, BUSY_NOW, {"hall": HALL}), Settings())
-        month = compute(conn, Scope(month_start, day, BUSY_NOW, {"hall": HALL}), Settings())
+        today = compute(conn, Filters(day, day, BUSY_NOW, {"hall": HALL}), Settings(), scope=ALL)
+        month = compute(
+            conn, Filters(month_start, day, BUSY_NOW, {"hall": HALL}), Settings(), scope=ALL
+        )
     engine.dispose()
 
     def number(key: str, value) -> str:
@@ -206,21 +211,22 @@ def test_month_figures_are_read_again_in_the_background(monkeypatch) -> None:
     while the new ones are read."""
     reads: list[dt.datetime] = []
 
-    def read(engine, hall_id: str, slot: dt.datetime) -> str:
+    def read(engine, hall_id: str, slot: dt.datetime, scope: Scope) -> str:
+        assert scope is ALL
         reads.append(slot)
         return f"month as of {slot:%H:%M}"
 
     monkeypatch.setattr(live_data, "_read_month", read)
     monkeypatch.setattr(live_data, "engine_for", lambda url: None)
-    first = live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 41, 5))
+    first = live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 41, 5), scope=ALL)
     assert first == "month as of 10:40" and reads == [dt.datetime(2026, 11, 27, 10, 40)]
-    assert live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 44, 59)) == first
+    assert live_data.period("url", HALL, dt.datetime(2026, 11, 27, 10, 44, 59), scope=ALL) == first
     assert len(reads) == 1  # same slot: no read
     later = dt.datetime(2026, 11, 27, 10, 45, 1)
-    assert live_data.period("url", HALL, later) == first  # served at once, read behind
+    assert live_data.period("url", HALL, later, scope=ALL) == first  # served at once, read behind
     months, _ = live_data._months()
-    months[("url", HALL)].reading.join(timeout=10)
-    assert live_data.period("url", HALL, later) == "month as of 10:45"
+    months[("url", HALL, ALL)].reading.join(timeout=10)
+    assert live_data.period("url", HALL, later, scope=ALL) == "month as of 10:45"
     assert reads == [dt.datetime(2026, 11, 27, 10, 40), dt.datetime(2026, 11, 27, 10, 45)]
 
 
@@ -254,7 +260,7 @@ def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy
     assert calls == [(HALL, day)]  # once a day, whatever the number of refreshes
     engine = make_engine(busy_demo)
     with engine.connect() as conn:
-        figures = screen.live_figures(conn, HALL, BUSY_NOW, Settings(), ScreenSettings())
+        figures = screen.live_figures(conn, HALL, BUSY_NOW, Settings(), ScreenSettings(), scope=ALL)
     engine.dispose()
     fig = screen_view.hourly_figure(figures, "zh", forecast)
     names = [trace.name for trace in fig.data]

@@ -15,31 +15,33 @@ import pytest
 from sqlalchemy.engine import Engine
 from test_metrics import AS_OF, FIRST, LAST, T, run, seed
 
+from access.scope import Scope
 from metrics import drilldown
 from metrics.engine import Deadlines, bad_review_status
 from metrics.settings import Settings
 from queries import details
 from queries.db import calendar_frame
-from queries.metric_queries import Scope, due_soon_end
+from queries.metric_queries import Filters, due_soon_end
 
-SCOPE = Scope(FIRST, LAST, AS_OF)
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
+PERIOD = Filters(FIRST, LAST, AS_OF)
 
 
-def scoped(**filters: str) -> Scope:
-    return Scope(FIRST, LAST, AS_OF, filters)
+def scoped(**filters: str) -> Filters:
+    return Filters(FIRST, LAST, AS_OF, filters)
 
 
 def test_tickets_of_a_window_paged_newest_first(engine: Engine) -> None:
     seed(engine)
     with engine.connect() as conn:
-        everything = details.ticket_list(conn, scoped(window="W1"), limit=50)
-        page_two = details.ticket_list(conn, scoped(window="W1"), limit=3, offset=3)
-        total = details.ticket_count(conn, scoped(window="W1"))
-        by_day_hour = details.hour_by_day(conn, SCOPE)
-        daily = details.daily_by(conn, SCOPE, "window")
-        intervals = details.ticket_intervals(conn, SCOPE)
-        staff_s3 = details.ticket_count(conn, scoped(staff="S3"))
-        dept_d2 = details.ticket_count(conn, scoped(department="D2"))
+        everything = details.ticket_list(conn, scoped(window="W1"), limit=50, scope=ALL)
+        page_two = details.ticket_list(conn, scoped(window="W1"), limit=3, offset=3, scope=ALL)
+        total = details.ticket_count(conn, scoped(window="W1"), scope=ALL)
+        by_day_hour = details.hour_by_day(conn, PERIOD, scope=ALL)
+        daily = details.daily_by(conn, PERIOD, "window", scope=ALL)
+        intervals = details.ticket_intervals(conn, PERIOD, scope=ALL)
+        staff_s3 = details.ticket_count(conn, scoped(staff="S3"), scope=ALL)
+        dept_d2 = details.ticket_count(conn, scoped(department="D2"), scope=ALL)
 
     # W1's tickets (T08 and T15 have no window); T02 and T03 share 09:50: ticket id descending
     order = ["T14", "T12", "T11", "T10", "T07", "T03", "T02", "T01"]
@@ -96,9 +98,9 @@ def test_tickets_of_a_window_paged_newest_first(engine: Engine) -> None:
 def test_open_cases_overdue_and_due_soon(engine: Engine, due: str) -> None:
     seed(engine, due=due)
     with engine.connect() as conn:
-        opened = details.open_case_list(conn, SCOPE)
+        opened = details.open_case_list(conn, PERIOD, scope=ALL)
         calendar = calendar_frame(conn)
-        channels = details.case_breakdown(conn, SCOPE)
+        channels = details.case_breakdown(conn, PERIOD, scope=ALL)
     figures = run(engine)["cases"]
     listed = drilldown.with_deadlines(opened, calendar, AS_OF, due_soon_end(calendar, AS_OF))
 
@@ -135,7 +137,7 @@ def test_open_cases_overdue_and_due_soon(engine: Engine, due: str) -> None:
 def test_open_cases_of_a_department(engine: Engine) -> None:
     seed(engine, due="derived")
     with engine.connect() as conn:
-        d1 = details.open_case_list(conn, scoped(department="D1"))
+        d1 = details.open_case_list(conn, scoped(department="D1"), scope=ALL)
     # items of D1: I1 (C12) and I3 (C13)
     assert sorted(d1["case_id"]) == ["C12", "C13"]
     assert set(d1["dept_id"]) == {"D1"}
@@ -144,11 +146,11 @@ def test_open_cases_of_a_department(engine: Engine) -> None:
 def test_bad_reviews_ratings_and_comments(engine: Engine) -> None:
     seed(engine)
     with engine.connect() as conn:
-        bad = details.bad_review_list(conn, SCOPE)
-        bad_w1 = details.bad_review_list(conn, scoped(window="W1"))
-        ratings = details.rating_by_channel(conn, SCOPE)
+        bad = details.bad_review_list(conn, PERIOD, scope=ALL)
+        bad_w1 = details.bad_review_list(conn, scoped(window="W1"), scope=ALL)
+        ratings = details.rating_by_channel(conn, PERIOD, scope=ALL)
         calendar = calendar_frame(conn)
-        notes = details.comment_list(conn, SCOPE)
+        notes = details.comment_list(conn, PERIOD, scope=ALL)
     figures = run(engine)["evaluations"]
 
     assert bad["eval_id"].to_list() == ["E11", "E10", "E06", "E07", "E09", "E08"]
@@ -172,9 +174,9 @@ def test_bad_reviews_ratings_and_comments(engine: Engine) -> None:
 def test_attendance_exceptions_and_open_windows(engine: Engine) -> None:
     seed(engine)
     with engine.connect() as conn:
-        late_or_absent = details.attendance_exceptions(conn, SCOPE, grace_s=300)
-        shifts = details.staffed_intervals(conn, SCOPE)
-        tickets = details.ticket_intervals(conn, SCOPE)
+        late_or_absent = details.attendance_exceptions(conn, PERIOD, grace_s=300, scope=ALL)
+        shifts = details.staffed_intervals(conn, PERIOD, scope=ALL)
+        tickets = details.ticket_intervals(conn, PERIOD, scope=ALL)
 
     # S2 20 min late on 10-10, S2 5 min 1 s late on 09-28, S3 absent on 09-28; exactly 5 min
     # (S1) is not late, leave (S3 09-29) is not absence

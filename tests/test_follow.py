@@ -15,16 +15,19 @@ import polars as pl
 import sqlalchemy as sa
 from test_rollups import same
 
+from access.scope import Scope
 from cli.main import main
 from metrics.figures import compute
 from metrics.settings import Settings
 from queries import rollups, schema
 from queries.db import init_schema, make_engine
 from queries.frames import read_frame
-from queries.metric_queries import Scope
+from queries.metric_queries import Filters
 from simulation.demo import DemoOptions, generate
 from simulation.follow import FollowOptions, follow
 from simulation.writer import write_demo
+
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
 END = dt.date(2026, 11, 27)
 START = dt.datetime(2026, 11, 27, 10, 0)
@@ -93,9 +96,11 @@ def test_follow_reproduces_the_simulation(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.connect() as conn:
         assert rollups.rolled_span(conn)[1] == START.date() - dt.timedelta(days=1)
-        scope = Scope(END - dt.timedelta(days=DAYS - 1), END, START + dt.timedelta(minutes=3))
-        rolled = compute(conn, scope, Settings(), "date")
-        assert not same(rolled, compute(conn, scope, Settings(), "date", use_rollups=False))
+        period = Filters(END - dt.timedelta(days=DAYS - 1), END, START + dt.timedelta(minutes=3))
+        rolled = compute(conn, period, Settings(), "date", scope=ALL)
+        assert not same(
+            rolled, compute(conn, period, Settings(), "date", use_rollups=False, scope=ALL)
+        )
     engine.dispose()
     called = before["tickets"].join(after["tickets"], on="ticket_id", suffix="_after")
     assert called.filter(

@@ -27,14 +27,17 @@ from conftest import unavailable
 from screen_support import BUSY_NOW, HALL, busy_demo, figures_in, project_root
 from streamlit.testing.v1 import AppTest
 
+from access.scope import Scope
 from metrics import periods
 from metrics.figures import compute
 from metrics.live import NOW_ENV
 from metrics.settings import Settings
 from queries import schema
 from queries.db import URL_ENV, get_meta, make_engine
-from queries.metric_queries import Scope
+from queries.metric_queries import Filters
 from workdays import clock
+
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
 __all__ = ["busy_demo"]  # the fixture, imported for pytest
 
@@ -121,7 +124,10 @@ def test_a_hall_in_another_zone_shows_its_own_time(monkeypatch, busy_demo, tmp_p
     new_york = INSTANT.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
     with engine.connect() as conn:
         day = compute(
-            conn, Scope(new_york.date(), new_york.date(), new_york, {"hall": HALL}), Settings()
+            conn,
+            Filters(new_york.date(), new_york.date(), new_york, {"hall": HALL}),
+            Settings(),
+            scope=ALL,
         )
     engine.dispose()
     with server_tz("Asia/Shanghai"):
@@ -284,8 +290,9 @@ def test_today_on_the_command_line_is_the_halls_date(
         expected = {
             hall_id: compute(
                 conn,
-                Scope(day, day, dt.datetime.combine(day, periods.END_OF_DAY), {"hall": hall_id}),
+                Filters(day, day, dt.datetime.combine(day, periods.END_OF_DAY), {"hall": hall_id}),
                 Settings(),
+                scope=ALL,
             )["tickets"]["issued"]
             for hall_id, day in ((HALL, dt.date(2026, 11, 26)), ("H02", dt.date(2026, 11, 27)))
         }

@@ -31,6 +31,7 @@ import polars as pl
 import pytest
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from metrics import live
 from metrics.figures import compute
 from metrics.live import ScreenSettings, load_screen_settings, mask_name
@@ -39,7 +40,9 @@ from metrics.settings import Settings, SettingsError, load_settings
 from queries import live as q
 from queries import schema as s
 from queries.db import init_schema
-from queries.metric_queries import Scope
+from queries.metric_queries import Filters
+
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
 DAY = dt.date(2026, 11, 27)
 NOW = dt.datetime(2026, 11, 27, 10, 0)
@@ -163,47 +166,52 @@ def _rows(frame: pl.DataFrame) -> list[tuple]:
 
 def test_live_queries(seeded: Engine) -> None:
     with seeded.connect() as conn:
-        assert _rows(q.hall_list(conn)) == [
+        assert _rows(q.hall_list(conn, scope=ALL)) == [
             ("H1", "一号大厅", "district"),
             ("H2", "二号大厅", "street"),
         ]
-        assert _rows(q.queue_list(conn, "H1")) == [("Q1", "社会保障", "A"), ("Q2", "医疗保障", "B")]
-        assert _rows(q.queue_today(conn, "H1", START, NOW).sort("queue_id")) == [
+        assert _rows(q.queue_list(conn, "H1", scope=ALL)) == [
+            ("Q1", "社会保障", "A"),
+            ("Q2", "医疗保障", "B"),
+        ]
+        assert _rows(q.queue_today(conn, "H1", START, NOW, scope=ALL).sort("queue_id")) == [
             ("Q1", 4, 1, 1),  # T1-T4; served T1; serving T2
             ("Q2", 3, 1, 0),  # T5-T7; served T6
         ]
-        waiting = q.waiting_tickets(conn, "H1", START, NOW).sort("issued_at")
+        waiting = q.waiting_tickets(conn, "H1", START, NOW, scope=ALL).sort("issued_at")
         assert waiting["issued_at"].to_list() == [T("09:20"), T("09:40"), T("09:50")]  # T5 T3 T4
-        callers = q.recent_callers(conn, "H1", START, T("09:30"), NOW)
+        callers = q.recent_callers(conn, "H1", START, T("09:30"), NOW, scope=ALL)
         assert sorted(_rows(callers)) == [("Q1", "W1"), ("Q2", "W2"), ("Q2", "W3")]
-        shifts = q.shifts_today(conn, "H1", DAY)
+        shifts = q.shifts_today(conn, "H1", DAY, scope=ALL)
         assert sorted(shifts["window_id"].to_list()) == ["W1", "W2", "W3"]
-        calls = q.recent_calls(conn, "H1", START, NOW)
+        calls = q.recent_calls(conn, "H1", START, NOW, scope=ALL)
         assert _rows(calls.select("ticket_no", "window", "staff", "status")) == [
             ("A002", "A01", "张小明", "serving"),  # T2 09:45
             ("B007", "B02", None, "no_show"),  # T7 09:40
             ("B006", "B01", "李四", "served"),  # T6 09:35
             ("A001", "A01", "张小明", "served"),  # T1 09:00
         ]
-        assert _rows(q.recent_calls(conn, "H1", START, NOW, limit=1).select("ticket_no")) == [
-            ("A002",)
-        ]
-        assert _rows(q.hourly_issued(conn, "H1", START, NOW)) == [(8, 1), (9, 6)]
+        assert _rows(
+            q.recent_calls(conn, "H1", START, NOW, limit=1, scope=ALL).select("ticket_no")
+        ) == [("A002",)]
+        assert _rows(q.hourly_issued(conn, "H1", START, NOW, scope=ALL)) == [(8, 1), (9, 6)]
         week = dt.datetime.combine(LAST_WEEK, dt.time())
-        assert _rows(q.hourly_issued(conn, "H1", week, week + dt.timedelta(seconds=86399))) == [
+        assert _rows(
+            q.hourly_issued(conn, "H1", week, week + dt.timedelta(seconds=86399), scope=ALL)
+        ) == [
             (9, 2),
             (14, 1),
         ]
-        assert q.newest_ticket(conn, "H1", NOW) == T("09:50")
-        assert q.newest_ticket(conn, "H2", T("08:00")) is None
-        assert q.department_names(conn) == {"D1": "社保", "D2": "医保"}
+        assert q.newest_ticket(conn, "H1", NOW, scope=ALL) == T("09:50")
+        assert q.newest_ticket(conn, "H2", T("08:00"), scope=ALL) is None
+        assert q.department_names(conn, scope=ALL) == {"D1": "社保", "D2": "医保"}
 
 
 def test_live_figures(seeded: Engine) -> None:
     settings = Settings()
     with seeded.connect() as conn:
-        figures = live_figures(conn, "H1", NOW, settings, ScreenSettings())
-        today = compute(conn, Scope(DAY, DAY, NOW, {"hall": "H1"}), settings)
+        figures = live_figures(conn, "H1", NOW, settings, ScreenSettings(), scope=ALL)
+        today = compute(conn, Filters(DAY, DAY, NOW, {"hall": "H1"}), settings, scope=ALL)
     assert figures.hall == {
         "waiting_now": 3,  # T3, T4, T5
         "wait_now_mean_min": pytest.approx((20 + 0 + 30) / 3),
@@ -234,9 +242,11 @@ def test_live_figures(seeded: Engine) -> None:
 
 def test_stale_only_in_service_hours(seeded: Engine) -> None:
     with seeded.connect() as conn:
-        late = live_figures(conn, "H1", T("10:20"), Settings(), ScreenSettings())
-        strict = live_figures(conn, "H1", NOW, Settings(), ScreenSettings(stale_after_min=5))
-        closed = live_figures(conn, "H1", T("12:30"), Settings(), ScreenSettings())
+        late = live_figures(conn, "H1", T("10:20"), Settings(), ScreenSettings(), scope=ALL)
+        strict = live_figures(
+            conn, "H1", NOW, Settings(), ScreenSettings(stale_after_min=5), scope=ALL
+        )
+        closed = live_figures(conn, "H1", T("12:30"), Settings(), ScreenSettings(), scope=ALL)
     assert late.stale  # newest 09:50, 30 min > 15
     assert strict.stale  # 10 min > 5
     assert closed.newest == T("10:30") and not closed.is_open and not closed.stale
@@ -246,17 +256,19 @@ def test_without_attendance_callers_are_the_open_windows(seeded: Engine) -> None
     with seeded.begin() as conn:
         conn.execute(s.attendance.delete())
     with seeded.connect() as conn:
-        figures = live_figures(conn, "H1", NOW, Settings(), ScreenSettings())
+        figures = live_figures(conn, "H1", NOW, Settings(), ScreenSettings(), scope=ALL)
     assert figures.hall["open_windows"] == 3  # W1, W2, W3 called since 09:30
     assert figures.queues["open_windows"].to_list() == [1, 2]
 
 
 def test_compute_sections_equal_the_full_result(seeded: Engine) -> None:
-    scope = Scope(DAY - dt.timedelta(days=7), DAY, NOW, {"hall": "H1"})
+    period = Filters(DAY - dt.timedelta(days=7), DAY, NOW, {"hall": "H1"})
     with seeded.connect() as conn:
-        full = compute(conn, scope, Settings())
-        part = compute(conn, scope, Settings(), sections=("tickets", "cases"))
-        groups = compute(conn, scope, Settings(), "queue", sections=("tickets",))["groups"]
+        full = compute(conn, period, Settings(), scope=ALL)
+        part = compute(conn, period, Settings(), sections=("tickets", "cases"), scope=ALL)
+        groups = compute(conn, period, Settings(), "queue", sections=("tickets",), scope=ALL)[
+            "groups"
+        ]
     assert part == {"tickets": full["tickets"], "cases": full["cases"]}
     assert [set(g) for g in groups] == [{"queue_id", "tickets"}] * 2
     assert [g["tickets"]["issued"] for g in groups] == [9, 3]  # Q1: T1-T4, T8, T10-T13

@@ -2,7 +2,7 @@
 
 One hall H1 with two departments (D1 社保, D2 不动产), one window and one queue each, three staff,
 three items (instant I1; promised I2 with a legal limit; promised I3 without one), regular and
-extended service hours, and China's real 2026 calendar. The default scope is 2026-09-14 (Mon) ..
+extended service hours, and China's real 2026 calendar. The default period is 2026-09-14 (Mon) ..
 2026-10-18 (Sun), as_of 2026-10-18 23:59:59. The calendar facts the hand computations rely on:
 
     09-19 Sat, 09-20 Sun: 09-20 is a 调休 working day      09-25 Fri..09-27 Sun: 中秋 break (off)
@@ -30,6 +30,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from cli.main import main
 from metrics.catalog import KEYS, SECTIONS
 from metrics.figures import compute
@@ -38,8 +39,10 @@ from metrics.settings import Settings, SettingsError, load_settings
 from queries import rollups
 from queries import schema as s
 from queries.db import ensure_calendar, init_schema, make_engine
-from queries.metric_queries import Scope
+from queries.metric_queries import Filters
 from queries.quality import quality_findings
+
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
 D = dt.date
 FIRST, LAST = D(2026, 9, 14), D(2026, 10, 18)
@@ -352,7 +355,7 @@ def seed(engine: Engine, due: str = "given") -> None:
             conn.execute(table.insert(), [_fill(table, r) for r in rows])
 
 
-def run(engine: Engine, scope: Scope | None = None, dimension=None, settings=None) -> dict:
+def run(engine: Engine, period: Filters | None = None, dimension=None, settings=None) -> dict:
     settings = settings or Settings()
     mode = getattr(engine, "info", {}).get("rollups", "raw")
     if mode == "mixed":
@@ -365,7 +368,7 @@ def run(engine: Engine, scope: Scope | None = None, dimension=None, settings=Non
         if mode == "mixed":  # part rolled, part raw
             span = rollups.rolled_span(conn)
             assert span is None or span[1] == MIXED_UNTIL
-        return compute(conn, scope or Scope(FIRST, LAST, AS_OF), settings, dimension)
+        return compute(conn, period or Filters(FIRST, LAST, AS_OF), settings, dimension, scope=ALL)
 
 
 # --- expected values -----------------------------------------------------------------------------
@@ -403,7 +406,7 @@ def assert_result(result: dict, expected: dict) -> None:
         assert result[section] == expect(section, expected[section]), section
 
 
-# The whole scope 09-14..10-18.
+# The whole period 09-14..10-18.
 TICKETS_TOTAL = {
     "issued": 15,  # T01..T15
     # T01 T02 T03 T04 T05 T06 T09 T11 T12 T13 T14
@@ -694,14 +697,14 @@ def test_stock_figures_at_a_later_as_of_and_an_empty_period(engine: Engine, due:
     # Nothing happens in 11-02..11-08, but the stock at 11-08 23:59:59 holds every case still
     # open: C10 (due 10-19), C11 (10-20), C12 (10-16), C13 (10-19 12:00), C15 (09-10) are all
     # overdue; C14 was completed on 10-20. Nothing is due soon.
-    scope = Scope(D(2026, 11, 2), D(2026, 11, 8), dt.datetime(2026, 11, 8, 23, 59, 59))
+    period = Filters(D(2026, 11, 2), D(2026, 11, 8), dt.datetime(2026, 11, 8, 23, 59, 59))
     expected = {name: empty(name) for name in SECTIONS}
     expected["cases"] = {**empty("cases"), "overdue_open": 5}
-    assert_result(run(engine, scope), expected)
+    assert_result(run(engine, period), expected)
 
     # Before any data (the first case is accepted 09-07): counts 0, every rate None.
-    scope = Scope(D(2026, 9, 1), D(2026, 9, 6), dt.datetime(2026, 9, 6, 23, 59, 59))
-    assert_result(run(engine, scope), {name: empty(name) for name in SECTIONS})
+    period = Filters(D(2026, 9, 1), D(2026, 9, 6), dt.datetime(2026, 9, 6, 23, 59, 59))
+    assert_result(run(engine, period), {name: empty(name) for name in SECTIONS})
 
 
 def test_a_hall_without_extended_hours(engine: Engine):
@@ -788,14 +791,14 @@ def test_coverage_counts_only_evaluations_by_as_of(engine: Engine):
     seed(engine)
     # 09-28 seen live at 11:00: served T01 T02 T03 T04 T09; evaluated by 11:00: T01 (09:20),
     # T02 (10:40); T04's E03 comes at 11:20, T03's E12 is a default rating → 2 / 5
-    scope = Scope(D(2026, 9, 28), D(2026, 9, 28), dt.datetime(2026, 9, 28, 11, 0))
-    assert run(engine, scope)["evaluations"]["coverage_rate"] == pytest.approx(2 / 5)
+    period = Filters(D(2026, 9, 28), D(2026, 9, 28), dt.datetime(2026, 9, 28, 11, 0))
+    assert run(engine, period)["evaluations"]["coverage_rate"] == pytest.approx(2 / 5)
 
 
 def test_called_before_issued_is_a_quality_finding(engine: Engine):
     seed(engine)
     with engine.connect() as conn:
-        findings = quality_findings(conn, FIRST, LAST)
+        findings = quality_findings(conn, FIRST, LAST, scope=ALL)
     counts = {f["key"]: (f["count"], f["examples"]) for f in findings}
     assert counts == {
         "tickets_called_before_issued": (1, ["T06"]),
@@ -849,17 +852,17 @@ def test_by_window_and_by_department(engine: Engine, due: str):
 
 def test_filters_equal_their_groups(engine: Engine):
     seed(engine)
-    scope = Scope(FIRST, LAST, AS_OF, {"window": "W2"})
-    assert_result(run(engine, scope), W2)
-    scope = Scope(FIRST, LAST, AS_OF, {"department": "D1"})
-    assert_result(run(engine, scope), D1)
+    period = Filters(FIRST, LAST, AS_OF, {"window": "W2"})
+    assert_result(run(engine, period), W2)
+    period = Filters(FIRST, LAST, AS_OF, {"department": "D1"})
+    assert_result(run(engine, period), D1)
 
 
 def test_a_filter_on_a_dimension_a_table_lacks(engine: Engine):
     seed(engine)
     # Only tickets have a queue: cases, evaluation counts and shifts select nothing. Q1 = D1's
     # tickets; coverage and busy hours are figures of Q1's served tickets.
-    result = run(engine, Scope(FIRST, LAST, AS_OF, {"queue": "Q1"}))
+    result = run(engine, Filters(FIRST, LAST, AS_OF, {"queue": "Q1"}))
     expected = {
         "tickets": D1["tickets"],
         "cases": empty("cases"),
@@ -895,8 +898,8 @@ def _ticket_row(issued, served, no_show, cancelled, waits, services, appointment
 @DUE_MODES
 def test_by_date(engine: Engine, due: str):
     seed(engine, due)
-    scope = Scope(D(2026, 9, 28), D(2026, 9, 29), dt.datetime(2026, 9, 29, 23, 59, 59))
-    result = _groups(run(engine, scope, "date"), "date")
+    period = Filters(D(2026, 9, 28), D(2026, 9, 29), dt.datetime(2026, 9, 29, 23, 59, 59))
+    result = _groups(run(engine, period, "date"), "date")
     # The open-case stock is placed by acceptance date: C15 (accepted 09-07, overdue) is a group
     # of its own; C03 (accepted 09-29, completed only 10-09) is open at as_of.
     assert list(result) == ["2026-09-07", "2026-09-28", "2026-09-29"]
@@ -1046,7 +1049,7 @@ def test_by_weekday_is_iso(engine: Engine):
 def test_by_hour(engine: Engine):
     seed(engine)
     # Q1 only, so that only tickets have rows (nothing else has a queue)
-    result = _groups(run(engine, Scope(FIRST, LAST, AS_OF, {"queue": "Q1"}), "hour"), "hour")
+    result = _groups(run(engine, Filters(FIRST, LAST, AS_OF, {"queue": "Q1"}), "hour"), "hour")
     assert list(result) == [9, 10, 11, 17, 18, 20]
     rows = {
         9: _ticket_row(3, 3, 0, 0, [5, 12, 0], [10, 20, 5], 2, 0),  # T01 T02 T03
@@ -1079,7 +1082,7 @@ def test_unknown_dimension_and_filter_are_errors(engine: Engine):
     with pytest.raises(ValueError, match="unknown dimension"):
         run(engine, dimension="month")
     with pytest.raises(ValueError, match="unknown filter"):
-        run(engine, Scope(FIRST, LAST, AS_OF, {"dept": "D1"}))
+        run(engine, Filters(FIRST, LAST, AS_OF, {"dept": "D1"}))
 
 
 # --- rankings ------------------------------------------------------------------------------------
@@ -1274,7 +1277,7 @@ def test_hall_metrics_json(engine: Engine, db_url: str, capsys, monkeypatch, tmp
     assert_result({k: result["groups"][0][k] for k in SECTIONS}, W1)
     assert_result({k: result["groups"][1][k] for k in SECTIONS}, W2)
 
-    # --as-of and a filter reach the scope
+    # --as-of and a filter reach the period
     result = _cli_json(capsys, "metrics", *period, "--dept", "D2", "--as-of", "2026-11-08 23:59:59")
     assert result["cases"]["accepted"] == 7
     assert result["cases"]["overdue_open"] == 3  # C10 C11 C15 (C14 completed 10-20)

@@ -23,6 +23,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from access.scope import Scope
 from cli.main import main
 from dashboard.text import t
 from metrics.catalog import BY_KEY, KEYS, SECTIONS
@@ -274,7 +275,7 @@ def test_workbook_sheets_numbers_and_formats(built: dict):
 @pytest.fixture(scope="module")
 def gathered(demo_url: str):
     engine = make_engine(demo_url)
-    data = gather(engine, HALL, Week.parse(WEEK), Settings())
+    data = gather(engine, HALL, Week.parse(WEEK), Settings(), scope=Scope.everything("test"))
     engine.dispose()
     return data
 

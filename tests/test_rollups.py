@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from cli.main import main
 from imports.importer import import_file
 from metrics.figures import compute
@@ -25,9 +26,11 @@ from metrics.settings import Settings
 from queries import rollups
 from queries import schema as s
 from queries.db import make_engine
-from queries.metric_queries import DIMENSIONS, Scope
+from queries.metric_queries import DIMENSIONS, Filters
 from simulation.demo import DemoOptions
 from simulation.writer import write_demo
+
+ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
 D = dt.date
 FIRST, END = D(2026, 10, 5), D(2026, 10, 13)
@@ -53,16 +56,16 @@ def same(a, b, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
 
 
-def both(engine: Engine, scope: Scope, dimension=None, settings=None) -> tuple[dict, dict]:
+def both(engine: Engine, period: Filters, dimension=None, settings=None) -> tuple[dict, dict]:
     settings = settings or Settings()
     with engine.connect() as conn:
-        rolled = compute(conn, scope, settings, dimension)
-        raw = compute(conn, scope, settings, dimension, use_rollups=False)
+        rolled = compute(conn, period, settings, dimension, scope=ALL)
+        raw = compute(conn, period, settings, dimension, use_rollups=False, scope=ALL)
     return rolled, raw
 
 
-def assert_same(engine: Engine, scope: Scope, dimension=None, settings=None) -> dict:
-    rolled, raw = both(engine, scope, dimension, settings)
+def assert_same(engine: Engine, period: Filters, dimension=None, settings=None) -> dict:
+    rolled, raw = both(engine, period, dimension, settings)
     differences = same(rolled, raw)
     assert not differences, differences[:10]
     return rolled
@@ -92,13 +95,13 @@ def _one(engine: Engine, column: sa.Column):
 def test_demo_builds_rollups_and_every_figure_equals_the_raw_rows(demo: Engine):
     with demo.connect() as conn:
         assert rollups.rolled_span(conn) == (FIRST, END)
-        plan = rollups.plan(conn, Scope(FIRST, END, dt.datetime.combine(END, EOD)))
-        assert plan is not None and not plan.raw_scopes  # every day from the rollups
-    whole = Scope(FIRST, END, dt.datetime.combine(END, EOD))
+        plan = rollups.plan(conn, Filters(FIRST, END, dt.datetime.combine(END, EOD)))
+        assert plan is not None and not plan.raw_periods  # every day from the rollups
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     total = assert_same(demo, whole)
     assert total["tickets"]["issued"] > 1000 and total["cases"]["completed"] > 0
     for dimension in DIMENSIONS:
-        assert_same(demo, Scope(FIRST, END, whole.as_of, {"hall": "H01"}), dimension)
+        assert_same(demo, Filters(FIRST, END, whole.as_of, {"hall": "H01"}), dimension)
     window = _one(demo, s.tickets.c.window_id)
     department = _one(demo, s.queues.c.dept_id)
     item = _one(demo, s.cases.c.item_id)
@@ -109,33 +112,35 @@ def test_demo_builds_rollups_and_every_figure_equals_the_raw_rows(demo: Engine):
         {"item": item},
         {"queue": queue},
     ):
-        assert_same(demo, Scope(FIRST, END, whole.as_of, filters), "date")
+        assert_same(demo, Filters(FIRST, END, whole.as_of, filters), "date")
     # the National Day break alone, a week around the 调休 Saturday, one day, and an as_of
     # inside a day (coverage then read raw)
-    assert_same(demo, Scope(D(2026, 10, 1), D(2026, 10, 7), dt.datetime(2026, 10, 7, 23, 59, 59)))
+    assert_same(demo, Filters(D(2026, 10, 1), D(2026, 10, 7), dt.datetime(2026, 10, 7, 23, 59, 59)))
     assert_same(
         demo,
-        Scope(D(2026, 10, 8), D(2026, 10, 12), dt.datetime(2026, 10, 12, 23, 59, 59)),
+        Filters(D(2026, 10, 8), D(2026, 10, 12), dt.datetime(2026, 10, 12, 23, 59, 59)),
         "weekday",
     )
-    assert_same(demo, Scope(END, END, dt.datetime.combine(END, EOD), {"hall": "H01"}))
-    assert_same(demo, Scope(D(2026, 10, 8), END, dt.datetime(2026, 10, 13, 11, 30)), "hall")
+    assert_same(demo, Filters(END, END, dt.datetime.combine(END, EOD), {"hall": "H01"}))
+    assert_same(demo, Filters(D(2026, 10, 8), END, dt.datetime(2026, 10, 13, 11, 30)), "hall")
     # a period reaching past the rolled days reads those raw
-    assert_same(demo, Scope(D(2026, 10, 9), D(2026, 10, 20), dt.datetime(2026, 10, 20, 23, 59, 59)))
+    assert_same(
+        demo, Filters(D(2026, 10, 9), D(2026, 10, 20), dt.datetime(2026, 10, 20, 23, 59, 59))
+    )
 
 
 def test_another_wait_target_reads_tickets_raw(demo: Engine):
-    scope = Scope(FIRST, END, dt.datetime.combine(END, EOD))
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     settings = Settings(wait_target_min=7)
     with demo.connect() as conn:
-        plan = rollups.plan(conn, scope)
+        plan = rollups.plan(conn, period)
     assert not rollups.serves(
-        "tickets", plan, scope, None, wait_target_s=420, boundaries=plan.boundaries
+        "tickets", plan, period, None, wait_target_s=420, boundaries=plan.boundaries, scope=ALL
     )
     assert rollups.serves(
-        "tickets", plan, scope, None, wait_target_s=1200, boundaries=plan.boundaries
+        "tickets", plan, period, None, wait_target_s=1200, boundaries=plan.boundaries, scope=ALL
     )
-    assert_same(demo, scope, "department", settings)
+    assert_same(demo, period, "department", settings)
 
 
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:
@@ -155,8 +160,8 @@ def _write_csv(path: Path, rows: list[dict]) -> Path:
 
 def test_imports_keep_the_rollups_current(demo: Engine, tmp_path: Path):
     day = D(2026, 10, 9)
-    scope = Scope(FIRST, END, dt.datetime.combine(END, EOD))
-    before = assert_same(demo, scope)
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    before = assert_same(demo, period)
     start = dt.datetime.combine(day, dt.time(0))
     served = _rows(demo, s.tickets, s.tickets.c.status == "served", s.tickets.c.issued_at >= start)
     template = served[0]
@@ -167,14 +172,14 @@ def test_imports_keep_the_rollups_current(demo: Engine, tmp_path: Path):
     ]
     report = import_file(demo, "tickets", _write_csv(tmp_path / "new.csv", new))
     assert report.committed and report.rollup_days == 1
-    after = assert_same(demo, scope)
+    after = assert_same(demo, period)
     assert after["tickets"]["issued"] == before["tickets"]["issued"] + 3
     # an existing ticket changed: the day of its stored values (looked up before the upsert)
     # and of its new ones is rebuilt, not every rolled day (a feed re-reads rows all the time)
     changed = [{**served[1], "status": "no_show", "called_at": None, "finished_at": None}]
     report = import_file(demo, "tickets", _write_csv(tmp_path / "changed.csv", changed))
     assert report.rollup_days == 1
-    again = assert_same(demo, scope)
+    again = assert_same(demo, period)
     assert again["tickets"]["no_show"] == after["tickets"]["no_show"] + 1
     # a ticket moved to the day before: both days are rebuilt, the figures stay exact
     shift = dt.timedelta(days=1)
@@ -183,7 +188,7 @@ def test_imports_keep_the_rollups_current(demo: Engine, tmp_path: Path):
         moved[col] = moved[col] - shift if moved[col] else None
     report = import_file(demo, "tickets", _write_csv(tmp_path / "moved.csv", [moved]))
     assert report.rollup_days == 2
-    again = assert_same(demo, scope)
+    again = assert_same(demo, period)
     # an evaluation of an earlier day's ticket: coverage of the ticket's day changes
     old = served[2]
     evaluation = {
@@ -198,7 +203,7 @@ def test_imports_keep_the_rollups_current(demo: Engine, tmp_path: Path):
     }
     covered_before = again["evaluations"]["coverage_rate"]
     import_file(demo, "evaluations", _write_csv(tmp_path / "eval.csv", [evaluation]))
-    final = assert_same(demo, scope)
+    final = assert_same(demo, period)
     has_one = _rows(demo, s.evaluations, s.evaluations.c.ticket_id == old["ticket_id"])
     if len(has_one) == 1:  # the ticket had no evaluation before: coverage rises
         assert final["evaluations"]["coverage_rate"] > covered_before
@@ -211,7 +216,7 @@ def test_a_reference_import_rebuilds_every_rolled_day(demo: Engine, tmp_path: Pa
         demo, "queues", _write_csv(tmp_path / "q.csv", [{**queue, "dept_id": other["dept_id"]}])
     )
     assert report.rollup_days == (END - FIRST).days + 1
-    assert_same(demo, Scope(FIRST, END, dt.datetime.combine(END, EOD)), "department")
+    assert_same(demo, Filters(FIRST, END, dt.datetime.combine(END, EOD)), "department")
 
 
 def test_hall_db_rollup_rebuilds_after_writes_by_other_means(demo: Engine, capsys):
@@ -222,12 +227,12 @@ def test_hall_db_rollup_rebuilds_after_writes_by_other_means(demo: Engine, capsy
                 s.tickets.c.issued_at < dt.datetime(2026, 10, 10),
             )
         )
-    scope = Scope(FIRST, END, dt.datetime.combine(END, EOD))
-    rolled, raw = both(demo, scope)
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    rolled, raw = both(demo, period)
     assert rolled["tickets"]["issued"] > raw["tickets"]["issued"]  # stale until rebuilt
     assert main(["db", "rollup", "--db", demo.info["url"]]) == 0
     assert f"{(END - FIRST).days + 1} days rebuilt ({FIRST} … {END})" in capsys.readouterr().out
-    assert_same(demo, scope)
+    assert_same(demo, period)
 
 
 def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
@@ -239,12 +244,12 @@ def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
             conn, "tickets", [dt.datetime(2026, 10, 9, 10, 0)], changed_existing=False
         )
     assert span == (day, day)
-    scope = Scope(FIRST, END, dt.datetime.combine(END, EOD))
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     with demo.connect() as conn:
-        plan = rollups.plan(conn, scope)
-    assert [(sc.first, sc.last) for sc in plan.raw_scopes] == [(day, day)]
-    assert_same(demo, scope, "date")
+        plan = rollups.plan(conn, period)
+    assert [(sc.first, sc.last) for sc in plan.raw_periods] == [(day, day)]
+    assert_same(demo, period, "date")
     with demo.begin() as conn:
         assert rollups.rebuild(conn, *span, wait_target_s=1200) == 1
     with demo.connect() as conn:
-        assert not rollups.plan(conn, scope).raw_scopes
+        assert not rollups.plan(conn, period).raw_periods

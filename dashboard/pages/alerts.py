@@ -8,10 +8,11 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from access.scope import Scope
 from dashboard import cached, state
 from dashboard.state import engine_for
 from dashboard.text import datetime_text, t
-from dashboard.widgets import remember, require_schema, table_height, url_param
+from dashboard.widgets import remember, require_schema, scope_guard, table_height, url_param
 from queries import alert_store
 from queries.live import hall_zones
 from workdays import clock
@@ -33,12 +34,12 @@ def rule_names(url: str) -> list[str]:
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def alerts(url: str, first: dt.date, last: dt.date, hall: str, status: str, rule: str):
-    """The alerts of the filters (queries.alert_store.ALERT_LIST), newest first."""
+def alerts(url: str, first: dt.date, last: dt.date, hall: str, status: str, rule: str, who: Scope):
+    """The alerts of the filters (queries.alert_store.ALERT_LIST), newest first: of the
+    scope's halls only (network-wide alerts only for the unrestricted scope)."""
+    halls = [hall] if hall else None if who.hall_ids is None else sorted(who.hall_ids)
     with engine_for(url).connect() as conn:
-        return alert_store.alert_list(
-            conn, first, last, [hall] if hall else None, status or None, rule or None
-        )
+        return alert_store.alert_list(conn, first, last, halls, status or None, rule or None)
 
 
 def alert_table(frame: pl.DataFrame, halls: dict[str, str], lang: str) -> pl.DataFrame:
@@ -72,6 +73,7 @@ st.title(t("nav.alerts", lang))
 require_schema(url, lang)
 st.caption(t("al.intro", lang))
 
+scope_guard(url, lang)
 ref = cached.reference(url)
 halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
 today = network_today(url)
@@ -98,7 +100,7 @@ rule = cols[3].selectbox(
     ["", *rule_names(url)],
     format_func=lambda r: r or t("al.all_rules", lang),
 )
-frame = alerts(url, first, last, hall, status, rule)
+frame = alerts(url, first, last, hall, status, rule, state.scope())
 
 counts = frame["status"].value_counts() if frame.height else None
 count = dict(counts.iter_rows()) if counts is not None else {}

@@ -20,7 +20,7 @@ if not data.schema_ready(url):
     st.warning(t("data.no_schema", lang))
     st.stop()
 
-halls = live_data.halls(url)
+halls = live_data.halls(url, scope=state.scope())
 if halls.is_empty():
     st.info(t("data.empty", lang))
     st.stop()
@@ -37,8 +37,9 @@ hall_zone = live_data.zone(url, hall_id)  # the screen runs on the hall's clock,
 @st.fragment(run_every=screen_settings.refresh_s)
 def big_screen() -> None:
     now = live.now(hall_zone)
-    figures = live_data.live(url, hall_id, now)
-    month = live_data.period(url, hall_id, now)
+    who = state.scope()
+    figures = live_data.live(url, hall_id, now, scope=who)
+    month = live_data.period(url, hall_id, now, scope=who)
     st.html(
         screen_view.header_html(
             hall_name,

@@ -11,6 +11,7 @@ from dashboard import data, forecast_data, state
 from dashboard.components import demo_banner
 from dashboard.forecast_figures import day_figure, demand_figure
 from dashboard.text import datetime_text, t
+from dashboard.widgets import scope_guard
 from forecasting.erlang import queue_figures
 from metrics.settings import Settings, SettingsError, load_settings
 
@@ -97,7 +98,9 @@ except SettingsError as exc:
     st.stop()
 
 demo_banner(url, lang)
+scope_guard(url, lang)  # a ?hall= outside the reader's scope shows nothing
 halls, newest = forecast_data.halls_with_tickets(url)
+halls = [h for h in halls if state.scope().allows_hall(h)]
 if not halls:
     st.info(t("fc.no_tickets", lang))
     st.stop()

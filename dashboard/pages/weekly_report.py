@@ -8,6 +8,7 @@ import time
 
 import streamlit as st
 
+from access.scope import Scope
 from dashboard import cached, data, state
 from dashboard.components import demo_banner
 from dashboard.text import LANGS, t
@@ -21,11 +22,13 @@ MAX_WEEKS = 104  # the week picker offers at most two years back from the newest
 
 
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False)
-def halls_and_span(url: str) -> tuple[list[tuple[str, str]], tuple[dt.date, dt.date] | None]:
-    """[(hall_id, name)] and the first and last day with data."""
+def halls_and_span(
+    url: str, scope: Scope
+) -> tuple[list[tuple[str, str]], tuple[dt.date, dt.date] | None]:
+    """[(hall_id, name)] of the scope's halls and the first and last day with data in it."""
     with state.engine_for(url).connect() as conn:
-        halls = report_queries.all_halls(conn)
-        span = report_queries.data_span(conn)
+        halls = report_queries.all_halls(conn, scope=scope)
+        span = report_queries.data_span(conn, scope=scope)
     return [(r["hall_id"], r["name"]) for r in halls.iter_rows(named=True)], span
 
 
@@ -57,7 +60,8 @@ if not data.schema_ready(url):
     st.stop()
 demo_banner(url, lang)
 
-halls, span = halls_and_span(url)
+who = state.scope()
+halls, span = halls_and_span(url, who)
 if span is None or not halls:
     st.info(t("rep.page.no_weeks", lang))
     st.stop()
@@ -87,13 +91,18 @@ report_lang = c3.selectbox(
     key="weekly_lang",
 )
 
-wanted = (url, hall_id, str(week), report_lang)
+wanted = (url, hall_id, str(week), report_lang, who)
 if st.button(t("rep.page.build", lang), type="primary", icon=":material/description:"):
     with st.spinner(t("rep.page.building", lang)):
         started = time.perf_counter()
         try:
             files = build_weekly(
-                state.engine_for(url), hall_id, week, lang=report_lang, settings=load_settings()
+                state.engine_for(url),
+                hall_id,
+                week,
+                lang=report_lang,
+                settings=load_settings(),
+                scope=who,
             )
         except ReportError as exc:
             st.session_state.pop("weekly_files", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from access.scope import Scope
 from charts.figures import RATING_COLORS, distribution, grouped_bars, stacked_shares
 from dashboard import cached, state
 from dashboard.components import demo_banner
@@ -18,6 +19,7 @@ from dashboard.widgets import (
     period_figures,
     remember,
     require_schema,
+    scope_guard,
     url_param,
 )
 from metrics.catalog import BY_KEY
@@ -78,18 +80,24 @@ def ticket_table(frame: pl.DataFrame, ref: dict[str, pl.DataFrame], lang: str) -
 
 
 @st.cache_data(ttl=cached.TTL_SECONDS, show_spinner=False, max_entries=20)
-def ticket_csv(url: str, first, last, as_of, filters: tuple, lang: str) -> tuple[bytes, int] | None:
-    """Every ticket of the view as UTF-8 CSV with BOM, or None when there are too many."""
-    frame, total = cached.ticket_page(url, first, last, as_of, filters, DOWNLOAD_ROWS + 1, 0)
+def ticket_csv(
+    url: str, first, last, as_of, filters: tuple, lang: str, who: Scope
+) -> tuple[bytes, int] | None:
+    """Every ticket of the view inside the reader's scope `who` (part of the cache key) as
+    UTF-8 CSV with BOM, or None when there are too many."""
+    frame, total = cached.ticket_page(
+        url, first, last, as_of, filters, DOWNLOAD_ROWS + 1, 0, scope=who
+    )
     if total > DOWNLOAD_ROWS:
         return None
-    table = ticket_table(frame, cached.reference(url), lang)
+    table = ticket_table(frame, cached.reference(url, scope=who), lang)
     return ("\ufeff" + table.write_csv()).encode("utf-8"), total
 
 
 lang = state.lang()
 url = state.db_url()
 require_schema(url, lang)
+scope_guard(url, lang)
 ref = cached.reference(url)
 windows = ref["windows"]
 halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
@@ -110,7 +118,9 @@ elif window is None and window_info:
 st.title(t("nav.window", lang))
 demo_banner(url, lang)
 
-options = [("window", w) for w in window_info] + [("staff", s) for s in staff_names]
+options = [("window", w) for w in window_info]
+if state.scope().names_visible:  # a viewer picks windows by their labels, not people
+    options += [("staff", s) for s in staff_names]
 
 
 def describe(option: tuple[str, str]) -> str:
@@ -309,7 +319,11 @@ c1, c2, c3 = st.columns([1, 2, 2], vertical_alignment="bottom")
 c1.number_input(t("wd.page", lang), min_value=1, max_value=pages, step=1, key=key)
 c2.caption(t("wd.paging", lang, total=f"{total:,}", pages=pages, rows=PAGE_ROWS))
 with c3:
-    csv = ticket_csv(url, p.first, p.last, p.as_of, f, lang) if total <= DOWNLOAD_ROWS else None
+    csv = (
+        ticket_csv(url, p.first, p.last, p.as_of, f, lang, state.scope())
+        if total <= DOWNLOAD_ROWS
+        else None
+    )
     if csv is not None:
         st.download_button(
             t("wd.download", lang, n=f"{total:,}"),
