@@ -96,11 +96,14 @@ def screen_figures(conn, hall_id: str, now: dt.datetime) -> tuple:
     """The same figures as the big screen reads them (queries.live), at `now`."""
     import polars as pl
 
+    from access.scope import Scope
     from queries import live as q
 
     start = dt.datetime.combine(now.date(), dt.time())
-    per_queue = q.queue_today(conn, hall_id, start, now)
-    waiting = q.waiting_tickets(conn, hall_id, start, now).group_by("queue_id").len("waiting")
+    screen = Scope.kiosk(0, hall_id)  # what a kiosk link's screen may read
+    per_queue = q.queue_today(conn, hall_id, start, now, scope=screen)
+    waiting = q.waiting_tickets(conn, hall_id, start, now, scope=screen)
+    waiting = waiting.group_by("queue_id").len("waiting")
     frame = (
         per_queue.join(waiting, on="queue_id", how="full", coalesce=True)
         .with_columns(pl.col("issued", "served", "serving", "waiting").fill_null(0))
