@@ -49,8 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "backtest",
         help="rolling-origin backtest against same-weekday baselines",
         description="Forecast from several past origins and compare with what happened: MAE, "
-        "RMSE, MASE and 80%% interval coverage, daily and hourly, against the same weekday last "
-        "week and the mean of the last four same weekdays.",
+        "RMSE, MASE and 80%% interval coverage, daily and hourly, of the forecast as made (auto: "
+        "the model each series chooses by its own backtest) and of every candidate (Prophet, "
+        "exponential smoothing, their ensemble, the same weekday last week, the mean of the last "
+        "four same weekdays); with the model chosen on the whole series and the runner-up.",
     )
     _shared(bt, argparse.SUPPRESS)
     bt.add_argument("--origins", type=args_.positive_int, default=8, help="origins (8)")
@@ -245,7 +247,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 f"{name}: {len(fits)} origins × {args.days} days; fit {sum(fits):.1f} s "
                 f"(max {max(fits):.1f} s)"
             )
-            print(pl.concat([result.daily, result.hourly]))
+            if result.choice is not None:
+                print(f"  {result.choice.summary('en')}")
+                print(f"  {result.choice.summary('zh')}")
+            print(f"  chosen at each origin: {', '.join(result.chosen_at)}")
+            print(pl.concat([result.daily, result.hourly], how="diagonal"))
     return 0
 
 

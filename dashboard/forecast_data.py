@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.state import engine_for
 from forecasting.demand import ForecastError
+from forecasting.select import Choice
 from forecasting.service import hall_ids, last_ticket, policy_from, staffing_hall
 from forecasting.staffing import HallQueueing, compare_pooling
 from metrics.settings import load_settings
@@ -35,6 +36,7 @@ class PagePlan:
     queueing: HallQueueing
     windows_in_hall: int
     slots_over_capacity: int
+    choice: Choice | None = None
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -70,6 +72,7 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
         queueing=q,
         windows_in_hall=run.windows_in_hall,
         slots_over_capacity=run.slots_over_capacity,
+        choice=run.forecast.choice,
     )
 
 

@@ -25,6 +25,7 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
+from forecasting.select import Choice
 from forecasting.staffing import (
     HallQueueing,
     StaffingPolicy,
@@ -55,6 +56,7 @@ class ForecastRun:
     last_ticket: dt.datetime
     warnings: dict[str, list[str]] = field(default_factory=lambda: {"zh": [], "en": []})
     seconds: float = 0.0
+    choice: Choice | None = None  # the daily model chosen by the series' own backtest
 
 
 def policy_from(settings: Settings) -> StaffingPolicy:
@@ -116,12 +118,14 @@ def forecast_hall(
         raise ForecastError(f"hall {hall_id} has no service hours: import service_hours first")
     features = day_features(calendar, hours, hall_id, history["date"].min(), end)
     history = _complete_days(history, last, features, hours, hall_id)
+    choices: dict = {}
     daily = forecast_demand(
         history.with_columns(pl.lit(queue_id, pl.String).alias("queue_id")),
         {hall_id: features},
         first_day,
         end,
         options,
+        choices=choices,
     )
     slots = fq.slot_arrivals(
         conn, last.date() - dt.timedelta(days=HISTORY_DAYS), last.date(), hall_id, queue_id
@@ -132,7 +136,14 @@ def forecast_hall(
         lang: [w] if (w := unannounced_warning(first_day, end, lang)) else []
         for lang in ("zh", "en")
     }
-    return ForecastRun(daily, intraday, last, warnings, time.perf_counter() - started)
+    return ForecastRun(
+        daily,
+        intraday,
+        last,
+        warnings,
+        time.perf_counter() - started,
+        choices.get((hall_id, queue_id)),
+    )
 
 
 def hourly_forecast(conn: Connection, hall_id: str, day: dt.date) -> pl.DataFrame:

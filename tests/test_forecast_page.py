@@ -10,7 +10,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_forecast import HALL, synthetic_hall
 
-from dashboard.text import t
 from forecasting.erlang import erlang_c
 from queries.db import URL_ENV, make_engine
 
@@ -56,11 +55,14 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
     dedicated = float(metrics["专窗所需窗口工时"].removesuffix(" h").replace(",", ""))
     assert 0 < pooled <= dedicated  # the two queues pooled need no more window time
     assert metrics["综合窗口仿真服务水平"].endswith("%")
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert len(table) > 0
     assert {code for cell in table["判断"] for code in cell} <= {"under", "over", "ok"}
     assert set(table["排班来源"]) <= {"已排", "惯例"}
     assert (table["建议窗口"] >= 1).all()
+    assert any(c.value.startswith("预测模型按本序列的滚动回测选择") for c in at.caption)
+    models = at.dataframe[0].value
+    assert models["相对上周同日"].min() <= 1.0
     charts = at.get("plotly_chart")
     assert len(charts) == 2
     spec = json.loads(charts[0].proto.spec)
@@ -73,7 +75,7 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
 def test_forecast_page_en(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
     at = open_page(monkeypatch, hall_url, lang="en")
     assert [title.value for title in at.title] == ["Forecast & staffing"]
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert {"Forecast", "Windows", "Rostered", "Verdict"} <= set(table.columns)
     assert at.query_params["hall"] == HALL  # the only hall is chosen and put in the URL
 
@@ -95,12 +97,10 @@ def test_what_if_calculator(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> N
 
 
 def test_too_little_history(monkeypatch: pytest.MonkeyPatch, demo_db: tuple[str, int]) -> None:
-    """Two weeks of demo data: the page says why there is no forecast and keeps the
-    calculator."""
+    """Two weeks of demo data: too short for a model to beat the baseline; the page says so,
+    forecasts with the same weekday last week and keeps the calculator."""
     url, _ = demo_db
     at = open_page(monkeypatch, url, hall="H01")
-    assert any(
-        w.body.startswith(t("fc.error", "zh", reason="")) and "21" in w.body for w in at.warning
-    )
-    assert not at.dataframe
+    assert any("不足以让模型胜过基线" in c.value for c in at.caption)
+    assert any("上周同日" in c.value for c in at.caption)
     assert len(at.number_input) == 5

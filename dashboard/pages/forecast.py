@@ -12,6 +12,7 @@ from dashboard.components import demo_banner
 from dashboard.forecast_figures import day_figure, demand_figure
 from dashboard.text import datetime_text, t
 from forecasting.erlang import queue_figures
+from forecasting.select import LABELS
 from metrics.settings import Settings, SettingsError, load_settings
 
 QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -56,6 +57,19 @@ def planner_columns(lang: str) -> dict[str, st.column_config.Column]:
         format_func=lambda code: t(f"fc.flag.{code}", lang),
     )
     return columns
+
+
+def model_table(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The candidates' backtest, best first: method, days scored, MAE, relative to the same
+    weekday last week."""
+    return pl.DataFrame(
+        {
+            t("fc.col.method", lang): [LABELS[m][lang] for m in scores["method"]],
+            t("fc.col.points", lang): scores["points"],
+            t("fc.col.mae", lang): scores["mae"].round(1),
+            t("fc.col.relative", lang): scores["relative_mae"].round(3),
+        }
+    )
 
 
 def what_if(lang: str, settings: Settings, service_min: float, patience: float | None) -> None:
@@ -175,6 +189,10 @@ if result.slots_over_capacity:
     )
 
 st.subheader(t("fc.demand", lang))
+if result.choice is not None:
+    st.caption(t("fc.model", lang, summary=result.choice.summary(lang)))
+    if result.choice.scores.height:
+        st.dataframe(model_table(result.choice.scores, lang), hide_index=True, width="content")
 st.plotly_chart(demand_figure(result.history, daily, lang), width="stretch")
 
 st.subheader(t("fc.planner", lang))
