@@ -3,10 +3,11 @@
     hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]
     hall forecast backtest [--db URL] [--hall H] [--origins 8] [--days 14] [--series CSV] [--json]
     hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--json]
+    hall staffing review [--db URL] [--hall H] --from DATE --to DATE [--json]
     hall staffing calc --arrivals-per-hour X --service-min Y --windows N --target-min T
                        [--patience-min P] [--json]
 
-A subcommand (backtest, calc) is optional: without one, `hall forecast` forecasts and
+A subcommand (backtest, review, calc) is optional: without one, `hall forecast` forecasts and
 `hall staffing` plans. Options shared with the parent are accepted on either side of it.
 """
 
@@ -100,6 +101,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     calc.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     calc.set_defaults(handler=cmd_calc)
+    rv = st_sub.add_parser(
+        "review",
+        help="past half-hours: the model given the actual arrivals and open windows, next to "
+        "what was observed",
+        description="For past days, per half-hour: the service level, wait and abandonment the "
+        "model predicts from the actual arrivals and the windows actually open (from the calls), "
+        "next to what the hall observed; and the share of staffed half-hours where the two "
+        "service levels agree within ±5 points.",
+    )
+    _shared(rv, argparse.SUPPRESS)
+    rv.add_argument("--from", dest="first", type=args_.date, required=True, help="first day")
+    rv.add_argument("--to", dest="last", type=args_.date, required=True, help="last day")
+    rv.add_argument(
+        "--replications", type=args_.positive_int, default=20, help="simulated runs a day (20)"
+    )
+    rv.set_defaults(handler=cmd_review)
 
 
 def _fail(command: str, message: str) -> int:
@@ -319,6 +336,65 @@ def cmd_staffing(args: argparse.Namespace) -> int:
             )
     with pl.Config(tbl_rows=2000, tbl_cols=20, tbl_width_chars=220, float_precision=2):
         print(plan.select(columns))
+    return 0
+
+
+REVIEW_COLUMNS = [
+    "hall_id", "start", "arrivals", "windows_open", "predicted_service_level",
+    "observed_service_level", "predicted_wait_min", "observed_wait_min", "predicted_abandon",
+    "observed_abandon",
+]  # fmt: skip
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from forecasting.demand import ForecastError
+    from forecasting.service import review_hall
+    from metrics.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("staffing review", str(exc))
+    engine = _engine_or_fail("staffing review", args.db)
+    if engine is None:
+        return 1
+    try:
+        with engine.connect() as conn:
+            runs = [
+                review_hall(conn, hall, args.first, args.last, settings, args.replications)
+                for hall in _halls(conn, getattr(args, "hall", None))
+            ]
+    except (ForecastError, ValueError) as exc:
+        return _fail("staffing review", str(exc))
+    frame = pl.concat([r.frame for r in runs])
+    if getattr(args, "json", False):
+        out = {
+            "half_hours": _rows(frame, REVIEW_COLUMNS, 4),
+            "agreement": {
+                r.frame["hall_id"][0]: {k: _num(v, 4) for k, v in r.agreement.items()}
+                | {"patience_median_min": _num(r.patience.median(), 1)}
+                for r in runs
+                if r.frame.height
+            },
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    for r in runs:
+        if not r.frame.height:
+            continue
+        a = r.agreement
+        median = r.patience.median()
+        print(
+            f"{r.frame['hall_id'][0]}: {a['half_hours']} staffed half-hours; predicted service "
+            f"level within ±5 points of the observed in {a['within'] or 0:.0%} "
+            f"(mean gap {a['mean_abs_pp'] or 0:.1f} points); patience (Kaplan–Meier) median "
+            + (f"{median:.0f} min" if median is not None else "not reached (few give up)")
+            + f"; {r.seconds:.1f} s"
+        )
+    with pl.Config(tbl_rows=2000, tbl_cols=12, tbl_width_chars=220, float_precision=2):
+        print(frame.select(REVIEW_COLUMNS))
     return 0
 
 

@@ -25,6 +25,7 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
+from forecasting.review import KaplanMeier, agreement, review
 from forecasting.select import Choice
 from forecasting.staffing import (
     HallQueueing,
@@ -271,3 +272,39 @@ def staffing_hall(
     return StaffingRun(
         plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall)
     )
+
+
+@dataclass
+class ReviewRun:
+    """A hall's past half-hours replayed (`forecasting.review.REVIEW_SCHEMA`), the patience
+    curve used, and how well prediction and observation agree (`forecasting.review.agreement`)."""
+
+    frame: pl.DataFrame
+    patience: KaplanMeier
+    agreement: dict
+    seconds: float
+
+
+def review_hall(
+    conn: Connection,
+    hall_id: str,
+    first: dt.date,
+    last: dt.date,
+    settings: Settings,
+    replications: int = 20,
+) -> ReviewRun:
+    """Past days first..last of one hall: the model given the actual arrivals and open windows,
+    next to what was observed. Raises `ForecastError` for days after the last ticket."""
+    started = time.perf_counter()
+    if last < first:
+        raise ForecastError("--to is before --from")
+    newest = last_ticket(conn)
+    if first > newest.date():
+        raise ForecastError(
+            f"a review is for past days: the last ticket is of {newest:%Y-%m-%d %H:%M}"
+        )
+    tickets = fq.ticket_rows(conn, hall_id, first, min(last, newest.date()))
+    if tickets.is_empty():
+        raise ForecastError(f"hall {hall_id} has no tickets between {first} and {last}")
+    frame, patience = review(tickets, hall_id, settings.wait_target_min, replications)
+    return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started)
