@@ -342,7 +342,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
 REVIEW_COLUMNS = [
     "hall_id", "start", "arrivals", "windows_open", "predicted_service_level",
     "observed_service_level", "predicted_wait_min", "observed_wait_min", "predicted_abandon",
-    "observed_abandon",
+    "observed_abandon", "windows_needed", "flag",
 ]  # fmt: skip
 
 

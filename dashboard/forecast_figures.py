@@ -106,3 +106,43 @@ def day_figure(plan: pl.DataFrame, lang: str) -> go.Figure:
         bargap=0.15,
     )
     return fig
+
+
+def review_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
+    """计划与实际: per past half-hour, the service level the model predicted from the actual
+    arrivals and open windows (line) against the observed one (dots); under-staffed
+    half-hours marked in red, over-staffed in orange."""
+    fig = go.Figure(layout={"template": template()})
+    labels = frame["start"].dt.strftime("%m-%d %H:%M").to_list()
+    flags = frame["flag"].to_list() if "flag" in frame.columns else ["ok"] * frame.height
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=frame["predicted_service_level"],
+            mode="lines",
+            line={"color": PALETTE[0], "width": 2},
+            name=t("fc.rev.predicted", lang),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=frame["observed_service_level"],
+            mode="markers",
+            marker={
+                "size": 7,
+                "color": [
+                    BAD if f == "under" else PALETTE[4] if f == "over" else PALETTE[7]
+                    for f in flags
+                ],
+            },
+            name=t("fc.rev.observed", lang),
+        )
+    )
+    fig.update_layout(
+        height=340,
+        yaxis={"title": t("fc.rev.sl", lang), "tickformat": ".0%", "range": [0, 1.05]},
+        xaxis={"type": "category", "nticks": 14},
+        hovermode="x unified",
+    )
+    return fig

@@ -456,6 +456,40 @@ TEXT: dict[str, tuple[str, str]] = {
         "Model chosen by this series' rolling backtest: {summary}.",
     ),
     "fc.col.method": ("方法", "Method"),
+    "fc.rev": ("计划与实际", "Plan vs actual"),
+    "fc.rev.help": (
+        "选定的过去一周：按实际取号和实际开放窗口（由叫号记录得出），模型预测的服务水平与实际观测对比；"
+        "并按实际取号量标出人手不足或富余的半小时。",
+        "A past week: the service level the model predicts from the actual tickets and the "
+        "windows actually open (from the calls), next to what was observed; and the half-hours "
+        "that were under- or over-staffed for the tickets that came.",
+    ),
+    "fc.rev.none": ("没有可回看的过去周。", "No past week to review."),
+    "fc.rev.week": ("回看周", "Week"),
+    "fc.rev.week.value": ("{first} 起一周", "week of {first}"),
+    "fc.rev.agree": ("预测与实际相差 ±5 个百分点以内", "Predicted within ±5 points"),
+    "fc.rev.observed_sl": ("实际服务水平", "Observed service level"),
+    "fc.rev.under": ("人手不足的半小时", "Half-hours under-staffed"),
+    "fc.rev.over": ("人手富余的半小时", "Half-hours over-staffed"),
+    "fc.rev.facts": (
+        "{n} 个有窗口开放的半小时；预测与实际平均相差 {gap:.1f} 个百分点；"
+        "每件平均占用窗口 {service:.1f} 分钟；耐心（Kaplan–Meier 中位数）{patience}。",
+        "{n} staffed half-hours; predicted and observed differ by {gap:.1f} points on average; "
+        "{service:.1f} window-minutes per ticket; patience (Kaplan–Meier median) {patience}.",
+    ),
+    "fc.rev.patience_long": (
+        "超过观测到的等候（很少有人放弃）",
+        "longer than the waits seen (few give up)",
+    ),
+    "fc.rev.predicted": ("模型预测", "Model"),
+    "fc.rev.observed": ("实际", "Observed"),
+    "fc.rev.sl": ("目标时间内叫号比例", "Called within target"),
+    "fc.rev.col.arrivals": ("实际取号", "Tickets"),
+    "fc.rev.col.open": ("开放窗口", "Windows open"),
+    "fc.rev.col.needed": ("所需窗口", "Windows needed"),
+    "fc.rev.col.observed": ("实际服务水平", "Observed"),
+    "fc.rev.col.predicted": ("模型服务水平", "Model"),
+    "fc.rev.col.wait": ("实际平均等候（分钟）", "Mean wait (min)"),
     "fc.col.points": ("回测天数", "Days scored"),
     "fc.col.mae": ("平均绝对误差", "MAE"),
     "fc.col.relative": ("相对上周同日", "vs same weekday last week"),

@@ -376,3 +376,44 @@ def agreement(frame: pl.DataFrame, tolerance_pp: float = TOLERANCE_PP) -> dict:
         "observed_service_level": float(staffed["observed_service_level"].mean()),
         "predicted_service_level": float(staffed["predicted_service_level"].mean()),
     }
+
+
+def verdict(
+    frame: pl.DataFrame,
+    service_min: float,
+    target_min: float,
+    service_level: float,
+    occupancy_cap: float = 0.85,
+) -> pl.DataFrame:
+    """Where the hall was under- or over-staffed: `frame` (`REVIEW_SCHEMA`) with
+    windows_needed — what the actual arrivals needed for the service-level target (Erlang C
+    with the period's mean service time) — and flag: "under" when fewer windows were open,
+    "over" when more than one window and 20% above it, else "ok"."""
+    from forecasting.erlang import windows_needed
+
+    needed = [
+        max(
+            1,
+            windows_needed(n / INTERVAL_MIN, service_min, target_min, service_level, occupancy_cap),
+        )
+        if n
+        else 0
+        for n in frame["arrivals"].to_list()
+    ]
+    slack = pl.max_horizontal(pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64))
+    return frame.with_columns(pl.Series("windows_needed", needed, pl.Int64)).with_columns(
+        pl.when(pl.col("windows_open") < pl.col("windows_needed"))
+        .then(pl.lit("under"))
+        .when(pl.col("windows_open") > pl.col("windows_needed") + slack)
+        .then(pl.lit("over"))
+        .otherwise(pl.lit("ok"))
+        .alias("flag")
+    )
+
+
+def mean_service(service: dict[str, np.ndarray], tickets: pl.DataFrame) -> float:
+    """Mean minutes per ticket over the period, weighting each queue by its tickets."""
+    counts = dict(tickets.group_by("queue_id").len().iter_rows())
+    pairs = [(counts.get(q, 0), float(np.mean(v))) for q, v in service.items() if v.size]
+    total = sum(n for n, _ in pairs)
+    return sum(n * m for n, m in pairs) / total if total else 10.0

@@ -25,7 +25,14 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
-from forecasting.review import KaplanMeier, agreement, review
+from forecasting.review import (
+    KaplanMeier,
+    agreement,
+    busy_cycles,
+    mean_service,
+    review,
+    verdict,
+)
 from forecasting.select import Choice
 from forecasting.staffing import (
     HallQueueing,
@@ -283,6 +290,7 @@ class ReviewRun:
     patience: KaplanMeier
     agreement: dict
     seconds: float
+    service_min: float = 0.0  # mean minutes per ticket (busy cycles)
 
 
 def review_hall(
@@ -307,4 +315,12 @@ def review_hall(
     if tickets.is_empty():
         raise ForecastError(f"hall {hall_id} has no tickets between {first} and {last}")
     frame, patience = review(tickets, hall_id, settings.wait_target_min, replications)
-    return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started)
+    service_min = mean_service(busy_cycles(tickets), tickets)
+    frame = verdict(
+        frame,
+        service_min,
+        settings.wait_target_min,
+        settings.staffing_service_level,
+        settings.staffing_occupancy_cap,
+    )
+    return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started, service_min)

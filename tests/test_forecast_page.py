@@ -64,12 +64,35 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
     models = at.dataframe[0].value
     assert models["相对上周同日"].min() <= 1.0
     charts = at.get("plotly_chart")
-    assert len(charts) == 2
+    assert len(charts) == 3
     spec = json.loads(charts[0].proto.spec)
     names = [trace.get("name") for trace in spec["data"]]
     assert names == ["80% 预测区间", "实际", "预测"]
     band = spec["data"][0]
     assert band["fill"] == "toself" and len(band["x"]) == len(band["y"]) > 0
+
+
+def test_plan_vs_actual(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
+    """计划与实际: the last complete week replayed; the model's and the observed service level
+    per half-hour; under- and over-staffed half-hours counted and listed."""
+    at = open_page(monkeypatch, hall_url, hall=HALL)
+    assert "计划与实际" in [h.value for h in at.subheader]
+    week = next(s for s in at.selectbox if s.label == "回看周")
+    assert week.value.isoformat() == "2026-05-04"  # the week before the last ticket's
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["预测与实际相差 ±5 个百分点以内"].endswith("%")
+    assert metrics["实际服务水平"].endswith("%")
+    under = int(metrics["人手不足的半小时"])
+    over = int(metrics["人手富余的半小时"])
+    spec = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert [trace["name"] for trace in spec["data"]] == ["模型预测", "实际"]
+    half_hours = len(spec["data"][0]["x"])
+    assert half_hours > 50  # a week of 9:00–20:00 weekdays and a Saturday morning
+    assert any("个有窗口开放的半小时" in c.value for c in at.caption)
+    if under + over:
+        listed = at.dataframe[-1].value
+        assert len(listed) == under + over
+        assert {code for cell in listed["判断"] for code in cell} <= {"under", "over"}
 
 
 def test_forecast_page_en(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:

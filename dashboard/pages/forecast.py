@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data, forecast_data, state
 from dashboard.components import demo_banner
-from dashboard.forecast_figures import day_figure, demand_figure
+from dashboard.forecast_figures import day_figure, demand_figure, review_figure
 from dashboard.text import datetime_text, t
 from forecasting.erlang import queue_figures
 from forecasting.select import LABELS
@@ -70,6 +70,80 @@ def model_table(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("fc.col.relative", lang): scores["relative_mae"].round(3),
         }
     )
+
+
+def plan_vs_actual(lang: str, url: str, hall: str) -> None:
+    """计划与实际: a past week replayed through the model next to what the hall observed, and
+    where it was under- or over-staffed."""
+    st.subheader(t("fc.rev", lang))
+    st.caption(t("fc.rev.help", lang))
+    weeks = forecast_data.past_weeks(url, hall)
+    if not weeks:
+        st.info(t("fc.rev.none", lang))
+        return
+    monday = st.selectbox(
+        t("fc.rev.week", lang),
+        weeks,
+        index=1 if len(weeks) > 1 else 0,  # the last complete week
+        format_func=lambda d: t("fc.rev.week.value", lang, first=d.isoformat()),
+        key="fc_review_week",
+    )
+    run = forecast_data.page_review(url, hall, monday)
+    if isinstance(run, str):
+        st.info(run)
+        return
+    frame = run.frame.filter(pl.col("windows_open") > 0)
+    a = run.agreement
+    r1, r2, r3, r4 = st.columns(4)
+    r1.metric(t("fc.rev.agree", lang), f"{a['within']:.0%}" if a["within"] is not None else "—")
+    r2.metric(
+        t("fc.rev.observed_sl", lang),
+        f"{a['observed_service_level']:.1%}" if a["half_hours"] else "—",
+    )
+    r3.metric(t("fc.rev.under", lang), f"{(frame['flag'] == 'under').sum()}")
+    r4.metric(t("fc.rev.over", lang), f"{(frame['flag'] == 'over').sum()}")
+    median = run.patience.median()
+    st.caption(
+        t(
+            "fc.rev.facts",
+            lang,
+            n=a["half_hours"],
+            gap=a["mean_abs_pp"] or 0.0,
+            service=run.service_min,
+            patience=t("fc.patience.min", lang, n=median)
+            if median is not None
+            else t("fc.rev.patience_long", lang),
+        )
+    )
+    st.plotly_chart(review_figure(frame, lang), width="stretch")
+    off = frame.filter(pl.col("flag") != "ok")
+    if off.height:
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("fc.col.date", lang): off["start"].dt.strftime("%m-%d"),
+                    t("fc.col.time", lang): off["start"].dt.strftime("%H:%M"),
+                    t("fc.col.flag", lang): [[v] for v in off["flag"]],
+                    t("fc.rev.col.arrivals", lang): off["arrivals"],
+                    t("fc.rev.col.open", lang): off["windows_open"],
+                    t("fc.rev.col.needed", lang): off["windows_needed"],
+                    t("fc.rev.col.observed", lang): off["observed_service_level"],
+                    t("fc.rev.col.predicted", lang): off["predicted_service_level"],
+                    t("fc.rev.col.wait", lang): off["observed_wait_min"].round(1),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                t("fc.col.flag", lang): st.column_config.MultiselectColumn(
+                    options=FLAGS,
+                    color=FLAG_COLORS,
+                    format_func=lambda code: t(f"fc.flag.{code}", lang),
+                ),
+                t("fc.rev.col.observed", lang): st.column_config.NumberColumn(format="percent"),
+                t("fc.rev.col.predicted", lang): st.column_config.NumberColumn(format="percent"),
+            },
+        )
 
 
 def what_if(lang: str, settings: Settings, service_min: float, patience: float | None) -> None:
@@ -221,4 +295,5 @@ if days:
         p3.metric(t("fc.pool.sim_pooled", lang), f"{pool['sim_service_level_pooled']:.1%}")
         p4.metric(t("fc.pool.sim_split", lang), f"{pool['sim_service_level_split']:.1%}")
 
+plan_vs_actual(lang, url, hall)
 what_if(lang, settings, result.service_min, result.patience_min)
