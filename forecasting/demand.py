@@ -285,6 +285,7 @@ def forecast_demand(
     options: ProphetOptions = DEFAULT_OPTIONS,
     method: str = "auto",
     choices: dict | None = None,
+    known: dict | None = None,
 ) -> pl.DataFrame:
     """Daily arrivals per series for first..last.
 
@@ -292,7 +293,8 @@ def forecast_demand(
     that did best on the series' own rolling-origin backtest, with intervals from that
     backtest's errors; "prophet" is Prophet alone with its own (calibrated) intervals; another
     name of `forecasting.select.METHODS` forces that candidate. `choices`, when given, receives
-    the `forecasting.select.Choice` of each (hall_id, queue_id).
+    the `forecasting.select.Choice` of each (hall_id, queue_id); `known` gives choices made
+    before from the same history, whose backtest is then not run again.
 
     `history`: hall_id, queue_id (null for a whole hall), date, arrivals — days without tickets
     may be absent (a zero on an open day counts). `features[hall_id]`: `day_features` covering
@@ -325,7 +327,9 @@ def forecast_demand(
         else:
             from forecasting.select import forecast_series
 
-            pred, choice, _ = forecast_series(train, open_future, options, method)
+            pred, choice, _ = forecast_series(
+                train, open_future, options, method, known=(known or {}).get((hall_id, queue_id))
+            )
             if choices is not None:
                 choices[(hall_id, queue_id)] = choice
         parts.append(

@@ -35,10 +35,11 @@ MODELS = ("prophet", "ets")  # fitted models: need MIN_FIT_DAYS open days
 BASELINES = ("naive_week", "mean_4weeks")
 ENSEMBLE_PARTS = ("prophet", "ets", "mean_4weeks")
 TIE_ORDER = ("naive_week", "mean_4weeks", "ets", "prophet", "ensemble")  # simpler wins a tie
-INNER_ORIGINS = 4
+INNER_ORIGINS = 6
 INNER_STEP = 7
 INNER_HORIZON = 14
 MIN_SCORED_ORIGINS = 2
+MAIN_MARGIN = 0.05
 LOWER_Q, UPPER_Q = 0.05, 0.95  # the backtest of the chosen method flatters it: wider
 MIN_INTERVAL_POINTS = 10
 SCALE_FLOOR = 5.0  # errors are relative to max(forecast, 5): small counts are not blown up
@@ -67,6 +68,29 @@ class Choice:
     reason: str
     history_weeks: float
     weights: dict[str, float] = field(default_factory=dict)  # the ensemble's
+    interval: tuple[float, float] | None = None  # relative error quantiles of the method
+
+    @classmethod
+    def from_json(cls, data: dict) -> Choice:
+        scores = pl.DataFrame(
+            data["scores"],
+            schema={
+                "method": pl.String,
+                "points": pl.Int64,
+                "mae": pl.Float64,
+                "relative_mae": pl.Float64,
+            },
+        )
+        interval = data.get("interval")
+        return cls(
+            data["method"],
+            data["runner_up"],
+            scores,
+            data["reason"],
+            float(data["history_weeks"]),
+            dict(data.get("weights") or {}),
+            (float(interval[0]), float(interval[1])) if interval else None,
+        )
 
     def relative(self, method: str | None = None) -> float | None:
         method = method or self.method
@@ -112,6 +136,8 @@ class Choice:
                 for row in self.scores.to_dicts()
             ],
             "summary": self.summary("en"),
+            "weights": self.weights,
+            "interval": list(self.interval) if self.interval else None,
         }
 
 
@@ -337,6 +363,16 @@ def choose(
         for m, e in errors.items()
     ]
     rows.sort(key=lambda r: (round(r["mae"], 9), TIE_ORDER.index(r["method"])))
+    # Prophet on China's calendar is the main model: it stays unless another is clearly
+    # better (by `MAIN_MARGIN`), and never when it does worse than the baseline
+    mae = {r["method"]: r["mae"] for r in rows}
+    if (
+        "prophet" in mae
+        and rows[0]["method"] not in ("prophet", *BASELINES)
+        and mae["prophet"] <= mae["naive_week"]
+        and mae["prophet"] <= (1 + MAIN_MARGIN) * rows[0]["mae"]
+    ):
+        rows.insert(0, rows.pop([r["method"] for r in rows].index("prophet")))
     scores = pl.DataFrame(rows)
     method = rows[0]["method"]
     runner_up = rows[1]["method"] if len(rows) > 1 else None
@@ -352,7 +388,8 @@ def choose(
 
 
 def _interval(inner: pl.DataFrame, method: str, train: pl.DataFrame) -> tuple[float, float]:
-    """Relative 10% and 90% error quantiles of `method` on its backtest; with too few points,
+    """Relative `LOWER_Q` and `UPPER_Q` error quantiles of `method` on its backtest; with too
+    few points,
     those of the same weekday last week over the whole history (wider: an honest default)."""
     if method in inner.columns:
         part = inner.drop_nulls([method])
@@ -374,14 +411,19 @@ def forecast_series(
     options: ProphetOptions = DEFAULT_OPTIONS,
     method: str = "auto",
     every: bool = False,
+    known: Choice | None = None,
 ) -> tuple[pl.DataFrame, Choice, dict[str, np.ndarray]]:
     """Forecast the open days of `future` (date, weekday, regressors) from `train` (date, y,
     weekday, regressors; open days only).
 
     `method`: "auto" chooses by backtest; a name of `METHODS` forces it (its interval still
     comes from its backtest). Returns (date, yhat, yhat_lower, yhat_upper), the `Choice`, and
-    with `every` the point forecasts of every candidate that could forecast (for scoring)."""
-    choice, inner = choose(train, options)
+    with `every` the point forecasts of every candidate that could forecast (for scoring).
+    `known`: the choice made before from the same history (with its interval): no backtest."""
+    if known is not None and known.interval is not None and method == "auto" and not every:
+        choice, inner = known, None
+    else:
+        choice, inner = choose(train, options)
     if method != "auto":
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)} or auto")
@@ -405,7 +447,11 @@ def forecast_series(
         yhat = preds.get("naive_week", candidate("naive_week", train, future, options))
         chosen = "naive_week"
     yhat = np.nan_to_num(np.clip(yhat, 0.0, None), nan=0.0)
-    lo, hi = _interval(inner, chosen, train)
+    if inner is None:
+        lo, hi = choice.interval
+    else:
+        lo, hi = _interval(inner, chosen, train)
+        choice.interval = (lo, hi)
     scale = np.maximum(yhat, SCALE_FLOOR)
     frame = pl.DataFrame(
         {

@@ -8,6 +8,7 @@ service times, patience, shrinkage and the typical roster.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -47,7 +48,7 @@ from queries import forecast_queries as fq
 from queries import schema
 from queries.db import calendar_frame
 from queries.overview import service_hours_frame
-from workdays import unannounced_warning
+from workdays import clock, unannounced_warning
 
 HISTORY_DAYS = 400
 RECENT_DAYS = 56
@@ -127,6 +128,13 @@ def forecast_hall(
     features = day_features(calendar, hours, hall_id, history["date"].min(), end)
     history = _complete_days(history, last, features, hours, hall_id)
     choices: dict = {}
+    series = queue_id or "*"
+    history_last = history["date"].max()
+    fingerprint = (
+        f"{CHOICE_VERSION}:{history.height}:{int(history['arrivals'].sum())}:"
+        f"{options.changepoint_prior_scale}:{options.seasonality_mode}:{options.log}"
+    )
+    known = load_choice(conn, hall_id, series, history_last, fingerprint)
     daily = forecast_demand(
         history.with_columns(pl.lit(queue_id, pl.String).alias("queue_id")),
         {hall_id: features},
@@ -134,7 +142,11 @@ def forecast_hall(
         end,
         options,
         choices=choices,
+        known={(hall_id, queue_id): known} if known else None,
     )
+    choice = choices.get((hall_id, queue_id))
+    if choice is not None and known is None:
+        store_choice(conn, hall_id, series, history_last, fingerprint, choice)
     slots = fq.slot_arrivals(
         conn, last.date() - dt.timedelta(days=HISTORY_DAYS), last.date(), hall_id, queue_id
     )
@@ -152,6 +164,63 @@ def forecast_hall(
         time.perf_counter() - started,
         choices.get((hall_id, queue_id)),
     )
+
+
+CHOICE_VERSION = "select-1"  # change when the candidates or the backtest change
+
+
+def load_choice(
+    conn: Connection, hall_id: str, series: str, history_last: dt.date, fingerprint: str
+) -> Choice | None:
+    """The choice stored for this series and history, if any (`schema.forecast_choices`)."""
+    table = schema.forecast_choices
+    if not sa.inspect(conn).has_table(table.name):
+        return None
+    text = conn.execute(
+        sa.select(table.c.choice).where(
+            table.c.hall_id == hall_id,
+            table.c.series == series,
+            table.c.history_last == history_last,
+            table.c.fingerprint == fingerprint,
+        )
+    ).scalar()
+    if text is None:
+        return None
+    try:
+        return Choice.from_json(json.loads(text))
+    except (ValueError, KeyError, TypeError):
+        return None  # written by another version: choose again
+
+
+def store_choice(
+    conn: Connection,
+    hall_id: str,
+    series: str,
+    history_last: dt.date,
+    fingerprint: str,
+    choice: Choice,
+) -> None:
+    """Keep a series' choice for the next forecast from the same history, in a transaction of
+    its own (the caller's connection may be reading). Older choices of the series go."""
+    table = schema.forecast_choices
+    try:
+        with conn.engine.begin() as write:
+            table.create(write, checkfirst=True)
+            write.execute(
+                table.delete().where(table.c.hall_id == hall_id, table.c.series == series)
+            )
+            write.execute(
+                table.insert().values(
+                    hall_id=hall_id,
+                    series=series,
+                    history_last=history_last,
+                    fingerprint=fingerprint,
+                    choice=json.dumps(choice.to_json(), ensure_ascii=False),
+                    created_at=clock.now("UTC"),
+                )
+            )
+    except sa.exc.SQLAlchemyError:
+        pass  # a read-only database, or a writer holding the lock: choose again next time
 
 
 def hourly_forecast(conn: Connection, hall_id: str, day: dt.date) -> pl.DataFrame:

@@ -643,3 +643,37 @@ def test_intervals_widen_when_recent_days_are_noisier() -> None:
     plain_width = (plain["yhat_upper"] - plain["yhat_lower"]).filter(plain["open"])
     assert (width >= plain_width - 1e-9).all()
     assert width.mean() > 1.5 * plain_width.mean()
+
+
+def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> None:
+    """The first forecast runs the backtest and stores its choice; the next one from the same
+    history reads it back (no backtest) and forecasts the same."""
+    import sqlalchemy as sa
+
+    from forecasting import select
+    from forecasting.service import forecast_hall
+
+    with engine.connect() as conn:
+        first = forecast_hall(conn, HALL, 7)
+    with engine.connect() as conn:  # a new snapshot (MariaDB's repeatable read)
+        stored = conn.execute(
+            sa.select(s.forecast_choices.c.series, s.forecast_choices.c.history_last).where(
+                s.forecast_choices.c.hall_id == HALL
+            )
+        ).all()
+    assert stored == [("*", LAST)]
+    calls = []
+    original = select.choose
+    select.choose = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        with engine.connect() as conn:
+            again = forecast_hall(conn, HALL, 7)
+    finally:
+        select.choose = original
+    assert calls == []  # read back, not chosen again
+    assert again.choice.method == first.choice.method
+    assert again.choice.interval == pytest.approx(first.choice.interval)
+    assert again.daily["yhat"].to_list() == pytest.approx(first.daily["yhat"].to_list(), rel=1e-6)
+    assert again.daily["yhat_upper"].to_list() == pytest.approx(
+        first.daily["yhat_upper"].to_list(), rel=1e-6
+    )
