@@ -146,3 +146,38 @@ def review_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
         hovermode="x unified",
     )
     return fig
+
+
+def tradeoff_figure(options: pl.DataFrame, lang: str) -> go.Figure:
+    """Staff-hours of the extended hours against the expected service level: the plan with
+    one window more or fewer in every extended half-hour, and today's roster."""
+    fig = go.Figure(layout={"template": template()})
+    plan = options.filter(pl.col("option") == "plan").sort("delta")
+    fig.add_trace(
+        go.Scatter(
+            x=plan["staff_hours"],
+            y=plan["service_level"],
+            mode="lines+markers+text",
+            text=[t("fc.trade.delta", lang, d=d) for d in plan["delta"]],
+            textposition="top left",
+            line={"color": PALETTE[0], "width": 2},
+            name=t("fc.trade.plan", lang),
+        )
+    )
+    roster = options.filter(pl.col("option") == "roster")
+    if roster.height:
+        fig.add_trace(
+            go.Scatter(
+                x=roster["staff_hours"],
+                y=roster["service_level"],
+                mode="markers",
+                marker={"color": BAD, "size": 12, "symbol": "diamond"},
+                name=t("fc.trade.roster", lang),
+            )
+        )
+    fig.update_layout(
+        height=340,
+        xaxis_title=t("fc.trade.hours", lang),
+        yaxis={"title": t("fc.rev.sl", lang), "tickformat": ".0%"},
+    )
+    return fig

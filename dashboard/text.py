@@ -457,6 +457,19 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "fc.col.method": ("方法", "Method"),
     "fc.rev": ("计划与实际", "Plan vs actual"),
+    "fc.trade": (
+        "工时与服务水平的取舍（延时时段）",
+        "Staff-hours against service level (extended hours)",
+    ),
+    "fc.trade.help": (
+        "每个延时半小时比建议多开或少开窗口时，所需工时与预计服务水平；菱形为现有排班。",
+        "One window more or fewer than recommended in every extended half-hour: the staff-hours "
+        "and the expected service level; the diamond is today's roster.",
+    ),
+    "fc.trade.delta": ("{d:+d} 窗口", "{d:+d} window"),
+    "fc.trade.plan": ("建议 ± 窗口", "Plan ± windows"),
+    "fc.trade.roster": ("现有排班", "Today's roster"),
+    "fc.trade.hours": ("延时服务工时", "Extended-hours staff-hours"),
     "fc.rev.help": (
         "选定的过去一周：按实际取号和实际开放窗口（由叫号记录得出），模型预测的服务水平与实际观测对比；"
         "并按实际取号量标出人手不足或富余的半小时。",

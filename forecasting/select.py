@@ -40,7 +40,7 @@ INNER_STEP = 7
 INNER_HORIZON = 14
 MIN_SCORED_ORIGINS = 2
 MAIN_MARGIN = 0.05
-LOWER_Q, UPPER_Q = 0.05, 0.95  # the backtest of the chosen method flatters it: wider
+LOWER_Q, UPPER_Q = 0.075, 0.925  # the backtest of the chosen method flatters it: wider
 MIN_INTERVAL_POINTS = 10
 SCALE_FLOOR = 5.0  # errors are relative to max(forecast, 5): small counts are not blown up
 

@@ -402,3 +402,65 @@ def _split(n: int, loads: list[float]) -> list[int]:
     ]:
         out[i] += 1
     return out
+
+
+def tradeoff(
+    plan: pl.DataFrame,
+    queueing: HallQueueing,
+    policy: StaffingPolicy,
+    deltas: tuple[int, ...] = (-2, -1, 0, 1, 2, 3),
+    kind: str = "extended",
+) -> pl.DataFrame:
+    """Staff-hours against expected service level for the `kind` half-hours of a plan: the
+    recommendation with `delta` windows more (or fewer, at least one) in every such half-hour,
+    and today's roster (delta None). Returns option ("plan" / "roster"), delta, staff_hours,
+    service_level (the share of the expected visitors called within the target, Erlang A/C at
+    the expected arrivals)."""
+    part = plan.filter(pl.col("kind") == kind)
+    if part.is_empty():
+        return pl.DataFrame(
+            schema={
+                "option": pl.String,
+                "delta": pl.Int64,
+                "staff_hours": pl.Float64,
+                "service_level": pl.Float64,
+            }
+        )
+    available = 1.0 - queueing.shrinkage
+    rows = []
+
+    def level(windows: list[int]) -> tuple[float, float]:
+        served = total = hours = 0.0
+        for (arrivals,), n in zip(part.select("arrivals").iter_rows(), windows, strict=True):
+            f = queue_figures(
+                arrivals / INTERVAL_MIN,
+                queueing.service_min,
+                n,
+                policy.wait_target_min,
+                queueing.patience_min,
+            )
+            served += arrivals * f.service_level
+            total += arrivals
+            hours += math.ceil(n / available - 1e-9) * INTERVAL_MIN / 60
+        return hours, served / total if total else 1.0
+
+    needed = part["windows_needed"].to_list()
+    for delta in deltas:
+        hours, sl = level([max(1, n + delta) for n in needed])
+        rows.append(("plan", delta, hours, sl))
+    rostered = part["windows_rostered"].to_list()
+    if all(r is not None for r in rostered):
+        effective = [round(r * available) for r in rostered]
+        _, sl = level(effective)
+        hours = sum(r * INTERVAL_MIN / 60 for r in rostered)
+        rows.append(("roster", None, hours, sl))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "option": pl.String,
+            "delta": pl.Int64,
+            "staff_hours": pl.Float64,
+            "service_level": pl.Float64,
+        },
+        orient="row",
+    )

@@ -51,7 +51,7 @@ def test_forecast_page_zh(page: Page, artifacts: Path) -> None:
     text = body_text(page)
     assert "预测与排班" in text
     assert "延时服务排班建议" in text
-    assert page.locator(PLOT).count() == 2
+    assert page.locator(PLOT).count() == 4  # demand, trade-off, one day, plan vs actual
     headers = grid_headers(page)
     rows = grid_rows(page)
     assert rows and "判断" in headers

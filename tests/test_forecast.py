@@ -677,3 +677,26 @@ def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> Non
     assert again.daily["yhat_upper"].to_list() == pytest.approx(
         first.daily["yhat_upper"].to_list(), rel=1e-6
     )
+
+
+def test_staff_hours_against_service_level() -> None:
+    """Two evening half-hours of 30 visitors, 10-minute service: every window more costs
+    staff-hours and buys service level; the roster's point sits on the same scale."""
+    from forecasting.staffing import HallQueueing, StaffingPolicy, tradeoff
+
+    plan = pl.DataFrame(
+        {
+            "kind": ["extended", "extended", "regular"],
+            "arrivals": [30.0, 30.0, 80.0],
+            "windows_needed": [14, 14, 30],
+            "windows_rostered": [12, 16, 30],
+        }
+    )
+    queueing = HallQueueing(np.array([10.0]), None, 0.0)
+    options = tradeoff(plan, queueing, StaffingPolicy(), deltas=(-4, 0, 1))
+    rows = {r["delta"]: r for r in options.filter(pl.col("option") == "plan").to_dicts()}
+    assert [rows[d]["staff_hours"] for d in (-4, 0, 1)] == [10.0, 14.0, 15.0]
+    assert rows[-4]["service_level"] < rows[0]["service_level"] <= rows[1]["service_level"]
+    roster = options.filter(pl.col("option") == "roster").row(0, named=True)
+    assert roster["staff_hours"] == 14.0
+    assert 0 < roster["service_level"] <= 1

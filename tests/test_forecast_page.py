@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -64,12 +66,19 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
     models = at.dataframe[0].value
     assert models["相对上周同日"].min() <= 1.0
     charts = at.get("plotly_chart")
-    assert len(charts) == 3
+    assert len(charts) == 4  # demand, staff-hours trade-off, one day, plan vs actual
     spec = json.loads(charts[0].proto.spec)
     names = [trace.get("name") for trace in spec["data"]]
     assert names == ["80% 预测区间", "实际", "预测"]
     band = spec["data"][0]
     assert band["fill"] == "toself" and len(band["x"]) == len(band["y"]) > 0
+    trade = json.loads(charts[1].proto.spec)
+    assert [trace["name"] for trace in trade["data"]] == ["建议 ± 窗口", "现有排班"]
+    levels = trade["data"][0]["y"]
+    if isinstance(levels, dict):  # plotly's binary encoding of a numeric array
+        levels = np.frombuffer(base64.b64decode(levels["bdata"]), levels["dtype"]).tolist()
+    assert levels == sorted(levels)  # one more window never lowers the service level
+    assert trade["data"][0]["text"][2] == "+0 窗口"
 
 
 def test_plan_vs_actual(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
@@ -84,7 +93,7 @@ def test_plan_vs_actual(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> None:
     assert metrics["实际服务水平"].endswith("%")
     under = int(metrics["人手不足的半小时"])
     over = int(metrics["人手富余的半小时"])
-    spec = json.loads(at.get("plotly_chart")[2].proto.spec)
+    spec = json.loads(at.get("plotly_chart")[3].proto.spec)
     assert [trace["name"] for trace in spec["data"]] == ["模型预测", "实际"]
     half_hours = len(spec["data"][0]["x"])
     assert half_hours > 50  # a week of 9:00–20:00 weekdays and a Saturday morning

@@ -9,15 +9,28 @@ import streamlit as st
 
 from dashboard import data, forecast_data, state
 from dashboard.components import demo_banner
-from dashboard.forecast_figures import day_figure, demand_figure, review_figure
+from dashboard.forecast_figures import (
+    day_figure,
+    demand_figure,
+    review_figure,
+    tradeoff_figure,
+)
 from dashboard.text import datetime_text, t
 from forecasting.erlang import queue_figures
 from forecasting.select import LABELS
+from forecasting.service import policy_from
+from forecasting.staffing import tradeoff
 from metrics.settings import Settings, SettingsError, load_settings
 
 QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
 FLAGS = ("under", "over", "ok", "none")
 FLAG_COLORS = ("red", "orange", "green", "gray")
+
+
+def settings_for(settings: Settings, quantile: float) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, staffing_quantile=quantile)
 
 
 def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -279,6 +292,16 @@ else:
         hide_index=True,
         width="stretch",
         column_config=planner_columns(lang),
+    )
+
+if not extended.is_empty():
+    st.markdown(f"**{t('fc.trade', lang)}**")
+    st.caption(t("fc.trade.help", lang))
+    st.plotly_chart(
+        tradeoff_figure(
+            tradeoff(plan, result.queueing, policy_from(settings_for(settings, quantile))), lang
+        ),
+        width="stretch",
     )
 
 st.subheader(t("fc.day", lang))
