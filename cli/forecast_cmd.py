@@ -317,7 +317,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         "hall_id", "start", "kind", "arrivals", "windows_needed", "staff_needed",
         "windows_rostered", "roster_source", "service_level", "expected_wait_min",
         "sim_service_level", "service_level_rostered", "expected_wait_rostered_min",
-        "staff_hours", "flag",
+        "sim_service_level_rostered", "sim_wait_rostered_min", "staff_hours", "flag",
     ]  # fmt: skip
     if args.json:
         print(json.dumps(_rows(plan, columns, 3), ensure_ascii=False, indent=1))

@@ -33,6 +33,8 @@ PLAN_SCHEMA = {
     "sim_service_level": pl.Float64,
     "service_level_rostered": pl.Float64,
     "expected_wait_rostered_min": pl.Float64,
+    "sim_service_level_rostered": pl.Float64,
+    "sim_wait_rostered_min": pl.Float64,
     "staff_hours": pl.Float64,
     "flag": pl.String,
 }
@@ -250,6 +252,19 @@ def plan_staffing(
     )
     # the windows the roster can be expected to open, after absence and breaks
     effective = (pl.col("windows_rostered") * available).round(0).cast(pl.Int64)
+    frame = frame.with_columns(effective.alias("windows_effective"))
+    sim_waits: list = []
+    sim_rostered = (
+        _simulate_days(
+            frame, queueing, policy, "windows_effective", "sim_service_level_rostered", sim_waits
+        )
+        if simulate and frame["windows_rostered"].null_count() == 0
+        else pl.Series("sim_service_level_rostered", [None] * frame.height, pl.Float64)
+    )
+    frame = frame.with_columns(
+        sim_rostered,
+        pl.Series("sim_wait_rostered_min", sim_waits or [None] * frame.height, pl.Float64),
+    )
     over = effective > pl.col("windows_needed") + pl.max_horizontal(
         pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64)
     )
@@ -273,11 +288,18 @@ def plan_staffing(
 
 
 def _simulate_days(
-    frame: pl.DataFrame, queueing: HallQueueing, policy: StaffingPolicy
+    frame: pl.DataFrame,
+    queueing: HallQueueing,
+    policy: StaffingPolicy,
+    windows_column: str = "windows_needed",
+    name: str = "sim_service_level",
+    waits: list | None = None,
 ) -> pl.Series:
     """Each day's half-hours run back to back (gaps such as a lunch closure stay closed), with
-    the recommended windows open, pooled over the hall's queues."""
+    the windows of `windows_column` open, pooled over the hall's queues; a backlog carries into
+    the next half-hour. `waits`, when given, receives the mean wait per row."""
     values = np.full(frame.height, np.nan)
+    wait_values = np.full(frame.height, np.nan)
     index = 0
     for (day,), part in frame.group_by("date", maintain_order=True):
         slots = part["slot"].to_list()
@@ -285,9 +307,9 @@ def _simulate_days(
         span = last - first + 1
         arrivals = [0.0] * span
         windows = [0] * span
-        for slot, mean, n in part.select("slot", "yhat", "windows_needed").iter_rows():
+        for slot, mean, n in part.select("slot", "yhat", windows_column).iter_rows():
             arrivals[slot - first] = mean
-            windows[slot - first] = n
+            windows[slot - first] = int(n or 0)
         result = simulate_plan(
             [arrivals],
             [queueing.service_samples],
@@ -301,8 +323,11 @@ def _simulate_days(
         )
         for i, slot in enumerate(slots):
             values[index + i] = result.service_level[slot - first]
+            wait_values[index + i] = result.mean_wait_min[slot - first]
         index += len(slots)
-    return pl.Series("sim_service_level", values, pl.Float64).fill_nan(None)
+    if waits is not None:
+        waits.extend(None if np.isnan(v) else float(v) for v in wait_values)
+    return pl.Series(name, values, pl.Float64).fill_nan(None)
 
 
 def compare_pooling(day: pl.DataFrame, queueing: HallQueueing, policy: StaffingPolicy) -> dict:

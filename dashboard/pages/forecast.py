@@ -51,8 +51,14 @@ def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("fc.col.sl", lang): ext["service_level"],
             t("fc.col.sim", lang): ext["sim_service_level"],
             t("fc.col.wait", lang): ext["expected_wait_min"].round(1),
-            t("fc.col.sl_rostered", lang): ext["service_level_rostered"],
-            t("fc.col.wait_rostered", lang): ext["expected_wait_rostered_min"].round(1),
+            # the day simulated under the roster (a backlog carries over) when it could be;
+            # else the steady-state formula, which a morning peak drives to 0
+            t("fc.col.sl_rostered", lang): ext["sim_service_level_rostered"].fill_null(
+                ext["service_level_rostered"]
+            ),
+            t("fc.col.wait_rostered", lang): ext["sim_wait_rostered_min"]
+            .fill_null(ext["expected_wait_rostered_min"])
+            .round(1),
             t("fc.col.staff_hours", lang): ext["staff_hours"],
         }
     )
