@@ -414,11 +414,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.forecast": ("预测与排班", "Forecast & staffing"),
     "nav.section.plan": ("计划", "Planning"),
     "fc.caption": (
-        "按中国节假日与调休预测取号量（Prophet，80% 区间），按半小时用 Erlang A/C 计算窗口数，"
-        "并用排队仿真逐日校验。预测从数据库最后一张取号（{last}）的次日开始。",
-        "Tickets forecast on China's calendar (Prophet, 80% intervals), windows per half-hour "
-        "by Erlang A/C, every day checked by queue simulation. The forecast starts the day "
-        "after the last ticket in the database ({last}).",
+        "按中国节假日与调休预测取号量（模型按本厅回测选择，80% 区间），按半小时用 Erlang A/C "
+        "计算窗口数，并用排队仿真逐日校验。预测从数据库最后一张取号（{last}）的次日开始。",
+        "Tickets forecast on China's calendar (the model chosen by the hall's own backtest, 80% "
+        "intervals), windows per half-hour by Erlang A/C, every day checked by queue "
+        "simulation. The forecast starts the day after the last ticket in the database ({last}).",
     ),
     "fc.hall": ("大厅", "Hall"),
     "fc.weeks": ("计划周数", "Weeks to plan"),
