@@ -22,6 +22,7 @@ interval comes from the chosen candidate's own backtest errors (relative to the 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ MIN_SCORED_ORIGINS = 2
 MAIN_MARGIN = 0.05
 LOWER_Q, UPPER_Q = 0.075, 0.925  # the backtest of the chosen method flatters it: wider
 MIN_INTERVAL_POINTS = 10
+CONFIDENT_POINTS = 40
 SCALE_FLOOR = 5.0  # errors are relative to max(forecast, 5): small counts are not blown up
 
 LABELS = {
@@ -389,19 +391,27 @@ def choose(
 
 def _interval(inner: pl.DataFrame, method: str, train: pl.DataFrame) -> tuple[float, float]:
     """Relative `LOWER_Q` and `UPPER_Q` error quantiles of `method` on its backtest; with too
-    few points,
-    those of the same weekday last week over the whole history (wider: an honest default)."""
+    few points, those of the same weekday last week over the whole history. Quantiles from
+    fewer than `CONFIDENT_POINTS` errors are widened by √(CONFIDENT_POINTS / points): a few
+    weeks of errors under-state the spread (short histories)."""
+
+    def quantiles(rel: np.ndarray) -> tuple[float, float]:
+        widen = max(1.0, math.sqrt(CONFIDENT_POINTS / rel.size))
+        return (
+            float(np.quantile(rel, LOWER_Q)) * widen,
+            float(np.quantile(rel, UPPER_Q)) * widen,
+        )
+
     if method in inner.columns:
         part = inner.drop_nulls([method])
         if part.height >= MIN_INTERVAL_POINTS:
             pred = part[method].to_numpy()
-            rel = (part["y"].to_numpy() - pred) / np.maximum(pred, SCALE_FLOOR)
-            return float(np.quantile(rel, LOWER_Q)), float(np.quantile(rel, UPPER_Q))
+            return quantiles((part["y"].to_numpy() - pred) / np.maximum(pred, SCALE_FLOOR))
     lag = same_weekday(train, train["date"].to_list(), 1)
     ok = ~np.isnan(lag)
     if ok.sum() >= 5:
         rel = (train["y"].to_numpy()[ok] - lag[ok]) / np.maximum(lag[ok], SCALE_FLOOR)
-        return float(np.quantile(rel, LOWER_Q)), float(np.quantile(rel, UPPER_Q))
+        return quantiles(rel)
     return -0.5, 0.5
 
 
