@@ -2,7 +2,7 @@
 
     hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]
     hall forecast backtest [--db URL] [--hall H] [--origins 8] [--days 14] [--series CSV] [--json]
-    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--json]
+    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--by-group] [--json]
     hall staffing review [--db URL] [--hall H] --from DATE --to DATE [--json]
     hall staffing calc --arrivals-per-hour X --service-min Y --windows N --target-min T
                        [--patience-min P] [--json]
@@ -79,6 +79,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--from", dest="first", type=args_.date, help="first day")
     st.add_argument("--to", dest="last", type=args_.date, help="last day")
     st.add_argument("--no-sim", action="store_true", help="skip the simulation check")
+    st.add_argument(
+        "--by-group",
+        action="store_true",
+        help="windows per half-hour per queue group (comprehensive windows and each set of "
+        "dedicated ones), instead of the pooled plan",
+    )
     st.set_defaults(handler=cmd_staffing)
     st_sub = st.add_subparsers(dest="staffing_command")
     calc = st_sub.add_parser(
@@ -319,6 +325,17 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         "sim_service_level", "service_level_rostered", "expected_wait_rostered_min",
         "sim_service_level_rostered", "sim_wait_rostered_min", "staff_hours", "flag",
     ]  # fmt: skip
+    if args.by_group:
+        groups = pl.concat([r.groups for r in runs if r.groups is not None], how="vertical")
+        group_columns = [
+            "start", "kind", "group", "windows_in_group", "arrivals", "windows_needed",
+        ]  # fmt: skip
+        if args.json:
+            print(json.dumps(_rows(groups, group_columns, 3), ensure_ascii=False, indent=1))
+            return 0
+        with pl.Config(tbl_rows=4000, tbl_cols=10, tbl_width_chars=200, float_precision=1):
+            print(groups.select(group_columns))
+        return 0
     if args.json:
         print(json.dumps(_rows(plan, columns, 3), ensure_ascii=False, indent=1))
         return 0

@@ -44,6 +44,7 @@ class PagePlan:
     windows_in_hall: int
     slots_over_capacity: int
     choice: Choice | None = None
+    groups: pl.DataFrame | None = None  # windows per half-hour per queue group
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -80,6 +81,7 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
         windows_in_hall=run.windows_in_hall,
         slots_over_capacity=run.slots_over_capacity,
         choice=run.forecast.choice,
+        groups=run.groups,
     )
 
 

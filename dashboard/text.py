@@ -457,6 +457,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "fc.col.method": ("方法", "Method"),
     "fc.rev": ("计划与实际", "Plan vs actual"),
+    "fc.groups": ("按窗口组所需窗口（综合窗口与各专窗）", "Windows needed per window group"),
+    "fc.groups.help": (
+        "按近两周各窗口实际办理的业务分组（括号内为该组现有窗口数），"
+        "各组单独按 Erlang 计算：专窗之间不能互相支援。",
+        "Windows grouped by the queues they served in the last two weeks (in brackets: the "
+        "windows the group has); each group sized on its own, since dedicated windows cannot "
+        "help one another.",
+    ),
     "fc.trade": (
         "工时与服务水平的取舍（延时时段）",
         "Staff-hours against service level (extended hours)",

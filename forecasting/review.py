@@ -417,3 +417,33 @@ def mean_service(service: dict[str, np.ndarray], tickets: pl.DataFrame) -> float
     pairs = [(counts.get(q, 0), float(np.mean(v))) for q, v in service.items() if v.size]
     total = sum(n for n, _ in pairs)
     return sum(n * m for n, m in pairs) / total if total else 10.0
+
+
+def group_facts(tickets: pl.DataFrame) -> dict[tuple[str, ...], dict]:
+    """The hall's window groups as it works them (`window_groups`): queue set → share of the
+    hall's tickets it handles, minutes per ticket at its windows (busy cycles), windows."""
+    groups = window_groups(tickets)
+    if not groups:
+        return {}
+    called = tickets.filter(pl.col("window_id").is_in(list(groups)))
+    keyed = called.with_columns(
+        pl.col("window_id")
+        .replace_strict({w: "+".join(q) for w, q in groups.items()}, return_dtype=pl.String)
+        .alias("group")
+    )
+    total = keyed.height
+    cycles = {}
+    by_group = {}
+    for (group,), part in keyed.group_by("group"):
+        by_group[group] = part.height
+        service = busy_cycles(part)
+        cycles[group] = mean_service(service, part) if service else 10.0
+    out = {}
+    for key in sorted(set(groups.values())):
+        name = "+".join(key)
+        out[key] = {
+            "share": by_group.get(name, 0) / total if total else 0.0,
+            "service_min": cycles.get(name, 10.0),
+            "windows": sum(1 for q in groups.values() if q == key),
+        }
+    return out

@@ -30,6 +30,7 @@ from forecasting.review import (
     KaplanMeier,
     agreement,
     busy_cycles,
+    group_facts,
     mean_service,
     review,
     verdict,
@@ -39,6 +40,7 @@ from forecasting.staffing import (
     HallQueueing,
     StaffingPolicy,
     estimate_patience,
+    plan_by_group,
     plan_staffing,
     roster_by_slot,
     shrinkage_from_attendance,
@@ -52,6 +54,7 @@ from workdays import clock, unannounced_warning
 
 HISTORY_DAYS = 400
 RECENT_DAYS = 56
+GROUP_DAYS = 14  # the window groups as the hall worked them lately
 MAX_SERVICE_SAMPLES = 20_000
 
 
@@ -303,6 +306,7 @@ class StaffingRun:
     queueing: HallQueueing
     seconds: float
     windows_in_hall: int = 0  # serving windows (not self-service) the hall has
+    groups: pl.DataFrame | None = None  # windows per half-hour per queue group (GROUP_SCHEMA)
 
     @property
     def slots_over_capacity(self) -> int:
@@ -345,8 +349,29 @@ def staffing_hall(
             w.c.hall_id == hall_id, sa.or_(w.c.kind.is_(None), w.c.kind != "self_service")
         )
     ).scalar_one()
+    recent_tickets = fq.ticket_rows(
+        conn, hall_id, newest.date() - dt.timedelta(days=GROUP_DAYS - 1), newest.date()
+    )
+    groups = plan_by_group(
+        plan, group_facts(recent_tickets), policy_from(settings), queueing.patience_min
+    )
+    q = schema.queues
+    names = {
+        queue: name
+        for queue, name in conn.execute(
+            sa.select(q.c.queue_id, q.c.name).where(q.c.hall_id == hall_id)
+        ).all()
+    }
+    groups = groups.with_columns(
+        pl.col("group")
+        .map_elements(
+            lambda key: "、".join(names.get(part) or part for part in key.split("+")),
+            return_dtype=pl.String,
+        )
+        .alias("group_name")
+    )
     return StaffingRun(
-        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall)
+        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall), groups
     )
 
 

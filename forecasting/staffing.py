@@ -489,3 +489,59 @@ def tradeoff(
         },
         orient="row",
     )
+
+
+GROUP_SCHEMA = {
+    "date": pl.Date,
+    "start": pl.Datetime("us"),
+    "kind": pl.String,
+    "group": pl.String,
+    "windows_in_group": pl.Int64,
+    "arrivals": pl.Float64,
+    "windows_needed": pl.Int64,
+}
+
+
+def plan_by_group(
+    plan: pl.DataFrame,
+    groups: dict[tuple[str, ...], dict],
+    policy: StaffingPolicy,
+    patience_min: float | None,
+) -> pl.DataFrame:
+    """Windows per half-hour per queue group (`GROUP_SCHEMA`): the hall's comprehensive
+    windows and each set of dedicated windows, which cannot help one another.
+
+    `groups`: queue set → {"share": its share of the hall's tickets, "service_min": minutes
+    per ticket at its windows, "windows": how many windows form it}. Each group is sized on its
+    own (Erlang A/C at the plan's staffed quantile of arrivals times the group's share, at least
+    one window where the group has demand), so the groups' sum shows what the split costs
+    against the pooled `windows_needed` of the plan."""
+    if plan.is_empty() or not groups:
+        return pl.DataFrame(schema=GROUP_SCHEMA)
+    per_min = 1.0 / INTERVAL_MIN
+    rows = []
+    for day, start, kind, staffed in plan.select(
+        "date", "start", "kind", "arrivals_staffed"
+    ).iter_rows():
+        for key, g in groups.items():
+            arrivals = staffed * g["share"]
+            n = windows_needed(
+                arrivals * per_min,
+                g["service_min"],
+                policy.wait_target_min,
+                policy.service_level,
+                policy.occupancy_cap,
+                patience_min,
+            )
+            rows.append(
+                (
+                    day,
+                    start,
+                    kind,
+                    "+".join(key),
+                    g["windows"],
+                    arrivals,
+                    max(n, int(arrivals > 0.05)),
+                )
+            )
+    return pl.DataFrame(rows, schema=GROUP_SCHEMA, orient="row")

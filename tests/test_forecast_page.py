@@ -72,6 +72,9 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
     assert names == ["80% 预测区间", "实际", "预测"]
     band = spec["data"][0]
     assert band["fill"] == "toself" and len(band["x"]) == len(band["y"]) > 0
+    groups = at.dataframe[2].value  # windows per queue group on the chosen day
+    assert list(groups.columns) == ["时段", "综合受理、社保 (6)"]
+    assert (groups["综合受理、社保 (6)"] >= 1).all()
     trade = json.loads(charts[1].proto.spec)
     assert [trace["name"] for trace in trade["data"]] == ["建议 ± 窗口", "现有排班"]
     levels = trade["data"][0]["y"]

@@ -132,3 +132,46 @@ def test_ticket_rows_query(hall_db) -> None:  # noqa: F811
         n for d, n in counts.items() if dt.date.fromisoformat(d) <= FIRST + dt.timedelta(days=6)
     )
     assert rows.schema == pl.Schema(fq.TICKET_ROWS_SCHEMA)
+
+
+def test_windows_per_queue_group() -> None:
+    """Two A windows and one B window: two groups; each sized on its own, B's window needed
+    whenever B has visitors, and the split needs at least what the pooled hall would."""
+    from forecasting.review import group_facts
+    from forecasting.staffing import StaffingPolicy, plan_by_group
+
+    tickets = _day({"W1": "A", "W2": "A", "W3": "B"})
+    facts = group_facts(tickets)
+    assert set(facts) == {("A",), ("B",)}
+    assert facts[("A",)]["windows"] == 2 and facts[("B",)]["windows"] == 1
+    assert facts[("A",)]["share"] == pytest.approx(40 / 44)
+    assert facts[("A",)]["service_min"] == pytest.approx(6.0, abs=0.01)  # busy cycles
+    start = dt.datetime.combine(DAY, dt.time(9))
+    plan = pl.DataFrame(
+        {
+            "date": [DAY, DAY],
+            "start": [start, start + dt.timedelta(minutes=30)],
+            "kind": ["regular", "extended"],
+            "arrivals_staffed": [22.0, 0.0],
+        }
+    )
+    groups = plan_by_group(plan, facts, StaffingPolicy(), None)
+    by = {(r["start"].hour * 60 + r["start"].minute, r["group"]): r for r in groups.to_dicts()}
+    assert by[540, "B"]["windows_needed"] == 1 and by[540, "A"]["windows_needed"] >= 5
+    assert by[570, "A"]["windows_needed"] == 0 and by[570, "B"]["windows_needed"] == 0
+
+
+def test_staffing_by_group_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    url, _ = hall_db
+    args = ["staffing", "--db", url, "--from", "2026-05-18", "--to", "2026-05-18", "--no-sim"]
+    assert main([*args, "--by-group", "--json"]) == 0
+    rows = pl.DataFrame(json.loads(capsys.readouterr().out))
+    assert set(rows["group"]) == {"H1-A+H1-B"}  # every window served both queues
+    assert (rows["windows_in_group"] == 6).all()
+    assert main([*args, "--json"]) == 0
+    plan = pl.DataFrame(json.loads(capsys.readouterr().out))
+    # one pool, as the plan; only the service time differs (busy cycles at the group's
+    # windows, against call-to-finish times in the plan)
+    assert rows.height == plan.height and (rows["windows_needed"] >= 1).all()
+    gap = (rows["windows_needed"] - plan["windows_needed"]).abs()
+    assert gap.max() <= 2

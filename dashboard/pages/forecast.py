@@ -78,6 +78,20 @@ def planner_columns(lang: str) -> dict[str, st.column_config.Column]:
     return columns
 
 
+def group_table(groups: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """One day's windows needed per half-hour (rows) and queue group (columns: the group's
+    queues and, in brackets, the windows it has)."""
+    labelled = groups.with_columns(
+        pl.col("start").dt.strftime("%H:%M").alias(t("fc.col.time", lang)),
+        (pl.col("group_name") + " (" + pl.col("windows_in_group").cast(pl.String) + ")").alias(
+            "label"
+        ),
+    )
+    return labelled.pivot(
+        on="label", index=t("fc.col.time", lang), values="windows_needed", sort_columns=False
+    )
+
+
 def model_table(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The candidates' backtest, best first: method, days scored, MAE, relative to the same
     weekday last week."""
@@ -315,6 +329,14 @@ days = plan["date"].unique().sort().to_list()
 if days:
     day = st.selectbox(t("fc.day.pick", lang), days, format_func=lambda d: d.isoformat())
     st.plotly_chart(day_figure(plan.filter(pl.col("date") == day), lang), width="stretch")
+    if result.groups is not None and result.groups.height:
+        st.markdown(f"**{t('fc.groups', lang)}**")
+        st.caption(t("fc.groups.help", lang))
+        st.dataframe(
+            group_table(result.groups.filter(pl.col("date") == day), lang),
+            hide_index=True,
+            width="stretch",
+        )
     pool = forecast_data.pooling(url, hall, 7 * weeks, quantile, day)
     if pool:
         st.markdown(f"**{t('fc.pool', lang)}**")
