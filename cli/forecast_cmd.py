@@ -2,7 +2,8 @@
 
     hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]
     hall forecast backtest [--db URL] [--hall H] [--origins 8] [--days 14] [--series CSV] [--json]
-    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--by-group] [--json]
+    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--by-group|--roster]
+                  [--json]
     hall staffing review [--db URL] [--hall H] --from DATE --to DATE [--json]
     hall staffing calc --arrivals-per-hour X --service-min Y --windows N --target-min T
                        [--patience-min P] [--json]
@@ -79,6 +80,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--from", dest="first", type=args_.date, help="first day")
     st.add_argument("--to", dest="last", type=args_.date, help="last day")
     st.add_argument("--no-sim", action="store_true", help="skip the simulation check")
+    st.add_argument(
+        "--roster",
+        action="store_true",
+        help="a roster proposal for the extended hours from the hall's staff pool (shifts, "
+        "people, who; rotated fairly, within weekly hours), next to today's roster",
+    )
     st.add_argument(
         "--by-group",
         action="store_true",
@@ -310,9 +317,10 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return 1
     try:
         with engine.connect() as conn:
+            halls = _halls(conn, args.hall)
             runs = [
                 staffing_hall(conn, hall, args.first, args.last, settings, simulate=not args.no_sim)
-                for hall in _halls(conn, args.hall)
+                for hall in halls
             ]
     except (ForecastError, ValueError) as exc:
         return _fail("staffing", str(exc))
@@ -325,6 +333,22 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         "sim_service_level", "service_level_rostered", "expected_wait_rostered_min",
         "sim_service_level_rostered", "sim_wait_rostered_min", "staff_hours", "flag",
     ]  # fmt: skip
+    if args.roster:
+        from forecasting.service import roster_proposal
+
+        try:
+            with engine.connect() as conn:
+                proposal = pl.concat(
+                    [roster_proposal(conn, r, h) for r, h in zip(runs, halls, strict=True)]
+                )
+        except (ForecastError, ValueError) as exc:
+            return _fail("staffing", str(exc))
+        if args.json:
+            print(json.dumps(_rows(proposal, proposal.columns, 3), ensure_ascii=False, indent=1))
+            return 0
+        with pl.Config(tbl_rows=1000, tbl_cols=10, tbl_width_chars=220, float_precision=3):
+            print(proposal)
+        return 0
     if args.by_group:
         groups = pl.concat([r.groups for r in runs if r.groups is not None], how="vertical")
         group_columns = [

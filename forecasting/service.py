@@ -418,3 +418,25 @@ def review_hall(
         settings.staffing_occupancy_cap,
     )
     return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started, service_min)
+
+
+def roster_proposal(conn: Connection, run: StaffingRun, hall_id: str) -> pl.DataFrame:
+    """The extended-hours roster proposal of a staffing run (`forecasting.roster.propose`):
+    the hall's front-desk staff, their attendance of the last weeks and of the planned days."""
+    from forecasting.roster import FAIRNESS_WEEKS, propose
+
+    if run.plan.is_empty():
+        return propose(run.plan, pl.DataFrame(), pl.DataFrame())
+    first, last = run.plan["date"].min(), run.plan["date"].max()
+    st = schema.staff
+    pool = pl.DataFrame(
+        conn.execute(
+            sa.select(st.c.staff_id, st.c.name)
+            .where(st.c.hall_id == hall_id, sa.or_(st.c.role.is_(None), st.c.role == "front"))
+            .order_by(st.c.staff_id)
+        ).all(),
+        schema={"staff_id": pl.String, "name": pl.String},
+        orient="row",
+    )
+    history = fq.shifts(conn, hall_id, first - dt.timedelta(weeks=FAIRNESS_WEEKS), last)
+    return propose(run.plan, pool, history)

@@ -175,3 +175,86 @@ def test_staffing_by_group_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> N
     assert rows.height == plan.height and (rows["windows_needed"] >= 1).all()
     gap = (rows["windows_needed"] - plan["windows_needed"]).abs()
     assert gap.max() <= 2
+
+
+def test_roster_proposal_rotates_within_limits() -> None:
+    """Evening shifts of two days need two people each, the lunch one each: whoever did the
+    fewest extended hours lately goes first, leave is respected, the evening adds hours to the
+    week (capped) while the staggered lunch does not."""
+    from forecasting.roster import propose
+
+    def slots(day: dt.date, times: list[tuple[str, str, int]]) -> list[dict]:
+        return [
+            {
+                "date": day,
+                "start": dt.datetime.combine(day, dt.time.fromisoformat(at)),
+                "kind": kind,
+                "staff_needed": n,
+                "windows_rostered": 1,
+                "arrivals": 10.0,
+                "service_level": 0.9,
+                "sim_service_level": None,
+                "service_level_rostered": 0.5,
+                "sim_service_level_rostered": None,
+            }
+            for at, kind, n in times
+        ]
+
+    monday, tuesday = dt.date(2026, 6, 1), dt.date(2026, 6, 2)
+    day = [("11:30", "regular", 1), ("12:00", "extended", 1), ("12:30", "regular", 1)]
+    day += [("18:00", "extended", 2), ("18:30", "extended", 2)]
+    plan = pl.DataFrame(slots(monday, day) + slots(tuesday, day))
+    staff = pl.DataFrame({"staff_id": ["S1", "S2", "S3", "S4"], "name": ["甲", "乙", "丙", "丁"]})
+
+    def shift(sid: str, day: dt.date, kind: str, start: int, end: int, leave=None) -> dict:
+        return {
+            "staff_id": sid,
+            "work_date": day,
+            "shift_kind": kind,
+            "scheduled_start": dt.datetime.combine(day, dt.time(start)),
+            "scheduled_end": dt.datetime.combine(day, dt.time(end)),
+            "clock_in": None,
+            "clock_out": None,
+            "window_id": None,
+            "leave": leave,
+            "window_kind": None,
+        }
+
+    history = pl.DataFrame(
+        [
+            shift("S1", dt.date(2026, 5, 25), "extended", 18, 21),  # S1 did 3 h lately
+            shift("S2", dt.date(2026, 5, 26), "extended", 18, 19),  # S2 1 h
+            shift("S3", monday, "regular", 9, 18, leave="annual"),  # S3 away on Monday
+            shift("S4", monday, "regular", 0, 23),  # S4: 23 h ...
+            shift("S4", tuesday, "regular", 0, 21),  # ... + 21 h: no room for an evening
+        ],
+        schema=fq.ATTENDANCE_SCHEMA,
+    )
+    out = propose(plan, staff, history)
+    rows = {(r["date"], r["start"].hour): r for r in out.to_dicts()}
+    assert [r["lunch"] for r in out.to_dicts()] == [True, False, True, False]
+    assert "丙" not in rows[monday, 12]["assigned"] and "丙" not in rows[monday, 18]["assigned"]
+    assert rows[monday, 12]["assigned"] == "丁"  # 0 h lately, on duty (lunch adds no hours)
+    assert rows[monday, 18]["assigned"] == "乙、甲"  # S4's week is full, S3 on leave
+    assert rows[tuesday, 12]["assigned"] == "丙"  # S3 back, with the fewest hours
+    assert rows[tuesday, 18]["assigned"] == "丙、乙"  # S2 still below S1
+    assert all(r["short"] == 0 for r in out.to_dicts())
+
+
+def test_roster_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    """Monday 05-18 of the synthetic hall: a lunch block (12–14) and an evening (18–20), each
+    with people proposed from the eight staff and today's roster beside it."""
+    url, _ = hall_db
+    args = ["staffing", "--db", url, "--from", "2026-05-18", "--to", "2026-05-18"]
+    assert main([*args, "--no-sim", "--roster", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["start"][11:16], r["end"][11:16], r["lunch"]) for r in rows] == [
+        ("12:00", "14:00", True),
+        ("18:00", "20:00", False),
+    ]
+    assert rows[1]["rostered"] == 2  # S6 and S7 on the evening shift
+    for r in rows:
+        named = [n for n in r["assigned"].split("、") if n]
+        assert len(named) + r["short"] == r["people"] >= 1
+        assert set(named) <= {f"员工{i}" for i in range(1, 9)}
+        assert 0 <= r["service_level_plan"] <= 1
