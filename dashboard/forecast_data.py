@@ -17,6 +17,7 @@ from forecasting.service import (
     last_ticket,
     policy_from,
     review_hall,
+    roster_proposal,
     staffing_hall,
 )
 from forecasting.staffing import HallQueueing, compare_pooling
@@ -45,6 +46,7 @@ class PagePlan:
     slots_over_capacity: int
     choice: Choice | None = None
     groups: pl.DataFrame | None = None  # windows per half-hour per queue group
+    roster: pl.DataFrame | None = None  # the extended-hours roster proposal
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -64,6 +66,7 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
             first = newest + dt.timedelta(days=1)
             run = staffing_hall(conn, hall, first, newest + dt.timedelta(days=days), settings)
             history = fq.daily_arrivals(conn, newest - dt.timedelta(days=55), newest, hall)
+            roster = roster_proposal(conn, run, hall)
     except (ForecastError, ValueError) as exc:  # SettingsError is a ValueError too
         return str(exc)
     q = run.queueing
@@ -82,6 +85,7 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
         slots_over_capacity=run.slots_over_capacity,
         choice=run.forecast.choice,
         groups=run.groups,
+        roster=roster,
     )
 
 

@@ -457,6 +457,18 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "fc.col.method": ("方法", "Method"),
     "fc.rev": ("计划与实际", "Plan vs actual"),
+    "fc.roster": ("延时服务排班方案", "Extended-hours roster proposal"),
+    "fc.roster.help": (
+        "按延时时段所需人数，从本厅前台人员中轮换安排：近八周延时工时少者优先，避开请假，"
+        "每周工时不超过 44 小时（午间错峰就餐不计加班）。",
+        "People for each extended block from the hall's front-desk staff: the fewest extended "
+        "hours over the last eight weeks first, leave respected, at most 44 hours a week "
+        "(a staggered lunch adds none).",
+    ),
+    "fc.roster.people": ("所需人数", "People"),
+    "fc.roster.assigned": ("建议人员", "Proposed"),
+    "fc.roster.short": ("缺口", "Short"),
+    "fc.roster.sl_plan": ("服务水平（方案）", "Service level (proposal)"),
     "fc.groups": ("按窗口组所需窗口（综合窗口与各专窗）", "Windows needed per window group"),
     "fc.groups.help": (
         "按近两周各窗口实际办理的业务分组（括号内为该组现有窗口数），"

@@ -72,7 +72,10 @@ def test_forecast_page_zh(monkeypatch: pytest.MonkeyPatch, hall_url: str) -> Non
     assert names == ["80% 预测区间", "实际", "预测"]
     band = spec["data"][0]
     assert band["fill"] == "toself" and len(band["x"]) == len(band["y"]) > 0
-    groups = at.dataframe[2].value  # windows per queue group on the chosen day
+    roster = at.dataframe[2].value  # the extended-hours roster proposal
+    assert {"所需人数", "建议人员", "缺口"} <= set(roster.columns)
+    assert len(roster) > 0 and (roster["所需人数"] >= 1).all()
+    groups = at.dataframe[3].value  # windows per queue group on the chosen day
     assert list(groups.columns) == ["时段", "综合受理、社保 (6)"]
     assert (groups["综合受理、社保 (6)"] >= 1).all()
     trade = json.loads(charts[1].proto.spec)

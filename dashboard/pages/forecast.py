@@ -324,6 +324,33 @@ if not extended.is_empty():
         width="stretch",
     )
 
+if result.roster is not None and result.roster.height:
+    st.markdown(f"**{t('fc.roster', lang)}**")
+    st.caption(t("fc.roster.help", lang))
+    r = result.roster
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("fc.col.date", lang): r["date"].dt.strftime("%m-%d"),
+                t("fc.col.time", lang): r["start"].dt.strftime("%H:%M")
+                + "–"
+                + r["end"].dt.strftime("%H:%M"),
+                t("fc.roster.people", lang): r["people"],
+                t("fc.col.rostered", lang): r["rostered"],
+                t("fc.roster.assigned", lang): r["assigned"],
+                t("fc.roster.short", lang): r["short"],
+                t("fc.roster.sl_plan", lang): r["service_level_plan"],
+                t("fc.col.sl_rostered", lang): r["service_level_roster"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t(k, lang): st.column_config.NumberColumn(format="percent")
+            for k in ("fc.roster.sl_plan", "fc.col.sl_rostered")
+        },
+    )
+
 st.subheader(t("fc.day", lang))
 days = plan["date"].unique().sort().to_list()
 if days:
