@@ -204,13 +204,22 @@ def store_choice(
     choice: Choice,
 ) -> None:
     """Keep a series' choice for the next forecast from the same history, in a transaction of
-    its own (the caller's connection may be reading). Older choices of the series go."""
+    its own (the caller's connection may be reading)."""
     table = schema.forecast_choices
     try:
         with conn.engine.begin() as write:
             table.create(write, checkfirst=True)
+            # the same history again (a re-import) and choices older than a week go; the big
+            # screen's forecast of today (history to yesterday) keeps its own
             write.execute(
-                table.delete().where(table.c.hall_id == hall_id, table.c.series == series)
+                table.delete().where(
+                    table.c.hall_id == hall_id,
+                    table.c.series == series,
+                    sa.or_(
+                        table.c.history_last == history_last,
+                        table.c.history_last < history_last - dt.timedelta(days=7),
+                    ),
+                )
             )
             write.execute(
                 table.insert().values(
