@@ -2,11 +2,13 @@
 
     hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]
     hall forecast backtest [--db URL] [--hall H] [--origins 8] [--days 14] [--series CSV] [--json]
-    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--json]
+    hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--by-group|--roster]
+                  [--json]
+    hall staffing review [--db URL] [--hall H] --from DATE --to DATE [--json]
     hall staffing calc --arrivals-per-hour X --service-min Y --windows N --target-min T
                        [--patience-min P] [--json]
 
-A subcommand (backtest, calc) is optional: without one, `hall forecast` forecasts and
+A subcommand (backtest, review, calc) is optional: without one, `hall forecast` forecasts and
 `hall staffing` plans. Options shared with the parent are accepted on either side of it.
 """
 
@@ -49,8 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "backtest",
         help="rolling-origin backtest against same-weekday baselines",
         description="Forecast from several past origins and compare with what happened: MAE, "
-        "RMSE, MASE and 80%% interval coverage, daily and hourly, against the same weekday last "
-        "week and the mean of the last four same weekdays.",
+        "RMSE, MASE and 80%% interval coverage, daily and hourly, of the forecast as made (auto: "
+        "the model each series chooses by its own backtest) and of every candidate (Prophet, "
+        "exponential smoothing, their ensemble, the same weekday last week, the mean of the last "
+        "four same weekdays); with the model chosen on the whole series and the runner-up.",
     )
     _shared(bt, argparse.SUPPRESS)
     bt.add_argument("--origins", type=args_.positive_int, default=8, help="origins (8)")
@@ -76,6 +80,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--from", dest="first", type=args_.date, help="first day")
     st.add_argument("--to", dest="last", type=args_.date, help="last day")
     st.add_argument("--no-sim", action="store_true", help="skip the simulation check")
+    st.add_argument(
+        "--roster",
+        action="store_true",
+        help="a roster proposal for the extended hours from the hall's staff pool (shifts, "
+        "people, who; rotated fairly, within weekly hours), next to today's roster",
+    )
+    st.add_argument(
+        "--by-group",
+        action="store_true",
+        help="windows per half-hour per queue group (comprehensive windows and each set of "
+        "dedicated ones), instead of the pooled plan",
+    )
     st.set_defaults(handler=cmd_staffing)
     st_sub = st.add_subparsers(dest="staffing_command")
     calc = st_sub.add_parser(
@@ -98,6 +114,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     calc.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     calc.set_defaults(handler=cmd_calc)
+    rv = st_sub.add_parser(
+        "review",
+        help="past half-hours: the model given the actual arrivals and open windows, next to "
+        "what was observed",
+        description="For past days, per half-hour: the service level, wait and abandonment the "
+        "model predicts from the actual arrivals and the windows actually open (from the calls), "
+        "next to what the hall observed; and the share of staffed half-hours where the two "
+        "service levels agree within ±5 points.",
+    )
+    _shared(rv, argparse.SUPPRESS)
+    rv.add_argument("--from", dest="first", type=args_.date, required=True, help="first day")
+    rv.add_argument("--to", dest="last", type=args_.date, required=True, help="last day")
+    rv.add_argument(
+        "--replications", type=args_.positive_int, default=20, help="simulated runs a day (20)"
+    )
+    rv.set_defaults(handler=cmd_review)
 
 
 def _fail(command: str, message: str) -> int:
@@ -245,7 +277,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 f"{name}: {len(fits)} origins × {args.days} days; fit {sum(fits):.1f} s "
                 f"(max {max(fits):.1f} s)"
             )
-            print(pl.concat([result.daily, result.hourly]))
+            if result.choice is not None:
+                print(f"  {result.choice.summary('en')}")
+                print(f"  {result.choice.summary('zh')}")
+            print(f"  chosen at each origin: {', '.join(result.chosen_at)}")
+            print(pl.concat([result.daily, result.hourly], how="diagonal"))
     return 0
 
 
@@ -281,9 +317,10 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return 1
     try:
         with engine.connect() as conn:
+            halls = _halls(conn, args.hall)
             runs = [
                 staffing_hall(conn, hall, args.first, args.last, settings, simulate=not args.no_sim)
-                for hall in _halls(conn, args.hall)
+                for hall in halls
             ]
     except (ForecastError, ValueError) as exc:
         return _fail("staffing", str(exc))
@@ -294,8 +331,35 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         "hall_id", "start", "kind", "arrivals", "windows_needed", "staff_needed",
         "windows_rostered", "roster_source", "service_level", "expected_wait_min",
         "sim_service_level", "service_level_rostered", "expected_wait_rostered_min",
-        "staff_hours", "flag",
+        "sim_service_level_rostered", "sim_wait_rostered_min", "staff_hours", "flag",
     ]  # fmt: skip
+    if args.roster:
+        from forecasting.service import roster_proposal
+
+        try:
+            with engine.connect() as conn:
+                proposal = pl.concat(
+                    [roster_proposal(conn, r, h) for r, h in zip(runs, halls, strict=True)]
+                )
+        except (ForecastError, ValueError) as exc:
+            return _fail("staffing", str(exc))
+        if args.json:
+            print(json.dumps(_rows(proposal, proposal.columns, 3), ensure_ascii=False, indent=1))
+            return 0
+        with pl.Config(tbl_rows=1000, tbl_cols=10, tbl_width_chars=220, float_precision=3):
+            print(proposal)
+        return 0
+    if args.by_group:
+        groups = pl.concat([r.groups for r in runs if r.groups is not None], how="vertical")
+        group_columns = [
+            "start", "kind", "group", "windows_in_group", "arrivals", "windows_needed",
+        ]  # fmt: skip
+        if args.json:
+            print(json.dumps(_rows(groups, group_columns, 3), ensure_ascii=False, indent=1))
+            return 0
+        with pl.Config(tbl_rows=4000, tbl_cols=10, tbl_width_chars=200, float_precision=1):
+            print(groups.select(group_columns))
+        return 0
     if args.json:
         print(json.dumps(_rows(plan, columns, 3), ensure_ascii=False, indent=1))
         return 0
@@ -313,6 +377,65 @@ def cmd_staffing(args: argparse.Namespace) -> int:
             )
     with pl.Config(tbl_rows=2000, tbl_cols=20, tbl_width_chars=220, float_precision=2):
         print(plan.select(columns))
+    return 0
+
+
+REVIEW_COLUMNS = [
+    "hall_id", "start", "arrivals", "windows_open", "predicted_service_level",
+    "observed_service_level", "predicted_wait_min", "observed_wait_min", "predicted_abandon",
+    "observed_abandon", "windows_needed", "flag",
+]  # fmt: skip
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from forecasting.demand import ForecastError
+    from forecasting.service import review_hall
+    from metrics.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("staffing review", str(exc))
+    engine = _engine_or_fail("staffing review", args.db)
+    if engine is None:
+        return 1
+    try:
+        with engine.connect() as conn:
+            runs = [
+                review_hall(conn, hall, args.first, args.last, settings, args.replications)
+                for hall in _halls(conn, getattr(args, "hall", None))
+            ]
+    except (ForecastError, ValueError) as exc:
+        return _fail("staffing review", str(exc))
+    frame = pl.concat([r.frame for r in runs])
+    if getattr(args, "json", False):
+        out = {
+            "half_hours": _rows(frame, REVIEW_COLUMNS, 4),
+            "agreement": {
+                r.frame["hall_id"][0]: {k: _num(v, 4) for k, v in r.agreement.items()}
+                | {"patience_median_min": _num(r.patience.median(), 1)}
+                for r in runs
+                if r.frame.height
+            },
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    for r in runs:
+        if not r.frame.height:
+            continue
+        a = r.agreement
+        median = r.patience.median()
+        print(
+            f"{r.frame['hall_id'][0]}: {a['half_hours']} staffed half-hours; predicted service "
+            f"level within ±5 points of the observed in {a['within'] or 0:.0%} "
+            f"(mean gap {a['mean_abs_pp'] or 0:.1f} points); patience (Kaplan–Meier) median "
+            + (f"{median:.0f} min" if median is not None else "not reached (few give up)")
+            + f"; {r.seconds:.1f} s"
+        )
+    with pl.Config(tbl_rows=2000, tbl_cols=12, tbl_width_chars=220, float_precision=2):
+        print(frame.select(REVIEW_COLUMNS))
     return 0
 
 

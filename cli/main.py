@@ -16,7 +16,7 @@
     hall config show
     hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
     hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
-    hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]       (and `calc`)
+    hall staffing    [--db URL] [--hall H] --from DATE --to DATE [--json]  (and `calc`, `review`)
     hall user        add|disable|enable|passwd|list|grant   local accounts (see cli/access_cmd.py)
     hall kiosk       add|list|revoke                       big-screen links for one hall
     hall audit       [--from DATE] [--to DATE] [--user WHO] [--json]   the audit trail

@@ -10,7 +10,16 @@ import streamlit as st
 
 from dashboard.state import engine_for
 from forecasting.demand import ForecastError
-from forecasting.service import hall_ids, last_ticket, policy_from, staffing_hall
+from forecasting.select import Choice
+from forecasting.service import (
+    ReviewRun,
+    hall_ids,
+    last_ticket,
+    policy_from,
+    review_hall,
+    roster_proposal,
+    staffing_hall,
+)
 from forecasting.staffing import HallQueueing, compare_pooling
 from metrics.settings import load_settings
 from queries import forecast_queries as fq
@@ -35,6 +44,9 @@ class PagePlan:
     queueing: HallQueueing
     windows_in_hall: int
     slots_over_capacity: int
+    choice: Choice | None = None
+    groups: pl.DataFrame | None = None  # windows per half-hour per queue group
+    roster: pl.DataFrame | None = None  # the extended-hours roster proposal
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -54,6 +66,7 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
             first = newest + dt.timedelta(days=1)
             run = staffing_hall(conn, hall, first, newest + dt.timedelta(days=days), settings)
             history = fq.daily_arrivals(conn, newest - dt.timedelta(days=55), newest, hall)
+            roster = roster_proposal(conn, run, hall)
     except (ForecastError, ValueError) as exc:  # SettingsError is a ValueError too
         return str(exc)
     q = run.queueing
@@ -70,6 +83,9 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
         queueing=q,
         windows_in_hall=run.windows_in_hall,
         slots_over_capacity=run.slots_over_capacity,
+        choice=run.forecast.choice,
+        groups=run.groups,
+        roster=roster,
     )
 
 
@@ -82,3 +98,27 @@ def pooling(url: str, hall: str, days: int, quantile: float, day: dt.date) -> di
     settings = replace(load_settings(), staffing_quantile=quantile)
     plan = result.plan.filter(pl.col("date") == day)
     return compare_pooling(plan, result.queueing, policy_from(settings))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def past_weeks(url: str, hall: str, weeks: int = 8) -> list[dt.date]:
+    """Mondays of the last `weeks` weeks with tickets, the latest first."""
+    with engine_for(url).connect() as conn:
+        newest = last_ticket(conn).date()
+        first = fq.ticket_span(conn, hall)[0]
+    monday = newest - dt.timedelta(days=newest.weekday())
+    out = [monday - dt.timedelta(days=7 * k) for k in range(weeks)]
+    return [d for d in out if first is None or d + dt.timedelta(days=6) >= first.date()]
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def page_review(url: str, hall: str, monday: dt.date) -> ReviewRun | str:
+    """计划与实际 of one hall-week (see `forecasting.service.review_hall`), or why not."""
+    try:
+        settings = load_settings()
+        with engine_for(url).connect() as conn:
+            return review_hall(
+                conn, hall, monday, monday + dt.timedelta(days=6), settings, replications=10
+            )
+    except (ForecastError, ValueError) as exc:
+        return str(exc)

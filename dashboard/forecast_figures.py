@@ -106,3 +106,78 @@ def day_figure(plan: pl.DataFrame, lang: str) -> go.Figure:
         bargap=0.15,
     )
     return fig
+
+
+def review_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
+    """计划与实际: per past half-hour, the service level the model predicted from the actual
+    arrivals and open windows (line) against the observed one (dots); under-staffed
+    half-hours marked in red, over-staffed in orange."""
+    fig = go.Figure(layout={"template": template()})
+    labels = frame["start"].dt.strftime("%m-%d %H:%M").to_list()
+    flags = frame["flag"].to_list() if "flag" in frame.columns else ["ok"] * frame.height
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=frame["predicted_service_level"],
+            mode="lines",
+            line={"color": PALETTE[0], "width": 2},
+            name=t("fc.rev.predicted", lang),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=frame["observed_service_level"],
+            mode="markers",
+            marker={
+                "size": 7,
+                "color": [
+                    BAD if f == "under" else PALETTE[4] if f == "over" else PALETTE[7]
+                    for f in flags
+                ],
+            },
+            name=t("fc.rev.observed", lang),
+        )
+    )
+    fig.update_layout(
+        height=340,
+        yaxis={"title": t("fc.rev.sl", lang), "tickformat": ".0%", "range": [0, 1.05]},
+        xaxis={"type": "category", "nticks": 14},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def tradeoff_figure(options: pl.DataFrame, lang: str) -> go.Figure:
+    """Staff-hours of the extended hours against the expected service level: the plan with
+    one window more or fewer in every extended half-hour, and today's roster."""
+    fig = go.Figure(layout={"template": template()})
+    plan = options.filter(pl.col("option") == "plan").sort("delta")
+    fig.add_trace(
+        go.Scatter(
+            x=plan["staff_hours"],
+            y=plan["service_level"],
+            mode="lines+markers+text",
+            text=[t("fc.trade.delta", lang, d=d) for d in plan["delta"]],
+            textposition="top left",
+            line={"color": PALETTE[0], "width": 2},
+            name=t("fc.trade.plan", lang),
+        )
+    )
+    roster = options.filter(pl.col("option") == "roster")
+    if roster.height:
+        fig.add_trace(
+            go.Scatter(
+                x=roster["staff_hours"],
+                y=roster["service_level"],
+                mode="markers",
+                marker={"color": BAD, "size": 12, "symbol": "diamond"},
+                name=t("fc.trade.roster", lang),
+            )
+        )
+    fig.update_layout(
+        height=340,
+        xaxis_title=t("fc.trade.hours", lang),
+        yaxis={"title": t("fc.rev.sl", lang), "tickformat": ".0%"},
+    )
+    return fig

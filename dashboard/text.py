@@ -452,11 +452,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.forecast": ("预测与排班", "Forecast & staffing"),
     "nav.section.plan": ("计划", "Planning"),
     "fc.caption": (
-        "按中国节假日与调休预测取号量（Prophet，80% 区间），按半小时用 Erlang A/C 计算窗口数，"
-        "并用排队仿真逐日校验。预测从数据库最后一张取号（{last}）的次日开始。",
-        "Tickets forecast on China's calendar (Prophet, 80% intervals), windows per half-hour "
-        "by Erlang A/C, every day checked by queue simulation. The forecast starts the day "
-        "after the last ticket in the database ({last}).",
+        "按中国节假日与调休预测取号量（模型按本厅回测选择，80% 区间），按半小时用 Erlang A/C "
+        "计算窗口数，并用排队仿真逐日校验。预测从数据库最后一张取号（{last}）的次日开始。",
+        "Tickets forecast on China's calendar (the model chosen by the hall's own backtest, 80% "
+        "intervals), windows per half-hour by Erlang A/C, every day checked by queue "
+        "simulation. The forecast starts the day after the last ticket in the database ({last}).",
     ),
     "fc.hall": ("大厅", "Hall"),
     "fc.weeks": ("计划周数", "Weeks to plan"),
@@ -489,6 +489,81 @@ TEXT: dict[str, tuple[str, str]] = {
         "there; consider appointments, longer hours or more windows.",
     ),
     "fc.demand": ("每日取号量预测", "Daily tickets forecast"),
+    "fc.model": (
+        "预测模型按本序列的滚动回测选择：{summary}。",
+        "Model chosen by this series' rolling backtest: {summary}.",
+    ),
+    "fc.col.method": ("方法", "Method"),
+    "fc.rev": ("计划与实际", "Plan vs actual"),
+    "fc.roster": ("延时服务排班方案", "Extended-hours roster proposal"),
+    "fc.roster.help": (
+        "按延时时段所需人数，从本厅前台人员中轮换安排：近八周延时工时少者优先，避开请假，"
+        "每周工时不超过 44 小时（午间错峰就餐不计加班）。",
+        "People for each extended block from the hall's front-desk staff: the fewest extended "
+        "hours over the last eight weeks first, leave respected, at most 44 hours a week "
+        "(a staggered lunch adds none).",
+    ),
+    "fc.roster.people": ("所需人数", "People"),
+    "fc.roster.assigned": ("建议人员", "Proposed"),
+    "fc.roster.short": ("缺口", "Short"),
+    "fc.roster.sl_plan": ("服务水平（方案）", "Service level (proposal)"),
+    "fc.groups": ("按窗口组所需窗口（综合窗口与各专窗）", "Windows needed per window group"),
+    "fc.groups.help": (
+        "按近两周各窗口实际办理的业务分组（括号内为该组现有窗口数），"
+        "各组单独按 Erlang 计算：专窗之间不能互相支援。",
+        "Windows grouped by the queues they served in the last two weeks (in brackets: the "
+        "windows the group has); each group sized on its own, since dedicated windows cannot "
+        "help one another.",
+    ),
+    "fc.trade": (
+        "工时与服务水平的取舍（延时时段）",
+        "Staff-hours against service level (extended hours)",
+    ),
+    "fc.trade.help": (
+        "每个延时半小时比建议多开或少开窗口时，所需工时与预计服务水平；菱形为现有排班。",
+        "One window more or fewer than recommended in every extended half-hour: the staff-hours "
+        "and the expected service level; the diamond is today's roster.",
+    ),
+    "fc.trade.delta": ("{d:+d} 窗口", "{d:+d} window"),
+    "fc.trade.plan": ("建议 ± 窗口", "Plan ± windows"),
+    "fc.trade.roster": ("现有排班", "Today's roster"),
+    "fc.trade.hours": ("延时服务工时", "Extended-hours staff-hours"),
+    "fc.rev.help": (
+        "选定的过去一周：按实际取号和实际开放窗口（由叫号记录得出），模型预测的服务水平与实际观测对比；"
+        "并按实际取号量标出人手不足或富余的半小时。",
+        "A past week: the service level the model predicts from the actual tickets and the "
+        "windows actually open (from the calls), next to what was observed; and the half-hours "
+        "that were under- or over-staffed for the tickets that came.",
+    ),
+    "fc.rev.none": ("没有可回看的过去周。", "No past week to review."),
+    "fc.rev.week": ("回看周", "Week"),
+    "fc.rev.week.value": ("{first} 起一周", "week of {first}"),
+    "fc.rev.agree": ("预测与实际相差 ±5 个百分点以内", "Predicted within ±5 points"),
+    "fc.rev.observed_sl": ("实际服务水平", "Observed service level"),
+    "fc.rev.under": ("人手不足的半小时", "Half-hours under-staffed"),
+    "fc.rev.over": ("人手富余的半小时", "Half-hours over-staffed"),
+    "fc.rev.facts": (
+        "{n} 个有窗口开放的半小时；预测与实际平均相差 {gap:.1f} 个百分点；"
+        "每件平均占用窗口 {service:.1f} 分钟；耐心（Kaplan–Meier 中位数）{patience}。",
+        "{n} staffed half-hours; predicted and observed differ by {gap:.1f} points on average; "
+        "{service:.1f} window-minutes per ticket; patience (Kaplan–Meier median) {patience}.",
+    ),
+    "fc.rev.patience_long": (
+        "超过观测到的等候（很少有人放弃）",
+        "longer than the waits seen (few give up)",
+    ),
+    "fc.rev.predicted": ("模型预测", "Model"),
+    "fc.rev.observed": ("实际", "Observed"),
+    "fc.rev.sl": ("目标时间内叫号比例", "Called within target"),
+    "fc.rev.col.arrivals": ("实际取号", "Tickets"),
+    "fc.rev.col.open": ("开放窗口", "Windows open"),
+    "fc.rev.col.needed": ("所需窗口", "Windows needed"),
+    "fc.rev.col.observed": ("实际服务水平", "Observed"),
+    "fc.rev.col.predicted": ("模型服务水平", "Model"),
+    "fc.rev.col.wait": ("实际平均等候（分钟）", "Mean wait (min)"),
+    "fc.col.points": ("回测天数", "Days scored"),
+    "fc.col.mae": ("平均绝对误差", "MAE"),
+    "fc.col.relative": ("相对上周同日", "vs same weekday last week"),
     "fc.band": ("80% 预测区间", "80% interval"),
     "fc.actual": ("实际", "Actual"),
     "fc.forecast": ("预测", "Forecast"),

@@ -1,10 +1,14 @@
 """Rolling-origin backtest of the daily and hourly forecasts against two baselines.
 
-At each origin the model sees only the days up to it and forecasts the next `horizon` days; the
-origins step back `horizon` days at a time from the end of the data. Baselines: the same weekday
-last week (`naive_week`) and the mean of the last four same weekdays (`mean_4weeks`), both
-skipping closed days. Scores: MAE, RMSE, MASE (scaled by the in-sample MAE of the same-weekday-
-last-week forecast before each origin) and, for the model, coverage of its 80% intervals.
+At each origin the forecast sees only the days up to it and forecasts the next `horizon` days;
+the origins step back `horizon` days at a time from the end of the data. Scored: the forecast
+as made (`auto`: the method chosen by the backtest inside the history before the origin, see
+`forecasting.select`) and every candidate — Prophet, exponential smoothing, their weighted
+ensemble and the baselines, the same weekday last week (`naive_week`) and the mean of the last
+four same weekdays (`mean_4weeks`), both skipping closed days. Scores: MAE, RMSE, MASE
+(scaled by the in-sample MAE of the same-weekday-last-week forecast before each origin), the
+MAE relative to the same weekday last week on the same points and, for `auto`, the coverage
+of its 80% intervals.
 """
 
 from __future__ import annotations
@@ -18,28 +22,42 @@ import polars as pl
 
 from forecasting.demand import (
     DEFAULT_OPTIONS,
+    Z80,
     ProphetOptions,
-    forecast_demand,
     intraday_forecast,
     intraday_profile,
 )
+from forecasting.select import Choice, choose, forecast_series
 
-METHODS = ("prophet", "naive_week", "mean_4weeks")
+METHODS = ("auto", "prophet", "ets", "ensemble", "naive_week", "mean_4weeks")
+HOURLY_METHODS = ("auto", "naive_week", "mean_4weeks")
 
 
 @dataclass
 class BacktestResult:
-    """Scores per level (daily, hourly) and method; the fit time of each origin (seconds)."""
+    """Scores per level (daily, hourly) and method; the fit time of each origin (seconds);
+    the choice each origin made and the choice on the whole series (what a forecast made now
+    uses). `auto` is the forecast as made: the method chosen at each origin by the backtest
+    inside the history before it, with its intervals."""
 
     daily: pl.DataFrame
     hourly: pl.DataFrame
     fit_seconds: list[float] = field(default_factory=list)
     origins: list[dt.date] = field(default_factory=list)
+    chosen_at: list[str] = field(default_factory=list)
+    choice: Choice | None = None
+
+    def score(self, level: str, method: str, column: str = "mase") -> float | None:
+        frame = self.daily if level == "daily" else self.hourly
+        row = frame.filter(pl.col("method") == method) if frame.height else frame
+        return None if row.is_empty() else row[column][0]
 
     def to_json(self) -> dict:
         return {
             "origins": [d.isoformat() for d in self.origins],
             "fit_seconds": [round(s, 2) for s in self.fit_seconds],
+            "chosen_at_origins": self.chosen_at,
+            "choice": self.choice.to_json() if self.choice else None,
             "daily": self.daily.to_dicts(),
             "hourly": self.hourly.to_dicts(),
         }
@@ -77,28 +95,34 @@ def _scale(series: pl.DataFrame, key: str, lookback_days: int = 365) -> float:
     return float((pairs["y"] - pairs["y_lag"]).abs().mean()) if pairs.height else float("nan")
 
 
-def _scores(rows: list[dict], level: str) -> pl.DataFrame:
-    frame = pl.DataFrame(rows)
+def _scores(rows: list[dict], level: str, methods: tuple[str, ...]) -> pl.DataFrame:
+    """MAE, RMSE, MASE of each method over the points it forecast; relative_mae: its MAE over
+    the MAE of the same weekday last week on the same points; coverage of auto's 80%
+    intervals."""
+    frame = pl.DataFrame(rows).with_columns(pl.col(*methods).cast(pl.Float64).fill_nan(None))
     out = []
-    for method in METHODS:
-        err = frame[f"{method}"] - frame["actual"]
-        ok = err.is_not_nan() & err.is_not_null()
-        e = err.filter(ok).to_numpy()
-        scale = frame["scale"].filter(ok).to_numpy()
+    for method in methods:
+        part = frame.drop_nulls([method, "naive_week"])
+        if part.is_empty():
+            continue
+        e = (part[method] - part["actual"]).to_numpy()
+        base = (part["naive_week"] - part["actual"]).abs().mean()
+        scale = part["scale"].to_numpy()
         out.append(
             {
                 "level": level,
                 "method": method,
-                "points": int(ok.sum()),
+                "points": part.height,
                 "mae": float(np.mean(np.abs(e))),
                 "rmse": float(np.sqrt(np.mean(e**2))),
                 "mase": float(np.mean(np.abs(e) / scale)),
+                "relative_mae": float(np.mean(np.abs(e)) / base) if base else None,
                 "coverage_80": float(
-                    ((frame["actual"] >= frame["lower"]) & (frame["actual"] <= frame["upper"]))
+                    ((part["actual"] >= part["lower"]) & (part["actual"] <= part["upper"]))
                     .cast(pl.Float64)
                     .mean()
                 )
-                if method == "prophet"
+                if method == "auto"
                 else None,
             }
         )
@@ -118,13 +142,17 @@ def backtest(
 ) -> BacktestResult:
     """Backtest one series. `daily`: date, arrivals; `slots`: date, slot, arrivals (half-hours)
     or None for a daily-only backtest; `features`: `day_features` of the hall over the whole
-    span. Open days without a row count as 0 arrivals."""
-    open_days = features.filter(pl.col("open")).select("date")
+    span. Open days without a row count as 0 arrivals.
+
+    At each origin the forecast is made as `hall forecast` makes it (the method chosen by the
+    backtest inside the history up to the origin, `auto`), and every candidate's forecast is
+    kept too. Origins without enough history for any forecast are skipped."""
+    open_days = features.filter(pl.col("open"))
     last = daily["date"].max()
     observed = (
         open_days.filter(pl.col("date") <= last)
         .join(daily.select("date", "arrivals"), on="date", how="left")
-        .select("date", pl.col("arrivals").fill_null(0).cast(pl.Float64).alias("y"))
+        .with_columns(pl.col("arrivals").fill_null(0).cast(pl.Float64).alias("y"))
         .sort("date")
     )
     hourly_obs = None
@@ -132,7 +160,7 @@ def backtest(
         hourly_obs = (
             slots.group_by("date", (pl.col("slot") // 2).alias("hour"))
             .agg(pl.col("arrivals").sum().cast(pl.Float64).alias("y"))
-            .join(open_days, on="date")
+            .join(open_days.select("date"), on="date")
             .select(
                 (pl.col("date").cast(pl.Datetime("us")) + pl.duration(hours=pl.col("hour"))).alias(
                     "start"
@@ -148,26 +176,41 @@ def backtest(
         origin = last - dt.timedelta(days=horizon * i)
         first, end = origin + dt.timedelta(days=1), origin + dt.timedelta(days=horizon)
         train = observed.filter(pl.col("date") <= origin)
-        history = train.select(
-            pl.lit(hall_id).alias("hall_id"), "date", pl.col("y").alias("arrivals")
-        )
+        future = features.filter(pl.col("date").is_between(first, end) & pl.col("open"))
+        if train.height < 5 or future.is_empty():
+            continue
         started = time.perf_counter()
-        fc = forecast_demand(history, {hall_id: features}, first, end, options)
+        pred, choice, every = forecast_series(train, future, options, every=True)
         result.fit_seconds.append(time.perf_counter() - started)
         result.origins.append(origin)
+        result.chosen_at.append(choice.method)
+        fc = (
+            features.filter(pl.col("date").is_between(first, end))
+            .select("date", "open")
+            .join(pred, on="date", how="left")
+            .with_columns(
+                pl.col("yhat", "yhat_lower", "yhat_upper").fill_null(0.0),
+                pl.lit(hall_id).alias("hall_id"),
+                pl.lit(None, pl.String).alias("queue_id"),
+            )
+        )
         test = observed.filter(pl.col("date").is_between(first, end))
-        scored = test.join(fc, on="date")
-        naive, mean4 = _baselines(train, "date", origin, scored["date"].to_list())
-        scale = _scale(train, "date")
-        for row, n7, m4 in zip(scored.iter_rows(named=True), naive, mean4, strict=True):
+        scored = test.select("date", "y").join(pred, on="date")
+        position = {d: k for k, d in enumerate(future["date"].to_list())}
+        scale = _scale(train.select("date", "y"), "date")
+        for row in scored.iter_rows(named=True):
+            k = position[row["date"]]
             daily_rows.append(
                 {
                     "actual": row["y"],
-                    "prophet": row["yhat"],
+                    "auto": row["yhat"],
                     "lower": row["yhat_lower"],
                     "upper": row["yhat_upper"],
-                    "naive_week": n7,
-                    "mean_4weeks": m4,
+                    **{
+                        m: float(every[m][k]) if m in every else None
+                        for m in METHODS
+                        if m != "auto"
+                    },
                     "scale": scale,
                 }
             )
@@ -185,10 +228,8 @@ def backtest(
                 .alias("sigma"),
             )
             .with_columns(
-                (pl.col("yhat") - 1.2815515655446004 * pl.col("sigma"))
-                .clip(lower_bound=0)
-                .alias("lower"),
-                (pl.col("yhat") + 1.2815515655446004 * pl.col("sigma")).alias("upper"),
+                (pl.col("yhat") - Z80 * pl.col("sigma")).clip(lower_bound=0).alias("lower"),
+                (pl.col("yhat") + Z80 * pl.col("sigma")).alias("upper"),
             )
         )
         origin_end = dt.datetime.combine(origin, dt.time(23, 59))
@@ -209,7 +250,7 @@ def backtest(
             hourly_rows.append(
                 {
                     "actual": row["y"],
-                    "prophet": row["yhat"] if row["yhat"] is not None else 0.0,
+                    "auto": row["yhat"] if row["yhat"] is not None else 0.0,
                     "lower": row["lower"] if row["lower"] is not None else 0.0,
                     "upper": row["upper"] if row["upper"] is not None else 0.0,
                     "naive_week": n7,
@@ -217,9 +258,11 @@ def backtest(
                     "scale": h_scale,
                 }
             )
-    result.daily = _scores(daily_rows, "daily")
+    if daily_rows:
+        result.daily = _scores(daily_rows, "daily", METHODS)
     if hourly_rows:
-        result.hourly = _scores(hourly_rows, "hourly")
+        result.hourly = _scores(hourly_rows, "hourly", HOURLY_METHODS)
+    result.choice = choose(observed, options)[0]
     return result
 
 

@@ -34,6 +34,7 @@ CALENDAR_REGRESSORS = (
     "pre_holiday",
     "post_holiday",
     "first_after",
+    "month_start",
 )
 # the week as the hall lives it: a 调休 Saturday follows Monday's hours, and its demand
 WEEKDAY_REGRESSORS = tuple(f"service_weekday_{d}" for d in range(2, 8))
@@ -82,11 +83,12 @@ def day_features(
 
     holiday_open: a statutory day off on which the hall is nevertheless open; makeup_workday: a
     调休 working weekend; pre_holiday: one of the two days before a holiday break; post_holiday:
-    one of the three days after one; first_after: the first day after one. A hall is closed for
+    one of the three days after one; first_after: the first day after one; month_start: one of
+    the first two open days of a month (pensions, salaries, monthly deadlines). A hall is closed for
     a whole holiday break (`workdays.holiday_closures`) and when it has no hours that weekday.
     Raises `ForecastError` when the calendar does not cover the dates.
     """
-    margin = dt.timedelta(days=20)
+    margin = dt.timedelta(days=40)
     cal = calendar.filter(pl.col("date").is_between(first - margin, last + margin)).sort("date")
     have = set(cal["date"].to_list())
     missing = [d for d in _dates(first, last) if d not in have]
@@ -131,6 +133,22 @@ def day_features(
                 **{f"service_weekday_{d}": float(weekday == d) for d in range(2, 8)},
             }
         )
+    # the first two open days of each month (days of the month before `first` count too)
+    seen_open: dict[tuple[int, int], int] = {}
+    for day in _dates(first.replace(day=1), first - dt.timedelta(days=1)):
+        if day in workday and day not in closed:
+            weekday = service_weekday(day, workday[day])
+            if not _hours_on(service_hours, hall_id, day, weekday).is_empty():
+                seen_open[(day.year, day.month)] = seen_open.get((day.year, day.month), 0) + 1
+    starts = set()
+    for row in rows:
+        if row["open"]:
+            key = (row["date"].year, row["date"].month)
+            seen_open[key] = seen_open.get(key, 0) + 1
+            if seen_open[key] <= 2:
+                starts.add(row["date"])
+    for row in rows:
+        row["month_start"] = float(row["date"] in starts)
     return pl.DataFrame(
         rows,
         schema={
@@ -228,12 +246,13 @@ def fit_predict(
         model.fit(df)
         out = model.predict(fut)
     back = np.expm1 if options.log else (lambda v: v)
+    bounds = ("yhat_lower", "yhat_upper") if options.uncertainty_samples else ("yhat", "yhat")
     return pl.DataFrame(
         {
             "date": future["date"],
             "yhat": back(out["yhat"].to_numpy()),
-            "yhat_lower": back(out["yhat_lower"].to_numpy()),
-            "yhat_upper": back(out["yhat_upper"].to_numpy()),
+            "yhat_lower": back(out[bounds[0]].to_numpy()),
+            "yhat_upper": back(out[bounds[1]].to_numpy()),
         }
     ).with_columns(pl.col("yhat", "yhat_lower", "yhat_upper").clip(lower_bound=0.0))
 
@@ -264,8 +283,18 @@ def forecast_demand(
     first: dt.date,
     last: dt.date,
     options: ProphetOptions = DEFAULT_OPTIONS,
+    method: str = "auto",
+    choices: dict | None = None,
+    known: dict | None = None,
 ) -> pl.DataFrame:
     """Daily arrivals per series for first..last.
+
+    `method` "auto" (the default) takes, per series, the candidate of `forecasting.select`
+    that did best on the series' own rolling-origin backtest, with intervals from that
+    backtest's errors; "prophet" is Prophet alone with its own (calibrated) intervals; another
+    name of `forecasting.select.METHODS` forces that candidate. `choices`, when given, receives
+    the `forecasting.select.Choice` of each (hall_id, queue_id); `known` gives choices made
+    before from the same history, whose backtest is then not run again.
 
     `history`: hall_id, queue_id (null for a whole hall), date, arrivals — days without tickets
     may be absent (a zero on an open day counts). `features[hall_id]`: `day_features` covering
@@ -292,14 +321,17 @@ def forecast_demand(
         )
         future = feats.filter(pl.col("date").is_between(first, last))
         open_future = future.filter(pl.col("open"))
-        pred = (
-            _calibrated(fit_predict(train, open_future, options), train, options)
-            if not open_future.is_empty()
-            else pl.DataFrame(
-                schema={"date": pl.Date}
-                | dict.fromkeys(("yhat", "yhat_lower", "yhat_upper"), pl.Float64)
+        if method == "prophet" and not open_future.is_empty():
+            # Prophet alone, with its own intervals widened by a held-out check
+            pred = _calibrated(fit_predict(train, open_future, options), train, options)
+        else:
+            from forecasting.select import forecast_series
+
+            pred, choice, _ = forecast_series(
+                train, open_future, options, method, known=(known or {}).get((hall_id, queue_id))
             )
-        )
+            if choices is not None:
+                choices[(hall_id, queue_id)] = choice
         parts.append(
             future.select("date", "open")
             .join(pred, on="date", how="left")

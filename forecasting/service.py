@@ -8,6 +8,7 @@ service times, patience, shrinkage and the typical roster.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -25,10 +26,21 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
+from forecasting.review import (
+    KaplanMeier,
+    agreement,
+    busy_cycles,
+    group_facts,
+    mean_service,
+    review,
+    verdict,
+)
+from forecasting.select import Choice
 from forecasting.staffing import (
     HallQueueing,
     StaffingPolicy,
     estimate_patience,
+    plan_by_group,
     plan_staffing,
     roster_by_slot,
     shrinkage_from_attendance,
@@ -38,10 +50,11 @@ from queries import forecast_queries as fq
 from queries import schema
 from queries.db import calendar_frame
 from queries.overview import service_hours_frame
-from workdays import unannounced_warning
+from workdays import clock, unannounced_warning
 
 HISTORY_DAYS = 400
 RECENT_DAYS = 56
+GROUP_DAYS = 14  # the window groups as the hall worked them lately
 MAX_SERVICE_SAMPLES = 20_000
 
 
@@ -55,6 +68,7 @@ class ForecastRun:
     last_ticket: dt.datetime
     warnings: dict[str, list[str]] = field(default_factory=lambda: {"zh": [], "en": []})
     seconds: float = 0.0
+    choice: Choice | None = None  # the daily model chosen by the series' own backtest
 
 
 def policy_from(settings: Settings) -> StaffingPolicy:
@@ -116,13 +130,26 @@ def forecast_hall(
         raise ForecastError(f"hall {hall_id} has no service hours: import service_hours first")
     features = day_features(calendar, hours, hall_id, history["date"].min(), end)
     history = _complete_days(history, last, features, hours, hall_id)
+    choices: dict = {}
+    series = queue_id or "*"
+    history_last = history["date"].max()
+    fingerprint = (
+        f"{CHOICE_VERSION}:{history.height}:{int(history['arrivals'].sum())}:"
+        f"{options.changepoint_prior_scale}:{options.seasonality_mode}:{options.log}"
+    )
+    known = load_choice(conn, hall_id, series, history_last, fingerprint)
     daily = forecast_demand(
         history.with_columns(pl.lit(queue_id, pl.String).alias("queue_id")),
         {hall_id: features},
         first_day,
         end,
         options,
+        choices=choices,
+        known={(hall_id, queue_id): known} if known else None,
     )
+    choice = choices.get((hall_id, queue_id))
+    if choice is not None and known is None:
+        store_choice(conn, hall_id, series, history_last, fingerprint, choice)
     slots = fq.slot_arrivals(
         conn, last.date() - dt.timedelta(days=HISTORY_DAYS), last.date(), hall_id, queue_id
     )
@@ -132,7 +159,80 @@ def forecast_hall(
         lang: [w] if (w := unannounced_warning(first_day, end, lang)) else []
         for lang in ("zh", "en")
     }
-    return ForecastRun(daily, intraday, last, warnings, time.perf_counter() - started)
+    return ForecastRun(
+        daily,
+        intraday,
+        last,
+        warnings,
+        time.perf_counter() - started,
+        choices.get((hall_id, queue_id)),
+    )
+
+
+CHOICE_VERSION = "select-2"  # change when the candidates or the backtest change
+
+
+def load_choice(
+    conn: Connection, hall_id: str, series: str, history_last: dt.date, fingerprint: str
+) -> Choice | None:
+    """The choice stored for this series and history, if any (`schema.forecast_choices`)."""
+    table = schema.forecast_choices
+    if not sa.inspect(conn).has_table(table.name):
+        return None
+    text = conn.execute(
+        sa.select(table.c.choice).where(
+            table.c.hall_id == hall_id,
+            table.c.series == series,
+            table.c.history_last == history_last,
+            table.c.fingerprint == fingerprint,
+        )
+    ).scalar()
+    if text is None:
+        return None
+    try:
+        return Choice.from_json(json.loads(text))
+    except (ValueError, KeyError, TypeError):
+        return None  # written by another version: choose again
+
+
+def store_choice(
+    conn: Connection,
+    hall_id: str,
+    series: str,
+    history_last: dt.date,
+    fingerprint: str,
+    choice: Choice,
+) -> None:
+    """Keep a series' choice for the next forecast from the same history, in a transaction of
+    its own (the caller's connection may be reading)."""
+    table = schema.forecast_choices
+    try:
+        with conn.engine.begin() as write:
+            table.create(write, checkfirst=True)
+            # the same history again (a re-import) and choices older than a week go; the big
+            # screen's forecast of today (history to yesterday) keeps its own
+            write.execute(
+                table.delete().where(
+                    table.c.hall_id == hall_id,
+                    table.c.series == series,
+                    sa.or_(
+                        table.c.history_last == history_last,
+                        table.c.history_last < history_last - dt.timedelta(days=7),
+                    ),
+                )
+            )
+            write.execute(
+                table.insert().values(
+                    hall_id=hall_id,
+                    series=series,
+                    history_last=history_last,
+                    fingerprint=fingerprint,
+                    choice=json.dumps(choice.to_json(), ensure_ascii=False),
+                    created_at=clock.now("UTC"),
+                )
+            )
+    except sa.exc.SQLAlchemyError:
+        pass  # a read-only database, or a writer holding the lock: choose again next time
 
 
 def hourly_forecast(conn: Connection, hall_id: str, day: dt.date) -> pl.DataFrame:
@@ -215,6 +315,7 @@ class StaffingRun:
     queueing: HallQueueing
     seconds: float
     windows_in_hall: int = 0  # serving windows (not self-service) the hall has
+    groups: pl.DataFrame | None = None  # windows per half-hour per queue group (GROUP_SCHEMA)
 
     @property
     def slots_over_capacity(self) -> int:
@@ -257,6 +358,94 @@ def staffing_hall(
             w.c.hall_id == hall_id, sa.or_(w.c.kind.is_(None), w.c.kind != "self_service")
         )
     ).scalar_one()
-    return StaffingRun(
-        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall)
+    recent_tickets = fq.ticket_rows(
+        conn, hall_id, newest.date() - dt.timedelta(days=GROUP_DAYS - 1), newest.date()
     )
+    groups = plan_by_group(
+        plan, group_facts(recent_tickets), policy_from(settings), queueing.patience_min
+    )
+    q = schema.queues
+    names = {
+        queue: name
+        for queue, name in conn.execute(
+            sa.select(q.c.queue_id, q.c.name).where(q.c.hall_id == hall_id)
+        ).all()
+    }
+    groups = groups.with_columns(
+        pl.col("group")
+        .map_elements(
+            lambda key: "、".join(names.get(part) or part for part in key.split("+")),
+            return_dtype=pl.String,
+        )
+        .alias("group_name")
+    )
+    return StaffingRun(
+        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall), groups
+    )
+
+
+@dataclass
+class ReviewRun:
+    """A hall's past half-hours replayed (`forecasting.review.REVIEW_SCHEMA`), the patience
+    curve used, and how well prediction and observation agree (`forecasting.review.agreement`)."""
+
+    frame: pl.DataFrame
+    patience: KaplanMeier
+    agreement: dict
+    seconds: float
+    service_min: float = 0.0  # mean minutes per ticket (busy cycles)
+
+
+def review_hall(
+    conn: Connection,
+    hall_id: str,
+    first: dt.date,
+    last: dt.date,
+    settings: Settings,
+    replications: int = 20,
+) -> ReviewRun:
+    """Past days first..last of one hall: the model given the actual arrivals and open windows,
+    next to what was observed. Raises `ForecastError` for days after the last ticket."""
+    started = time.perf_counter()
+    if last < first:
+        raise ForecastError("--to is before --from")
+    newest = last_ticket(conn)
+    if first > newest.date():
+        raise ForecastError(
+            f"a review is for past days: the last ticket is of {newest:%Y-%m-%d %H:%M}"
+        )
+    tickets = fq.ticket_rows(conn, hall_id, first, min(last, newest.date()))
+    if tickets.is_empty():
+        raise ForecastError(f"hall {hall_id} has no tickets between {first} and {last}")
+    frame, patience = review(tickets, hall_id, settings.wait_target_min, replications)
+    service_min = mean_service(busy_cycles(tickets), tickets)
+    frame = verdict(
+        frame,
+        service_min,
+        settings.wait_target_min,
+        settings.staffing_service_level,
+        settings.staffing_occupancy_cap,
+    )
+    return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started, service_min)
+
+
+def roster_proposal(conn: Connection, run: StaffingRun, hall_id: str) -> pl.DataFrame:
+    """The extended-hours roster proposal of a staffing run (`forecasting.roster.propose`):
+    the hall's front-desk staff, their attendance of the last weeks and of the planned days."""
+    from forecasting.roster import FAIRNESS_WEEKS, propose
+
+    if run.plan.is_empty():
+        return propose(run.plan, pl.DataFrame(), pl.DataFrame())
+    first, last = run.plan["date"].min(), run.plan["date"].max()
+    st = schema.staff
+    pool = pl.DataFrame(
+        conn.execute(
+            sa.select(st.c.staff_id, st.c.name)
+            .where(st.c.hall_id == hall_id, sa.or_(st.c.role.is_(None), st.c.role == "front"))
+            .order_by(st.c.staff_id)
+        ).all(),
+        schema={"staff_id": pl.String, "name": pl.String},
+        orient="row",
+    )
+    history = fq.shifts(conn, hall_id, first - dt.timedelta(weeks=FAIRNESS_WEEKS), last)
+    return propose(run.plan, pool, history)

@@ -50,11 +50,13 @@ def simulate_plan(
     start_min: float = 0.0,
     replications: int = 20,
     seed: int = 0,
+    patience_draw=None,
 ) -> SimResult:
     """Simulate `replications` days of one plan.
 
     `expected_arrivals[q][k]`: expected visitors of queue q in interval k; `service_samples[q]`:
-    observed service minutes of queue q to draw from. A visitor counts as within target when
+    observed service minutes of queue q to draw from; `patience_draw(rng, n)`, when given,
+    draws n patience times instead of the exponential. A visitor counts as within target when
     called no later than `target_min` after arriving; one who gives up never is.
     """
     n_queues = len(expected_arrivals)
@@ -87,9 +89,12 @@ def simulate_plan(
             mask = queue_arr == q
             if mask.any():
                 service[mask] = rng.choice(service_samples[q], size=int(mask.sum()))
-        patience = (
-            rng.exponential(patience_min, n) if patience_min is not None else np.full(n, np.inf)
-        )
+        if patience_draw is not None:  # e.g. from a Kaplan–Meier curve (forecasting.review)
+            patience = np.asarray(patience_draw(rng, n), dtype=float)
+        elif patience_min is not None:
+            patience = rng.exponential(patience_min, n)
+        else:
+            patience = np.full(n, np.inf)
         tickets = Tickets(
             issued_min=issued_arr.tolist(),
             queue=queue_arr.tolist(),

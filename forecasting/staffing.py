@@ -33,6 +33,8 @@ PLAN_SCHEMA = {
     "sim_service_level": pl.Float64,
     "service_level_rostered": pl.Float64,
     "expected_wait_rostered_min": pl.Float64,
+    "sim_service_level_rostered": pl.Float64,
+    "sim_wait_rostered_min": pl.Float64,
     "staff_hours": pl.Float64,
     "flag": pl.String,
 }
@@ -250,6 +252,19 @@ def plan_staffing(
     )
     # the windows the roster can be expected to open, after absence and breaks
     effective = (pl.col("windows_rostered") * available).round(0).cast(pl.Int64)
+    frame = frame.with_columns(effective.alias("windows_effective"))
+    sim_waits: list = []
+    sim_rostered = (
+        _simulate_days(
+            frame, queueing, policy, "windows_effective", "sim_service_level_rostered", sim_waits
+        )
+        if simulate and frame["windows_rostered"].null_count() == 0
+        else pl.Series("sim_service_level_rostered", [None] * frame.height, pl.Float64)
+    )
+    frame = frame.with_columns(
+        sim_rostered,
+        pl.Series("sim_wait_rostered_min", sim_waits or [None] * frame.height, pl.Float64),
+    )
     over = effective > pl.col("windows_needed") + pl.max_horizontal(
         pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64)
     )
@@ -273,11 +288,18 @@ def plan_staffing(
 
 
 def _simulate_days(
-    frame: pl.DataFrame, queueing: HallQueueing, policy: StaffingPolicy
+    frame: pl.DataFrame,
+    queueing: HallQueueing,
+    policy: StaffingPolicy,
+    windows_column: str = "windows_needed",
+    name: str = "sim_service_level",
+    waits: list | None = None,
 ) -> pl.Series:
     """Each day's half-hours run back to back (gaps such as a lunch closure stay closed), with
-    the recommended windows open, pooled over the hall's queues."""
+    the windows of `windows_column` open, pooled over the hall's queues; a backlog carries into
+    the next half-hour. `waits`, when given, receives the mean wait per row."""
     values = np.full(frame.height, np.nan)
+    wait_values = np.full(frame.height, np.nan)
     index = 0
     for (day,), part in frame.group_by("date", maintain_order=True):
         slots = part["slot"].to_list()
@@ -285,9 +307,9 @@ def _simulate_days(
         span = last - first + 1
         arrivals = [0.0] * span
         windows = [0] * span
-        for slot, mean, n in part.select("slot", "yhat", "windows_needed").iter_rows():
+        for slot, mean, n in part.select("slot", "yhat", windows_column).iter_rows():
             arrivals[slot - first] = mean
-            windows[slot - first] = n
+            windows[slot - first] = int(n or 0)
         result = simulate_plan(
             [arrivals],
             [queueing.service_samples],
@@ -301,8 +323,11 @@ def _simulate_days(
         )
         for i, slot in enumerate(slots):
             values[index + i] = result.service_level[slot - first]
+            wait_values[index + i] = result.mean_wait_min[slot - first]
         index += len(slots)
-    return pl.Series("sim_service_level", values, pl.Float64).fill_nan(None)
+    if waits is not None:
+        waits.extend(None if np.isnan(v) else float(v) for v in wait_values)
+    return pl.Series(name, values, pl.Float64).fill_nan(None)
 
 
 def compare_pooling(day: pl.DataFrame, queueing: HallQueueing, policy: StaffingPolicy) -> dict:
@@ -402,3 +427,121 @@ def _split(n: int, loads: list[float]) -> list[int]:
     ]:
         out[i] += 1
     return out
+
+
+def tradeoff(
+    plan: pl.DataFrame,
+    queueing: HallQueueing,
+    policy: StaffingPolicy,
+    deltas: tuple[int, ...] = (-2, -1, 0, 1, 2, 3),
+    kind: str = "extended",
+) -> pl.DataFrame:
+    """Staff-hours against expected service level for the `kind` half-hours of a plan: the
+    recommendation with `delta` windows more (or fewer, at least one) in every such half-hour,
+    and today's roster (delta None). Returns option ("plan" / "roster"), delta, staff_hours,
+    service_level (the share of the expected visitors called within the target, Erlang A/C at
+    the expected arrivals)."""
+    part = plan.filter(pl.col("kind") == kind)
+    if part.is_empty():
+        return pl.DataFrame(
+            schema={
+                "option": pl.String,
+                "delta": pl.Int64,
+                "staff_hours": pl.Float64,
+                "service_level": pl.Float64,
+            }
+        )
+    available = 1.0 - queueing.shrinkage
+    rows = []
+
+    def level(windows: list[int]) -> tuple[float, float]:
+        served = total = hours = 0.0
+        for (arrivals,), n in zip(part.select("arrivals").iter_rows(), windows, strict=True):
+            f = queue_figures(
+                arrivals / INTERVAL_MIN,
+                queueing.service_min,
+                n,
+                policy.wait_target_min,
+                queueing.patience_min,
+            )
+            served += arrivals * f.service_level
+            total += arrivals
+            hours += math.ceil(n / available - 1e-9) * INTERVAL_MIN / 60
+        return hours, served / total if total else 1.0
+
+    needed = part["windows_needed"].to_list()
+    for delta in deltas:
+        hours, sl = level([max(1, n + delta) for n in needed])
+        rows.append(("plan", delta, hours, sl))
+    rostered = part["windows_rostered"].to_list()
+    if all(r is not None for r in rostered):
+        effective = [round(r * available) for r in rostered]
+        _, sl = level(effective)
+        hours = sum(r * INTERVAL_MIN / 60 for r in rostered)
+        rows.append(("roster", None, hours, sl))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "option": pl.String,
+            "delta": pl.Int64,
+            "staff_hours": pl.Float64,
+            "service_level": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+GROUP_SCHEMA = {
+    "date": pl.Date,
+    "start": pl.Datetime("us"),
+    "kind": pl.String,
+    "group": pl.String,
+    "windows_in_group": pl.Int64,
+    "arrivals": pl.Float64,
+    "windows_needed": pl.Int64,
+}
+
+
+def plan_by_group(
+    plan: pl.DataFrame,
+    groups: dict[tuple[str, ...], dict],
+    policy: StaffingPolicy,
+    patience_min: float | None,
+) -> pl.DataFrame:
+    """Windows per half-hour per queue group (`GROUP_SCHEMA`): the hall's comprehensive
+    windows and each set of dedicated windows, which cannot help one another.
+
+    `groups`: queue set → {"share": its share of the hall's tickets, "service_min": minutes
+    per ticket at its windows, "windows": how many windows form it}. Each group is sized on its
+    own (Erlang A/C at the plan's staffed quantile of arrivals times the group's share, at least
+    one window where the group has demand), so the groups' sum shows what the split costs
+    against the pooled `windows_needed` of the plan."""
+    if plan.is_empty() or not groups:
+        return pl.DataFrame(schema=GROUP_SCHEMA)
+    per_min = 1.0 / INTERVAL_MIN
+    rows = []
+    for day, start, kind, staffed in plan.select(
+        "date", "start", "kind", "arrivals_staffed"
+    ).iter_rows():
+        for key, g in groups.items():
+            arrivals = staffed * g["share"]
+            n = windows_needed(
+                arrivals * per_min,
+                g["service_min"],
+                policy.wait_target_min,
+                policy.service_level,
+                policy.occupancy_cap,
+                patience_min,
+            )
+            rows.append(
+                (
+                    day,
+                    start,
+                    kind,
+                    "+".join(key),
+                    g["windows"],
+                    arrivals,
+                    max(n, int(arrivals > 0.05)),
+                )
+            )
+    return pl.DataFrame(rows, schema=GROUP_SCHEMA, orient="row")

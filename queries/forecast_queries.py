@@ -192,3 +192,22 @@ def shifts(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.
         )
     )
     return read_frame(conn, stmt, ATTENDANCE_SCHEMA)
+
+
+TICKET_ROWS_SCHEMA = {
+    "queue_id": pl.String,
+    "window_id": pl.String,
+    "issued_at": pl.Datetime("us"),
+    "called_at": pl.Datetime("us"),
+    "finished_at": pl.Datetime("us"),
+    "status": pl.String,
+}
+
+
+def ticket_rows(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """A hall's tickets issued first..last, one row each (what a staffing review replays)."""
+    t = s.tickets
+    stmt = sa.select(
+        t.c.queue_id, t.c.window_id, t.c.issued_at, t.c.called_at, t.c.finished_at, t.c.status
+    ).where(*_ticket_filters(first, last, hall_id, None))
+    return read_frame(conn, stmt, TICKET_ROWS_SCHEMA)

@@ -310,6 +310,20 @@ sync_files = Table(
     Column("taken_at", DateTime),
 )
 
+# The daily model each forecast series chose by its own rolling-origin backtest
+# (forecasting.select), kept so that the next forecast from the same history skips the
+# backtest. Not in ALL_TABLES: forecasting.service creates it when it first stores a choice.
+forecast_choices = Table(
+    "hallpulse_forecast_choices",
+    metadata,
+    Column("hall_id", ID, primary_key=True),
+    Column("series", ID, primary_key=True),  # the queue's id, or "*" for the whole hall
+    Column("history_last", Date, primary_key=True),
+    Column("fingerprint", String(64), primary_key=True),  # version, history size and sum
+    Column("choice", Text, nullable=False),  # JSON of forecasting.select.Choice
+    Column("created_at", DateTime, nullable=False),
+)
+
 # Daily rollups: the metric queries' additive partials per hall and day, rebuilt for the days
 # a write touches (see queries/rollups.py). `hallpulse_rollup_days` lists the days they hold.
 ROLLUP_ID = ID

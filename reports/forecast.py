@@ -34,6 +34,9 @@ class Forecast:
     daily: pl.DataFrame  # date, expected, lower, upper (tickets per day, 80% interval)
     staffing: pl.DataFrame  # STAFFING_COLUMNS: the extended-hours half-hours of those days
     warnings: dict[str, list[str]]  # per language: e.g. the horizon passes the announced calendar
+    # per language: the model chosen by the hall's own backtest, its error against the same
+    # weekday last week and the runner-up (`forecasting.select.Choice.summary`)
+    model: dict[str, str] | None = None
 
 
 def next_week_forecast(conn: Connection, hall_id: str, week, settings: Settings) -> Forecast | None:
@@ -69,4 +72,6 @@ def next_week_forecast(conn: Connection, hall_id: str, week, settings: Settings)
         .select(STAFFING_COLUMNS)
         .sort("date", "start")
     )
-    return Forecast(daily, staffing, run.forecast.warnings)
+    choice = run.forecast.choice
+    model = {lang: choice.summary(lang) for lang in ("zh", "en")} if choice else None
+    return Forecast(daily, staffing, run.forecast.warnings, model)

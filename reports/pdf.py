@@ -539,6 +539,8 @@ def _forecast(doc: _Doc, data: WeeklyData, lang: str) -> None:
                 rows,
             )
         )
+    if getattr(fc, "model", None):
+        doc.add(f'<p class="note">{escape(fc.model[lang])}</p>')
     for warning in fc.warnings.get(lang, []):
         doc.add(f'<p class="note">{escape(warning)}</p>')
     doc.add(f"<h3>{escape(t('rep.forecast.staffing', lang))}</h3>")

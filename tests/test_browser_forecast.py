@@ -43,7 +43,7 @@ def open_forecast(page: Page, query: str) -> None:
     page.wait_for_selector(PLOT, timeout=90_000)
     page.wait_for_selector(DATAFRAME)
     page.wait_for_selector(IDLE, state="attached", timeout=90_000)
-    expect(data_rows(page).first).to_be_attached()
+    expect(data_rows(page, 1).first).to_be_attached()
 
 
 def test_forecast_page_zh(page: Page, artifacts: Path) -> None:
@@ -51,9 +51,12 @@ def test_forecast_page_zh(page: Page, artifacts: Path) -> None:
     text = body_text(page)
     assert "预测与排班" in text
     assert "延时服务排班建议" in text
-    assert page.locator(PLOT).count() == 2
-    headers = grid_headers(page)
-    rows = grid_rows(page)
+    assert page.locator(PLOT).count() == 4  # demand, trade-off, one day, plan vs actual
+    models = grid_rows(page, 0)  # the candidates' backtest, best first
+    assert grid_headers(page, 0) == ["方法", "回测天数", "平均绝对误差", "相对上周同日"]
+    assert any(row[0] == "上周同日" for row in models)
+    headers = grid_headers(page, 1)
+    rows = grid_rows(page, 1)
     assert rows and "判断" in headers
     verdicts = {row[headers.index("判断")] for row in rows}
     assert verdicts <= {"under", "over", "ok"}  # the grid's text holds the codes

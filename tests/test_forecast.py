@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine, unavailable
 from sqlalchemy.engine import Engine
 
 from cli.main import main
@@ -428,20 +428,29 @@ def test_staffing_refuses_the_past(hall_db, capsys: pytest.CaptureFixture[str]) 
 
 def test_backtest_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:
     url, _ = hall_db
-    args = ["forecast", "--db", url, "backtest", "--hall", HALL, "--origins", "3", "--json"]
+    args = ["forecast", "--db", url, "backtest", "--hall", HALL, "--origins", "2", "--json"]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)[HALL]
-    assert len(result["origins"]) == 3 and len(result["fit_seconds"]) == 3
+    assert len(result["origins"]) == 2 and len(result["fit_seconds"]) == 2
+    assert len(result["chosen_at_origins"]) == 2
     scores = {(r["level"], r["method"]): r for r in result["daily"] + result["hourly"]}
-    assert set(scores) == {
-        (level, m)
-        for level in ("daily", "hourly")
-        for m in ("prophet", "naive_week", "mean_4weeks")
-    }
-    # Poisson noise around a weekly pattern: the model beats last week's copy
-    assert scores["daily", "prophet"]["mase"] < scores["daily", "naive_week"]["mase"]
-    assert scores["hourly", "prophet"]["mase"] < scores["hourly", "naive_week"]["mase"]
-    assert 0.5 <= scores["daily", "prophet"]["coverage_80"] <= 1
+    assert {("daily", m) for m in ("auto", "prophet", "ets", "naive_week", "mean_4weeks")} <= set(
+        scores
+    )
+    assert {("hourly", m) for m in ("auto", "naive_week", "mean_4weeks")} <= set(scores)
+    # Poisson noise around a weekly pattern: the forecast as made beats last week's copy
+    assert scores["daily", "auto"]["mase"] < scores["daily", "naive_week"]["mase"]
+    assert scores["hourly", "auto"]["mase"] < scores["hourly", "naive_week"]["mase"]
+    assert 0.5 <= scores["daily", "auto"]["coverage_80"] <= 1
+    choice = result["choice"]
+    assert choice["method"] in ("prophet", "ets", "ensemble", "mean_4weeks", "naive_week")
+    assert choice["runner_up"] and choice["runner_up"] != choice["method"]
+    ranked = [r["method"] for r in choice["scores"]]
+    assert ranked[:2] == [choice["method"], choice["runner_up"]]
+    assert choice["scores"][0]["relative_mae"] <= 1.0  # never worse than the baseline
+    assert main(["forecast", "--db", url, "backtest", "--hall", HALL, "--origins", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "chosen:" in out and "runner-up:" in out and "选用" in out
 
 
 # --- without a database ---------------------------------------------------------------------
@@ -494,24 +503,64 @@ def test_forecast_of_an_empty_database(tmp_path: Path, capsys) -> None:
 
 
 def test_bank_series_backtest() -> None:
-    """The real call-centre series: the model beats both baselines, daily and hourly."""
+    """The real call-centre series: the forecast as made beats both baselines, daily and
+    hourly, and the model chosen on the whole series beats the same weekday last week."""
     if not BANK.exists():
-        pytest.skip(f"bank series not found at {BANK} (set HALL_BANK_CALLS)")
+        unavailable(f"bank series not found at {BANK} (set HALL_BANK_CALLS)")
     frame = pl.read_csv(BANK, try_parse_dates=True).rename(
         {"interval_start": "start", "calls": "count"}
     )
     daily, slots, features, hours = counts_series(frame, "BANK")
     assert daily.height == 164 and daily["arrivals"].sum() == frame["count"].sum()
-    result = backtest(daily, slots, features, hours, "BANK", origins=4, horizon=14)
+    result = backtest(daily, slots, features, hours, "BANK", origins=2, horizon=14)
     scores = {(r["level"], r["method"]): r for r in result.daily.vstack(result.hourly).to_dicts()}
     for level in ("daily", "hourly"):
-        assert scores[level, "prophet"]["mae"] < scores[level, "naive_week"]["mae"]
-        assert scores[level, "prophet"]["points"] == scores[level, "naive_week"]["points"]
-    # every day with data after the first origin is scored once (2003-10-14 is missing)
+        assert scores[level, "auto"]["mae"] < scores[level, "naive_week"]["mae"]
+        assert scores[level, "auto"]["points"] == scores[level, "naive_week"]["points"]
+    # every day with data after the first origin is scored once
     assert (
-        scores["daily", "prophet"]["points"]
-        == daily.filter(pl.col("date") > result.origins[0]).height
+        scores["daily", "auto"]["points"] == daily.filter(pl.col("date") > result.origins[0]).height
     )
+    assert result.choice is not None and result.choice.method != "naive_week"
+    assert result.choice.relative() < 1.0
+
+
+def test_short_history_keeps_the_baseline() -> None:
+    """Three weeks of history: no model may compete; the forecast is the baseline and says
+    why. Six weeks with a closed week in the middle (a gap): never worse than the baseline on
+    its own backtest."""
+    from forecasting.select import choose, forecast_series
+
+    rng = np.random.default_rng(5)
+    days = [dt.date(2026, 3, 2) + dt.timedelta(days=k) for k in range(70)]
+    rows = [
+        {
+            "date": d,
+            "weekday": d.isoweekday(),
+            "makeup_workday": 0.0,
+            "y": float(rng.poisson(150 if d.isoweekday() == 1 else 100)),
+        }
+        for d in days
+        if d.isoweekday() <= 5
+    ]
+    frame = pl.DataFrame(rows)
+    short = frame.head(15)
+    future = frame.slice(15, 5).drop("y")
+    pred, choice, _ = forecast_series(short, future)
+    assert choice.method in ("naive_week", "mean_4weeks") and choice.reason == "short_history"
+    assert "too short" in choice.summary("en") and "不足以" in choice.summary("zh")
+    assert pred["yhat"].to_list() == pytest.approx(
+        short.filter(pl.col("date") >= short["date"].max() - dt.timedelta(days=6))
+        .sort("date")["y"]
+        .to_list()
+    )  # the same weekday a week before (Monday … Friday)
+    assert (pred["yhat_lower"] <= pred["yhat"]).all() and (pred["yhat"] <= pred["yhat_upper"]).all()
+    gappy = frame.filter(
+        ~pl.col("date").is_between(dt.date(2026, 3, 23), dt.date(2026, 3, 29))
+    ).head(30)
+    choice, _ = choose(gappy)
+    assert choice.relative() <= 1.0
+    assert choice.scores["relative_mae"].min() == choice.relative()
 
 
 def test_calendar_frame_round_trip(hall_db, engine: Engine) -> None:
@@ -586,11 +635,68 @@ def test_intervals_widen_when_recent_days_are_noisier() -> None:
     first, last = days[-14], days[-1]
     history = history.filter(pl.col("date") < first)
     plain = forecast_demand(
-        history, {HALL: features}, first, last, ProphetOptions(calibrate_days=0)
+        history, {HALL: features}, first, last, ProphetOptions(calibrate_days=0), "prophet"
     )
-    wide = forecast_demand(history, {HALL: features}, first, last, ProphetOptions())
+    wide = forecast_demand(history, {HALL: features}, first, last, ProphetOptions(), "prophet")
     assert wide["yhat"].to_list() == pytest.approx(plain["yhat"].to_list())
     width = (wide["yhat_upper"] - wide["yhat_lower"]).filter(wide["open"])
     plain_width = (plain["yhat_upper"] - plain["yhat_lower"]).filter(plain["open"])
     assert (width >= plain_width - 1e-9).all()
     assert width.mean() > 1.5 * plain_width.mean()
+
+
+def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> None:
+    """The first forecast runs the backtest and stores its choice; the next one from the same
+    history reads it back (no backtest) and forecasts the same."""
+    import sqlalchemy as sa
+
+    from forecasting import select
+    from forecasting.service import forecast_hall
+
+    with engine.connect() as conn:
+        first = forecast_hall(conn, HALL, 7)
+    with engine.connect() as conn:  # a new snapshot (MariaDB's repeatable read)
+        stored = conn.execute(
+            sa.select(s.forecast_choices.c.series, s.forecast_choices.c.history_last).where(
+                s.forecast_choices.c.hall_id == HALL
+            )
+        ).all()
+    assert ("*", LAST) in stored  # (with the big screen's, from history to an earlier day)
+    calls = []
+    original = select.choose
+    select.choose = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        with engine.connect() as conn:
+            again = forecast_hall(conn, HALL, 7)
+    finally:
+        select.choose = original
+    assert calls == []  # read back, not chosen again
+    assert again.choice.method == first.choice.method
+    assert again.choice.interval == pytest.approx(first.choice.interval)
+    assert again.daily["yhat"].to_list() == pytest.approx(first.daily["yhat"].to_list(), rel=1e-6)
+    assert again.daily["yhat_upper"].to_list() == pytest.approx(
+        first.daily["yhat_upper"].to_list(), rel=1e-6
+    )
+
+
+def test_staff_hours_against_service_level() -> None:
+    """Two evening half-hours of 30 visitors, 10-minute service: every window more costs
+    staff-hours and buys service level; the roster's point sits on the same scale."""
+    from forecasting.staffing import HallQueueing, StaffingPolicy, tradeoff
+
+    plan = pl.DataFrame(
+        {
+            "kind": ["extended", "extended", "regular"],
+            "arrivals": [30.0, 30.0, 80.0],
+            "windows_needed": [14, 14, 30],
+            "windows_rostered": [12, 16, 30],
+        }
+    )
+    queueing = HallQueueing(np.array([10.0]), None, 0.0)
+    options = tradeoff(plan, queueing, StaffingPolicy(), deltas=(-4, 0, 1))
+    rows = {r["delta"]: r for r in options.filter(pl.col("option") == "plan").to_dicts()}
+    assert [rows[d]["staff_hours"] for d in (-4, 0, 1)] == [10.0, 14.0, 15.0]
+    assert rows[-4]["service_level"] < rows[0]["service_level"] <= rows[1]["service_level"]
+    roster = options.filter(pl.col("option") == "roster").row(0, named=True)
+    assert roster["staff_hours"] == 14.0
+    assert 0 < roster["service_level"] <= 1

@@ -9,15 +9,29 @@ import streamlit as st
 
 from dashboard import data, forecast_data, state
 from dashboard.components import demo_banner
-from dashboard.forecast_figures import day_figure, demand_figure
+from dashboard.forecast_figures import (
+    day_figure,
+    demand_figure,
+    review_figure,
+    tradeoff_figure,
+)
 from dashboard.text import datetime_text, t
 from dashboard.widgets import scope_guard
 from forecasting.erlang import queue_figures
+from forecasting.select import LABELS
+from forecasting.service import policy_from
+from forecasting.staffing import tradeoff
 from metrics.settings import Settings, SettingsError, load_settings
 
 QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
 FLAGS = ("under", "over", "ok", "none")
 FLAG_COLORS = ("red", "orange", "green", "gray")
+
+
+def settings_for(settings: Settings, quantile: float) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, staffing_quantile=quantile)
 
 
 def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -38,8 +52,14 @@ def planner_table(plan: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("fc.col.sl", lang): ext["service_level"],
             t("fc.col.sim", lang): ext["sim_service_level"],
             t("fc.col.wait", lang): ext["expected_wait_min"].round(1),
-            t("fc.col.sl_rostered", lang): ext["service_level_rostered"],
-            t("fc.col.wait_rostered", lang): ext["expected_wait_rostered_min"].round(1),
+            # the day simulated under the roster (a backlog carries over) when it could be;
+            # else the steady-state formula, which a morning peak drives to 0
+            t("fc.col.sl_rostered", lang): ext["sim_service_level_rostered"].fill_null(
+                ext["service_level_rostered"]
+            ),
+            t("fc.col.wait_rostered", lang): ext["sim_wait_rostered_min"]
+            .fill_null(ext["expected_wait_rostered_min"])
+            .round(1),
             t("fc.col.staff_hours", lang): ext["staff_hours"],
         }
     )
@@ -57,6 +77,107 @@ def planner_columns(lang: str) -> dict[str, st.column_config.Column]:
         format_func=lambda code: t(f"fc.flag.{code}", lang),
     )
     return columns
+
+
+def group_table(groups: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """One day's windows needed per half-hour (rows) and queue group (columns: the group's
+    queues and, in brackets, the windows it has)."""
+    labelled = groups.with_columns(
+        pl.col("start").dt.strftime("%H:%M").alias(t("fc.col.time", lang)),
+        (pl.col("group_name") + " (" + pl.col("windows_in_group").cast(pl.String) + ")").alias(
+            "label"
+        ),
+    )
+    return labelled.pivot(
+        on="label", index=t("fc.col.time", lang), values="windows_needed", sort_columns=False
+    )
+
+
+def model_table(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The candidates' backtest, best first: method, days scored, MAE, relative to the same
+    weekday last week."""
+    return pl.DataFrame(
+        {
+            t("fc.col.method", lang): [LABELS[m][lang] for m in scores["method"]],
+            t("fc.col.points", lang): scores["points"],
+            t("fc.col.mae", lang): scores["mae"].round(1),
+            t("fc.col.relative", lang): scores["relative_mae"].round(3),
+        }
+    )
+
+
+def plan_vs_actual(lang: str, url: str, hall: str) -> None:
+    """计划与实际: a past week replayed through the model next to what the hall observed, and
+    where it was under- or over-staffed."""
+    st.subheader(t("fc.rev", lang))
+    st.caption(t("fc.rev.help", lang))
+    weeks = forecast_data.past_weeks(url, hall)
+    if not weeks:
+        st.info(t("fc.rev.none", lang))
+        return
+    monday = st.selectbox(
+        t("fc.rev.week", lang),
+        weeks,
+        index=1 if len(weeks) > 1 else 0,  # the last complete week
+        format_func=lambda d: t("fc.rev.week.value", lang, first=d.isoformat()),
+        key="fc_review_week",
+    )
+    run = forecast_data.page_review(url, hall, monday)
+    if isinstance(run, str):
+        st.info(run)
+        return
+    frame = run.frame.filter(pl.col("windows_open") > 0)
+    a = run.agreement
+    r1, r2, r3, r4 = st.columns(4)
+    r1.metric(t("fc.rev.agree", lang), f"{a['within']:.0%}" if a["within"] is not None else "—")
+    r2.metric(
+        t("fc.rev.observed_sl", lang),
+        f"{a['observed_service_level']:.1%}" if a["half_hours"] else "—",
+    )
+    r3.metric(t("fc.rev.under", lang), f"{(frame['flag'] == 'under').sum()}")
+    r4.metric(t("fc.rev.over", lang), f"{(frame['flag'] == 'over').sum()}")
+    median = run.patience.median()
+    st.caption(
+        t(
+            "fc.rev.facts",
+            lang,
+            n=a["half_hours"],
+            gap=a["mean_abs_pp"] or 0.0,
+            service=run.service_min,
+            patience=t("fc.patience.min", lang, n=median)
+            if median is not None
+            else t("fc.rev.patience_long", lang),
+        )
+    )
+    st.plotly_chart(review_figure(frame, lang), width="stretch")
+    off = frame.filter(pl.col("flag") != "ok")
+    if off.height:
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("fc.col.date", lang): off["start"].dt.strftime("%m-%d"),
+                    t("fc.col.time", lang): off["start"].dt.strftime("%H:%M"),
+                    t("fc.col.flag", lang): [[v] for v in off["flag"]],
+                    t("fc.rev.col.arrivals", lang): off["arrivals"],
+                    t("fc.rev.col.open", lang): off["windows_open"],
+                    t("fc.rev.col.needed", lang): off["windows_needed"],
+                    t("fc.rev.col.observed", lang): off["observed_service_level"],
+                    t("fc.rev.col.predicted", lang): off["predicted_service_level"],
+                    t("fc.rev.col.wait", lang): off["observed_wait_min"].round(1),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                t("fc.col.flag", lang): st.column_config.MultiselectColumn(
+                    options=FLAGS,
+                    color=FLAG_COLORS,
+                    format_func=lambda code: t(f"fc.flag.{code}", lang),
+                ),
+                t("fc.rev.col.observed", lang): st.column_config.NumberColumn(format="percent"),
+                t("fc.rev.col.predicted", lang): st.column_config.NumberColumn(format="percent"),
+            },
+        )
 
 
 def what_if(lang: str, settings: Settings, service_min: float, patience: float | None) -> None:
@@ -178,6 +299,10 @@ if result.slots_over_capacity:
     )
 
 st.subheader(t("fc.demand", lang))
+if result.choice is not None:
+    st.caption(t("fc.model", lang, summary=result.choice.summary(lang)))
+    if result.choice.scores.height:
+        st.dataframe(model_table(result.choice.scores, lang), hide_index=True, width="content")
 st.plotly_chart(demand_figure(result.history, daily, lang), width="stretch")
 
 st.subheader(t("fc.planner", lang))
@@ -192,11 +317,56 @@ else:
         column_config=planner_columns(lang),
     )
 
+if not extended.is_empty():
+    st.markdown(f"**{t('fc.trade', lang)}**")
+    st.caption(t("fc.trade.help", lang))
+    st.plotly_chart(
+        tradeoff_figure(
+            tradeoff(plan, result.queueing, policy_from(settings_for(settings, quantile))), lang
+        ),
+        width="stretch",
+    )
+
+if result.roster is not None and result.roster.height:
+    st.markdown(f"**{t('fc.roster', lang)}**")
+    st.caption(t("fc.roster.help", lang))
+    r = result.roster
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("fc.col.date", lang): r["date"].dt.strftime("%m-%d"),
+                t("fc.col.time", lang): r["start"].dt.strftime("%H:%M")
+                + "–"
+                + r["end"].dt.strftime("%H:%M"),
+                t("fc.roster.people", lang): r["people"],
+                t("fc.col.rostered", lang): r["rostered"],
+                t("fc.roster.assigned", lang): r["assigned"],
+                t("fc.roster.short", lang): r["short"],
+                t("fc.roster.sl_plan", lang): r["service_level_plan"],
+                t("fc.col.sl_rostered", lang): r["service_level_roster"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t(k, lang): st.column_config.NumberColumn(format="percent")
+            for k in ("fc.roster.sl_plan", "fc.col.sl_rostered")
+        },
+    )
+
 st.subheader(t("fc.day", lang))
 days = plan["date"].unique().sort().to_list()
 if days:
     day = st.selectbox(t("fc.day.pick", lang), days, format_func=lambda d: d.isoformat())
     st.plotly_chart(day_figure(plan.filter(pl.col("date") == day), lang), width="stretch")
+    if result.groups is not None and result.groups.height:
+        st.markdown(f"**{t('fc.groups', lang)}**")
+        st.caption(t("fc.groups.help", lang))
+        st.dataframe(
+            group_table(result.groups.filter(pl.col("date") == day), lang),
+            hide_index=True,
+            width="stretch",
+        )
     pool = forecast_data.pooling(url, hall, 7 * weeks, quantile, day)
     if pool:
         st.markdown(f"**{t('fc.pool', lang)}**")
@@ -206,4 +376,5 @@ if days:
         p3.metric(t("fc.pool.sim_pooled", lang), f"{pool['sim_service_level_pooled']:.1%}")
         p4.metric(t("fc.pool.sim_split", lang), f"{pool['sim_service_level_split']:.1%}")
 
+plan_vs_actual(lang, url, hall)
 what_if(lang, settings, result.service_min, result.patience_min)

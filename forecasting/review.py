@@ -1,0 +1,449 @@
+"""Staffing checked against what really happened: past half-hours replayed through the model.
+
+For each past day the model is given the *actual* arrivals per queue and half-hour and the
+windows that were *actually* open (a window counts as open in a half-hour when it called a
+ticket then), grouped the way the hall worked: windows that served the same set of queues form
+one group (a comprehensive window pools every queue it serves; a dedicated window cannot help
+another queue). The day runs through the discrete-event simulation of `forecasting.simcheck`,
+so the backlog of one half-hour carries into the next. Service times are drawn per queue from
+the same days; patience from a Kaplan–Meier estimate, because abandonment is censored by
+service: a visitor who was called had at least that much patience (censored), a no-show gave
+up before the call (an event at the wait), and a visitor who left uncalled gave up by about
+the waits of those issued with them (an event at that half-hour's median wait).
+
+Next to each prediction stands what was observed: the share of the half-hour's tickets called
+within the target (and served), the mean wait of those called, the share who gave up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from forecasting.demand import INTERVAL_MIN
+from simulation.queueing import SERVED, WALK_IN, Tickets, Window, simulate
+
+REVIEW_SCHEMA = {
+    "hall_id": pl.String,
+    "start": pl.Datetime("us"),
+    "arrivals": pl.Int64,
+    "windows_open": pl.Int64,
+    "predicted_service_level": pl.Float64,
+    "observed_service_level": pl.Float64,
+    "predicted_wait_min": pl.Float64,
+    "observed_wait_min": pl.Float64,
+    "predicted_abandon": pl.Float64,
+    "observed_abandon": pl.Float64,
+}
+SERVED_STATUSES = ("served", "transferred")
+GAVE_UP = ("no_show", "cancelled")
+MIN_QUEUE_SHARE = 0.05  # a window "serves" a queue when ≥ 5% of its calls are of that queue
+TOLERANCE_PP = 5.0
+GAP_MIN = 20.0  # a window that calls nobody this long while visitors wait is closed
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """A survival curve of patience: at `times` (minutes, increasing) the survival `survival`."""
+
+    times: np.ndarray
+    survival: np.ndarray
+
+    def median(self) -> float | None:
+        below = np.nonzero(self.survival <= 0.5)[0]
+        return float(self.times[below[0]]) if below.size else None
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Patience times by inverse transform; beyond the curve's last step (visitors who
+        never gave up while watched) patience is infinite."""
+        u = rng.uniform(size=n)
+        # the first time at which survival falls to u or below
+        index = np.searchsorted(-self.survival, -u, side="left")
+        out = np.full(n, np.inf)
+        ok = index < self.times.size
+        out[ok] = self.times[index[ok]]
+        return out
+
+
+def kaplan_meier(times: np.ndarray, events: np.ndarray) -> KaplanMeier:
+    """The product-limit estimate from durations and event flags (1 gave up, 0 censored)."""
+    times = np.asarray(times, dtype=float)
+    events = np.asarray(events, dtype=bool)
+    ok = np.isfinite(times) & (times >= 0)
+    times, events = times[ok], events[ok]
+    if times.size == 0:
+        return KaplanMeier(np.array([]), np.array([]))
+    event_times = np.unique(times[events])
+    order = np.sort(times)
+    surv = 1.0
+    out_t, out_s = [], []
+    for t in event_times:
+        at_risk = times.size - np.searchsorted(order, t, side="left")
+        d = int(np.sum(events & (times == t)))
+        if at_risk > 0:
+            surv *= 1 - d / at_risk
+        out_t.append(t)
+        out_s.append(surv)
+    return KaplanMeier(np.asarray(out_t), np.asarray(out_s))
+
+
+def _slot(col: str) -> pl.Expr:
+    return (pl.col(col).dt.hour().cast(pl.Int32) * 60 + pl.col(col).dt.minute().cast(pl.Int32)) // (
+        INTERVAL_MIN
+    )
+
+
+def patience_curve(tickets: pl.DataFrame) -> KaplanMeier:
+    """Kaplan–Meier of patience from tickets (issued_at, called_at, status): see the module."""
+    t = tickets.with_columns(
+        ((pl.col("called_at") - pl.col("issued_at")).dt.total_seconds() / 60).alias("wait"),
+        pl.col("issued_at").dt.date().alias("date"),
+        _slot("issued_at").alias("slot"),
+    )
+    median_wait = t.group_by("date", "slot").agg(pl.col("wait").median().alias("slot_wait"))
+    t = t.join(median_wait, on=["date", "slot"], how="left").with_columns(
+        pl.when(pl.col("status") == "cancelled")
+        .then(pl.col("slot_wait").fill_null(pl.col("wait").median()))
+        .otherwise(pl.col("wait"))
+        .alias("time"),
+        pl.col("status").is_in(GAVE_UP).alias("event"),
+    )
+    t = t.filter(pl.col("time").is_not_null() & (pl.col("time") >= 0))
+    return kaplan_meier(t["time"].to_numpy(), t["event"].to_numpy())
+
+
+def window_groups(tickets: pl.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Window → the queues it served (each at least `MIN_QUEUE_SHARE` of its calls)."""
+    calls = (
+        tickets.filter(pl.col("window_id").is_not_null() & pl.col("called_at").is_not_null())
+        .group_by("window_id", "queue_id")
+        .len()
+    )
+    calls = calls.with_columns((pl.col("len") / pl.col("len").sum().over("window_id")).alias("s"))
+    served = calls.filter(pl.col("s") >= MIN_QUEUE_SHARE).sort("queue_id")
+    return {
+        w: tuple(part["queue_id"].to_list())
+        for (w,), part in served.group_by("window_id", maintain_order=True)
+    }
+
+
+def window_intervals(
+    t: pl.DataFrame, groups: dict[str, tuple[str, ...]], gap_min: float = GAP_MIN
+) -> dict[str, list[tuple[float, float]]]:
+    """When each window was open on one day (minutes after midnight): from its first call to
+    its last finish, closed in a gap between a finish and its next call when the gap is longer
+    than `gap_min` and a visitor of its queues was waiting meanwhile (a lunch break; a window
+    idle because nobody came stays open)."""
+    issued = t["issued_min"].to_numpy()
+    called = t["called_min"].fill_null(float("inf")).to_numpy()
+    queue = t["queue_id"].fill_null("?").to_numpy()
+    out: dict[str, list[tuple[float, float]]] = {}
+    rows = (
+        t.filter(pl.col("window_id").is_not_null() & pl.col("called_min").is_not_null())
+        .sort("window_id", "called_min")
+        .select("window_id", "called_min", "finished_min")
+    )
+    for (window,), part in rows.group_by("window_id", maintain_order=True):
+        mine = np.isin(queue, list(groups.get(window, ()))) if window in groups else None
+        spans: list[list[float]] = []
+        for call, finished in part.select("called_min", "finished_min").iter_rows():
+            end = finished if finished is not None and finished >= call else call + 1.0
+            if spans and call - spans[-1][1] > gap_min:
+                probe = spans[-1][1] + gap_min / 2
+                waiting = (issued <= probe) & (called > probe)
+                if mine is not None:
+                    waiting &= mine
+                if waiting.any():
+                    spans.append([call, end])
+                    continue
+            if spans:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([call, end])
+        out[window] = [(a, b) for a, b in spans]
+    return out
+
+
+def review_day(
+    tickets: pl.DataFrame,
+    hall_id: str,
+    target_min: float,
+    service: dict[str, np.ndarray],
+    patience: KaplanMeier,
+    groups: dict[str, tuple[str, ...]],
+    replications: int = 20,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """One day's tickets replayed (`REVIEW_SCHEMA`): every half-hour with arrivals.
+
+    The visitors arrive when they really took their tickets, into their real queues; the
+    windows are open when they really were (`window_intervals`) and serve the queues they
+    really served; service times and patience are drawn (per queue from the period's served
+    tickets, patience from the Kaplan–Meier curve), `replications` times."""
+    if tickets.is_empty():
+        return pl.DataFrame(schema=REVIEW_SCHEMA)
+    day = tickets["issued_at"].min().date()
+    midnight = dt.datetime.combine(day, dt.time(0))
+
+    def minutes(col: str) -> pl.Expr:
+        return ((pl.col(col) - midnight).dt.total_seconds() / 60).alias(f"{col.split('_')[0]}_min")
+
+    t = tickets.sort("issued_at").with_columns(
+        _slot("issued_at").alias("slot"),
+        ((pl.col("called_at") - pl.col("issued_at")).dt.total_seconds() / 60).alias("wait"),
+        minutes("issued_at"),
+        minutes("called_at"),
+        minutes("finished_at"),
+    )
+    queues = sorted({q for q in t["queue_id"].to_list() if q is not None} | {"?"})
+    index = {q: i for i, q in enumerate(queues)}
+    queue_of = np.array([index.get(q, index["?"]) for q in t["queue_id"].fill_null("?")])
+    issued = t["issued_min"].to_numpy()
+    n = issued.size
+    opened = window_intervals(t, groups)
+    windows = [
+        Window(
+            tuple(index[q] for q in groups.get(w, tuple(queues)) if q in index)
+            or tuple(range(len(queues))),
+            spans,
+        )
+        for w, spans in opened.items()
+    ]
+    everyone = (
+        np.concatenate([v for v in service.values() if v.size])
+        if any(v.size for v in service.values())
+        else np.array([10.0])
+    )
+    pools = [
+        service.get(q, everyone) if service.get(q, everyone).size else everyone for q in queues
+    ]
+    rng = np.random.default_rng(seed + day.toordinal())
+    slot = t["slot"].to_numpy()
+    slots = np.unique(slot)
+    pos = np.searchsorted(slots, slot)
+    within = np.zeros(slots.size)
+    waits = np.zeros(slots.size)
+    called_n = np.zeros(slots.size)
+    left = np.zeros(slots.size)
+    for _ in range(replications):
+        svc = np.empty(n)
+        for q in range(len(queues)):
+            mask = queue_of == q
+            if mask.any():
+                svc[mask] = rng.choice(pools[q], size=int(mask.sum()))
+        pat = patience.draw(rng, n) if patience.times.size else np.full(n, np.inf)
+        outcome = simulate(
+            Tickets(
+                issued_min=issued.tolist(),
+                queue=queue_of.tolist(),
+                klass=[WALK_IN] * n,
+                ready_min=issued.tolist(),
+                service_min=svc.tolist(),
+                patience_min=pat.tolist(),
+                cancels=[True] * n,
+                misses_call=[False] * n,
+                transfer_to=[-1] * n,
+            ),
+            windows,
+        )
+        wait = np.array(
+            [
+                c - i if c is not None and st == SERVED else np.nan
+                for c, i, st in zip(outcome.called_min[:n], issued, outcome.status[:n], strict=True)
+            ]
+        )
+        ok = np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9
+        np.add.at(within, pos, ok)
+        has = ~np.isnan(wait)
+        np.add.at(waits, pos[has], wait[has])
+        np.add.at(called_n, pos[has], 1)
+        np.add.at(left, pos, np.array([st != SERVED for st in outcome.status[:n]]))
+    counts = np.bincount(pos, minlength=slots.size)
+    predicted_sl = within / np.maximum(counts * replications, 1)
+    predicted_wait = np.where(called_n > 0, waits / np.maximum(called_n, 1), np.nan)
+    observed = (
+        t.group_by("slot")
+        .agg(
+            pl.len().alias("arrivals"),
+            (pl.col("status").is_in(SERVED_STATUSES) & (pl.col("wait") <= target_min + 1e-9))
+            .mean()
+            .alias("observed_service_level"),
+            pl.col("wait").filter(pl.col("wait") >= 0).mean().alias("observed_wait_min"),
+            pl.col("status").is_in(GAVE_UP).mean().alias("observed_abandon"),
+        )
+        .sort("slot")
+    )
+    rows = []
+    for k, (slot_no, count, sl, wait, abandon) in enumerate(observed.iter_rows()):
+        lo, hi = slot_no * INTERVAL_MIN, (slot_no + 1) * INTERVAL_MIN
+        open_now = sum(
+            1
+            for spans in opened.values()
+            if sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in spans) > INTERVAL_MIN / 2
+        )
+        rows.append(
+            {
+                "hall_id": hall_id,
+                "start": midnight + dt.timedelta(minutes=int(slot_no) * INTERVAL_MIN),
+                "arrivals": int(count),
+                "windows_open": open_now,
+                "predicted_service_level": float(predicted_sl[k]),
+                "observed_service_level": sl,
+                "predicted_wait_min": _num(predicted_wait[k]),
+                "observed_wait_min": wait,
+                "predicted_abandon": float(left[k] / max(counts[k] * replications, 1)),
+                "observed_abandon": abandon,
+            }
+        )
+    return pl.DataFrame(rows, schema=REVIEW_SCHEMA)
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def busy_cycles(tickets: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Minutes a window spends per ticket of each queue when it is busy: from the call to the
+    window's next call, when the next visitor was already waiting at the finish (so the gap is
+    handling, calling and no-show time, not idleness). Queues without such cycles fall back to
+    call-to-finish times of served tickets."""
+    t = (
+        tickets.filter(pl.col("window_id").is_not_null() & pl.col("called_at").is_not_null())
+        .sort("window_id", "called_at")
+        .with_columns(
+            pl.col("called_at").shift(-1).over("window_id").alias("next_call"),
+            pl.col("issued_at").shift(-1).over("window_id").alias("next_issued"),
+        )
+        .with_columns(
+            ((pl.col("next_call") - pl.col("called_at")).dt.total_seconds() / 60).alias("cycle"),
+            ((pl.col("finished_at") - pl.col("called_at")).dt.total_seconds() / 60).alias("svc"),
+        )
+    )
+    busy = t.filter(
+        (pl.col("next_issued") <= pl.col("finished_at").fill_null(pl.col("called_at")))
+        & (pl.col("cycle") > 0)
+        & (pl.col("cycle") < 240)
+    )
+    out = {q: part["cycle"].to_numpy() for (q,), part in busy.group_by("queue_id")}
+    plain = t.filter(
+        pl.col("status").is_in(SERVED_STATUSES) & (pl.col("svc") > 0) & (pl.col("svc") < 240)
+    )
+    for (q,), part in plain.group_by("queue_id"):
+        if q not in out or out[q].size < 20:
+            out[q] = part["svc"].to_numpy()
+    return out
+
+
+def review(
+    tickets: pl.DataFrame,
+    hall_id: str,
+    target_min: float,
+    replications: int = 20,
+) -> tuple[pl.DataFrame, KaplanMeier]:
+    """Every day of `tickets` (one hall's, `queries.forecast_queries.ticket_rows`) replayed;
+    the patience curve used."""
+    patience = patience_curve(tickets)
+    groups = window_groups(tickets)
+    service = busy_cycles(tickets)
+    parts = [
+        review_day(part, hall_id, target_min, service, patience, groups, replications)
+        for _, part in tickets.sort("issued_at").group_by(
+            pl.col("issued_at").dt.date(), maintain_order=True
+        )
+    ]
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=REVIEW_SCHEMA)
+    return frame.sort("start"), patience
+
+
+def agreement(frame: pl.DataFrame, tolerance_pp: float = TOLERANCE_PP) -> dict:
+    """Over the staffed half-hours (a window open, tickets issued): how many, and the share
+    whose predicted service level is within ± `tolerance_pp` points of the observed."""
+    staffed = frame.filter(
+        (pl.col("windows_open") > 0)
+        & (pl.col("arrivals") > 0)
+        & pl.col("predicted_service_level").is_not_null()
+    )
+    if staffed.is_empty():
+        return {"half_hours": 0, "within": None, "mean_abs_pp": None}
+    diff = (staffed["predicted_service_level"] - staffed["observed_service_level"]).abs() * 100
+    return {
+        "half_hours": staffed.height,
+        "within": float((diff <= tolerance_pp).mean()),
+        "mean_abs_pp": float(diff.mean()),
+        "observed_service_level": float(staffed["observed_service_level"].mean()),
+        "predicted_service_level": float(staffed["predicted_service_level"].mean()),
+    }
+
+
+def verdict(
+    frame: pl.DataFrame,
+    service_min: float,
+    target_min: float,
+    service_level: float,
+    occupancy_cap: float = 0.85,
+) -> pl.DataFrame:
+    """Where the hall was under- or over-staffed: `frame` (`REVIEW_SCHEMA`) with
+    windows_needed — what the actual arrivals needed for the service-level target (Erlang C
+    with the period's mean service time) — and flag: "under" when fewer windows were open,
+    "over" when more than one window and 20% above it, else "ok"."""
+    from forecasting.erlang import windows_needed
+
+    needed = [
+        max(
+            1,
+            windows_needed(n / INTERVAL_MIN, service_min, target_min, service_level, occupancy_cap),
+        )
+        if n
+        else 0
+        for n in frame["arrivals"].to_list()
+    ]
+    slack = pl.max_horizontal(pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64))
+    return frame.with_columns(pl.Series("windows_needed", needed, pl.Int64)).with_columns(
+        pl.when(pl.col("windows_open") < pl.col("windows_needed"))
+        .then(pl.lit("under"))
+        .when(pl.col("windows_open") > pl.col("windows_needed") + slack)
+        .then(pl.lit("over"))
+        .otherwise(pl.lit("ok"))
+        .alias("flag")
+    )
+
+
+def mean_service(service: dict[str, np.ndarray], tickets: pl.DataFrame) -> float:
+    """Mean minutes per ticket over the period, weighting each queue by its tickets."""
+    counts = dict(tickets.group_by("queue_id").len().iter_rows())
+    pairs = [(counts.get(q, 0), float(np.mean(v))) for q, v in service.items() if v.size]
+    total = sum(n for n, _ in pairs)
+    return sum(n * m for n, m in pairs) / total if total else 10.0
+
+
+def group_facts(tickets: pl.DataFrame) -> dict[tuple[str, ...], dict]:
+    """The hall's window groups as it works them (`window_groups`): queue set → share of the
+    hall's tickets it handles, minutes per ticket at its windows (busy cycles), windows."""
+    groups = window_groups(tickets)
+    if not groups:
+        return {}
+    called = tickets.filter(pl.col("window_id").is_in(list(groups)))
+    keyed = called.with_columns(
+        pl.col("window_id")
+        .replace_strict({w: "+".join(q) for w, q in groups.items()}, return_dtype=pl.String)
+        .alias("group")
+    )
+    total = keyed.height
+    cycles = {}
+    by_group = {}
+    for (group,), part in keyed.group_by("group"):
+        by_group[group] = part.height
+        service = busy_cycles(part)
+        cycles[group] = mean_service(service, part) if service else 10.0
+    out = {}
+    for key in sorted(set(groups.values())):
+        name = "+".join(key)
+        out[key] = {
+            "share": by_group.get(name, 0) / total if total else 0.0,
+            "service_min": cycles.get(name, 10.0),
+            "windows": sum(1 for q in groups.values() if q == key),
+        }
+    return out
