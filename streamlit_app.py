@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import auth, state
 from dashboard.text import LANGS, t
 
 st.set_page_config(
@@ -26,6 +26,19 @@ with st.sidebar:
         st.query_params["lang"] = choice
         st.rerun()
 
+# who reads: the sign-in form (and a stop) until someone is signed in, a kiosk link's one hall
+# on the big screen, everything under a red banner when sign-in is off
+scope = auth.gate(lang, screen=kiosk)
+
+
+def role_page(url_path: str, **page) -> st.Page:
+    """A page some roles only may use: hidden from the others' navigation (and refusing them
+    at its top if they reach it by URL)."""
+    visibility = "visible" if auth.may_see(url_path, scope) else "hidden"
+    return st.Page(url_path=url_path, visibility=visibility, **page)
+
+
+screen_page = "dashboard/pages/big_screen.py"
 overview = st.Page(
     "dashboard/pages/overview.py",
     title=t("nav.overview", lang),
@@ -79,7 +92,7 @@ pages = {
     ],
     t("nav.section.live", lang): [
         st.Page(
-            "dashboard/pages/big_screen.py",
+            screen_page,
             title=t("nav.screen", lang),
             icon=":material/tv:",
             url_path="screen",
@@ -114,18 +127,32 @@ pages = {
             icon=":material/rule:",
             url_path="quality",
         ),
-        st.Page(
-            "dashboard/pages/data_import.py",
+        role_page(
+            page="dashboard/pages/data_import.py",
             title=t("nav.import", lang),
             icon=":material/upload_file:",
             url_path="import",
         ),
-        st.Page(
-            "dashboard/pages/alerts.py",
+        role_page(
+            page="dashboard/pages/alerts.py",
             title=t("nav.alerts", lang),
             icon=":material/notifications_active:",
             url_path="alerts",
         ),
+        role_page(
+            page="dashboard/pages/audit.py",
+            title=t("nav.audit", lang),
+            icon=":material/policy:",
+            url_path="audit",
+        ),
     ],
 }
-st.navigation(pages, position="hidden" if kiosk else "sidebar").run()
+if scope.role == "kiosk":  # a kiosk link opens its hall's screen and nothing else
+    kiosk = True
+    pages = {
+        "": [st.Page(screen_page, title=t("nav.screen", lang), url_path="screen", default=True)]
+    }
+current = st.navigation(pages, position="hidden" if kiosk else "sidebar")
+# the default page's url_path is "": 总览's switch (home), or a kiosk link's screen
+auth.note_page_view(current.url_path or ("screen" if scope.role == "kiosk" else "home"))
+current.run()

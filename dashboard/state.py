@@ -36,3 +36,12 @@ def engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     return engine_for(db_url())
+
+
+def session_scope():
+    """The scope of this session's reader (`access.scope.Scope`), as the sign-in gate in
+    streamlit_app.py set it: a signed-in account's grants, a kiosk link's one hall, or
+    everything when sign-in is off (`[access] auth = "none"`)."""
+    from dashboard import auth  # auth imports this module
+
+    return auth.current_scope()
