@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from html import escape
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -144,7 +145,7 @@ def gate(lang: str, screen: bool = False) -> Scope:
     if st.session_state.get(VIA) == "kiosk":  # left the screen: a kiosk token opens nothing else
         _forget()
     if s.auth == "none":
-        st.error(t("auth.no_auth_banner", lang), icon=":material/lock_open:")
+        no_sign_in_banner(lang)
         scope = Scope.everything("anonymous")
         st.session_state[SCOPE] = scope
         st.session_state[VIA] = "none"
@@ -184,6 +185,15 @@ def gate(lang: str, screen: bool = False) -> Scope:
             st.stop()
     _sidebar(lang, user, scope)
     return scope
+
+
+def no_sign_in_banner(lang: str) -> None:
+    """The red banner over every page while sign-in is off."""
+    st.html(
+        '<div data-key="no-sign-in" role="alert" style="background:#c62828;color:#fff;'
+        'padding:0.55rem 1rem;border-radius:0.4rem;font-weight:600">'
+        f"{escape(t('auth.no_auth_banner', lang))}</div>"
+    )
 
 
 def _scope_for(conn, login: str) -> Scope:

@@ -55,15 +55,22 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def streamlit_server(url: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def streamlit_server(
+    url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[str]:
     """`streamlit run streamlit_app.py` on a free port over `url`; yields its base URL and
     stops it afterwards (the browser test modules share this). Without a HALLPULSE_CONFIG in
-    `env` the server runs without sign-in (`[access] auth = "none"`)."""
+    `env` the server runs without sign-in (`[access] auth = "none"`); `args` are more
+    `streamlit run` options (e.g. `--secrets.files=…`)."""
     env = dict(env or {})
     if CONFIG_ENV not in env:
         env[CONFIG_ENV] = str(log.parent / "no-sign-in.toml")
         Path(env[CONFIG_ENV]).write_text(NO_SIGN_IN, encoding="utf-8")
-    port = free_port()
+    port = port or free_port()
     command = [
         str(Path(sys.executable).parent / "streamlit"),
         "run",
@@ -73,6 +80,7 @@ def streamlit_server(url: str, log: Path, env: dict[str, str] | None = None) -> 
         f"--server.port={port}",
         "--browser.gatherUsageStats=false",
         "--server.fileWatcherType=none",
+        *args,
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
