@@ -34,7 +34,7 @@ scope = auth.gate(lang, screen=kiosk)
 def role_page(url_path: str, **page) -> st.Page:
     """A page some roles only may use: hidden from the others' navigation (and refusing them
     at its top if they reach it by URL)."""
-    visibility = "visible" if auth.may_see(url_path, scope) else "hidden"
+    visibility = "visible" if scope and auth.may_see(url_path, scope) else "hidden"
     return st.Page(url_path=url_path, visibility=visibility, **page)
 
 
@@ -147,6 +147,9 @@ pages = {
         ),
     ],
 }
+if scope is None:  # not signed in: the form is shown; keep the URL's page for after it
+    st.navigation(pages, position="hidden")
+    st.stop()
 if scope.role == "kiosk":  # a kiosk link opens its hall's screen and nothing else
     kiosk = True
     pages = {

@@ -136,9 +136,11 @@ def sign_out(reason: str = "user") -> None:
 # --- the gate ------------------------------------------------------------------------------------
 
 
-def gate(lang: str, screen: bool = False) -> Scope:
-    """Who reads this run: returns the scope, or shows the sign-in form (or the kiosk's
-    invalid-link screen) and stops the script. Called before the navigation is built."""
+def gate(lang: str, screen: bool = False) -> Scope | None:
+    """Who reads this run: the scope, or None after showing the sign-in form (or the
+    change-password form, the kiosk's invalid-link screen, a refusal): then the caller
+    registers its pages without running one, so that the URL's page and query survive the
+    sign-in, and stops. Called before the navigation is built."""
     s = settings()
     if "kiosk" in st.query_params:  # whatever the page: a kiosk session sees the screen only
         return _kiosk_gate(lang)
@@ -163,7 +165,7 @@ def gate(lang: str, screen: bool = False) -> Scope:
             _sso_gate(lang)
         else:
             _local_form(lang, s)
-        st.stop()
+        return None
     login = st.session_state[LOGIN]
     try:
         with _engine().connect() as conn:
@@ -177,12 +179,12 @@ def gate(lang: str, screen: bool = False) -> Scope:
     st.session_state[SCOPE] = scope
     if user is not None and user.must_change_password and st.session_state[VIA] == "local":
         _change_password_form(lang, s, login)
-        st.stop()
+        return None
     if screen:
         hall = st.query_params.get("hall")
         if hall and not scope.allows_hall(hall):
             st.error(t("auth.out_of_scope", lang, hall=hall))
-            st.stop()
+            return None
     _sidebar(lang, user, scope)
     return scope
 
@@ -375,13 +377,13 @@ def invalid_screen(lang: str) -> None:
     )
 
 
-def _kiosk_gate(lang: str) -> Scope:
+def _kiosk_gate(lang: str) -> Scope | None:
     token = st.query_params.get("kiosk")
     link = _kiosk_link(token)
     if link is None:
         _forget()
         invalid_screen(lang)
-        st.stop()
+        return None
     scope = Scope.kiosk(link.link_id, link.hall_id)
     if st.query_params.get("hall") != link.hall_id:
         st.query_params["hall"] = link.hall_id  # a link shows its own hall, whatever the URL says
@@ -496,7 +498,7 @@ def first_admin_box(password: str, url: str | None = None) -> str:
 
 def app_url() -> str:
     """The address this server answers on, as Streamlit's own banner gives it."""
-    address = st.get_option("browser.serverAddress") or st.get_option("server.address")
+    address = st.get_option("server.address") or st.get_option("browser.serverAddress")
     port = st.get_option("browser.serverPort") or st.get_option("server.port")
     return f"http://{address or 'localhost'}:{port}"
 
