@@ -147,14 +147,14 @@ pages = {
         ),
     ],
 }
-if scope is None:  # not signed in: the form is shown; keep the URL's page for after it
-    st.navigation(pages, position="hidden")
-    st.stop()
-if scope.role == "kiosk":  # a kiosk link opens its hall's screen and nothing else
+if "kiosk" in st.query_params:  # a kiosk link opens its hall's screen and nothing else
     kiosk = True
     pages = {
         "": [st.Page(screen_page, title=t("nav.screen", lang), url_path="screen", default=True)]
     }
+if scope is None:  # the sign-in form (or a dead kiosk link) is shown; keep the URL's page
+    st.navigation(pages, position="hidden")
+    st.stop()
 current = st.navigation(pages, position="hidden" if kiosk else "sidebar")
 # the default page's url_path is "": 总览's switch (home), or a kiosk link's screen
 auth.note_page_view(current.url_path or ("screen" if scope.role == "kiosk" else "home"))

@@ -37,6 +37,8 @@ PAGES = {
     "data": "nav.data",
     "quality": "nav.quality",
     "import": "nav.import",
+    "alerts": "nav.alerts",
+    "audit": "nav.audit",
 }
 
 
