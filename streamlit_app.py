@@ -149,13 +149,15 @@ pages = {
 }
 if "kiosk" in st.query_params:  # a kiosk link opens its hall's screen and nothing else
     kiosk = True
-    pages = {
-        "": [st.Page(screen_page, title=t("nav.screen", lang), url_path="screen", default=True)]
-    }
+    screen = st.Page(screen_page, title=t("nav.screen", lang), url_path="screen")
+
+    def kiosk_home() -> None:
+        st.switch_page(screen, query_params=st.query_params.to_dict())
+
+    pages = {"": [st.Page(kiosk_home, url_path="kiosk", default=True), screen]}
 if scope is None:  # the sign-in form (or a dead kiosk link) is shown; keep the URL's page
     st.navigation(pages, position="hidden")
     st.stop()
 current = st.navigation(pages, position="hidden" if kiosk else "sidebar")
-# the default page's url_path is "": 总览's switch (home), or a kiosk link's screen
-auth.note_page_view(current.url_path or ("screen" if scope.role == "kiosk" else "home"))
+auth.note_page_view(current.url_path or "home")  # the default page (a switch) has the path ""
 current.run()
