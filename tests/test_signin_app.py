@@ -289,3 +289,15 @@ def test_first_admin_box_lines_up() -> None:
     box = auth.first_admin_box("abc", "http://localhost:8501").splitlines()[1:-1]
     assert {auth._width(line) for line in box} == {auth._width(box[0])}
     assert "    URL:       http://localhost:8501" in "\n".join(box)
+
+
+def test_the_sign_in_form_in_english(url: str) -> None:
+    add_user(url, "a1", "admin")
+    at = app(lang="en").run()
+    assert [x.value for x in at.title] == ["Sign in to HallPulse"]
+    assert [x.label for x in at.text_input] == ["Login", "Password"]
+    at.text_input(key="sign_in_login").input("a1")
+    at.text_input(key="sign_in_pw").input("not it")
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert [e.value for e in at.error] == ["wrong login or password"]
