@@ -458,6 +458,25 @@ def note_page_view(url_path: str) -> None:
     viewed.add(url_path)
 
 
+def audit_download(file_name: str, action: str = "download", rows: int | None = None) -> None:
+    """`on_click` of a download button: who took which file, in which scope (a download is a
+    copy of figures leaving the app; the weekly report's files are recorded as `report`)."""
+    scope = st.session_state.get(SCOPE) or current_scope()
+    try:
+        audit.record(
+            _engine(),
+            who=scope.who,
+            role=scope.role,
+            action=action,
+            target=file_name,
+            scope=scope,
+            detail=None if rows is None else {"rows": rows},
+            client=client(),
+        )
+    except Exception as exc:  # the file is already in the browser's hands: log, do not fail
+        log.warning("download not audited: %s", exc)
+
+
 # --- the first run -------------------------------------------------------------------------------
 
 

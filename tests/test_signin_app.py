@@ -301,3 +301,17 @@ def test_the_sign_in_form_in_english(url: str) -> None:
     next(b for b in at.button if b.label == "Sign in").click()
     at.run()
     assert [e.value for e in at.error] == ["wrong login or password"]
+
+
+def test_a_download_is_audited_with_its_scope(url: str) -> None:
+    add_user(url, "v1", "viewer", halls=["H01"])
+    at = sign_in(app().run(), "v1", PASSWORD)
+    at.switch_page("dashboard/pages/attendance.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    button = at.get("download_button")[0]
+    button.click()
+    at.run()
+    rows = audit_rows(url, "download")
+    assert len(rows) == 1 and rows[0]["who"] == "v1" and rows[0]["role"] == "viewer"
+    assert rows[0]["target"].startswith("attendance_") and rows[0]["target"].endswith(".csv")
+    assert '"halls":["H01"]' in rows[0]["scope"] and '"names":false' in rows[0]["scope"]
