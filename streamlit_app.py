@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import auth, state
 from dashboard.text import LANGS, t
 
 st.set_page_config(
@@ -26,6 +26,19 @@ with st.sidebar:
         st.query_params["lang"] = choice
         st.rerun()
 
+# who reads: the sign-in form (and a stop) until someone is signed in, a kiosk link's one hall
+# on the big screen, everything under a red banner when sign-in is off
+scope = auth.gate(lang, screen=kiosk)
+
+
+def role_page(url_path: str, **page) -> st.Page:
+    """A page some roles only may use: hidden from the others' navigation (and refusing them
+    at its top if they reach it by URL)."""
+    visibility = "visible" if scope and auth.may_see(url_path, scope) else "hidden"
+    return st.Page(url_path=url_path, visibility=visibility, **page)
+
+
+screen_page = "dashboard/pages/big_screen.py"
 overview = st.Page(
     "dashboard/pages/overview.py",
     title=t("nav.overview", lang),
@@ -79,7 +92,7 @@ pages = {
     ],
     t("nav.section.live", lang): [
         st.Page(
-            "dashboard/pages/big_screen.py",
+            screen_page,
             title=t("nav.screen", lang),
             icon=":material/tv:",
             url_path="screen",
@@ -114,18 +127,37 @@ pages = {
             icon=":material/rule:",
             url_path="quality",
         ),
-        st.Page(
-            "dashboard/pages/data_import.py",
+        role_page(
+            page="dashboard/pages/data_import.py",
             title=t("nav.import", lang),
             icon=":material/upload_file:",
             url_path="import",
         ),
-        st.Page(
-            "dashboard/pages/alerts.py",
+        role_page(
+            page="dashboard/pages/alerts.py",
             title=t("nav.alerts", lang),
             icon=":material/notifications_active:",
             url_path="alerts",
         ),
+        role_page(
+            page="dashboard/pages/audit.py",
+            title=t("nav.audit", lang),
+            icon=":material/policy:",
+            url_path="audit",
+        ),
     ],
 }
-st.navigation(pages, position="hidden" if kiosk else "sidebar").run()
+if "kiosk" in st.query_params:  # a kiosk link opens its hall's screen and nothing else
+    kiosk = True
+    screen = st.Page(screen_page, title=t("nav.screen", lang), url_path="screen")
+
+    def kiosk_home() -> None:
+        st.switch_page(screen, query_params=st.query_params.to_dict())
+
+    pages = {"": [st.Page(kiosk_home, url_path="kiosk", default=True), screen]}
+if scope is None:  # the sign-in form (or a dead kiosk link) is shown; keep the URL's page
+    st.navigation(pages, position="hidden")
+    st.stop()
+current = st.navigation(pages, position="hidden" if kiosk else "sidebar")
+auth.note_page_view(current.url_path or "home")  # the default page (a switch) has the path ""
+current.run()

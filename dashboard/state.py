@@ -42,9 +42,9 @@ def engine() -> Engine:
 
 def scope() -> Scope:
     """The scope every page, download and report of this session reads in — the one place
-    pages get it from (`dashboard.cached` fills it into every read).
+    pages get it from (`dashboard.cached` fills it into every read): the signed-in account's
+    grants (`access.scope.scope_for`), a kiosk link's one hall, or everything when sign-in is
+    off (`[access] auth = "none"`), as the sign-in gate in streamlit_app.py set it."""
+    from dashboard import auth  # auth imports this module
 
-    Sign-in supplies the signed-in account's scope here (`access.scope.scope_for`); an app
-    served without sign-in runs unrestricted, as `Scope.everything("anonymous")`.
-    """
-    return Scope.everything("anonymous")
+    return auth.current_scope()

@@ -13,6 +13,103 @@ DEFAULT_LANG = "zh"
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("厅脉 · 政务服务大厅运行驾驶舱", "HallPulse · service hall operations"),
     "app.language": ("语言 / Language", "语言 / Language"),
+    # sign-in, roles, kiosk links and the audit trail (dashboard/auth.py, pages/audit.py)
+    "auth.title": ("登录厅脉", "Sign in to HallPulse"),
+    "auth.login": ("用户名", "Login"),
+    "auth.password": ("密码", "Password"),
+    "auth.submit": ("登录", "Sign in"),
+    "auth.missing": ("请输入用户名和密码。", "Enter your login and password."),
+    "auth.first_run": (
+        "首次启动：初始管理员账户 admin 的一次性密码已打印在运行 HallPulse 的终端里。"
+        "首次登录后须设置新密码。",
+        "First start: the one-time password of the first admin, admin, was printed in the "
+        "terminal where HallPulse runs. You set a new password at the first sign-in.",
+    ),
+    "auth.sso": ("统一身份认证登录", "Sign in with single sign-on"),
+    "auth.sso.intro": (
+        "本系统通过单位的统一身份认证平台登录。",
+        "This system signs you in through your organisation's identity platform.",
+    ),
+    "auth.sso.unknown": (
+        "统一身份认证账户 {who} 在厅脉中没有对应的账户，请联系管理员开通。",
+        "The single sign-on identity {who} has no HallPulse account: ask an admin to add one.",
+    ),
+    "auth.sso.other": ("换一个账户登录", "Sign in with another account"),
+    "auth.sso.missing": (
+        "统一身份认证尚未配置：请在 .streamlit/secrets.toml 中填写 [auth]（见 README）。",
+        "Single sign-on is not configured: fill in [auth] in .streamlit/secrets.toml "
+        "(see the README).",
+    ),
+    "auth.signed_in": ("已登录：{who}（{role}）", "Signed in: {who} ({role})"),
+    "auth.sign_out": ("退出登录", "Sign out"),
+    "auth.signed_out": ("已退出登录。", "You have signed out."),
+    "auth.timed_out": (
+        "超过 {minutes} 分钟未操作，已自动退出登录，请重新登录。",
+        "Signed out after {minutes} minutes without activity: please sign in again.",
+    ),
+    "auth.gone": (
+        "账户已不可用（{reason}），已退出登录。",
+        "The account can no longer be used ({reason}): signed out.",
+    ),
+    "auth.change.title": ("设置新密码", "Set a new password"),
+    "auth.change.intro": (
+        "这是一次性密码，请先设置自己的新密码（至少 {n} 个字符）。",
+        "This was a one-time password: set your own (at least {n} characters) first.",
+    ),
+    "auth.change.new": ("新密码", "New password"),
+    "auth.change.again": ("再次输入新密码", "New password again"),
+    "auth.change.submit": ("保存新密码", "Save the new password"),
+    "auth.change.mismatch": ("两次输入的密码不一致。", "The two passwords differ."),
+    "auth.change.short": (
+        "密码太短：至少需要 {n} 个字符。",
+        "Password too short: at least {n} characters.",
+    ),
+    "auth.change.done": ("新密码已保存。", "The new password is saved."),
+    "auth.refused": (
+        "无权访问此页面：{page}仅限{roles}使用。",
+        "Not allowed: {page} is for {roles} only.",
+    ),
+    "auth.out_of_scope": (
+        "无权查看大厅 {hall}。",
+        "You may not see hall {hall}.",
+    ),
+    "auth.no_auth_banner": (
+        "未启用登录：任何能访问本机的人都能查看全部数据。请在配置文件中开启登录。",
+        'Sign-in is off ([access] auth = "none"): anyone who can reach this machine sees '
+        "all data. Turn sign-in on in hallpulse.toml.",
+    ),
+    "auth.needs_sign_in": ("请先登录。", "Sign in first."),
+    "auth.settings_error": ("登录设置有误：{error}", "The sign-in settings are wrong: {error}"),
+    "kiosk.invalid": ("链接已失效", "This link is no longer valid"),
+    "kiosk.invalid.note": (
+        "请联系管理员获取新的大屏链接。",
+        "Ask an administrator for a new screen link.",
+    ),
+    "nav.audit": ("审计日志", "Audit log"),
+    "audit.title": ("审计日志", "Audit log"),
+    "audit.intro": (
+        "登录、登录失败、退出、页面访问（及所用权限范围）、下载、报表和各项变更，按时间倒序。",
+        "Sign-ins, failed sign-ins, sign-outs, page views (with the scope used), downloads, "
+        "reports and changes, newest first.",
+    ),
+    "audit.first": ("起始日期", "From"),
+    "audit.last": ("截止日期", "Through"),
+    "audit.who": ("用户", "User"),
+    "audit.who.help": ("登录名，如 admin 或 kiosk:3", "A login, such as admin or kiosk:3"),
+    "audit.action": ("操作", "Action"),
+    "audit.action.all": ("全部操作", "All actions"),
+    "audit.limit": ("最多显示条数", "Rows shown at most"),
+    "audit.count": ("共 {n} 条", "{n} rows"),
+    "audit.empty": ("该条件下没有审计记录。", "No audit rows for these filters."),
+    "audit.col.at": ("时间", "Time"),
+    "audit.col.who": ("用户", "User"),
+    "audit.col.role": ("角色", "Role"),
+    "audit.col.action": ("操作", "Action"),
+    "audit.col.target": ("对象", "Target"),
+    "audit.col.scope": ("权限范围", "Scope"),
+    "audit.col.detail": ("详情", "Detail"),
+    "audit.col.client": ("客户端", "Client"),
+    "role.admin": ("管理员", "administrators"),
     "nav.data": ("数据概况", "Data overview"),
     "nav.section.data": ("数据", "Data"),
     "nav.import": ("数据导入", "Import data"),

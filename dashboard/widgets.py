@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import cached, state
+from dashboard import auth, cached, state
 from dashboard.text import scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
@@ -315,4 +315,6 @@ def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
         mime="text/csv",
         icon=":material/download:",
         key=key,
+        on_click=auth.audit_download,
+        args=(name, "download", frame.height),
     )

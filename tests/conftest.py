@@ -77,6 +77,20 @@ def empty_database(engine: Engine) -> None:
     meta.drop(engine, checkfirst=True)
 
 
+NO_SIGN_IN = '[access]\nauth = "none"\n'
+
+
+@pytest.fixture(autouse=True)
+def sign_in_off(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """The app's tests run without sign-in (`[access] auth = "none"`, under its red banner)
+    unless they are about sign-in: those, and any test that sets HALLPULSE_CONFIG itself,
+    replace this file (a test that writes its own hallpulse.toml for the app adds NO_SIGN_IN)."""
+    config = tmp_path_factory.getbasetemp() / "no-sign-in.toml"
+    if not config.exists():
+        config.write_text(NO_SIGN_IN, encoding="utf-8")
+    monkeypatch.setenv("HALLPULSE_CONFIG", str(config))
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database on each backend in turn."""

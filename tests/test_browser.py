@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import VIEWPORT
+from conftest import NO_SIGN_IN, VIEWPORT
 from playwright.sync_api import Locator, Page, expect
 
+from metrics.settings import CONFIG_ENV
 from queries.db import URL_ENV
 
 pytestmark = pytest.mark.browser
@@ -54,10 +55,22 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def streamlit_server(url: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def streamlit_server(
+    url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[str]:
     """`streamlit run streamlit_app.py` on a free port over `url`; yields its base URL and
-    stops it afterwards (the browser test modules share this)."""
-    port = free_port()
+    stops it afterwards (the browser test modules share this). Without a HALLPULSE_CONFIG in
+    `env` the server runs without sign-in (`[access] auth = "none"`); `args` are more
+    `streamlit run` options (e.g. `--secrets.files=…`)."""
+    env = dict(env or {})
+    if CONFIG_ENV not in env:
+        env[CONFIG_ENV] = str(log.parent / "no-sign-in.toml")
+        Path(env[CONFIG_ENV]).write_text(NO_SIGN_IN, encoding="utf-8")
+    port = port or free_port()
     command = [
         str(Path(sys.executable).parent / "streamlit"),
         "run",
@@ -67,12 +80,13 @@ def streamlit_server(url: str, log: Path, env: dict[str, str] | None = None) -> 
         f"--server.port={port}",
         "--browser.gatherUsageStats=false",
         "--server.fileWatcherType=none",
+        *args,
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, URL_ENV: url, **(env or {})},
+            env={**os.environ, URL_ENV: url, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

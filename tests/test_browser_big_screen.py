@@ -12,12 +12,14 @@ import shutil
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
 from screen_support import BUSY_NOW, HALL, HALL_NAME, busy_demo
 from test_browser import EXCEPTION, IDLE, streamlit_server
 
+from access import kiosk
 from metrics.live import NOW_ENV
 from metrics.settings import CONFIG_ENV
 from queries import schema
@@ -41,12 +43,21 @@ def screen_db(busy_demo: str, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def server(screen_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with sign-in on (the default); the screen opens through a kiosk link."""
     folder = tmp_path_factory.mktemp("streamlit")
     config = folder / "hallpulse.toml"
     config.write_text(f"[screen]\nrefresh_s = {REFRESH_S}\n", encoding="utf-8")
     env = {NOW_ENV: BUSY_NOW.isoformat(), CONFIG_ENV: str(config)}
+    engine = make_engine(screen_db)
+    with engine.begin() as conn:
+        _, KIOSK_TOKENS[screen_db] = kiosk.add(conn, HALL, by="test", label="大厅东屏")
+    engine.dispose()
     with streamlit_server(screen_db, folder / "server.log", env) as base:
+        KIOSK_TOKENS[base] = KIOSK_TOKENS[screen_db]
         yield base
+
+
+KIOSK_TOKENS: dict[str, str] = {}  # the server's (and its database's) kiosk link token
 
 
 def open_screen(browser, server: str, path: str = SCREEN, scale: float = 1) -> Page:
@@ -55,7 +66,7 @@ def open_screen(browser, server: str, path: str = SCREEN, scale: float = 1) -> P
     )
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(path)
+    page.goto(f"{path}&{urlencode({'kiosk': KIOSK_TOKENS[server]})}")
     page.wait_for_selector(IDLE, state="attached")
     page.wait_for_selector(".js-plotly-plot .main-svg")
     page.wait_for_selector('[data-key="waiting_now"]')

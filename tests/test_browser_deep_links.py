@@ -38,6 +38,7 @@ PAGES = {
     "quality": "nav.quality",
     "import": "nav.import",
     "alerts": "nav.alerts",
+    "audit": "nav.audit",
 }
 
 

@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from access.scope import Scope
-from dashboard import cached, state
+from dashboard import auth, cached, state
 from dashboard.state import engine_for
 from dashboard.text import datetime_text, t
 from dashboard.widgets import remember, require_schema, scope_guard, table_height, url_param
@@ -67,6 +67,7 @@ def alert_table(frame: pl.DataFrame, halls: dict[str, str], lang: str) -> pl.Dat
     )
 
 
+auth.require_role("alerts", "nav.alerts")  # admins only, also when reached by URL
 lang = state.lang()
 url = state.db_url()
 st.title(t("nav.alerts", lang))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, live_data, screen_view, state
+from dashboard import auth, data, live_data, screen_view, state
 from dashboard.text import t
 from metrics import live
 
@@ -36,6 +36,8 @@ hall_zone = live_data.zone(url, hall_id)  # the screen runs on the hall's clock,
 
 @st.fragment(run_every=screen_settings.refresh_s)
 def big_screen() -> None:
+    if not auth.screen_still_valid():  # a revoked kiosk link stops at the next refresh
+        return
     now = live.now(hall_zone)
     who = state.scope()
     figures = live_data.live(url, hall_id, now, scope=who)

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import state
+from dashboard import auth, state
 from dashboard.text import t
 from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
@@ -178,6 +178,7 @@ def run(path: Path, name: str, table: str, declared, skip_bad: bool, dry_run: bo
     return report, data
 
 
+auth.require_role("import", "nav.import")  # admins only, also when reached by URL
 lang = state.lang()
 url = state.db_url()
 st.title(t("nav.import", lang))

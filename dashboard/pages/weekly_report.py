@@ -9,7 +9,7 @@ import time
 import streamlit as st
 
 from access.scope import Scope
-from dashboard import cached, data, state
+from dashboard import auth, cached, data, state
 from dashboard.components import demo_banner
 from dashboard.text import LANGS, t
 from metrics.settings import load_settings
@@ -123,6 +123,8 @@ if built and built[0] == wanted:
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         width="stretch",
+        on_click=auth.audit_download,
+        args=(pdf_name, "report"),
     )
     d2.download_button(
         t("rep.page.xlsx", lang),
@@ -131,4 +133,6 @@ if built and built[0] == wanted:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:",
         width="stretch",
+        on_click=auth.audit_download,
+        args=(xlsx_name, "report"),
     )

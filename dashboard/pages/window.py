@@ -8,7 +8,7 @@ import streamlit as st
 
 from access.scope import Scope
 from charts.figures import RATING_COLORS, distribution, grouped_bars, stacked_shares
-from dashboard import cached, state
+from dashboard import auth, cached, state
 from dashboard.components import demo_banner
 from dashboard.text import datetime_text, t
 from dashboard.widgets import (
@@ -332,6 +332,8 @@ with c3:
             mime="text/csv",
             icon=":material/download:",
             key="wd.download",
+            on_click=auth.audit_download,
+            args=(f"tickets_{ident}_{p.first}_{p.last}.csv", "download", total),
         )
     else:
         st.caption(t("wd.too_many", lang, n=f"{DOWNLOAD_ROWS:,}"))
