@@ -106,18 +106,11 @@ class FolderSource:
                     break
         if not taken_any:
             with target.begin() as conn:
-                state.record_success(
+                state.record_quiet_round(
                     conn,
                     cfg.name,
                     cfg.kind,
                     cfg.table,
-                    mark=None,
-                    rows=0,
-                    new_rows=0,
-                    rejected=0,
-                    newest=None,
-                    error=None,
-                    first_of_round=True,
                 )
         return result
 
@@ -214,16 +207,11 @@ class FolderSource:
         note.write_text(message + "\n", encoding="utf-8")
         with target.begin() as conn:
             state.record_file(conn, cfg.name, digest, path.name, REJECTED, 0, 0)
-            state.record_success(
+            state.record_quiet_round(
                 conn,
                 cfg.name,
                 cfg.kind,
                 cfg.table,
-                mark=None,
-                rows=0,
-                new_rows=0,
-                rejected=0,
-                newest=None,
                 error=f"{message} (file moved to {REJECTED}/, reason in {note.name})",
                 first_of_round=first,
             )

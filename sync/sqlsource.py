@@ -219,18 +219,11 @@ class SqlSource:
                     break
         if result.batches == 0:  # nothing new: the round still succeeded
             with target.begin() as tconn:
-                state.record_success(
+                state.record_quiet_round(
                     tconn,
                     cfg.name,
                     cfg.kind,
                     cfg.table,
-                    mark=None,
-                    rows=0,
-                    new_rows=0,
-                    rejected=0,
-                    newest=None,
-                    error=None,
-                    first_of_round=True,
                 )
         return result
 

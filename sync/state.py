@@ -144,6 +144,32 @@ def record_success(
     _write(conn, name, values)
 
 
+def record_quiet_round(
+    conn: Connection,
+    name: str,
+    kind: str,
+    table: str,
+    *,
+    error: str | None = None,
+    first_of_round: bool = True,
+) -> None:
+    """A round that took no rows but succeeded (nothing new, or a refused file moved aside
+    with `error` saying so): the source is alive, its watermark unchanged."""
+    record_success(
+        conn,
+        name,
+        kind,
+        table,
+        mark=None,
+        rows=0,
+        new_rows=0,
+        rejected=0,
+        newest=None,
+        error=error,
+        first_of_round=first_of_round,
+    )
+
+
 def record_failure(
     engine: Engine, name: str, kind: str, table: str, error: str, interval_s: float, cap_s: float
 ) -> tuple[int, float]:

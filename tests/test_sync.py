@@ -26,7 +26,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import unavailable
+from conftest import NO_SIGN_IN, unavailable
 from sqlalchemy.engine import Engine
 
 from cli.main import main as hall
@@ -86,8 +86,9 @@ def tickets(engine: Engine) -> list[tuple]:
 
 
 def write_config(folder: Path, body: str) -> Path:
+    """hallpulse.toml with these feeds (the app, where a test opens it, without sign-in)."""
     path = folder / "hallpulse.toml"
-    path.write_text(body, encoding="utf-8")
+    path.write_text(NO_SIGN_IN + body, encoding="utf-8")
     return path
 
 
