@@ -64,6 +64,7 @@ shown = (
     frame.sort("audit_id", descending=True)
     .with_columns(pl.col("action").replace_strict(label, default=pl.col("action")))
     .select(SHOWN)
+    .with_columns(pl.col(pl.String).fill_null(""))  # an empty cell, not the word None
     .rename({c: t(f"audit.col.{c}", lang) for c in SHOWN})
 )
 st.caption(t("audit.count", lang, n=len(shown)))
