@@ -6,7 +6,8 @@ PostgreSQL and MariaDB while the vendor rows change; a SQLite vendor file is kil
 taken away and brought back; an inbox folder takes GBK CSV and XLSX exports once.
 
 The vendor MariaDB database comes from HALL_TEST_VENDOR_URL (default: the local server's
-`hp_sync_vendor`); in CI a missing server fails, elsewhere the tests that need it skip.
+`hp_sync_vendor`, created when missing); in CI a missing server fails, elsewhere the tests
+that need it skip.
 """
 
 from __future__ import annotations
@@ -285,16 +286,26 @@ class Vendor:
 
 @pytest.fixture
 def vendor() -> Vendor:
-    engine = make_engine(VENDOR_URL)
+    url = sa.make_url(VENDOR_URL)
+    engine = None
     try:
+        if url.get_backend_name() in ("mysql", "mariadb") and url.database:
+            server = sa.create_engine(url._replace(database=None))
+            try:
+                with server.begin() as conn:
+                    conn.execute(sa.text(f"CREATE DATABASE IF NOT EXISTS `{url.database}`"))
+            finally:
+                server.dispose()
+        engine = make_engine(VENDOR_URL)
         with engine.begin() as conn:
             for ddl in VENDOR_DDL:
                 conn.execute(sa.text(ddl))
     except sa.exc.OperationalError as exc:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
         unavailable(
-            f"vendor MariaDB not reachable ({str(exc.orig).splitlines()[0]}): start MariaDB and "
-            "create the database hp_sync_vendor, or set HALL_TEST_VENDOR_URL"
+            f"vendor MariaDB not reachable ({str(exc.orig).splitlines()[0]}): start MariaDB "
+            "(root without a password on 127.0.0.1:3306) or set HALL_TEST_VENDOR_URL"
         )
     yield Vendor(engine)
     engine.dispose()
