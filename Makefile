@@ -46,8 +46,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# the tests run in parallel workers, a test file to a worker (each worker has its own server
+# databases); TEST_WORKERS=0 runs them in one process
+TEST_WORKERS ?= 3
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python benchmarks/demo_year.py

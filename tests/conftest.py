@@ -13,19 +13,32 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from queries.db import drop_schema, make_engine
 from queries.schema import meta
 from queries.schema import tickets as tickets_table
 from workdays import clock
 
-SERVER_URLS = {
+BASE_URLS = {
     "postgresql": os.environ.get(
         "HALL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     ),
     "mariadb": os.environ.get("HALL_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
 }
+# Under `pytest -n N` each worker has a database of its own beside the configured one
+# (`test_gw0`, `test_gw1` …), created on first use, so parallel tests never share tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_url(url: str) -> str:
+    if not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+SERVER_URLS = {backend: _worker_url(url) for backend, url in BASE_URLS.items()}
 HOW_TO_GET = {
     "postgresql": "install and start PostgreSQL (Debian: apt-get install postgresql) with a "
     "trusted local user and a database `test`, or set HALL_TEST_PG_URL",
@@ -59,14 +72,39 @@ def unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-def server_engine(backend: str) -> Engine:
-    url = SERVER_URLS[backend]
-    engine = make_engine(url)
+_CREATED: set[str] = set()
+
+
+def _create_worker_database(backend: str) -> None:
+    """Create this worker's database on the server of the configured one (once a process)."""
+    if not WORKER or backend in _CREATED:
+        return
+    name = make_url(SERVER_URLS[backend]).database
+    admin = sa.create_engine(BASE_URLS[backend], isolation_level="AUTOCOMMIT")
     try:
+        with admin.connect() as conn:
+            if backend == "postgresql":
+                exists = conn.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                ).first()
+                if not exists:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            else:
+                conn.execute(
+                    sa.text(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+                )
+    finally:
+        admin.dispose()
+    _CREATED.add(backend)
+
+
+def server_engine(backend: str) -> Engine:
+    try:
+        _create_worker_database(backend)
+        engine = make_engine(SERVER_URLS[backend])
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
-        engine.dispose()
         first_line = str(exc.orig).strip().splitlines()[0]
         unavailable(f"{backend} not reachable ({first_line}): {HOW_TO_GET[backend]}")
     return engine
