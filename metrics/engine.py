@@ -18,7 +18,7 @@ import polars as pl
 
 from metrics.catalog import KEYS
 from metrics.settings import Settings
-from queries.metric_queries import MetricInputs
+from queries.metric_queries import MetricInputs, closing_boundaries
 from workdays import holiday_closures, service_weekday
 
 END_OF_DAY = dt.time(23, 59, 59)
@@ -162,6 +162,110 @@ def _extended_issued(inputs: MetricInputs) -> pl.DataFrame:
     return joined.group_by("group").agg(pl.col("n").sum().alias("extended"))
 
 
+# --- 延时办: served after closing -----------------------------------------------------------------
+
+
+def service_days(calendar: pl.DataFrame) -> pl.DataFrame:
+    """(day, weekday, closed): whose service hours each calendar date follows (a 调休 working
+    weekend follows Monday's) and whether the hall is shut for a public-holiday break."""
+    calendar = calendar.sort("date")
+    closed = holiday_closures(calendar)
+    return pl.DataFrame(
+        [
+            (d, service_weekday(d, bool(w)), d in closed)
+            for d, w in calendar.select("date", "is_workday").iter_rows()
+        ],
+        schema={"day": pl.Date, "weekday": pl.Int64, "closed": pl.Boolean},
+        orient="row",
+    )
+
+
+def closing_times(hours: pl.DataFrame, calendar: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
+    """(hall_id, day, closing_s) for the (hall_id, day) rows of `days`: the end of the hall's
+    last service interval (regular or extended) valid that day on its service weekday.
+    A day without any interval (no service that weekday, a holiday break) has no closing
+    time and is left out."""
+    schema = {"hall_id": pl.String, "day": pl.Date, "closing_s": pl.Int64}
+    if days.is_empty() or hours.is_empty():
+        return pl.DataFrame(schema=schema)
+    slots = hours.select(
+        "hall_id",
+        pl.col("weekday").cast(pl.Int64),
+        (
+            pl.col("end").dt.hour().cast(pl.Int64) * 3600
+            + pl.col("end").dt.minute().cast(pl.Int64) * 60
+            + pl.col("end").dt.second().cast(pl.Int64)
+        ).alias("end_s"),
+        "valid_from",
+        "valid_to",
+    )
+    return (
+        days.select("hall_id", "day")
+        .unique()
+        .join(service_days(calendar), on="day", how="inner")
+        .filter(~pl.col("closed"))
+        .join(slots, on=["hall_id", "weekday"], how="inner")
+        .filter(
+            (pl.col("valid_from").is_null() | (pl.col("valid_from") <= pl.col("day")))
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("day")))
+            & (pl.col("end_s") > 0)
+        )
+        .group_by("hall_id", "day")
+        .agg(pl.col("end_s").max().alias("closing_s"))
+        .select(list(schema))
+    )
+
+
+def after_close_days(inputs: MetricInputs) -> pl.DataFrame:
+    """(group, hall_id, day, closing_s, served_after, last_end, minutes_after) for the
+    hall-days of each group with at least one ticket called after closing (metrics.md:
+    `after_close_served`, `after_close_minutes_mean`; the latest end is that day's, over the
+    group's served tickets)."""
+    frame = inputs.after_close
+    schema = {
+        "group": frame.schema.get("group", pl.String),
+        "hall_id": pl.String,
+        "day": pl.Date,
+        "closing_s": pl.Int64,
+        "served_after": pl.Int64,
+        "last_end": pl.Datetime("us"),
+        "minutes_after": pl.Float64,
+    }
+    if frame.is_empty():
+        return pl.DataFrame(schema=schema)
+    closing = closing_times(inputs.service_hours, inputs.calendar, frame)
+    bounds = closing_boundaries(inputs.service_hours)
+    index = {b: i for i, b in enumerate(bounds)}
+    closing = closing.with_columns(
+        pl.col("closing_s").replace_strict(index, default=None, return_dtype=pl.Int64).alias("j")
+    )
+    joined = frame.join(closing, on=["hall_id", "day"], how="inner")
+    per_day = joined.group_by("group", "hall_id", "day").agg(
+        pl.col("closing_s").first(),
+        pl.col("n").filter(pl.col("segment") > pl.col("j")).sum().alias("served_after"),
+        pl.col("last_end").max(),
+    )
+    closes_at = pl.col("day").cast(pl.Datetime("us")) + pl.duration(seconds=pl.col("closing_s"))
+    return (
+        per_day.filter(pl.col("served_after") > 0)
+        .with_columns(
+            ((pl.col("last_end") - closes_at).dt.total_seconds(fractional=True) / 60).alias(
+                "minutes_after"
+            )
+        )
+        .select(list(schema))
+    )
+
+
+def _after_close(inputs: MetricInputs) -> pl.DataFrame:
+    """(group, after_close_served, after_close_minutes_mean)."""
+    days = after_close_days(inputs)
+    return days.group_by("group").agg(
+        pl.col("served_after").sum().alias("after_close_served"),
+        pl.col("minutes_after").mean().alias("after_close_minutes_mean"),
+    )
+
+
 # --- per section -------------------------------------------------------------------------------
 
 
@@ -181,6 +285,7 @@ def _tickets(inputs: MetricInputs) -> dict:
     counts = _rows(inputs.tickets)
     quantiles = _histogram_quantiles(inputs.histograms)
     extended = _rows(_extended_issued(inputs))
+    late = {r["group"]: r for r in _after_close(inputs).iter_rows(named=True)}
     out = {}
     for g in set(counts) | set(extended):
         r = defaultdict(int, counts.get(g, {}))
@@ -202,6 +307,8 @@ def _tickets(inputs: MetricInputs) -> dict:
             "service_median_min": service.get("median"),
             "appointment_share": ratio(r["appointment"], issued),
             "extended_hours_issued": int(extended.get(g, {}).get("extended", 0) or 0),
+            "after_close_served": int(late.get(g, {}).get("after_close_served", 0) or 0),
+            "after_close_minutes_mean": late.get(g, {}).get("after_close_minutes_mean"),
         }
     return out
 
@@ -391,6 +498,7 @@ def _empty(section: str) -> dict:
         "no_show",
         "cancelled",
         "extended_hours_issued",
+        "after_close_served",
         "accepted",
         "completed",
         "overdue_open",
@@ -417,6 +525,7 @@ PARTIALS = (
     "evaluations",
     "bad_reviews",
     "attendance",
+    "after_close",
 )
 
 

@@ -398,6 +398,65 @@ def ticket_segments(
     )
 
 
+def closing_boundaries(hours: pl.DataFrame) -> list[int]:
+    """Seconds of day where some service interval ends: every possible closing time."""
+    return sorted({t.hour * 3600 + t.minute * 60 + t.second for t in hours["end"].to_list()} - {0})
+
+
+def ticket_after_close(
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    closings: list[int],
+    *,
+    scope: Scope,
+) -> pl.DataFrame:
+    """Served tickets per (group, hall, day, segment of `called_at`'s time of day between the
+    possible closing times), with the latest end of service (`finished_at`, else `called_at`)
+    in each. Segment k holds calls later than closings[k-1] and not later than closings[k], so
+    a ticket is called after a closing time closings[j] exactly when its segment is > j (延时办,
+    `metrics.engine` picks each hall-day's closing time from the service hours)."""
+    schema = {
+        **({"group": _group_type(dimension)} if dimension else {}),
+        "hall_id": pl.String(),
+        "day": pl.Date(),
+        "segment": pl.Int64(),
+        "n": pl.Int64(),
+        "last_end": pl.Datetime("us"),
+    }
+    if not closings:  # no service hours anywhere: no closing time to be late for
+        return pl.DataFrame(schema=schema)
+    tod = time_text(t.c.called_at)
+    segment = sa.case(*[(tod <= _hms(b), i) for i, b in enumerate(closings)], else_=len(closings))
+    where = [
+        t.c.issued_at >= period.start,
+        t.c.issued_at < period.end,
+        t.c.status == "served",
+        t.c.called_at.isnot(None),
+    ]
+    frame = _grouped(
+        conn,
+        ticket_dims(),
+        dimension,
+        period,
+        where,
+        {
+            "n": (sa.func.count(), I64),
+            "last_end": (
+                sa.func.max(sa.func.coalesce(t.c.finished_at, t.c.called_at)),
+                pl.Datetime("us"),
+            ),
+        },
+        extra_group={
+            "hall_id": (t.c.hall_id, pl.String()),
+            "day": (day_of(t.c.issued_at), pl.Date()),
+            "segment": (segment, pl.Int64()),
+        },
+        scope=scope,
+    )
+    return frame.select(list(schema))
+
+
 def ticket_coverage(
     conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
 ) -> pl.DataFrame:
@@ -727,6 +786,7 @@ class MetricInputs:
     evaluations: pl.DataFrame
     bad_reviews: pl.DataFrame
     attendance: pl.DataFrame
+    after_close: pl.DataFrame  # ticket_after_close (read raw: no rollup holds it)
 
 
 def due_soon_end(calendar: pl.DataFrame, as_of: dt.datetime) -> dt.datetime:
@@ -839,5 +899,8 @@ def collect(
         bad_reviews=bad_reviews(conn, of("evaluations"), dimension, scope=scope),
         attendance=attendance_counts(
             conn, of("attendance"), dimension, late_grace_min * 60, scope=scope
+        ),
+        after_close=ticket_after_close(
+            conn, of("tickets"), dimension, closing_boundaries(hours), scope=scope
         ),
     )

@@ -392,7 +392,7 @@ def expect(section: str, values: dict) -> dict:
 def empty(section: str) -> dict:
     """A section without rows: counts (and hours) 0, every other figure None."""
     zero = {
-        "issued", "served", "no_show", "cancelled", "extended_hours_issued",
+        "issued", "served", "no_show", "cancelled", "extended_hours_issued", "after_close_served",
         "accepted", "completed", "overdue_open", "due_soon_open", "tolerance_accepted",
         "count", "default_count", "bad_count", "bad_overdue",
         "staffed_hours", "busy_hours",
@@ -430,6 +430,12 @@ TICKETS_TOTAL = {
     # evening), T14 (Sat 11:59:59). Not: T07 17:59:59, T10 20:00 (end exclusive), T11 (holiday),
     # T12 (调休 Sat 10:00: Monday's hours, regular), T15 (Sat 12:00).
     "extended_hours_issued": 4,
+    # 延时办: closing is the end of the last interval of the day's service weekday. T09 called
+    # 09-28 20:07:59 after Monday's 20:00 (the day's last end 20:17:59: 17 min 59 s); T14 called
+    # 10-17 12:20:59 after Saturday's 12:00 (ends 12:30:59: 30 min 59 s). Not: T10 (a no-show),
+    # T13 (调休 Saturday 10-10 on Monday's hours: 19:10 < 20:00), T11 (holiday break: closed).
+    "after_close_served": 2,
+    "after_close_minutes_mean": ((17 + 59 / 60) + (30 + 59 / 60)) / 2,
 }
 CASES_TOTAL = {
     "accepted": 14,  # C01..C14 (C15, C16 accepted before 09-14)
@@ -494,6 +500,8 @@ W1 = {
         "service_median_min": 10.0,
         "appointment_share": 2 / 8,
         "extended_hours_issued": 1,  # T14
+        "after_close_served": 1,  # T14
+        "after_close_minutes_mean": 30 + 59 / 60,
     },
     "cases": {
         "accepted": 7,  # C01 C02 C06 C07 C09 C12 C13
@@ -545,6 +553,8 @@ W2 = {
         "service_median_min": 12.0,
         "appointment_share": 1 / 5,
         "extended_hours_issued": 2,  # T09 T13
+        "after_close_served": 1,  # T09
+        "after_close_minutes_mean": 17 + 59 / 60,
     },
     "cases": {
         "accepted": 6,  # C03 C04 C05 C10 C11 C14
@@ -712,7 +722,18 @@ def test_a_hall_without_extended_hours(engine: Engine):
     with engine.begin() as conn:
         conn.execute(s.service_hours.delete().where(s.service_hours.c.kind == "extended"))
     # only the regular slots are left: nothing is issued in extended hours, all else unchanged
-    expected = {**TOTAL, "tickets": {**TICKETS_TOTAL, "extended_hours_issued": 0}}
+    # and closing is 17:00 on weekdays (Saturday has no hours left): T09 (called 09-28 20:07:59,
+    # the day's last end 20:17:59: 197 min 59 s) and T13 (调休 10-10 on Monday's hours, called
+    # 19:10, ends 19:30: 150 min) are served after closing
+    expected = {
+        **TOTAL,
+        "tickets": {
+            **TICKETS_TOTAL,
+            "extended_hours_issued": 0,
+            "after_close_served": 2,
+            "after_close_minutes_mean": ((197 + 59 / 60) + 150) / 2,
+        },
+    }
     assert_result(run(engine), expected)
 
 
@@ -785,6 +806,70 @@ def test_extended_hours_follow_validity_dates_and_closures(engine: Engine):
         "2026-10-18": 1,  # T17
     }
     assert run(engine)["tickets"]["extended_hours_issued"] == 6
+
+
+def test_after_close_follows_the_days_hours(engine: Engine):
+    seed(engine)
+    with engine.begin() as conn:  # Thursday evenings open until 21:00 from 10-15 on
+        conn.execute(
+            s.service_hours.insert(),
+            _fill(
+                s.service_hours,
+                {
+                    "hall_id": "H1",
+                    "weekday": 4,
+                    "start": dt.time(20),
+                    "end": dt.time(21),
+                    "kind": "extended",
+                    "valid_from": D(2026, 10, 15),
+                },
+            ),
+        )
+        extra = [  # ticket, day, called, finished
+            ("T21", "10-08", "20:30", None),  # Thu before the new slot: closes 20:00; no finish
+            ("T22", "10-15", "20:30", "20:40"),  # closes 21:00 now: inside
+            ("T23", "10-15", "21:00", "21:04"),  # called at closing time: not later, inside
+            ("T24", "10-15", "21:00:30", "21:05"),  # after
+            ("T25", "10-15", "20:50", "21:20"),  # called before closing, the day's last end
+            ("T26", "10-05", "20:30", "20:40"),  # National Day break: closed, no closing time
+            ("T27", "10-11", "10:00", "10:10"),  # Sunday: no service hours, no closing time
+        ]
+        conn.execute(
+            s.tickets.insert(),
+            [
+                _fill(
+                    s.tickets,
+                    {
+                        "ticket_id": tid,
+                        "hall_id": "H1",
+                        "queue_id": "Q2",
+                        "window_id": "W2",
+                        "status": "served",
+                        "source": "walk_in",
+                        "issued_at": T(f"{day} 10:00"),
+                        "called_at": T(f"{day} {called}"),
+                        "finished_at": _opt(finished and f"{day} {finished}"),
+                    },
+                )
+                for tid, day, called, finished in extra
+            ],
+        )
+    by_day = {
+        k: (g["tickets"]["after_close_served"], g["tickets"]["after_close_minutes_mean"])
+        for k, g in _groups(run(engine, dimension="date"), "date").items()
+        if g["tickets"]["after_close_served"]
+    }
+    assert by_day == {
+        "2026-09-28": (1, pytest.approx(17 + 59 / 60)),  # T09
+        "2026-10-08": (1, pytest.approx(30.0)),  # T21: called 20:30, no finish → 20:30
+        "2026-10-15": (1, pytest.approx(20.0)),  # T24; the day's last end is T25's 21:20
+        "2026-10-17": (1, pytest.approx(30 + 59 / 60)),  # T14
+    }
+    total = run(engine)["tickets"]
+    assert total["after_close_served"] == 4
+    assert total["after_close_minutes_mean"] == pytest.approx(
+        ((17 + 59 / 60) + 30 + 20 + (30 + 59 / 60)) / 4
+    )
 
 
 def test_coverage_counts_only_evaluations_by_as_of(engine: Engine):
@@ -872,7 +957,9 @@ def test_a_filter_on_a_dimension_a_table_lacks(engine: Engine):
     assert_result(result, expected)
 
 
-def _ticket_row(issued, served, no_show, cancelled, waits, services, appointments, extended):
+def _ticket_row(
+    issued, served, no_show, cancelled, waits, services, appointments, extended, after=(0, None)
+):
     """A tickets section from its raw facts, computed the metrics.md way (for short lists)."""
     import numpy as np
 
@@ -892,6 +979,8 @@ def _ticket_row(issued, served, no_show, cancelled, waits, services, appointment
         "service_median_min": float(np.quantile(services, 0.5)) if services else None,
         "appointment_share": appointments / issued,
         "extended_hours_issued": extended,
+        "after_close_served": after[0],
+        "after_close_minutes_mean": after[1],
     }
 
 
@@ -931,6 +1020,8 @@ def test_by_date(engine: Engine, due: str):
                 "service_median_min": 10.0,
                 "appointment_share": 3 / 8,
                 "extended_hours_issued": 2,  # T08 T09
+                "after_close_served": 1,  # T09
+                "after_close_minutes_mean": 17 + 59 / 60,
             },
             "cases": {
                 "accepted": 3,  # C01 C02 C06
@@ -984,6 +1075,8 @@ def test_by_date(engine: Engine, due: str):
                 "service_median_min": 10.0,
                 "appointment_share": 0.0,
                 "extended_hours_issued": 0,
+                "after_close_served": 0,
+                "after_close_minutes_mean": None,
             },
             "cases": {
                 "accepted": 1,  # C03
@@ -1029,14 +1122,16 @@ def test_by_weekday_is_iso(engine: Engine):
     assert list(result) == [1, 2, 3, 4, 5, 6]
     tickets = {k: g["tickets"] for k, g in result.items()}
     assert tickets[1] == expect("tickets", _ticket_row(8, 5, 2, 1, [5, 12, 0, 25, 8],
-                                                       [10, 20, 5, 30, 10], 3, 2))  # fmt: skip
+                                                       [10, 20, 5, 30, 10], 3, 2,
+                                                       (1, 17 + 59 / 60)))  # fmt: skip
     assert tickets[2] == expect("tickets", _ticket_row(2, 2, 0, 0, [30], [12, 8], 0, 0))
     assert tickets[3] == empty("tickets")
     assert tickets[4] == empty("tickets")
     assert tickets[5] == expect("tickets", _ticket_row(1, 1, 0, 0, [10], [10], 0, 0))  # T11
     # Saturdays 10-10 and 10-17 together: T12 20, T13 40, T14 21, T15 cancelled → mean 27,
     # median 21, p90 h 1.8: 21 + 0.8 × 19 = 36.2; extended T13 T14
-    sat = _ticket_row(4, 3, 0, 1, [20, 40, 21], [15, 20, 10], 0, 2)
+    # after closing: T14 (10-17 past 12:00); T13 on 10-10 closes at Monday's 20:00
+    sat = _ticket_row(4, 3, 0, 1, [20, 40, 21], [15, 20, 10], 0, 2, (1, 30 + 59 / 60))
     assert sat["wait_p90_min"] == pytest.approx(36.2)
     assert tickets[6] == expect("tickets", sat)
     assert sum(t["issued"] for t in tickets.values()) == 15
@@ -1054,7 +1149,8 @@ def test_by_hour(engine: Engine):
     rows = {
         9: _ticket_row(3, 3, 0, 0, [5, 12, 0], [10, 20, 5], 2, 0),  # T01 T02 T03
         10: _ticket_row(1, 1, 0, 0, [20], [15], 0, 0),  # T12 (调休 Sat, regular hours)
-        11: _ticket_row(1, 1, 0, 0, [21], [10], 0, 1),  # T14 (Sat 11:59:59, extended)
+        # T14 (Sat 11:59:59, extended; called 12:20:59 after Saturday's 12:00 closing)
+        11: _ticket_row(1, 1, 0, 0, [21], [10], 0, 1, (1, 30 + 59 / 60)),
         17: _ticket_row(1, 0, 1, 0, [], [], 0, 0),  # T07 no-show: no waits → None
         18: _ticket_row(2, 1, 0, 1, [10], [10], 0, 1),  # T08 (Mon 18:00), T11 (holiday)
         20: _ticket_row(1, 0, 1, 0, [], [], 0, 0),  # T10 (20:00: not extended)
