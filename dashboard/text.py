@@ -1080,6 +1080,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "al.kind.bad_review": ("差评", "Bad review"),
     "al.kind.case_due": ("办件今日到期", "Cases due today"),
     "al.kind.feed_stale": ("数据中断", "Stale feed"),
+    # --- issue 17: 延时办, the 15-minute service circle (network page), public waits (/public)
+    "ov.after_close": ("延时办：闭厅后仍在办理", "Served past closing (延时办)"),
+    "ov.after_close.note": (
+        "闭厅时间 = 当天所依服务时段（含延时服务）中最后一段的结束时间；"
+        "叫号晚于闭厅时间的已办理号计入“闭厅后办理”，平均延时为有此类号的各厅日"
+        "最后一位办结时间与闭厅时间之差的平均。",
+        "Closing time = the end of the day's last service interval (extended hours included); "
+        "served tickets called later count as served after closing, and the mean overrun is "
+        "the mean, over the hall-days that had any, of the last finish minus closing time.",
+    ),
+    "fc.after_close": ("延时办：闭厅后仍在办理", "Served past closing"),
+    "fc.after_close.days": ("闭厅后办理天数 / 有办理天数", "Days past closing / days served"),
+    "fc.after_close.habit": (
+        "该厅近期 {of} 个办理日中有 {days} 天在闭厅后仍在叫号办理，平均超出 {minutes:.0f} 分钟："
+        "最后一个服务时段的人手或时长可能不足，排班应考虑实际闭厅时间。",
+        "This hall called tickets after closing on {days} of its last {of} days served, "
+        "{minutes:.0f} min past closing on average: its last slot is short of people or of "
+        "time, and the plan should count the hours it really keeps.",
+    ),
+    "fc.after_close.help": (
+        "{first} 至 {last}：叫号晚于当天最后服务时段结束时间的已办理号。",
+        "{first} to {last}: served tickets called after the end of the day's last service "
+        "interval.",
+    ),
+    # --- end of issue 17 block ---
 }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import polars as pl
 import streamlit as st
 
-from dashboard import data, forecast_data, state
+from dashboard import cached, data, forecast_data, state
 from dashboard.components import demo_banner
 from dashboard.forecast_figures import (
     day_figure,
@@ -18,6 +19,9 @@ from dashboard.forecast_figures import (
 from dashboard.text import datetime_text, t
 from dashboard.widgets import scope_guard
 from forecasting.erlang import queue_figures
+from metrics.after_close import after_close_pattern
+from metrics.catalog import BY_KEY
+from workdays import clock
 from forecasting.select import LABELS
 from forecasting.service import policy_from
 from forecasting.staffing import tradeoff
@@ -180,6 +184,40 @@ def plan_vs_actual(lang: str, url: str, hall: str) -> None:
         )
 
 
+def after_close_note(lang: str, url: str, hall: str, newest, weeks: int) -> None:
+    """延时办 in the history the plan learns from: how many days the hall served past its
+    closing time, and by how long; a habit is a warning that the last slot is too short."""
+    last = (newest or clock.now()).date()
+    first = last - dt.timedelta(days=7 * weeks - 1)
+    as_of = dt.datetime.combine(last, dt.time(23, 59, 59))
+    groups = cached.figures(url, first, last, as_of, (("hall", hall),), "date", ("tickets",))
+    pattern = after_close_pattern(groups["groups"])
+    st.markdown(f"**{t('fc.after_close', lang)}**")
+    a1, a2, a3 = st.columns(3)
+    a1.metric(
+        t("fc.after_close.days", lang),
+        f"{pattern.days_after} / {pattern.days_served}",
+    )
+    a2.metric(BY_KEY["after_close_served"].label(lang), f"{pattern.served_after:,}")
+    a3.metric(
+        BY_KEY["after_close_minutes_mean"].label(lang),
+        BY_KEY["after_close_minutes_mean"].format(pattern.minutes_mean, lang),
+    )
+    if pattern.habitual:
+        st.warning(
+            t(
+                "fc.after_close.habit",
+                lang,
+                days=pattern.days_after,
+                of=pattern.days_served,
+                minutes=pattern.minutes_mean or 0.0,
+            ),
+            icon=":material/schedule:",
+        )
+    else:
+        st.caption(t("fc.after_close.help", lang, first=first, last=last))
+
+
 def what_if(lang: str, settings: Settings, service_min: float, patience: float | None) -> None:
     """Erlang C/A for a steady load the user types in."""
     st.subheader(t("fc.calc", lang))
@@ -316,6 +354,8 @@ else:
         width="stretch",
         column_config=planner_columns(lang),
     )
+
+after_close_note(lang, url, hall, newest, weeks)
 
 if not extended.is_empty():
     st.markdown(f"**{t('fc.trade', lang)}**")

@@ -32,6 +32,7 @@ TILES = [
     "utilization",
     "served_per_staffed_hour",
 ]
+AFTER_CLOSE = ["extended_hours_issued", "after_close_served", "after_close_minutes_mean"]
 STOCK = {"overdue_open", "due_soon_open"}  # judged at a moment: no daily series
 
 
@@ -65,6 +66,18 @@ if not has_data(now_figures):
     st.stop()
 
 kpi_tiles(TILES, now_figures, before_figures, lang, trends=daily_series(by_date, TILES))
+
+# 延时办: the evening the hall actually kept, beside the hours it published
+st.subheader(t("ov.after_close", lang))
+kpi_tiles(
+    AFTER_CLOSE,
+    now_figures,
+    before_figures,
+    lang,
+    per_row=3,
+    trends=daily_series(by_date, AFTER_CLOSE),
+)
+st.caption(t("ov.after_close.note", lang))
 
 st.subheader(t("ov.trends", lang))
 days = [g["date"] for g in by_date]
