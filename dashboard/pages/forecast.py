@@ -19,13 +19,13 @@ from dashboard.forecast_figures import (
 from dashboard.text import datetime_text, t
 from dashboard.widgets import scope_guard
 from forecasting.erlang import queue_figures
-from metrics.after_close import after_close_pattern
-from metrics.catalog import BY_KEY
-from workdays import clock
 from forecasting.select import LABELS
 from forecasting.service import policy_from
 from forecasting.staffing import tradeoff
+from metrics.after_close import after_close_pattern
+from metrics.catalog import BY_KEY
 from metrics.settings import Settings, SettingsError, load_settings
+from workdays import clock
 
 QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
 FLAGS = ("under", "over", "ok", "none")
