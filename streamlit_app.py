@@ -12,6 +12,18 @@ st.set_page_config(
 )
 
 lang = state.lang()
+# the public waits page (/public) needs no sign-in and shows no navigation: routed before the
+# sidebar and the sign-in gate, it reads counts only (dashboard/pages/public.py)
+if (st.context.url or "").split("?")[0].rstrip("/").endswith("/public"):
+    public = st.Page("dashboard/pages/public.py", title=t("pub.title", lang), url_path="public")
+
+    def public_home() -> None:
+        st.switch_page(public, query_params=st.query_params.to_dict())
+
+    st.navigation(
+        [st.Page(public_home, url_path="public-home", default=True), public], position="hidden"
+    ).run()
+    st.stop()
 # the big screen (/screen) is a kiosk: navigation hidden here, the sidebar by its style sheet
 kiosk = (st.context.url or "").split("?")[0].rstrip("/").endswith("/screen")
 with st.sidebar:
@@ -88,6 +100,12 @@ pages = {
             title=t("nav.attendance", lang),
             icon=":material/badge:",
             url_path="attendance",
+        ),
+        st.Page(
+            "dashboard/pages/network.py",
+            title=t("nav.network", lang),
+            icon=":material/account_tree:",
+            url_path="network",
         ),
     ],
     t("nav.section.live", lang): [

@@ -1104,6 +1104,99 @@ TEXT: dict[str, tuple[str, str]] = {
         "{first} to {last}: served tickets called after the end of the day's last service "
         "interval.",
     ),
+    "nav.network": ("15分钟服务圈", "15-minute service circle"),
+    "level.unknown": ("未标注层级", "level not given"),
+    "net.intro": (
+        "区—街道—社区三级网络：各级承接的取号与办件、下沉率、按树逐级汇总的等候与好评，"
+        "同级比较，以及各级办理的事项。",
+        "The district–street–community network: what each level carries, the share below the "
+        "district, waits and satisfaction rolled up the tree, peers compared, and which items "
+        "each level handles.",
+    ),
+    "net.no_halls": ("权限范围内没有服务大厅。", "No halls in your scope."),
+    "net.min": ("{n:.1f} 分钟", "{n:.1f} min"),
+    "net.sink": ("下沉率（取号+办件）", "Share below district"),
+    "net.sink.help": (
+        "街道和社区两级承接的取号量与受理办件量之和 ÷ 全网（权限范围内）之和。",
+        "Tickets issued plus cases accepted at street and community halls, divided by the "
+        "same for every hall in view.",
+    ),
+    "net.sink.tickets": ("下沉率 · 取号", "Below district · tickets"),
+    "net.sink.cases": ("下沉率 · 办件", "Below district · cases"),
+    "net.halls": ("大厅数（区+街道+社区）", "Halls by level"),
+    "net.levels": ("各级承接量", "What each level carries"),
+    "net.levels.chart": ("各级占比", "Share by level"),
+    "net.tree": ("服务网络", "The network"),
+    "net.tree.help": (
+        "每个大厅一行，按上下级缩进；“本级及下辖”列为本厅与其下所有站点之和，平均等候与"
+        "好评率按下辖合计重新计算。",
+        "One row per hall, indented under its parent; the subtree columns sum the hall and "
+        "every station below it, and its mean wait and satisfaction are recomputed from those "
+        "sums.",
+    ),
+    "net.tree.chart": ("取号量（按层级展开）", "Tickets, level by level"),
+    "net.peers": ("同级比较", "Halls of the same level"),
+    "net.peers.help": (
+        "各厅本身的数字（不含下辖站点），与同级合计相比：等候差值为分钟，好评差值为百分点。",
+        "Each hall's own figures (stations below not included) against its level's: the wait "
+        "difference in minutes, satisfaction in percentage points.",
+    ),
+    "net.items": ("各级办理的事项", "Items each level handles"),
+    "net.items.help": (
+        "按受理办件及关联办件的已办理取号统计。区级仍承接至少 {share}、而已有街道或社区办理"
+        "的事项，可考虑进一步下沉。",
+        "From cases accepted and served tickets linked to a case. An item the district still "
+        "carries {share} or more of, while a street or community hall already handles it, "
+        "could move closer to residents.",
+    ),
+    "net.items.none": ("本期没有办件。", "No cases in this period."),
+    "net.items.movable": ("可考虑下沉：{items}", "Could move closer: {items}"),
+    "net.movable.yes": ("可下沉", "could move"),
+    "net.col.level": ("层级", "Level"),
+    "net.col.halls": ("大厅数", "Halls"),
+    "net.col.hall": ("大厅", "Hall"),
+    "net.col.issued": ("取号量", "Tickets"),
+    "net.col.ticket_share": ("取号占比", "Share of tickets"),
+    "net.col.accepted": ("受理办件", "Cases"),
+    "net.col.case_share": ("办件占比", "Share of cases"),
+    "net.col.demand_share": ("合计占比", "Share of demand"),
+    "net.col.wait": ("平均等候（分钟）", "Mean wait (min)"),
+    "net.col.satisfaction": ("好评率", "Satisfaction"),
+    "net.col.stations": ("站点数", "Stations"),
+    "net.col.issued_tree": ("取号（本级及下辖）", "Tickets (subtree)"),
+    "net.col.issued_own": ("取号（本厅）", "Tickets (own)"),
+    "net.col.served": ("办理（本级及下辖）", "Served (subtree)"),
+    "net.col.accepted_tree": ("办件（本级及下辖）", "Cases (subtree)"),
+    "net.col.share_of_level": ("占同级取号", "Share of level"),
+    "net.col.wait_vs": ("等候 vs 同级（分钟）", "Wait vs level (min)"),
+    "net.col.satisfaction_vs": ("好评 vs 同级（百分点）", "Satisfaction vs level (pp)"),
+    "net.col.item": ("事项", "Item"),
+    "net.col.cases": ("办件", "cases"),
+    "net.col.tickets": ("取号", "tickets"),
+    "net.col.lower_share": ("街道社区占比", "Share below district"),
+    "net.col.halls_lower": ("办理的街道社区数", "Street/community halls"),
+    "net.col.movable": ("建议", "Suggestion"),
+    "pub.title": ("政务服务网点 · 实时等候", "Service halls · waiting now"),
+    "pub.open": ("办理中", "Open"),
+    "pub.closed": ("已闭厅", "Closed"),
+    "pub.people": ("{n} 人", "{n}"),
+    "pub.waiting_total": ("共 {n} 人等候", "{n} waiting"),
+    "pub.col.queue": ("业务", "Service"),
+    "pub.col.waiting": ("等候", "Waiting"),
+    "pub.col.expected": ("预计等候", "Expected wait"),
+    "pub.wait.none": ("随到随办", "no wait"),
+    "pub.wait.min": ("约 {n} 分钟", "about {n} min"),
+    "pub.wait.unknown": ("暂无估计", "no estimate"),
+    "pub.no_queues": ("暂无排队业务。", "No queues."),
+    "pub.unavailable": ("等候信息暂不可用。", "Waiting times are not available right now."),
+    "pub.updated": ("更新于 {time}（每分钟自动刷新）", "Updated {time} (refreshes every minute)"),
+    "pub.definition": (
+        "预计等候 = 等候人数 ÷ 该业务近 {minutes} 分钟每分钟叫号数；近 {minutes} 分钟未叫号时"
+        "暂无估计。仅供参考，以现场叫号为准。",
+        "Expected wait = people waiting ÷ the service's calls per minute over the last "
+        "{minutes} minutes; no estimate when nobody was called in that time. A guide only: "
+        "the hall's calls decide.",
+    ),
     # --- end of issue 17 block ---
 }
 
