@@ -305,3 +305,115 @@ def test_a_tree_with_a_cycle_visits_each_hall_once():
     got = net.tree(halls)
     assert sorted(got["hall_id"].to_list()) == ["A", "B", "C"]
     assert got.filter(pl.col("hall_id") == "C")["depth"].item() == 1  # below A
+
+
+# --- the public waits page's figures (queries.public, metrics.public) -----------------------
+
+NOW = dt.datetime(2026, 9, 28, 10, 0)
+
+
+def add_waiting(engine: Engine) -> None:
+    """D0 open Monday 09:00–17:00 (no other hall has hours: closed); two people waiting at D0
+    (issued 09:50 and 09:55), one at S1, one issued after NOW (not yet there)."""
+    with engine.begin() as conn:
+        conn.execute(
+            s.service_hours.insert(),
+            {
+                "hall_id": "D0",
+                "weekday": 1,
+                "start": dt.time(9),
+                "end": dt.time(17),
+                "kind": "regular",
+                "valid_from": None,
+                "valid_to": None,
+            },
+        )
+        conn.execute(
+            s.tickets.insert(),
+            [
+                {c.name: None for c in s.tickets.columns}
+                | {
+                    "ticket_id": tid,
+                    "hall_id": hall,
+                    "queue_id": f"Q{hall}",
+                    "ticket_no": f"A9{n}",
+                    "issued_at": issued,
+                    "status": "waiting",
+                    "source": "walk_in",
+                }
+                for n, (tid, hall, issued) in enumerate(
+                    [
+                        ("W1", "D0", dt.datetime(2026, 9, 28, 9, 50)),
+                        ("W2", "D0", dt.datetime(2026, 9, 28, 9, 55)),
+                        ("W3", "S1", dt.datetime(2026, 9, 28, 9, 40)),
+                        ("W4", "S1", dt.datetime(2026, 9, 28, 10, 5)),
+                    ]
+                )
+            ],
+        )
+
+
+def test_public_board_counts_and_expected_waits(seeded: Engine):
+    from metrics.public import public_board
+
+    add_waiting(seeded)
+    with seeded.connect() as conn:
+        board = public_board(conn, lambda zone: NOW, 30.0)
+    halls = {r["hall_id"]: r for r in board.halls.iter_rows(named=True)}
+    assert board.halls["hall_id"].to_list() == ["D0", "S1", "C1", "C2", "S2"]
+    assert {h: (r["is_open"], r["waiting"]) for h, r in halls.items()} == {
+        "D0": (True, 2),
+        "S1": (False, 1),
+        "C1": (False, 0),
+        "C2": (False, 0),
+        "S2": (False, 0),
+    }
+    queues = {r["hall_id"]: r for r in board.queues.iter_rows(named=True)}
+    # D0 called one ticket in 09:30–10:00 (T02 at 09:32): 2 waiting ÷ (1 / 30 min) = 60 min
+    assert (queues["D0"]["called_recent"], queues["D0"]["expected_min"]) == (1, 60.0)
+    assert queues["S1"]["expected_min"] is None  # waiting, nobody called in 30 min
+    assert queues["C1"]["expected_min"] == 0.0  # nobody waiting
+    assert set(board.queues.columns) == {
+        "hall_id",
+        "queue_id",
+        "name",
+        "prefix",
+        "waiting",
+        "called_recent",
+        "expected_min",
+    }  # fmt: skip  (counts and names of services only)
+
+
+def test_public_board_equals_the_big_screen(seeded: Engine):
+    from metrics import live
+    from metrics.public import public_board
+    from metrics.screen import live_figures
+    from metrics.settings import Settings
+
+    add_waiting(seeded)
+    with seeded.connect() as conn:
+        board = public_board(conn, lambda zone: NOW, 30.0)
+        for hall in board.halls.iter_rows(named=True):
+            screen = live_figures(
+                conn,
+                hall["hall_id"],
+                NOW,
+                Settings(),
+                live.ScreenSettings(),
+                scope=Scope.kiosk(1, hall["hall_id"]),
+            )
+            assert hall["is_open"] == screen.is_open, hall["hall_id"]
+            assert hall["waiting"] == screen.hall["waiting_now"], hall["hall_id"]
+            mine = board.queues.filter(pl.col("hall_id") == hall["hall_id"])
+            assert dict(zip(mine["queue_id"], mine["waiting"], strict=True)) == dict(
+                zip(screen.queues["queue_id"], screen.queues["waiting"], strict=True)
+            )
+
+
+def test_expected_wait_definition():
+    from metrics.public import expected_wait_min
+
+    assert expected_wait_min(0, 0, 30) == 0.0
+    assert expected_wait_min(5, 0, 30) is None
+    assert expected_wait_min(6, 12, 30) == pytest.approx(15.0)  # 0.4 calls a minute
+    assert expected_wait_min(1, 30, 30) == pytest.approx(1.0)
