@@ -15,9 +15,12 @@ from metrics.public import PublicBoard
 
 CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], footer { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: 760px; padding: 1rem 0.8rem 2rem 0.8rem; }
+header[data-testid="stHeader"], [data-testid="stSidebar"],
+[data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
+[data-testid="stDecoration"], footer { display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 760px; padding: 0.8rem 0.8rem 2rem 0.8rem; }
+.pw-title { font-size: 1.35rem; font-weight: 700; color: #17202e; margin: 0.2rem 0 0 0; }
+.pw-sub { font-size: 0.85rem; color: #5b677a; }
 .pw-card { border: 1px solid #d9dee7; border-radius: 0.7rem; padding: 0.7rem 0.85rem;
   margin: 0 0 0.7rem 0; background: #fff; }
 .pw-card.pw-d1 { margin-left: 0.6rem; } .pw-card.pw-d2 { margin-left: 1.2rem; }
@@ -101,4 +104,13 @@ def footer_html(board: PublicBoard, lang: str) -> str:
     return (
         f'<div class="pw-note">{escape(t("pub.updated", lang, time=" / ".join(times)))}<br>'
         f"{escape(t('pub.definition', lang, minutes=f'{board.recent_min:g}'))}</div>"
+    )
+
+
+def title_html(lang: str) -> str:
+    """The page's title, and the other language's under it (Chinese first)."""
+    other = "en" if lang == "zh" else "zh"
+    return (
+        f'<div class="pw-title">{escape(t("pub.title", lang))}</div>'
+        f'<div class="pw-sub">{escape(t("pub.title", other))}</div>'
     )

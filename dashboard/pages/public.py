@@ -13,7 +13,7 @@ from metrics import live
 lang = state.lang()
 url = state.db_url()
 st.html(public_view.CSS)
-st.markdown(f"### {t('pub.title', lang)}")
+st.html(public_view.title_html(lang))
 choice = st.segmented_control(
     "lang",
     options=list(LANGS),
