@@ -78,7 +78,7 @@ ul.summary li { margin-bottom: 1.2mm; }
 table { border-collapse: collapse; width: 100%; margin: 0 0 3mm; font-size: 7.8pt;
   line-height: 1.4; }
 table.figures { font-size: 8.2pt; }
-table.figures td { padding: 0.55mm 1.6mm; }
+table.figures td { padding: 0.45mm 1.6mm; }
 .nowrap { white-space: nowrap; }
 thead { display: table-header-group; }
 th { background: #eef3f8; color: __TEXT__; font-weight: bold; text-align: left;
