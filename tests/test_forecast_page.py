@@ -142,3 +142,35 @@ def test_too_little_history(monkeypatch: pytest.MonkeyPatch, demo_db: tuple[str,
     assert any("不足以让模型胜过基线" in c.value for c in at.caption)
     assert any("上周同日" in c.value for c in at.caption)
     assert len(at.number_input) == 5
+
+
+def test_forecast_page_shows_days_past_closing(monkeypatch: pytest.MonkeyPatch, hall_url: str):
+    """延时办 in the plan's history: the page's figures are `after_close_pattern` of `compute`
+    by date over the weeks shown (two by default), up to the last ticket."""
+    import datetime as dt
+
+    from access.scope import Scope
+    from forecasting.service import last_ticket
+    from metrics.after_close import after_close_pattern
+    from metrics.catalog import BY_KEY
+    from metrics.figures import compute
+    from metrics.settings import load_settings
+    from queries.metric_queries import Filters
+
+    at = open_page(monkeypatch, hall_url, hall=HALL)
+    metrics = {m.label: m.value for m in at.metric}
+    engine = make_engine(hall_url)
+    with engine.connect() as conn:
+        last = last_ticket(conn).date()
+        first = last - dt.timedelta(days=13)
+        period = Filters(
+            first, last, dt.datetime.combine(last, dt.time(23, 59, 59)), {"hall": HALL}
+        )
+        groups = compute(
+            conn, period, load_settings(), "date", ("tickets",), scope=Scope.everything()
+        )
+    engine.dispose()
+    pattern = after_close_pattern(groups["groups"])
+    assert pattern.days_served > 0
+    assert metrics["闭厅后办理天数 / 有办理天数"] == f"{pattern.days_after} / {pattern.days_served}"
+    assert metrics[BY_KEY["after_close_served"].zh] == f"{pattern.served_after:,}"

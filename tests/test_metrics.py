@@ -1412,3 +1412,38 @@ def test_hall_metrics_text_and_rank(tmp_path: Path, capsys, monkeypatch):
     ]
     assert main(["metrics", *period, "--rank", "wait_mean_min"]) == 1  # --rank needs --by
     assert "--rank needs --by" in capsys.readouterr().err
+
+
+def _day(served: int, after: int, minutes: float | None) -> dict:
+    return {
+        "tickets": {
+            "served": served,
+            "after_close_served": after,
+            "after_close_minutes_mean": minutes,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("days", "expected", "habitual"),
+    [
+        pytest.param([], (0, 0, 0, None), False, id="nothing"),
+        pytest.param([_day(9, 0, None), _day(0, 0, None)], (1, 0, 0, None), False, id="on-time"),
+        # past closing on 1 of 2 days served: half, but one evening is not yet a habit
+        pytest.param([_day(9, 2, 12.0), _day(8, 0, None)], (2, 1, 2, 12.0), False, id="once"),
+        # 2 of 3 days (a day without service does not count): a habit; mean of the days' means
+        pytest.param(
+            [_day(9, 2, 10.0), _day(8, 1, 20.0), _day(7, 0, None), _day(0, 0, None)],
+            (3, 2, 3, 15.0),
+            True,
+            id="habit",
+        ),
+    ],
+)
+def test_after_close_pattern(days, expected, habitual):
+    from metrics.after_close import after_close_pattern
+
+    pattern = after_close_pattern(days)
+    got = (pattern.days_served, pattern.days_after, pattern.served_after, pattern.minutes_mean)
+    assert got == expected
+    assert pattern.habitual is habitual
