@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from screen_support import BUSY_NOW, busy_demo
 from test_browser import EXCEPTION, IDLE, streamlit_server
 
@@ -19,6 +20,7 @@ from metrics.live import NOW_ENV
 from metrics.public import public_board
 from metrics.screen import live_figures
 from metrics.settings import CONFIG_ENV, Settings
+from queries import schema
 from queries.db import make_engine
 
 pytestmark = pytest.mark.browser
@@ -101,6 +103,11 @@ def test_public_page_on_a_phone_without_sign_in(
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing sticks out sideways on a phone
     assert not re.search(r"[A-Z]\d{3}", text)  # no ticket numbers
+    engine = make_engine(busy_demo)
+    with engine.connect() as conn:
+        staff = [n for (n,) in conn.execute(sa.select(schema.staff.c.name)) if n]
+    engine.dispose()
+    assert staff and not [n for n in staff if n in text]  # no staff names
     page.screenshot(path=artifacts / "public_390x844.png")
     page.evaluate(
         """() => { const m = document.querySelector('[data-testid="stMain"]');
@@ -114,6 +121,9 @@ def test_public_page_on_a_phone_without_sign_in(
     english = page.locator("body").inner_text()
     assert "Expected wait" in english and "Open" in english
     page.screenshot(path=artifacts / "public_390x844_en.png")
+    page.goto("/overview")  # every other page still asks for sign-in
+    page.wait_for_selector('input[type="password"]')
+    assert page.locator(".pw-card").count() == 0
     context.close()
 
 
