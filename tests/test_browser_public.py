@@ -161,3 +161,20 @@ def test_network_page_renders(browser, open_server: str, artifacts: Path) -> Non
     assert page.locator(".js-plotly-plot").count() == 2  # the level bars and the sunburst
     page.screenshot(path=artifacts / "network_1600x3000.png")
     context.close()
+
+
+def test_overview_shows_served_past_closing(browser, open_server: str, artifacts: Path) -> None:
+    context = browser.new_context(
+        viewport={"width": 1600, "height": 1400}, base_url=open_server, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto("/overview?period=custom&from=2026-11-20&to=2026-11-26&hall=H01")
+    page.wait_for_selector(IDLE, state="attached")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    assert page.locator(EXCEPTION).count() == 0
+    text = page.locator("body").inner_text()
+    for expected in ("延时办", "延时服务取号", "闭厅后办理", "闭厅后平均延时"):
+        assert expected in text, expected
+    page.screenshot(path=artifacts / "overview_after_close.png")
+    context.close()
