@@ -190,6 +190,7 @@ def cmd_db_init(args: argparse.Namespace) -> int:
 
 
 def cmd_db_overview(args: argparse.Namespace) -> int:
+    from access.scope import Scope
     from metrics.freshness import with_freshness
     from queries.db import has_schema, make_engine, redact, resolve_url
     from queries.live import hall_zones
@@ -205,7 +206,10 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
         )
         return 1
     with engine.connect() as conn:  # each hall judged on its own clock (halls.timezone)
-        frame = with_freshness(table_overview(conn), clock.hall_nows(hall_zones(conn)))
+        frame = with_freshness(
+            table_overview(conn, scope=Scope.everything(operator())),
+            clock.hall_nows(hall_zones(conn)),
+        )
     if args.json:
         print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
     else:

@@ -115,6 +115,8 @@ def cmd_sync_run(args: argparse.Namespace) -> int:
 
 
 def _status_rows(db: str | None) -> tuple[list[dict], list[str]]:
+    from access.scope import Scope
+    from cli.main import operator
     from queries.db import make_engine
     from queries.sync_status import sync_status
     from sync.config import SyncConfigError, load_sync_config
@@ -128,7 +130,7 @@ def _status_rows(db: str | None) -> tuple[list[dict], list[str]]:
     engine = make_engine(db)
     try:
         with engine.connect() as conn:
-            frame = sync_status(conn)
+            frame = sync_status(conn, scope=Scope.everything(operator()))
     finally:
         engine.dispose()
     by_name = {r["name"]: r for r in frame.to_dicts()}
