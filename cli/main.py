@@ -325,16 +325,43 @@ def cmd_import(args: argparse.Namespace) -> int:
             log=None if args.json else lambda msg: print(msg, file=sys.stderr),
         )
     except FileRejected as exc:
+        if not args.dry_run:
+            _audit_import(args, {"file": args.file.name, "refused": str(exc)})
         if args.json:
             print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         print(f"hall import: {exc}", file=sys.stderr)
         return 1
+    if not args.dry_run:
+        _audit_import(args, report.audit_detail())
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:
         for line in report.summary_lines():
             print(line)
     return 0 if report.ok else 1
+
+
+def _audit_import(args: argparse.Namespace, detail: dict) -> None:
+    """An import from the shell in the audit trail, as `cli:<OS user>` (a write like the
+    page's; a database that cannot take the row is said on stderr, the import stands)."""
+    from access import audit
+    from queries.db import make_engine
+
+    engine = make_engine(args.db)
+    try:
+        audit.record(
+            engine,
+            who=operator(),
+            role="admin",
+            action="import",
+            target=f"{args.table} ← {args.file.name}",
+            detail=detail,
+            client=operator(),
+        )
+    except Exception as exc:
+        print(f"hall import: not audited: {exc}", file=sys.stderr)
+    finally:
+        engine.dispose()
 
 
 def _print_mapping(spec, source, mapping, as_json: bool) -> None:
