@@ -161,7 +161,7 @@ def test_forecast_page_shows_days_past_closing(monkeypatch: pytest.MonkeyPatch, 
     metrics = {m.label: m.value for m in at.metric}
     engine = make_engine(hall_url)
     with engine.connect() as conn:
-        last = last_ticket(conn).date()
+        last = last_ticket(conn, scope=Scope.everything()).date()
         first = last - dt.timedelta(days=13)
         period = Filters(
             first, last, dt.datetime.combine(last, dt.time(23, 59, 59)), {"hall": HALL}
