@@ -417,3 +417,26 @@ def test_expected_wait_definition():
     assert expected_wait_min(5, 0, 30) is None
     assert expected_wait_min(6, 12, 30) == pytest.approx(15.0)  # 0.4 calls a minute
     assert expected_wait_min(1, 30, 30) == pytest.approx(1.0)
+
+
+def test_public_board_judges_each_hall_on_its_own_clock(seeded: Engine):
+    """A hall in another zone is judged at that zone's now: D0 on Urumqi time is at 08:00
+    when Beijing is at 10:00, before its 09:00 opening and before its people came in."""
+    from metrics.public import public_board
+
+    add_waiting(seeded)
+    with seeded.begin() as conn:
+        conn.execute(
+            s.halls.update().where(s.halls.c.hall_id == "D0").values(timezone="Asia/Urumqi")
+        )
+    clocks = {"Asia/Urumqi": NOW - dt.timedelta(hours=2), "Asia/Shanghai": NOW}
+    with seeded.connect() as conn:
+        board = public_board(conn, lambda zone: clocks[zone], 30.0)
+    rows = {r["hall_id"]: r for r in board.halls.iter_rows(named=True)}
+    assert (rows["D0"]["zone"], rows["D0"]["now"], rows["D0"]["is_open"]) == (
+        "Asia/Urumqi",
+        dt.datetime(2026, 9, 28, 8, 0),
+        False,
+    )
+    assert rows["D0"]["waiting"] == 0  # W1, W2 are issued after 08:00
+    assert (rows["S1"]["now"], rows["S1"]["waiting"]) == (NOW, 1)
