@@ -408,6 +408,7 @@ def ticket_after_close(
     period: Filters,
     dimension: str | None,
     closings: list[int],
+    grain: tuple[str, ...] = (),
     *,
     scope: Scope,
 ) -> pl.DataFrame:
@@ -452,6 +453,7 @@ def ticket_after_close(
             "day": (day_of(t.c.issued_at), pl.Date()),
             "segment": (segment, pl.Int64()),
         },
+        grain=grain,
         scope=scope,
     )
     return frame.select(list(schema))
@@ -786,7 +788,7 @@ class MetricInputs:
     evaluations: pl.DataFrame
     bad_reviews: pl.DataFrame
     attendance: pl.DataFrame
-    after_close: pl.DataFrame  # ticket_after_close (read raw: no rollup holds it)
+    after_close: pl.DataFrame  # ticket_after_close
 
 
 def due_soon_end(calendar: pl.DataFrame, as_of: dt.datetime) -> dt.datetime:
@@ -836,6 +838,7 @@ def collect(
         raise ValueError(f"unknown filter(s) {sorted(unknown)}; filters: {', '.join(FILTERS)}")
     hours = service_hours_frame(conn)
     boundaries = extended_boundaries(hours)
+    closings = closing_boundaries(hours)
     calendar = calendar_frame(conn)
     soon_end = due_soon_end(calendar, period.as_of)
     wait_target_s = wait_target_min * 60
@@ -856,6 +859,7 @@ def collect(
             raw,
             wait_target_s=wait_target_s,
             boundaries=boundaries,
+            closings=closings,
             scope=scope,
         )
 
@@ -900,7 +904,9 @@ def collect(
         attendance=attendance_counts(
             conn, of("attendance"), dimension, late_grace_min * 60, scope=scope
         ),
-        after_close=ticket_after_close(
-            conn, of("tickets"), dimension, closing_boundaries(hours), scope=scope
+        after_close=part(
+            "after_close",
+            "tickets",
+            lambda sc: ticket_after_close(conn, sc, dimension, closings, scope=scope),
         ),
     )

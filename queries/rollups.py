@@ -63,6 +63,7 @@ FACTS = {
 SHAPES_ROLLUPS = ("windows", "items", "queues", "service_hours")
 WAIT_TARGET_KEY = "rollup_wait_target_s"
 BOUNDARIES_KEY = "rollup_boundaries"
+CLOSINGS_KEY = "rollup_closings"  # the closing times the after-close segments were cut at
 BUILD_CHUNK_DAYS = 31
 END_OF_DAY = dt.time(23, 59, 59)
 I64 = pl.Int64()
@@ -80,6 +81,7 @@ class RollupSpec:
     extras: dict[str, pl.DataType] = field(default_factory=dict)
     maxima: tuple[str, ...] = ()
     kept_by: tuple[str, ...] = ()  # columns that only select rows (coverage: first_eval_day)
+    max_types: dict[str, pl.DataType] = field(default_factory=dict)  # maxima that are not counts
 
     @property
     def sums(self) -> tuple[str, ...]:
@@ -98,6 +100,14 @@ SPECS: dict[str, RollupSpec] = {
             s.rollup_segments,
             (),
             {"hall_id": pl.String(), "day": pl.Date(), "segment": I64},
+        ),
+        RollupSpec(
+            "after_close",
+            s.rollup_after_close,
+            (),
+            {"hall_id": pl.String(), "day": pl.Date(), "segment": I64},
+            maxima=("last_end",),
+            max_types={"last_end": pl.Datetime("us")},
         ),
         RollupSpec("coverage", s.rollup_coverage, TICKET_MEMBERS, kept_by=("first_eval_day",)),
         RollupSpec("intake", s.rollup_intake, ("item", "department")),
@@ -135,6 +145,13 @@ class Plan:
     raw_periods: tuple  # of queries.metric_queries.Filters
     wait_target_s: float | None
     boundaries: list[int] | None
+    closings: list[int] | None = None
+
+
+def ensure_tables(conn: Connection) -> None:
+    """Create the rollup tables a database lacks (one made before a rollup was added: its
+    other rollups stay, and the new one is read raw until the next rebuild fills it)."""
+    s.metadata.create_all(conn, tables=list(s.ROLLUP_TABLES), checkfirst=True)
 
 
 def has_rollups(conn: Connection) -> bool:
@@ -161,6 +178,7 @@ def plan(conn: Connection, period) -> Plan | None:
         raw_periods=tuple(_raw_periods(period, rolled)),
         wait_target_s=float(target) if target is not None else None,
         boundaries=json.loads(bounds) if bounds is not None else None,
+        closings=json.loads(meta[CLOSINGS_KEY]) if CLOSINGS_KEY in meta else None,
     )
 
 
@@ -189,6 +207,7 @@ def serves(
     wait_target_s: float,
     boundaries: list[int],
     scope: Scope,
+    closings: list[int] | None = None,
 ) -> bool:
     """Whether the rollup of partial `name` can answer this period and grouping exactly,
     inside the reader's scope: a department, staff or window scope needs that member in the
@@ -211,6 +230,9 @@ def serves(
     if name == "tickets" and plan_.wait_target_s != float(wait_target_s):
         return False
     if name == "segments" and plan_.boundaries != list(boundaries):
+        return False
+    # rollups built before the after-close table existed have no closing times: read raw
+    if name == "after_close" and (plan_.closings is None or plan_.closings != list(closings or [])):
         return False
     # coverage is stored by the day of the first evaluation: exact for an end-of-day as_of
     return not (name == "coverage" and period.as_of.time() < END_OF_DAY)
@@ -238,7 +260,7 @@ def read(
         schema[value] = I64
     for value in spec.maxima:
         selected.append(sa.func.max(table.c[value]).label(value))
-        schema[value] = I64
+        schema[value] = spec.max_types.get(value, I64)
     where = [table.c.day >= period.first, table.c.day <= period.last]
     where += [table.c[_column(k)] == v for k, v in period.filters.items()]
     where.append(scope_filter(scope, table))
@@ -278,6 +300,7 @@ def partial(
     wait_target_s: float,
     boundaries: list[int],
     scope: Scope,
+    closings: list[int] | None = None,
 ) -> pl.DataFrame:
     """The partial `name` inside `scope`: from the rollups for rolled days and `raw(sub)` for
     the rest when the rollup serves the query, else `raw(period)`."""
@@ -289,6 +312,7 @@ def partial(
         wait_target_s=wait_target_s,
         boundaries=boundaries,
         scope=scope,
+        closings=closings,
     ):
         return raw(period)
     frames = [read(conn, name, period, dimension, scope=scope)]
@@ -300,7 +324,11 @@ def partial(
 
 
 def _build_frames(
-    conn: Connection, period, wait_target_s: float, boundaries: list[int]
+    conn: Connection,
+    period,
+    wait_target_s: float,
+    boundaries: list[int],
+    closings: list[int],
 ) -> dict[str, pl.DataFrame]:
     day = ("hall", "date")
     everything = Scope.everything("rollups")  # the rollups hold every hall; readers narrow
@@ -310,6 +338,9 @@ def _build_frames(
         ),
         "histograms": mq.ticket_histograms(conn, period, None, grain=day, scope=everything),
         "segments": mq.ticket_segments(conn, period, None, boundaries, grain=day, scope=everything),
+        "after_close": mq.ticket_after_close(
+            conn, period, None, closings, grain=day, scope=everything
+        ),
         "coverage": mq.ticket_first_evaluations(
             conn, period, grain=day + TICKET_MEMBERS, scope=everything
         ),
@@ -348,13 +379,17 @@ def rebuild(
     """Rebuild the rollups of the closed days first..last (at most yesterday) in the caller's
     transaction; returns the number of days now rolled. Rollups built with another wait target
     or other extended-hours boundaries are rebuilt in full."""
-    s.metadata.create_all(conn, tables=list(s.ROLLUP_TABLES), checkfirst=True)
+    ensure_tables(conn)
     today = today or hall_today(conn)
-    boundaries = extended_boundaries(service_hours_frame(conn))
+    hours = service_hours_frame(conn)
+    boundaries = extended_boundaries(hours)
+    closings = mq.closing_boundaries(hours)
     meta = get_meta(conn)
-    same = meta.get(WAIT_TARGET_KEY) == str(float(wait_target_s)) and meta.get(
-        BOUNDARIES_KEY
-    ) == json.dumps(boundaries)
+    same = (
+        meta.get(WAIT_TARGET_KEY) == str(float(wait_target_s))
+        and meta.get(BOUNDARIES_KEY) == json.dumps(boundaries)
+        and meta.get(CLOSINGS_KEY) == json.dumps(closings)
+    )
     held = rolled_span(conn)
     if held and not same:  # settings or service hours changed: everything again
         first, last = min(first, held[0]), max(last, held[1])
@@ -367,14 +402,19 @@ def rebuild(
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
         period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
-        for name, frame in _build_frames(conn, period, wait_target_s, boundaries).items():
+        for name, frame in _build_frames(conn, period, wait_target_s, boundaries, closings).items():
             bulk_insert(conn, SPECS[name].table, frame)
         start = end + dt.timedelta(days=1)
     built = clock.now(clock.network_zone(hall_zones(conn).values()))
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     bulk_insert(conn, s.rollup_days, pl.DataFrame({"day": days, "built_at": [built] * len(days)}))
     set_meta(
-        conn, {WAIT_TARGET_KEY: str(float(wait_target_s)), BOUNDARIES_KEY: json.dumps(boundaries)}
+        conn,
+        {
+            WAIT_TARGET_KEY: str(float(wait_target_s)),
+            BOUNDARIES_KEY: json.dumps(boundaries),
+            CLOSINGS_KEY: json.dumps(closings),
+        },
     )
     return len(days)
 
@@ -414,6 +454,7 @@ def rebuild_all(conn: Connection, *, wait_target_s: float, today: dt.date | None
     """Drop every rollup and build them again for all the facts' closed days."""
     span = _everything(conn)
     if has_rollups(conn):
+        ensure_tables(conn)
         for table in s.ROLLUP_TABLES:
             conn.execute(table.delete())
     if span is None:
@@ -524,6 +565,7 @@ def invalidate_after_write(
         if table == "evaluations":  # coverage is kept on the evaluated tickets' days
             first, last = _with_ticket_days(conn, first, last)
     if held is not None:
+        ensure_tables(conn)
         for rollup in s.ROLLUP_TABLES:
             conn.execute(rollup.delete().where(rollup.c.day >= first, rollup.c.day <= last))
     return first, last

@@ -383,6 +383,12 @@ rollup_segments = _rollup(
     Column("segment", Integer, nullable=False),
     Column("n", _SUM, nullable=False),
 )
+rollup_after_close = _rollup(  # 延时办: served tickets by segment of call time (issue 17)
+    "after_close",
+    Column("segment", Integer, nullable=False),
+    Column("n", _SUM, nullable=False),
+    Column("last_end", DateTime),
+)
 rollup_coverage = _rollup(
     "coverage",
     Column("queue", ROLLUP_ID),
@@ -423,6 +429,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_tickets,
     rollup_histograms,
     rollup_segments,
+    rollup_after_close,
     rollup_coverage,
     rollup_intake,
     rollup_completion,
