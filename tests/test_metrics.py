@@ -872,6 +872,34 @@ def test_after_close_follows_the_days_hours(engine: Engine):
     )
 
 
+def test_rollups_made_before_the_after_close_rollup(engine: Engine):
+    """A database rolled before the after-close rollup existed (no table, no closing times
+    recorded) reads 延时办 from the rows; its next import or rebuild creates the table."""
+    from queries.db import meta
+
+    seed(engine)
+    with engine.begin() as conn:
+        rollups.rebuild_all(conn, wait_target_s=20 * 60)
+        s.rollup_after_close.drop(conn)
+        conn.execute(meta.delete().where(meta.c.key == rollups.CLOSINGS_KEY))
+    with engine.connect() as conn:
+        assert rollups.plan(conn, Filters(FIRST, LAST, AS_OF)).closings is None
+        result = compute(conn, Filters(FIRST, LAST, AS_OF), Settings(), scope=ALL)
+    assert_result(result, TOTAL)
+    with engine.begin() as conn:  # a write invalidates days: the missing table is created
+        assert (
+            rollups.invalidate_after_write(
+                conn, "tickets", [T("09-28 10:00")], changed_existing=False
+            )
+            is not None
+        )
+        assert sa.inspect(conn).has_table(s.rollup_after_close.name)
+        rollups.rebuild_all(conn, wait_target_s=20 * 60)
+    with engine.connect() as conn:
+        assert rollups.plan(conn, Filters(FIRST, LAST, AS_OF)).closings == [43200, 61200, 72000]
+        assert_result(compute(conn, Filters(FIRST, LAST, AS_OF), Settings(), scope=ALL), TOTAL)
+
+
 def test_coverage_counts_only_evaluations_by_as_of(engine: Engine):
     seed(engine)
     # 09-28 seen live at 11:00: served T01 T02 T03 T04 T09; evaluated by 11:00: T01 (09:20),
