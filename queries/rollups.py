@@ -13,7 +13,8 @@ both on every backend.
   department). A query whose filters or grouping need anything else (an hour, an item of a
   ticket) reads that partial raw.
 - What a rollup depends on besides the facts is recorded when it is built and checked when it
-  is read: the wait target (`wait_within`), the extended-hours boundaries (segments). Coverage
+  is read: the wait target (`wait_within`), the extended-hours boundaries (segments), the
+  closing times (after-close segments). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
   day.
 - Writers keep them current: `hall import` and `hall sync` drop the rollups of the days a
