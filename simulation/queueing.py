@@ -91,11 +91,13 @@ def simulate(
     tickets: Tickets,
     windows: list[Window],
     transfer_service: Callable[[int], tuple[float, float]] | None = None,
+    recall_min: float = RECALL_MIN,
 ) -> Outcome:
     """Run the day. Returns an `Outcome` aligned with `tickets` (which transfers may extend).
 
     `transfer_service(queue)` returns (service_min, patience_min) for the follow-up ticket of a
-    transfer; without it no ticket is transferred.
+    transfer; without it no ticket is transferred. `recall_min` is the time a window spends on
+    a visitor who is not there.
     """
     n = len(tickets)
     called: list[float | None] = [None] * n
@@ -161,9 +163,9 @@ def simulate(
             busy[wi] = True
             served_by[i] = wi
             if left_at <= now or tickets.misses_call[i]:
-                called[i] = now + RECALL_MIN
+                called[i] = now + recall_min
                 status[i] = NO_SHOW
-                push(now + RECALL_MIN, _FREE, wi)
+                push(now + recall_min, _FREE, wi)
                 return
             called[i] = now
             done = now + tickets.service_min[i] * windows[wi].speed
