@@ -227,6 +227,15 @@ def window_intervals(
                 spans[-1][1] = max(spans[-1][1], end)
             else:
                 spans.append([call, end])
+        if spans and r.size:
+            # open before its first call unless a visitor of its queues waited meanwhile: from
+            # the first ticket it could have called, or the end of the last such wait
+            first = spans[0][0]
+            before = r < first - waited_min
+            waited = np.minimum(c[before], first) - r[before] > waited_min
+            ends = np.minimum(c[before][waited], first)
+            earliest = float(r[before].min()) if before.any() else first
+            spans[0][0] = min(first, max([earliest, *ends.tolist()]))
         out[window] = [(a, b) for a, b in spans if b > a] or [(spans[0][0], spans[0][0] + 1.0)]
     return out
 
