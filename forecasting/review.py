@@ -351,7 +351,8 @@ def review_day(
         .otherwise(pl.col("issued_min"))
         .alias("ready_min")
     )
-    # when a visitor who left would have been called: their own (last) call for a no-show;
+    # when a visitor who left would have been called: their own first call for a no-show (the
+    # recorded one is the last, `recall_min` later);
     # for one who cancelled, the call of the next visitor of the queue (first come, first
     # served), else the half-hour's median wait
     t = (
@@ -364,7 +365,7 @@ def review_day(
         .sort("_row")
         .with_columns(
             pl.when(pl.col("status") == "no_show")
-            .then(pl.col("wait").clip(lower_bound=0))
+            .then((pl.col("wait") - recall_min).clip(lower_bound=0))
             .when(pl.col("status").is_in(GAVE_UP))
             .then(
                 (pl.col("_next_call") - pl.col("issued_min"))
@@ -445,6 +446,7 @@ def review_day(
             ),
             [Window(w.queues, list(w.intervals)) for w in windows],
             recall_min=recall_min,
+            offer_every_free_window=True,
         )
         wait = np.array(
             [

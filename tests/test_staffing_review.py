@@ -23,6 +23,7 @@ from forecasting.review import (
 )
 from queries import forecast_queries as fq
 from queries.db import make_engine
+from simulation.queueing import WALK_IN
 
 DAY = dt.date(2026, 5, 11)
 
@@ -269,7 +270,7 @@ def _engine_day(seed: int) -> pl.DataFrame:
     W1, both at W2, which is away 12:00–13:00; 5% priority tickets, 15% appointments (callable
     from their half-hour slot), handling minutes from 2 to 30, nobody leaving. The rows are what
     a queue system records."""
-    from simulation.queueing import APPOINTMENT, PRIORITY, WALK_IN, Tickets, Window, simulate
+    from simulation.queueing import APPOINTMENT, PRIORITY, Tickets, Window, simulate
 
     rng = np.random.default_rng(seed)
     issued = np.sort(rng.uniform(9 * 60, 16 * 60, 90))
@@ -312,10 +313,11 @@ def _engine_day(seed: int) -> pl.DataFrame:
 
 def test_replay_reproduces_the_day() -> None:
     """A day the engine produced, replayed with the visitors' real handling minutes, priority
-    first and appointments from their slot, dedicated windows apart and W2's lunch away: every
+    first and appointments from their slot, dedicated windows apart and W2's lunch away: each
     half-hour's predicted service level equals the observed one, and its wait is within a few
-    percent (when several windows are free, which one takes a visitor may differ). Without the ticket kinds (everyone a walk-in, first come first
-    served) or without the real minutes (drawn from the queue's cycles) it no longer does."""
+    percent (when several windows are free, which one takes a visitor may differ). Without the
+    ticket kinds (everyone a walk-in, first come first served) or without the real minutes
+    (drawn from the queue's cycles) it no longer does."""
     from forecasting.review import busy_cycles, handling_minutes, window_intervals
 
     tickets = _engine_day(3)
@@ -408,3 +410,38 @@ def test_handling_minutes_and_patience_given_what_was_seen() -> None:
     assert (gone <= 10).all() and set(np.unique(gone)) <= {2.0, 5.0}
     early = km.draw_given(rng, np.full(500, np.nan), np.full(500, 1.0))
     assert (early <= 1.0).all()
+
+
+def test_a_new_ticket_goes_to_any_free_window() -> None:
+    """W0 closed at 10:00 and serves only its backlog; W1 opened at 10:05. A ticket taken at
+    10:30 is offered to W0 first (idle longest), which refuses it: the replay's engine then
+    offers it to W1, as a hall would; the demo's historic engine leaves it waiting."""
+    from simulation.queueing import SERVED, Tickets, Window, simulate
+
+    def run(offer: bool) -> tuple[str, float | None]:
+        windows = [Window((0,), [(540.0, 600.0)]), Window((0,), [(605.0, 700.0)])]
+        ticket = Tickets([541.0, 630.0], [0, 0], [WALK_IN] * 2, [541.0, 630.0], [5.0, 5.0],
+                         [np.inf] * 2, [False] * 2, [False] * 2, [-1] * 2)  # fmt: skip
+        out = simulate(ticket, windows, offer_every_free_window=offer)
+        return out.status[1], out.called_min[1]
+
+    assert run(True) == (SERVED, 630.0)
+    assert run(False) == (SERVED, 700.0)  # left waiting until W1 closes and takes its backlog
+
+
+def test_a_missed_call_is_missed_again() -> None:
+    """A visitor called at once who missed the call (recorded a recall later, a no-show) is a
+    no-show again when the replay calls them at once; the others are served as they were."""
+    start = dt.datetime.combine(DAY, dt.time(9))
+    m = lambda x: start + dt.timedelta(minutes=x)  # noqa: E731
+    rows = [
+        ("A", "W1", m(0), m(0), m(6), "served", "walk_in", None),
+        ("A", "W1", m(10), m(11.5), None, "no_show", "walk_in", None),  # missed: 1.5 recall
+        ("A", "W1", m(12), m(12), m(18), "served", "walk_in", None),
+    ]
+    tickets = pl.DataFrame(rows, schema=list(fq.TICKET_ROWS_SCHEMA.items()), orient="row")
+    km = kaplan_meier(np.array([1.0, 30.0, 40.0]), np.array([1, 0, 0]))
+    frame = review_day(tickets, HALL, 20.0, {"A": np.array([6.0])}, km, {"W1": ("A",)}, 20)
+    assert frame["observed_abandon"].item() == pytest.approx(1 / 3)
+    assert frame["predicted_abandon"].item() == pytest.approx(1 / 3)
+    assert frame["predicted_service_level"].item() == pytest.approx(2 / 3)
