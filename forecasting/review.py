@@ -6,7 +6,8 @@ it served (a comprehensive window pools every queue it serves; a dedicated windo
 another queue). The day runs through the discrete-event queue of `simulation.queueing`, so the
 backlog of one half-hour carries into the next, and every window calls as a hall does: priority
 tickets (绿色通道) first, then appointments whose slot has started, then walk-ins, each oldest
-first.
+first; a new ticket goes to any free window serving its queue. A window is open from its first
+call to its last finish and closed only while a visitor of its queues waited (`window_intervals`).
 
 A visitor who was served is replayed with their real handling minutes at the window (call to
 the window's next call when someone was waiting, else call to finish); only visitors without
