@@ -30,9 +30,11 @@ import datetime as dt
 import io
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 import streamlit as st
@@ -367,6 +369,8 @@ def test_role_on_page(monkeypatch, world, downloads, login: str, page: str) -> N
         ids = [o.split(" · ")[0] for o in options]
         assert ids == sorted(h for h in facts["halls"] if scope.allows_hall(h))
     # 5. every CSV the page offers says whose scope it holds and holds nothing else
+    if page == "window":  # the tickets of the window (or staff member): always offered here
+        assert [n for n, _ in downloads if n.startswith("tickets_")]
     for name, raw in downloads:
         if name.endswith(".csv"):
             assert_csv(name, raw, facts, scope)
@@ -466,3 +470,47 @@ def test_crafted_url_outside_the_scope(
     assert not at.metric and not at.dataframe and not at.get("plotly_chart")
     assert not downloads
     assert not [h for h in at.get("html") if "data-key=" in h.proto.body and "kpi" in h.proto.body]
+
+
+# --- the weekly report's files --------------------------------------------------------------------
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _xlsx_text(xlsx: bytes) -> str:
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    return "\n".join(
+        str(cell)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    )
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # the report's reads: test_scope
+@pytest.mark.parametrize("login", ["m1", "v3"])
+def test_weekly_report_files_hold_and_name_the_scope(
+    monkeypatch, world, downloads, tmp_path: Path, login: str
+) -> None:
+    """下载周报 built as a manager (one department) and as a viewer (no names): the PDF and the
+    workbook the buttons serve say whose scope they hold, and hold nothing outside it."""
+    _, url, facts = world
+    scope = facts["scopes"][login]
+    at = open_page(monkeypatch, url, login, "weekly_report")
+    next(b for b in at.button if b.label == t("rep.page.build")).click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    files = dict(downloads)
+    pdf = next(raw for name, raw in files.items() if name.endswith(".pdf"))
+    xlsx = next(raw for name, raw in files.items() if name.endswith(".xlsx"))
+    words = scope_text(scope)
+    for shown in (_pdf_text(pdf, tmp_path), _xlsx_text(xlsx)):
+        flat = re.sub(r"\s+", "", shown)
+        assert "数据范围" in flat and re.sub(r"\s+", "", words) in flat
+        assert not leaks(shown, facts, scope), leaks(shown, facts, scope)
