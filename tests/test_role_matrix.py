@@ -361,6 +361,17 @@ def test_role_on_page(monkeypatch, world, downloads, login: str, page: str) -> N
         assert assert_tiles(at, url, scope, **subject) >= 5
         if scope.staff_id is not None:  # window staff: their own figures first
             assert subject == {"staff": scope.staff_id}
+    elif page == "big_screen":  # the scope's first hall, today's tickets as compute counts
+        hall = sorted(h for h in facts["halls"] if scope.allows_hall(h))[0]
+        assert facts["halls"][hall] in text
+        html = "".join(h.proto.body for h in at.get("html"))
+        shown = re.search(r'data-key="issued".*?class="bs-value">([\d,]+)', html, re.S)
+        today = Filters(NOW.date(), NOW.date(), NOW, {"hall": hall})
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            issued = compute(conn, today, load_settings(), scope=scope)["tickets"]["issued"]
+        engine.dispose()
+        assert shown and int(shown[1].replace(",", "")) == issued
     elif page == "data_overview":
         tiles = {m.label: m.value for m in at.metric}
         halls = sum(1 for h in facts["halls"] if scope.allows_hall(h))
