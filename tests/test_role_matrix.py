@@ -529,3 +529,23 @@ def test_csv_scope_line_in_english(monkeypatch, world, downloads) -> None:
     )
     frame = pl.read_csv(io.BytesIO(raw), comment_prefix="#", infer_schema=False)  # read back
     assert frame.width > 3 and frame.height > 0 and "Window" in frame.columns
+
+
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+def test_the_name_check_finds_what_it_looks_for(world) -> None:
+    """`leaks` is the matrix's eye: it must see a hall, department or person outside the scope
+    (and a viewer's unmasked colleague), and let the scope's own names and masks pass."""
+    from metrics.live import mask_name
+
+    _, _, facts = world
+    d2, m1, w1, v3 = (facts["scopes"][x] for x in ("d2", "m1", "w1", "v3"))
+    halls, depts = facts["halls"], facts["depts"]
+    person = next(p for p in facts["staff"] if p["hall_id"] == "H03")
+    me = next(p for p in facts["staff"] if p["staff_id"] == w1.staff_id)
+    colleague = next(p for p in facts["staff"] if p["hall_id"] == "H01" and p is not me)
+    assert leaks(f"{halls['H02']} {halls['H05']}", facts, d2) == []
+    assert leaks(f"{halls['H02']} | {halls['H01']}", facts, d2) == [halls["H01"]]
+    assert leaks(depts["D01"], facts, m1) == [] and leaks(depts["D02"], facts, m1) == [depts["D02"]]
+    assert leaks(f"{me['name']} {colleague['name']}", facts, w1) == [colleague["name"]]
+    assert leaks(mask_name(person["name"]), facts, v3) == []
+    assert leaks(person["name"], facts, v3) == [person["name"]]
