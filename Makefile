@@ -13,18 +13,23 @@ DEMO_DAYS ?= 120
 setup: $(VENV)/.ready
 
 # uv when it is there (or can be bootstrapped with pip), plain pip from requirements.lock if not.
+# The libraries are compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set
+# (containers, CI) Python would otherwise compile every module it imports on every start
+# (seconds for a `hall` command, Prophet and Streamlit included).
 $(VENV)/.ready: pyproject.toml uv.lock requirements.lock
 	@set -e; \
 	if command -v uv >/dev/null 2>&1; then \
-	  UV_PYTHON_DOWNLOADS=never uv sync --frozen --python "$(PYTHON)"; \
+	  UV_PYTHON_DOWNLOADS=never uv sync --frozen --compile-bytecode --python "$(PYTHON)"; \
 	else \
 	  [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
 	  if $(BIN)/python -m pip install --quiet uv; then \
-	    UV_PYTHON_DOWNLOADS=never $(BIN)/python -m uv sync --frozen --inexact --python $(BIN)/python; \
+	    UV_PYTHON_DOWNLOADS=never $(BIN)/python -m uv sync --frozen --inexact --compile-bytecode \
+	      --python $(BIN)/python; \
 	  else \
 	    echo "uv unavailable: installing with pip from requirements.lock"; \
 	    $(BIN)/python -m pip install --quiet -r requirements.lock; \
 	    $(BIN)/python -m pip install --quiet --no-deps -e .; \
+	    $(BIN)/python -m compileall -q -j 0 $(VENV)/lib; \
 	  fi; \
 	fi
 	@touch $@
