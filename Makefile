@@ -8,7 +8,7 @@ DB_FILE ?= data/hall.db
 PORT ?= 8501
 DEMO_DAYS ?= 120
 
-.PHONY: setup run test lint format demo bench clean
+.PHONY: setup bytecode run test lint format demo bench clean
 
 setup: $(VENV)/.ready
 
@@ -37,7 +37,13 @@ $(VENV)/.ready: pyproject.toml uv.lock requirements.lock
 $(DB_FILE): | setup
 	$(BIN)/hall demo --db sqlite:///$(DB_FILE) --days $(DEMO_DAYS)
 
-run: setup $(DB_FILE)
+# the project's own modules too (a second; stale files are simply recompiled in memory)
+PACKAGES := access alerts charts cli dashboard forecasting imports metrics queries reports \
+	simulation sync workdays
+bytecode: setup
+	@$(BIN)/python -m compileall -q -j 0 $(PACKAGES) streamlit_app.py >/dev/null
+
+run: setup bytecode $(DB_FILE)
 	HALL_DB_URL=sqlite:///$(DB_FILE) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
 demo: setup
@@ -55,7 +61,7 @@ format: setup
 # databases); TEST_WORKERS=0 runs them in one process
 TEST_WORKERS ?= 3
 
-test: lint
+test: lint bytecode
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
