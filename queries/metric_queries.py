@@ -108,6 +108,7 @@ def every_hall(table, period: Filters, scope: Scope) -> list[ColumnElement]:
         return []
     return [table.c.hall_id.in_(sa.select(s.halls.c.hall_id))]
 
+
 t, c, e, a = s.tickets, s.cases, s.evaluations, s.attendance
 q_dept = s.queues.alias("q_dept")
 i_case = s.items.alias("i_case")
