@@ -41,7 +41,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cli import args as args_
-from simulation.network import TIMEZONE as DEMO_TZ  # the demo halls' halls.timezone
+from workdays.clock import DEFAULT_TZ as DEMO_TZ  # the demo halls keep Beijing time
 
 
 def build_parser() -> argparse.ArgumentParser:
