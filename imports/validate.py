@@ -32,6 +32,7 @@ from queries import schema
 DEFAULT_TZ = "Asia/Shanghai"
 LINE, IDX = "__line", "__idx"
 HALL = "__hall_id"  # the row's hall after names are resolved (its time zone)
+SHOWN_MAX = 200  # characters of a bad value kept in a problem (the rejects file has it all)
 
 # What a name in a file may stand for: table → (id column, name column, scoped by hall?)
 ALIASES: dict[str, tuple[str, str, bool]] = {
@@ -74,6 +75,11 @@ class ChunkResult:
     problems: list[Problem]
     warnings: Counter[str] = field(default_factory=Counter)
     warning_lines: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _shown(record: Record) -> str:
+    """The value a reader problem is about: the last field read (where a quote was left open)."""
+    return record.fields[-1].rstrip("\r\n")[:SHOWN_MAX] if record.fields else ""
 
 
 def _norm(text: str) -> str:
@@ -158,12 +164,14 @@ class ChunkValidator:
     def check(self, records: list[Record]) -> ChunkResult:
         problems: list[pl.DataFrame] = []
         reader_problems = [
-            Problem(r.line, "", "", r.problem) for r in records if r.problem is not None
+            Problem(r.line, r.column, _shown(r) if r.column else "", r.problem)
+            for r in records
+            if r.problem is not None
         ]
         rejected: dict[int, list[str]] = {}
         for i, r in enumerate(records):
             if r.problem is not None:
-                rejected[i] = [r.problem]
+                rejected[i] = [f"{r.column}: {r.problem}" if r.column else r.problem]
         shaped = [r for r in records if r.problem is None]
         index = [i for i, r in enumerate(records) if r.problem is None]
         raw = self.raw_frame(shaped).with_columns(pl.Series(IDX, index, dtype=pl.Int64))
