@@ -55,7 +55,22 @@ _REASONS: list[tuple[str, str]] = [
         r"the row has (\d+) fields but the header has (\d+).*",
         r"该行有 \1 个字段，表头有 \2 个（可能是值里有未加引号的换行）",
     ),
+    # hostile and broken files (issue 16)
+    (r"contains a NUL byte .*", "含有 NUL 字节（零字节）：导出文件已损坏，不是文本"),
+    (
+        r"in the future: later than the hall's current time plus ([\d.]+) minutes",
+        r"时间在未来：晚于大厅当前时间 \1 分钟以上",
+    ),
+    (r"required when the status is completed.*", "状态为已办结时必填（办结时间）"),
+    (
+        r"an unclosed quote: the quote opened in field (\d+) is not closed on this line.*",
+        r"引号未闭合：第 \1 个字段的引号在本行没有闭合（其后各行已单独读取）",
+    ),
+    (r"a field is longer than ([\d,]+) KiB.*", r"字段超过 \1 KiB"),
 ]
+
+# a window or queue of another hall: the noun is translated, the halls are ids
+_ELSEWHERE = re.compile(r"this (.+?) is in hall (.+), not in the row's hall (.+)")
 
 WARNINGS_ZH = {
     "called before it was issued": "叫号时间早于取号时间",
@@ -64,7 +79,6 @@ WARNINGS_ZH = {
     "served or no-show without a call time": "已办理或过号但无叫号时间",
     "appointment without its slot": "预约取号但无预约时段",
     "completed before it was accepted": "办结时间早于受理时间",
-    "completed without a completion time": "已办结但无办结时间",
     "due before it was accepted": "承诺办结时间早于受理时间",
     "return call before the evaluation": "回访时间早于评价时间",
     "rectified before the evaluation": "整改时间早于评价时间",
@@ -86,6 +100,10 @@ def _one(reason: str) -> str:
     column, sep, rest = reason.partition(": ")
     if sep and re.fullmatch(r"[a-z_]+", column):  # "column: reason" from the rejects file
         prefix, reason = f"{column}：", rest
+    elsewhere = _ELSEWHERE.fullmatch(reason)
+    if elsewhere:
+        noun, owner, hall = elsewhere.groups()
+        return prefix + f"该{NOUNS.get(noun, noun)}属于大厅 {owner}，不属于本行的大厅 {hall}"
     for pattern, zh in _REASONS:
         m = re.fullmatch(pattern, reason)
         if m is None:
