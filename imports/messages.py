@@ -119,3 +119,28 @@ def _one(reason: str) -> str:
 
 def warning_text(label: str, lang: str) -> str:
     return WARNINGS_ZH.get(label, label) if lang == "zh" else label
+
+
+# what the reader noted about a file (encoding, sheet, delimiter)
+_NOTES: list[tuple[str, str]] = [
+    (
+        r"encoding: UTF-8, but ([\d,]+) line\(s\) are GB18030/GBK and were read as GBK: "
+        r"line\(s\) (.+?) \(mixed.*",
+        r"编码：UTF-8，但有 \1 行是 GB18030/GBK 编码，已按 GBK 读取：第 \2 行"
+        r"（编码混用，请核对这些行）",
+    ),
+    (r"encoding: (.+)", r"编码：\1"),
+    (r"sheet: (.+)", r"工作表：\1"),
+    (r"delimiter: (.+)", r"分隔符：\1"),
+]
+
+
+def note_text(note: str, lang: str) -> str:
+    """A note of the reader in the page's language."""
+    if lang != "zh":
+        return note
+    for pattern, zh in _NOTES:
+        m = re.fullmatch(pattern, note)
+        if m is not None:
+            return m.expand(zh)
+    return note

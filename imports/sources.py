@@ -158,10 +158,10 @@ def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]
         utf8_lines, gbk_lines = _line_encodings(path)
         if utf8_lines >= len(gbk_lines):  # a UTF-8 file with stray GBK lines
             listed = ", ".join(str(n) for n in gbk_lines[:10])
-            more = f" and {len(gbk_lines) - 10:,} more" if len(gbk_lines) > 10 else ""
+            more = ", …" if len(gbk_lines) > 10 else ""
             return "mixed", [
-                f"encoding: UTF-8, but line(s) {listed}{more} are GB18030/GBK and were read "
-                "as GBK (mixed encodings: check those lines)"
+                f"encoding: UTF-8, but {len(gbk_lines):,} line(s) are GB18030/GBK and were read "
+                f"as GBK: line(s) {listed}{more} (mixed encodings: check those lines)"
             ]
         return "gb18030", ["encoding: GB18030/GBK"]
     raise SourceError(
