@@ -22,7 +22,9 @@ import codecs
 import csv
 import datetime as dt
 import re
+import struct
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -464,7 +466,21 @@ def check_archive(path: Path, name: str, limits: ImportLimits) -> None:
                 )
             inflated = 0
             for info in infos:
-                inflated += _scan_member(zf, info, name, limits, limits.workbook_bytes - inflated)
+                room = limits.workbook_bytes - inflated
+                try:
+                    inflated += _scan_member(zf, info, name, limits, room)
+                except zipfile.BadZipFile:  # zipfile stops at the declared size, then CRC fails
+                    limit, key = _member_limit(info.filename, limits)
+                    real = _inflated_size(path, info, limit)
+                    if real <= info.file_size:
+                        raise
+                    more = f"more than {_mb(limit)}" if real > limit else f"{real:,} bytes"
+                    raise SourceError(
+                        f"{name}: the workbook's part {info.filename} declares "
+                        f"{info.file_size:,} bytes uncompressed but inflates to {more}: a forged "
+                        f"archive (the limit is {_mb(limit)}, [imports] {key}), refused before "
+                        "reading it"
+                    ) from None
     except zipfile.BadZipFile as exc:
         raise SourceError(
             f"{name}: a ZIP file that is not a readable .xlsx workbook ({exc})"
@@ -522,6 +538,34 @@ def _scan_member(
             tail = chunk.rfind(b"<c ")
             if tail >= 0 and (m := _CELL_REF.match(chunk, tail)) is not None:
                 last_ref = m.group(1)
+    return size
+
+
+def _inflated_size(path: Path, info: zipfile.ZipInfo, cap: int) -> int:
+    """What a deflated member really inflates to, whatever it declares, counted in pieces of
+    1 MiB and no further than just past `cap`."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return info.file_size
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return info.file_size
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        fh.seek(name_len + extra_len, 1)
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        left, size = info.compress_size, 0
+        while left > 0 and size <= cap:
+            data = fh.read(min(left, _SCAN_CHUNK))
+            if not data:
+                break
+            left -= len(data)
+            try:
+                while data and size <= cap:
+                    size += len(inflate.decompress(data, _SCAN_CHUNK))
+                    data = inflate.unconsumed_tail
+            except zlib.error:
+                break
     return size
 
 
@@ -600,7 +644,16 @@ def _sheet_rows(ws, name: str, limits: ImportLimits) -> Iterator[tuple[int, tupl
         return build(row, min_col, max_col, values_only)
 
     ws._get_row = guarded
-    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+    rows = enumerate(ws.iter_rows(values_only=True), start=1)
+    while True:
+        try:
+            i, row = next(rows)
+        except StopIteration:
+            return
+        except SourceError:
+            raise
+        except (ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise SourceError(f"{name}: sheet {ws.title}: an unreadable row ({exc})") from None
         if i > EXCEL_MAX_ROWS:
             raise SourceError(
                 f"{name}: sheet {ws.title}: more than {EXCEL_MAX_ROWS:,} rows, more than Excel "
