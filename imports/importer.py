@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
+from imports.limits import LimitsError
 from imports.mapping import (
     Mapping,
     MappingError,
@@ -209,7 +210,7 @@ def inspect_file(
             Path(path), name, lambda headers: recognised_count(spec, headers, declared)
         )
         mapping = resolve_mapping(spec, source.header, declared, origin)
-    except (SourceError, MappingError) as exc:
+    except (SourceError, MappingError, LimitsError) as exc:
         raise FileRejected(str(exc)) from None
     missing = mapping.missing(spec)
     if missing:

@@ -156,15 +156,20 @@ def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]
     if bad_utf8 is None:
         return "utf-8", []
     bad_gb = _first_bad_byte(path, "gb18030")
+    utf8_lines, gbk_lines, neither = _line_encodings(path)
+    # read line by line where UTF-8 text sits beside GBK lines: when the whole file is not
+    # GBK either, or when most non-ASCII lines are UTF-8 (a GBK file whose short line happens
+    # to be valid UTF-8, like 联通, stays GBK)
+    if (
+        utf8_lines and not neither and (bad_gb is not None or utf8_lines >= len(gbk_lines))
+    ):  # a UTF-8 file with stray GBK lines: each line in its own encoding
+        listed = ", ".join(str(n) for n in gbk_lines[:10])
+        more = ", …" if len(gbk_lines) > 10 else ""
+        return "mixed", [
+            f"encoding: UTF-8, but {len(gbk_lines):,} line(s) are GB18030/GBK and were read "
+            f"as GBK: line(s) {listed}{more} (mixed encodings: check those lines)"
+        ]
     if bad_gb is None:
-        utf8_lines, gbk_lines = _line_encodings(path)
-        if utf8_lines >= len(gbk_lines):  # a UTF-8 file with stray GBK lines
-            listed = ", ".join(str(n) for n in gbk_lines[:10])
-            more = ", …" if len(gbk_lines) > 10 else ""
-            return "mixed", [
-                f"encoding: UTF-8, but {len(gbk_lines):,} line(s) are GB18030/GBK and were read "
-                f"as GBK: line(s) {listed}{more} (mixed encodings: check those lines)"
-            ]
         return "gb18030", ["encoding: GB18030/GBK"]
     raise SourceError(
         f"{name}: line {bad_utf8[1]}: the bytes are neither UTF-8 nor GB18030/GBK (first bad "
@@ -173,10 +178,12 @@ def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]
     )
 
 
-def _line_encodings(path: Path) -> tuple[int, list[int]]:
-    """(lines with non-ASCII text that is valid UTF-8, the numbers of the lines that are not
-    UTF-8), counted line by line. Only called once the whole file failed as UTF-8."""
-    utf8, other = 0, []
+def _line_encodings(path: Path) -> tuple[int, list[int], list[int]]:
+    """(how many lines hold non-ASCII text that is valid UTF-8, the numbers of the lines that
+    are GB18030 but not UTF-8, the numbers of the lines that are neither), line by line. Only
+    called once the whole file failed as UTF-8. (0x0A is never part of a multi-byte character
+    in either encoding, so splitting at it is safe.)"""
+    utf8, gbk, neither = 0, [], []
     with path.open("rb") as fh:
         for number, line in enumerate(fh, start=1):
             if line.isascii():
@@ -184,10 +191,15 @@ def _line_encodings(path: Path) -> tuple[int, list[int]]:
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                other.append(number)
+                try:
+                    line.decode("gb18030")
+                except UnicodeDecodeError:
+                    neither.append(number)
+                else:
+                    gbk.append(number)
             else:
                 utf8 += 1
-    return utf8, other
+    return utf8, gbk, neither
 
 
 def _decode_mixed(line: bytes) -> str:

@@ -649,7 +649,7 @@ def test_an_unclosed_quote_is_blamed_on_its_line_and_the_lines_after_it_import(
             [
                 str(good + 2),
                 f"source: {UNCLOSED}",
-                *"TX,H01,Q1,2026-03-02 09:00:00,,waiting".split(","),
+                *["TX", "H01", "Q1", "2026-03-02 09:00:00", "", "waiting"],
                 "walk_in\n",
             ],
         ]
