@@ -9,7 +9,7 @@ An export is refused early, naming what is too big, instead of being parsed into
     max_shared_strings_mb = 50 # the workbook's shared-strings table (read into memory whole)
     max_workbook_mb = 400      # all members of an .xlsx together, uncompressed
     max_cell_kb = 1024         # one cell or CSV field
-    max_line_kb = 4096         # one CSV line, one Excel row (all its cells)
+    max_line_kb = 4096         # one CSV line
     max_columns = 1000         # cells in one row
     chunk_mb = 64              # the rows checked and written at a time, in text
     future_tolerance_min = 15  # timestamps later than the hall's now plus this are refused

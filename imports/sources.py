@@ -143,7 +143,9 @@ def _first_bad_byte(path: Path, encoding: str) -> tuple[int, int] | None:
     return None
 
 
-def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]]:
+def _detect_encoding(
+    path: Path, name: str, head: bytes, limits: ImportLimits
+) -> tuple[str, list[str]]:
     if head.startswith(b"\xef\xbb\xbf"):
         bad = _first_bad_byte(path, "utf-8")  # the BOM decodes too: offsets stay file offsets
         if bad:
@@ -156,7 +158,7 @@ def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]
     if bad_utf8 is None:
         return "utf-8", []
     bad_gb = _first_bad_byte(path, "gb18030")
-    utf8_lines, gbk_lines, neither = _line_encodings(path)
+    utf8_lines, gbk_lines, neither = _line_encodings(path, name, limits)
     # read line by line where UTF-8 text sits beside GBK lines: when the whole file is not
     # GBK either, or when most non-ASCII lines are UTF-8 (a GBK file whose short line happens
     # to be valid UTF-8, like 联通, stays GBK)
@@ -178,14 +180,19 @@ def _detect_encoding(path: Path, name: str, head: bytes) -> tuple[str, list[str]
     )
 
 
-def _line_encodings(path: Path) -> tuple[int, list[int], list[int]]:
+def _line_encodings(
+    path: Path, name: str, limits: ImportLimits
+) -> tuple[int, list[int], list[int]]:
     """(how many lines hold non-ASCII text that is valid UTF-8, the numbers of the lines that
     are GB18030 but not UTF-8, the numbers of the lines that are neither), line by line. Only
     called once the whole file failed as UTF-8. (0x0A is never part of a multi-byte character
     in either encoding, so splitting at it is safe.)"""
     utf8, gbk, neither = 0, [], []
+    limit = limits.line_bytes
     with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
+        for number, line in enumerate(iter(lambda: fh.readline(limit + 1), b""), start=1):
+            if len(line) > limit and not line.endswith(b"\n"):
+                raise SourceError(_too_long(name, number, limits))
             if line.isascii():
                 continue
             try:
@@ -281,7 +288,7 @@ def open_source(
         if bad:
             raise SourceError(f"{name}: line {bad[1]}: byte {bad[0]:,} is not valid UTF-16")
     else:
-        encoding, notes = _detect_encoding(path, name, head)
+        encoding, notes = _detect_encoding(path, name, head, limits)
     mixed = encoding == "mixed"
     if mixed:
         encoding = "utf-8"
@@ -314,6 +321,13 @@ def open_source(
     return source
 
 
+def _too_long(name: str, line: int, limits: ImportLimits) -> str:
+    return (
+        f"{name}: line {line}: the line is longer than {limits.max_line_kb:,.0f} KiB ([imports] "
+        "max_line_kb); is this really a CSV export?"
+    )
+
+
 class _LineFeed:
     """The lines of a CSV for `csv.reader`, numbered, each at most `[imports] max_line_kb`
     long (memory stays bounded whatever the file), with lines that can be handed back to be
@@ -341,11 +355,7 @@ class _LineFeed:
                 raise StopIteration
             self.number += 1
             if len(raw) > self.limit and not raw.endswith(self.ends):
-                raise SourceError(
-                    f"{self.source.name}: line {self.number}: the line is longer than "
-                    f"{self.source.limits.max_line_kb:,.0f} KiB ([imports] max_line_kb); "
-                    "is this really a CSV export?"
-                )
+                raise SourceError(_too_long(self.source.name, self.number, self.source.limits))
             item = (self.number, _decode_mixed(raw) if self.binary else raw)
         self.taken.append(item)
         return item[1]

@@ -249,6 +249,27 @@ def test_a_csv_field_longer_than_the_cell_limit_is_a_bad_row(lite, tmp_path):
     assert rejects_rows(rejects)[1][2].endswith(big)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_csv_line_of_64_mib_is_refused_in_bounded_memory(lite, tmp_path, encoding):
+    """A line with no end (a binary dump, a runaway export) is read at most `max_line_kb` at a
+    time: also while deciding the encoding of a file that is not pure UTF-8."""
+    data = lines(EVALS, "E1,H01,2026-03-02 09:00:00,5,device,好") + (
+        b"E2,H01,2026-03-02 09:01:00,5,device," + "好".encode(encoding) * (32 << 20)
+    )
+    path = write(tmp_path, "e.csv", data)
+    tracemalloc.start()
+    try:
+        message = refused_file(lite, path, "evaluations")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert message == (
+        "e.csv: line 3: the line is longer than 4,096 KiB ([imports] max_line_kb); is this "
+        "really a CSV export?"
+    )
+    assert peak < 48 << 20
+
+
 # --- encodings -----------------------------------------------------------------------------------
 
 
