@@ -144,3 +144,77 @@ def note_text(note: str, lang: str) -> str:
         if m is not None:
             return m.expand(zh)
     return note
+
+
+# files refused as a whole for their size or shape (issue 16): file-level messages on the page
+_REFUSALS: list[tuple[str, str]] = [
+    (
+        r"(.+?): the workbook's part (\S+) declares ([\d,]+ MB) uncompressed \(([\d,]+) bytes "
+        r"compressed\); the limit is ([\d,]+ MB) \(\[imports\] (\w+)\): refused before reading it",
+        r"\1：工作簿的组成部分 \2 声明解压后有 \3（压缩后 \4 字节），超过上限 \5"
+        r"（[imports] \6），未读取即拒绝",
+    ),
+    (
+        r"(.+?): the workbook's part (\S+) declares ([\d,]+) bytes uncompressed but inflates to "
+        r"more than ([\d,]+ MB): a forged archive \(the limit is ([\d,]+ MB), "
+        r"\[imports\] (\w+)\), refused before reading it",
+        r"\1：工作簿的组成部分 \2 声明解压后 \3 字节，实际解压后超过 \4：压缩包的大小被篡改"
+        r"（上限 \5，[imports] \6），未读取即拒绝",
+    ),
+    (
+        r"(.+?): the workbook's part (\S+) declares ([\d,]+) bytes uncompressed but inflates to "
+        r"([\d,]+) bytes: a forged archive \(the limit is ([\d,]+ MB), "
+        r"\[imports\] (\w+)\), refused before reading it",
+        r"\1：工作簿的组成部分 \2 声明解压后 \3 字节，实际解压后 \4 字节：压缩包的大小被篡改"
+        r"（上限 \5，[imports] \6），未读取即拒绝",
+    ),
+    (
+        r"(.+?): the workbook's part (\S+) inflates to more than ([\d,]+ MB) \(it declares "
+        r"([\d,]+) bytes\); the limit is [\d,]+ MB \(\[imports\] (\w+)\): "
+        r"refused before reading it",
+        r"\1：工作簿的组成部分 \2 解压后超过 \3（声明 \4 字节，[imports] \5），未读取即拒绝",
+    ),
+    (
+        r"(.+?): the workbook declares ([\d,]+ MB) uncompressed in all; the limit is ([\d,]+ MB) "
+        r"\(\[imports\] max_workbook_mb\)",
+        r"\1：工作簿声明解压后共 \2，超过上限 \3（[imports] max_workbook_mb）",
+    ),
+    (
+        r"(.+?): cell (\w+) of (\S+): a text longer than ([\d,]+) KiB \(\[imports\] max_cell_kb\); "
+        r"refused before reading the workbook",
+        r"\1：\3 的单元格 \2：文本超过 \4 KiB（[imports] max_cell_kb），未读取即拒绝",
+    ),
+    (
+        r"(.+?): shared text no\. (\d+) \((\S+)\): a text longer than ([\d,]+) KiB "
+        r"\(\[imports\] max_cell_kb\); refused before reading the workbook",
+        r"\1：共享文本第 \2 条（\3）：文本超过 \4 KiB（[imports] max_cell_kb），未读取即拒绝",
+    ),
+    (
+        r"(.+?): sheet (.+?): a row has a cell in column ([\d,]+); the limit is ([\d,]+) columns "
+        r"\(\[imports\] max_columns\)",
+        r"\1：工作表 \2：有一行在第 \3 列有单元格，上限为 \4 列（[imports] max_columns）",
+    ),
+    (
+        r"(.+?): line (\d+): the line is longer than ([\d,]+) KiB \(\[imports\] max_line_kb\); "
+        r"is this really a CSV export\?",
+        r"\1：第 \2 行：该行超过 \3 KiB（[imports] max_line_kb），这不像 CSV 导出文件",
+    ),
+    (
+        r"(.+?): an HTML/XML page \(some systems save web tables as \.xls\); open it in Excel or "
+        r"WPS and save it as \.xlsx or CSV",
+        r"\1：这是 HTML/XML 网页（有些系统把网页表格存成 .xls）；请用 Excel 或 WPS 打开后"
+        r"另存为 .xlsx 或 CSV",
+    ),
+]
+
+
+def refusal_text(message: str, lang: str) -> str:
+    """Why a whole file was refused, in the page's language (the templates above; any other
+    refusal is shown as the importer wrote it)."""
+    if lang != "zh":
+        return message
+    for pattern, zh in _REFUSALS:
+        m = re.fullmatch(pattern, message, flags=re.S)
+        if m is not None:
+            return m.expand(zh)
+    return message

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from imports.importer import FileRejected, import_file
 from imports.limits import ImportLimits, load_import_limits
-from imports.messages import note_text, reason_text
+from imports.messages import note_text, reason_text, refusal_text
 from imports.validate import COMPLETED_REASON, NUL_REASON, Problem
 from metrics.settings import load_settings
 from queries import schema
@@ -207,6 +207,58 @@ def test_a_bomb_with_forged_sizes_is_measured_by_what_it_inflates_to(lite, tmp_p
 def test_cells_rows_and_parts_past_the_limits_are_named(lite, tmp_path, kwargs, expected):
     message = refused_file(lite, workbook(tmp_path / "t.xlsx", **kwargs))
     assert message.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("make", "limits", "zh"),
+    [
+        (
+            {"big_cell_mb": 256},
+            "",
+            f"t.xlsx：工作簿的组成部分 {SHEET} 声明解压后有 256 MB（压缩后 ",
+        ),
+        (
+            {"big_cell_mb": 40, "forged": True},
+            "max_member_mb = 16\n",
+            f"t.xlsx：工作簿的组成部分 {SHEET} 声明解压后 4,096 字节，实际解压后超过 16 MB："
+            "压缩包的大小被篡改（上限 16 MB，[imports] max_member_mb），未读取即拒绝",
+        ),
+        (
+            {"big_cell_mb": 40},
+            "max_workbook_mb = 16\n",
+            "t.xlsx：工作簿声明解压后共 40 MB，超过上限 16 MB（[imports] max_workbook_mb）",
+        ),
+        (
+            {"big_cell_mb": 2},
+            "",
+            f"t.xlsx：{SHEET} 的单元格 D2：文本超过 1,024 KiB（[imports] max_cell_kb），"
+            "未读取即拒绝",
+        ),
+        (
+            {"big_shared_mb": 2},
+            "",
+            "t.xlsx：共享文本第 2 条（xl/sharedStrings.xml）：文本超过 1,024 KiB（[imports] "
+            "max_cell_kb），未读取即拒绝",
+        ),
+        (
+            {"far_column": 5000},
+            "",
+            "t.xlsx：工作表 Sheet1：有一行在第 5,000 列有单元格，上限为 1,000 列（[imports] "
+            "max_columns）",
+        ),
+    ],
+    ids=["declared", "forged", "workbook", "cell", "shared-string", "far-column"],
+)
+def test_refusals_read_in_chinese_on_the_page(lite, tmp_path, monkeypatch, make, limits, zh):
+    if limits:
+        limits_file(tmp_path, monkeypatch, limits)
+    forged = make.pop("forged", False)
+    path = workbook(tmp_path / "t.xlsx", **make)
+    if forged:
+        lie_about_sizes(path)
+    message = refused_file(lite, path)
+    assert refusal_text(message, "en") == message
+    assert refusal_text(message, "zh").startswith(zh)
 
 
 def test_the_limits_come_from_the_settings_file(lite, tmp_path, monkeypatch):

@@ -365,8 +365,8 @@ def test_uploads_are_removed_when_the_import_ends(
 
     upload(at, "取号记录.xlsx", b"<!-- saved by the queue system -->\n<html><table></table>")
     assert [e.body for e in at.error] == [
-        "取号记录.xlsx: an HTML/XML page (some systems save web tables as .xls); open it in "
-        "Excel or WPS and save it as .xlsx or CSV"
+        "取号记录.xlsx：这是 HTML/XML 网页（有些系统把网页表格存成 .xls）；请用 Excel 或 WPS "
+        "打开后另存为 .xlsx 或 CSV"
     ]
     assert uploads_left() == []
 

@@ -25,7 +25,7 @@ from dashboard.text import t
 from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
 from imports.mapping import MappingError, load_mapping_file, recognised_count, resolve_mapping
-from imports.messages import note_text, reason_text, warning_text
+from imports.messages import note_text, reason_text, refusal_text, warning_text
 from imports.personal import describe as personal_describe
 from imports.personal import personal_headers
 from imports.sources import SourceError, open_source, records
@@ -271,7 +271,7 @@ def page(path: Path) -> None:
     try:
         preview(path, upload.name, table, declared, lang)
     except FileRejected as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(refusal_text(str(exc), lang), icon=":material/error:")
         st.stop()
 
     skip_bad = st.checkbox(t("imp.skip_bad", lang), key="skip_bad")
@@ -285,7 +285,7 @@ def page(path: Path) -> None:
                 )
             except FileRejected as exc:
                 st.session_state.pop("checked", None)
-                st.error(str(exc), icon=":material/error:")
+                st.error(refusal_text(str(exc), lang), icon=":material/error:")
                 st.stop()
 
     checked = st.session_state.get("checked")
@@ -315,7 +315,7 @@ def page(path: Path) -> None:
                 auth.audit_action(
                     "import", f"{table} ← {upload.name}", {"file": upload.name, "refused": str(exc)}
                 )
-                st.error(str(exc), icon=":material/error:")
+                st.error(refusal_text(str(exc), lang), icon=":material/error:")
                 st.stop()
         auth.audit_action("import", f"{table} ← {upload.name}", done.audit_detail())
         st.session_state.pop("checked", None)
