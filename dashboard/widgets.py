@@ -14,6 +14,7 @@ from dashboard import auth, cached, state
 from dashboard.text import scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
+from reports.cells import csv_bytes
 
 DEFAULT_PERIOD = "this_week"
 # a running period is judged at "now" floored to this many minutes: one cached computation
@@ -310,7 +311,7 @@ def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
     """A download button for a frame as UTF-8 CSV with BOM (Excel opens Chinese correctly)."""
     st.download_button(
         label,
-        data=("\ufeff" + frame.write_csv()).encode("utf-8"),
+        data=csv_bytes(frame),
         file_name=name,
         mime="text/csv",
         icon=":material/download:",

@@ -28,6 +28,7 @@ from imports.mapping import Mapping
 from imports.presets import BOOL_FALSE, BOOL_TRUE, EMPTY
 from imports.sources import Record
 from queries import schema
+from reports.cells import csv_unescape
 
 DEFAULT_TZ = "Asia/Shanghai"
 LINE, IDX = "__line", "__idx"
@@ -144,7 +145,8 @@ class ChunkValidator:
         frame = pl.DataFrame(data, schema_overrides={IDX: pl.Int64, LINE: pl.Int64})
         cleaned = []
         for col in frame.columns[2:]:
-            text = pl.col(col).cast(pl.String).str.strip_chars()
+            # stripped, and an exported CSV's apostrophe before "=", "+", … taken off again
+            text = csv_unescape(pl.col(col).cast(pl.String).str.strip_chars())
             cleaned.append(
                 pl.when(text.str.to_lowercase().is_in(list(EMPTY)))
                 .then(None)

@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 from dashboard.text import t
 from dashboard.theme import BAD, GOOD, PALETTE, SEQUENTIAL
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS, Metric
+from reports.cells import WORKBOOK_OPTIONS
 from reports.content import (
     change,
     date_text,
@@ -64,7 +65,9 @@ class _Book:
 
     def __init__(self, data: WeeklyData, lang: str):
         self.buffer = io.BytesIO()
-        self.wb: Workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        self.wb: Workbook = xlsxwriter.Workbook(
+            self.buffer, {"in_memory": True, **WORKBOOK_OPTIONS}
+        )  # a comment such as "=HYPERLINK(…)" stays text
         self.data, self.lang = data, lang
         wb = self.wb
         base = {"font_name": "Microsoft YaHei", "font_size": 10}

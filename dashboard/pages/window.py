@@ -24,6 +24,7 @@ from dashboard.widgets import (
 )
 from metrics.catalog import BY_KEY
 from queries.details import PAGE_ROWS
+from reports.cells import csv_bytes
 
 TILES = [
     "served",
@@ -91,7 +92,7 @@ def ticket_csv(
     if total > DOWNLOAD_ROWS:
         return None
     table = ticket_table(frame, cached.reference(url, scope=who), lang)
-    return ("\ufeff" + table.write_csv()).encode("utf-8"), total
+    return csv_bytes(table), total
 
 
 lang = state.lang()
