@@ -1080,6 +1080,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "al.kind.bad_review": ("差评", "Bad review"),
     "al.kind.case_due": ("办件今日到期", "Cases due today"),
     "al.kind.feed_stale": ("数据中断", "Stale feed"),
+    # --- hardening: URL parameters checked, an unreachable database (widgets, big_screen) ---
+    "url.unknown": (
+        "链接参数无效：{what} 不存在。请从页面上的选择框重新选择。",
+        "Invalid link: {what} does not exist. Pick it again from the page's controls.",
+    ),
+    "url.ignored": (
+        "链接参数 {what} 无效，已忽略。",
+        "The link's {what} is not valid and was ignored.",
+    ),
+    "url.dates": (
+        "链接中的日期 {what} 无效或超出范围（可查 {first} 至 {last}），已调整，见下方日期。",
+        "The link's dates {what} are invalid or out of range ({first} to {last}); they were "
+        "adjusted, see the dates below.",
+    ),
+    "db.down": (
+        "数据库连接中断，正在自动重试。",
+        "The database is unreachable; retrying automatically.",
+    ),
+    "db.down.stale": (
+        "数据库连接中断：以下为 {at} 的数据，可能已过时。正在自动重试。",
+        "The database is unreachable: the figures below are from {at} and may be stale. "
+        "Retrying automatically.",
+    ),
+    "db.down.screen": ("数据库连接中断", "Database connection lost"),
+    "db.down.screen_at": ("显示 {at} 的数据", "showing figures of {at}"),
 }
 
 
@@ -1133,3 +1158,16 @@ def scope_text(scope, lang: str = DEFAULT_LANG) -> str:
     if not scope.names_visible:
         out += ("；" if lang == "zh" else "; ") + t("scope.no_names", lang)
     return out
+
+
+# hardening: text from a URL (or any outsider) shown through Markdown
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&\"'")
+
+
+def plain(value: object) -> str:
+    """`value` as literal text inside Markdown (st.error, st.info, st.caption …): every
+    character Markdown or Streamlit would interpret — links, images, emphasis, HTML, icons,
+    colours — is backslash-escaped and line breaks become spaces, so a crafted
+    `?hall=[x](http://…) ![](http://…/qr.png)` shows as the characters it is."""
+    text = " ".join(str(value).split())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)

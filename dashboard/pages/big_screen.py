@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, data, live_data, screen_view, state
-from dashboard.text import t
+from dashboard.text import plain, t
 from metrics import live
 
 lang = state.lang()
@@ -26,7 +26,9 @@ if halls.is_empty():
     st.stop()
 hall_id = st.query_params.get("hall") or halls["hall_id"][0]
 if hall_id not in set(halls["hall_id"]):
-    st.error(t("screen.no_hall", lang, hall=hall_id, halls=", ".join(halls["hall_id"])))
+    # the URL's text is shown as the characters it is, never as Markdown (links, images)
+    known = ", ".join(halls["hall_id"])
+    st.error(t("screen.no_hall", lang, hall=plain(hall_id), halls=plain(known)))
     st.stop()
 hall_name = halls.filter(halls["hall_id"] == hall_id)["name"][0]
 demo = "demo_seed" in data.meta(url)
