@@ -8,6 +8,7 @@ import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.outage import remembered
 from dashboard.state import engine_for
 from metrics import freshness
 from queries import schema
@@ -24,17 +25,20 @@ from queries.sync_status import sync_status
 TTL_SECONDS = 60
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def schema_ready(url: str) -> bool:
     return has_schema(engine_for(url))
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def meta(url: str) -> dict[str, str]:
     with engine_for(url).connect() as conn:
         return get_meta(conn)
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def feeds(url: str) -> pl.DataFrame:
     """The state of the `hall sync` feeds (empty when none has run)."""
@@ -42,6 +46,7 @@ def feeds(url: str) -> pl.DataFrame:
         return sync_status(conn)
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def overview(url: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(per hall and table, shared tables, halls with their level)."""
@@ -56,6 +61,7 @@ def overview(url: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return per_hall, shared, halls
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def open_halls(url: str, now: dt.datetime) -> set[str]:
     """Halls in service hours at `now` (pass a time rounded to the minute to share the cache)."""
