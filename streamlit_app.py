@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import streamlit as st
+from dashboard import warmup
 
-from dashboard import auth, outage, state
-from dashboard.text import LANGS, t
+# before anything else: the libraries are imported once per process, never by two sessions at
+# the same moment (concurrent first visits)
+warmup.warm()
+
+import streamlit as st  # noqa: E402
+
+from dashboard import auth, outage, state  # noqa: E402
+from dashboard.text import LANGS, t  # noqa: E402
 
 st.set_page_config(
     page_title="厅脉 HallPulse", page_icon=":material/account_balance:", layout="wide"

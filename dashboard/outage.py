@@ -23,9 +23,10 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.text import t
+from queries.db import UNREACHABLE
 
 _LOG = logging.getLogger(__name__)
-DB_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError, ConnectionError)
+DB_DOWN = (*UNREACHABLE, ConnectionError)
 KEEP = 512  # remembered results, over all readers and sessions
 RETRY_S = 5  # how often a page that could not read checks the database again
 STALE = "hall_db_stale_since"  # session state: when this session's figures went stale

@@ -34,6 +34,50 @@ def redact(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# errors of a database that cannot be reached right now (a closed port, a server restarting,
+# a locked or unreadable SQLite file) — worth waiting for, unlike the errors of a wrong query
+UNREACHABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line (a DBAPI error's own, not SQLAlchemy's long wrapper)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def wait_for(
+    action,
+    what: str,
+    *,
+    log=lambda _msg: None,
+    sleep=None,
+    first_s: float = 1.0,
+    cap_s: float = 60.0,
+    stop=None,
+):
+    """`action()`, retried while the database cannot be reached: waits first_s, 2×, 4× … up
+    to cap_s between tries, logging each failure with its wait. Other errors go to the caller;
+    with `stop` (a threading.Event) set while waiting, the last error does too."""
+    import time
+
+    sleep = sleep or (stop.wait if stop is not None else time.sleep)
+    failures = 0
+    while True:
+        try:
+            return action()
+        except UNREACHABLE as exc:
+            failures += 1
+            delay = min(first_s * 2 ** (failures - 1), cap_s)
+            log(
+                f"{what}: database unreachable ({first_line(exc)}); try {failures + 1} in "
+                f"{delay:.0f} s"
+            )
+            sleep(delay)
+            if stop is not None and stop.is_set():
+                raise
+
+
 def make_engine(db: str | None = None) -> Engine:
     """An engine for the resolved URL, configured the same way on every dialect.
 

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import socket
 import threading
+import time
 
 import pytest
 import streamlit as st
@@ -24,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import t
 from metrics.live import NOW_ENV
-from queries.db import URL_ENV
+from queries.db import URL_ENV, make_engine
 
 APP = project_root() / "streamlit_app.py"
 SCREEN = "dashboard/pages/big_screen.py"
@@ -228,3 +229,80 @@ def test_an_analysis_page_says_its_figures_are_stale(monkeypatch, relayed):
     assert_no_leak(at)
     assert not at.warning
     assert {m.label: m.value for m in at.metric} == tiles
+
+
+def _wait_until(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_demo_follow_waits_for_the_database_and_goes_on(relayed):
+    """`hall demo --follow` logs a failed write, waits with back-off and writes again."""
+    from simulation.follow import FollowOptions, follow
+
+    url, relay = relayed
+    engine = make_engine(url)
+    messages: list[str] = []
+    done: dict = {}
+    options = FollowOptions(start=BUSY_NOW + dt.timedelta(minutes=30), interval_s=0.3, steps=8)
+    worker = threading.Thread(
+        target=lambda: done.update(summary=follow(engine, options, messages.append)), daemon=True
+    )
+    worker.start()
+    _wait_until(lambda: sum("tickets" in m for m in messages) >= 2)
+    relay.stop()
+    _wait_until(lambda: any("database unreachable" in m for m in messages))
+    time.sleep(1.0)
+    relay.start()
+    worker.join(timeout=90)
+    engine.dispose()
+    assert not worker.is_alive() and done["summary"].steps == 8, messages
+    assert any("reachable again" in m for m in messages), messages
+    failed = [m for m in messages if "database unreachable" in m]
+    assert all("try " in m and " s" in m for m in failed)  # each says when it tries again
+
+
+def test_sync_run_waits_for_its_target(relayed, tmp_path, monkeypatch):
+    """`hall sync run` started while the target is away waits for it instead of exiting."""
+    from test_sync import PLAIN_MAPPING, SQLITE_SOURCE, vendor_file, write_config
+
+    from sync import state
+    from sync.config import load_sync_config
+    from sync.runner import Runner
+
+    url, relay = relayed
+    source = tmp_path / "vendor.db"
+    vendor_file(source, 20)
+    (tmp_path / "plain.toml").write_text(PLAIN_MAPPING, encoding="utf-8")
+    config = write_config(tmp_path, SQLITE_SOURCE.format(name="q", path=source, batch=100))
+    monkeypatch.setenv("HALLPULSE_CONFIG", str(config))
+    relay.stop()
+    engine = make_engine(url)
+    messages: list[str] = []
+    runner = Runner(engine, load_sync_config(config), log=messages.append)
+    stop = threading.Event()
+    loop = threading.Thread(target=runner.run, kwargs={"stop": stop}, daemon=True)
+    loop.start()
+    _wait_until(lambda: sum("database unreachable" in m for m in messages) >= 2)
+    assert loop.is_alive()  # waiting, not gone
+    relay.start()
+
+    def synced() -> bool:
+        with engine.connect() as conn:
+            row = state.load(conn, "q")
+        return bool(row and row.get("last_success_at"))
+
+    _wait_until(lambda: _quietly(synced))
+    stop.set()
+    loop.join(timeout=30)
+    engine.dispose()
+    assert not loop.is_alive()
+
+
+def _quietly(check) -> bool:
+    try:
+        return check()
+    except Exception:
+        return False
