@@ -270,7 +270,7 @@ async def analyst_loop(page, n: int, every_s: float, until: float, res: Results)
         await asyncio.sleep(every_s)
         before = await page.evaluate("() => window.__runs.length")
         try:
-            await page.locator("body").click(position={"x": 5, "y": 500})
+            await page.evaluate("() => document.activeElement && document.activeElement.blur()")
             await page.keyboard.press("r")
             await page.wait_for_function(f"() => window.__runs.length > {before}", timeout=60_000)
             if await page.locator(ANALYST_FIGURES).count() == 0:
