@@ -40,7 +40,7 @@ def read(now, who) -> tuple:
     """The screen's figures at `now`: live, the month's, today's forecast."""
     figures = live_data.live(url, hall_id, now, scope=who)
     month = live_data.period(url, hall_id, now, scope=who)
-    return figures, month, live_data.hourly_forecast(url, hall_id, now.date())
+    return figures, month, live_data.hourly_forecast(url, hall_id, now.date(), scope=who)
 
 
 @st.fragment(run_every=screen_settings.refresh_s)
