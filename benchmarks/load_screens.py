@@ -87,6 +87,12 @@ def main() -> int:
     parser.add_argument("--refresh", type=float, default=30, help="screen refresh, s (30)")
     parser.add_argument("--reload", type=float, default=30, help="analyst reload every s (30)")
     parser.add_argument("--halls", help="halls the screens show, round robin (default: all)")
+    parser.add_argument(
+        "--query",
+        default="period=this_week",
+        help="总览's URL query for the analysts (a period the database has data for, e.g. "
+        "period=custom&from=2026-11-01&to=2026-11-27; default period=this_week)",
+    )
     parser.add_argument("--log", type=Path, help="keep the server's log here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="load-screens-") as tmp:
@@ -240,20 +246,20 @@ async def open_screen(browser, base: str, hall: str, token: str, res: Results):
     return page
 
 
-async def sign_in(page, base: str) -> None:
-    await page.goto(f"{base}/overview")
+async def sign_in(page, base: str, query: str) -> None:
+    await page.goto(f"{base}/overview?{query}")
     await page.get_by_role("textbox", name="用户名", exact=True).fill(ANALYST)
     await page.get_by_role("textbox", name="密码", exact=True).fill(PASSWORD)
     await page.get_by_role("button", name="登录").click()
 
 
-async def open_analyst(browser, base: str, n: int, res: Results):
+async def open_analyst(browser, base: str, n: int, query: str, res: Results):
     context = await browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     page = await context.new_page()
     page.set_default_timeout(120_000)
     page.on("pageerror", lambda exc: res.errors.append(f"analyst {n}: {exc}"))
     started = time.perf_counter()
-    await sign_in(page, base)
+    await sign_in(page, base, query)
     await page.wait_for_selector(ANALYST_FIGURES)
     res.cold["analyst"].append(time.perf_counter() - started)
     return page
@@ -325,7 +331,7 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
                     )
                     for i in range(args.screens)
                 ],
-                *[open_analyst(browser, base, n, res) for n in range(args.analysts)],
+                *[open_analyst(browser, base, n, args.query, res) for n in range(args.analysts)],
                 return_exceptions=True,
             )
             all_open_s = time.perf_counter() - started
