@@ -10,11 +10,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from access.scope import Scope
 from dashboard import auth, cached, state
 from dashboard.text import plain, scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
-from reports.cells import csv_bytes
+from reports.cells import csv_safe
 
 DEFAULT_PERIOD = "this_week"
 # a running period is judged at "now" floored to this many minutes: one cached computation
@@ -354,11 +355,21 @@ def table_height(rows: int, cap: int | None = None) -> int:
     return height if cap is None else min(height, cap)
 
 
+def scoped_csv(frame: pl.DataFrame, scope: Scope, lang: str) -> bytes:
+    """A frame as the bytes of a CSV download: UTF-8 with BOM (Excel opens Chinese correctly),
+    its first line a comment saying whose scope the rows were taken in (`# 数据范围：…`, as
+    the weekly report says it on its cover and sheets), then the header and the rows. Every
+    CSV the pages offer is made here."""
+    line = "# " + t("rep.scope", lang, scope=scope_text(scope, lang))
+    # text a spreadsheet would evaluate ("=HYPERLINK(…)") is escaped (reports.cells)
+    return ("\ufeff" + line + "\n" + csv_safe(frame).write_csv()).encode("utf-8")
+
+
 def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
-    """A download button for a frame as UTF-8 CSV with BOM (Excel opens Chinese correctly)."""
+    """A download button for a frame as a CSV of the reader's scope (`scoped_csv`)."""
     st.download_button(
         label,
-        data=csv_bytes(frame),
+        data=scoped_csv(frame, state.scope(), state.lang()),
         file_name=name,
         mime="text/csv",
         icon=":material/download:",

@@ -223,11 +223,21 @@ def test_rejects_file_writes_text_as_text(engine, tmp_path: Path):
 
 
 def test_pages_write_csv_only_through_the_helper():
-    """Every CSV download of the pages goes through `cells.csv_bytes`."""
+    """Every CSV the pages offer is escaped by `cells.csv_safe` (in widgets.scoped_csv)."""
     root = Path(__file__).resolve().parent.parent / "dashboard"
     direct = [
-        str(p.relative_to(root.parent))
+        f"{p.relative_to(root.parent)}: {line.strip()}"
         for p in root.rglob("*.py")
-        if ".write_csv(" in p.read_text(encoding="utf-8")
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if ".write_csv(" in line and "csv_safe(" not in line
     ]
     assert direct == []
+
+
+def test_page_downloads_write_text_as_text():
+    from access.scope import Scope
+    from dashboard.widgets import scoped_csv
+
+    frame = pl.DataFrame({"评价内容": HOSTILE, "评分": [1] * len(HOSTILE)})
+    rows = _csv_fields(scoped_csv(frame, Scope.everything("test"), "zh"))
+    _assert_csv_safe(rows[1:], HOSTILE)  # after the line naming the scope
