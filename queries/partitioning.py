@@ -30,6 +30,7 @@ keeps the contract's foreign keys to the reference tables.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -100,6 +101,18 @@ def is_partitioned(conn: Connection, table: sa.Table) -> bool:
         ).scalar()
         _PARTITIONED[key] = kind == "p"
     return _PARTITIONED[key]
+
+
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("partitioned", default=False)
+
+
+def note_layout(conn: Connection) -> None:
+    """Remember, for the metric queries that follow, whether the facts are partitioned."""
+    _READING.set(is_partitioned(conn, schema.tickets))
+
+
+def reading_partitioned() -> bool:
+    return _READING.get()
 
 
 def forget_layout() -> None:
@@ -390,6 +403,22 @@ def ensure_months(
         finally:
             remote.dispose()
     return made
+
+
+def analyze(engine: Engine) -> None:
+    """ANALYZE the fact tables here and on the shard: the planner pushes an aggregate down to
+    the shard only when it knows roughly how many rows it would otherwise fetch."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"ANALYZE {', '.join(t.name for t in schema.FACT_TABLES)}"))
+        url = shard_url(conn) if layout(conn) == "shard" else None
+    if url:
+        remote = sa.create_engine(url)
+        try:
+            with remote.begin() as conn:
+                names = ", ".join(t.name + SHARD_SUFFIX for t in schema.FACT_TABLES)
+                conn.execute(sa.text(f"ANALYZE {names}"))
+        finally:
+            remote.dispose()
 
 
 def clear_facts(engine: Engine) -> bool:

@@ -1,7 +1,7 @@
 """`hall demo --network city`: a city's 1+12+137 network, written in bulk and in parallel.
 
-The network: one city centre (市级政务服务中心, the district centre's kinds of window, three
-times as many), 12 street centres (街道便民服务中心, twice a street's windows) and 137
+The network: one city centre (市级政务服务中心, the district centre's kinds of window, four
+times as many), 12 street centres (街道便民服务中心, three times a street's windows) and 137
 community stations (社区党群服务站), `halls.parent_hall_id` forming the 区-街道-社区 tree. Each
 hall-day is simulated by the demo's own generator (simulation.demo), so the figures look like
 the district demo's, at city scale: about 27,000 tickets an average day, 20 million in two
@@ -78,6 +78,9 @@ def _scaled(groups: tuple[net.WindowGroup, ...], factor: int) -> tuple[net.Windo
     )
 
 
+COMMUNITY_THREE = (replace(net.COMMUNITY_WINDOWS[0], count=3),)
+
+
 def city_halls(streets: int = STREETS, communities: int = COMMUNITIES) -> tuple[net.HallSpec, ...]:
     """The city network's halls: H001 the centre, then streets, then communities; the
     communities dealt to the streets in turn. Demand varies by hall, deterministically."""
@@ -87,11 +90,11 @@ def city_halls(streets: int = STREETS, communities: int = COMMUNITIES) -> tuple[
             centre,
             hall_id="H001",
             name="示范市政务服务中心",
-            weekday_tickets=3750.0,
-            windows=_scaled(centre.windows, 3),
-            guides=centre.guides * 3,
-            back_office=centre.back_office * 3,
-            spares=centre.spares * 3,
+            weekday_tickets=5600.0,
+            windows=_scaled(centre.windows, 4),
+            guides=centre.guides * 4,
+            back_office=centre.back_office * 4,
+            spares=centre.spares * 4,
         )
     ]
     street_ids = [f"H{n + 2:03d}" for n in range(streets)]
@@ -104,8 +107,8 @@ def city_halls(streets: int = STREETS, communities: int = COMMUNITIES) -> tuple[
                 name=f"{STREET_NAMES[n % len(STREET_NAMES)]}街道便民服务中心"
                 + ("" if n < len(STREET_NAMES) else str(n // len(STREET_NAMES) + 1)),
                 parent_hall_id="H001",
-                weekday_tickets=420.0 + 35.0 * (n * 7 % 11),
-                windows=_scaled(street.windows, 2),
+                weekday_tickets=650.0 + 55.0 * (n * 7 % 11),
+                windows=_scaled(street.windows, 3),
                 guides=2,
                 spares=2,
             )
@@ -121,7 +124,8 @@ def city_halls(streets: int = STREETS, communities: int = COMMUNITIES) -> tuple[
                 hall_id=hall_id,
                 name=f"{base}{suffix}社区党群服务站",
                 parent_hall_id=street_ids[n % streets] if streets else "H001",
-                weekday_tickets=55.0 + 6.0 * (n * 5 % 9),
+                weekday_tickets=85.0 + 9.0 * (n * 5 % 9),
+                windows=_scaled(community.windows, 2) if n % 3 == 0 else COMMUNITY_THREE,
                 proxy_cases_per_day=4.0 + (n % 4),
             )
         )
@@ -243,7 +247,13 @@ def write_city(
                 for index in _fact_indexes():
                     conn.execute(sa.text(f"DROP INDEX IF EXISTS {index.name}"))
         workers = max(1, min(options.workers, count))
-        shares = [list(range(w, count, workers)) for w in range(workers)]
+        # the busiest halls first, each to the least loaded worker
+        shares: list[list[int]] = [[] for _ in range(workers)]
+        load = [0.0] * workers
+        for i in sorted(range(count), key=lambda i: -network.halls[i].spec.weekday_tickets):
+            w = load.index(min(load))
+            shares[w].append(i)
+            load[w] += network.halls[i].spec.weekday_tickets
         # a worker holds one chunk of its halls' days in memory: about 60k tickets a chunk
         per_day = sum(network.halls[i].spec.weekday_tickets for i in range(count)) / workers
         chunk_days = max(1, min(demo.chunk_days, int(60_000 // max(per_day, 1.0)) or 1))
@@ -269,8 +279,6 @@ def write_city(
                 log("  building indexes")
                 for index in _fact_indexes():
                     index.create(conn, checkfirst=True)
-                for table in schema.FACT_TABLES:
-                    conn.execute(sa.text(f"ANALYZE {table.name}"))
             log("  building daily rollups")
             summary.rollup_days = rollups.rebuild(
                 conn,
@@ -279,6 +287,8 @@ def write_city(
                 wait_target_s=load_settings().wait_target_min * 60,
                 today=demo.now.date() if demo.now else None,
             )
+        if postgres:
+            partitioning.analyze(engine)
     finally:
         engine.dispose()
     summary.seconds = time.perf_counter() - started
