@@ -68,7 +68,10 @@ def init_schema(engine: Engine) -> None:
 
 def drop_schema(engine: Engine) -> None:
     """Drop every table of the data contract (used by `hall demo --fresh` and tests)."""
+    from queries import partitioning
+
     metadata.drop_all(engine)
+    partitioning.forget_layout()
 
 
 def has_schema(engine: Engine) -> bool:
