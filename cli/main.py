@@ -178,7 +178,9 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     from workdays import clock, unannounced_warnings
 
     engine = make_engine(args.db)
-    init_schema(engine)
+    upgraded = init_schema(engine)
+    if upgraded:  # an older database: columns added in place, rows kept
+        print("upgraded: added " + ", ".join(upgraded))
     today = clock.today()  # which years to seed: a few hours of zone do not matter
     first, last = dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
     with engine.begin() as conn:

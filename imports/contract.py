@@ -24,6 +24,7 @@ IMPORT_ORDER: tuple[str, ...] = (
     "queues",
     "service_hours",
     "calendar",
+    "bundles",
     "tickets",
     "cases",
     "evaluations",
