@@ -422,3 +422,50 @@ def test_export_writes_the_packages(tmp_path, db_url: str, engine: Engine):
     assert {"bundle_id", "application_id"} <= set(cases.columns)
     c5 = cases.filter(pl.col("case_id") == "C5").row(0, named=True)
     assert (c5["bundle_id"], c5["application_id"]) == ("B1", "A2")
+
+
+def test_the_demo_files_packages(demo_db):
+    """A few percent of the demo's cases are 一件事 applications of several items, accepted
+    together at one window in one trip; the figures come out in range."""
+    url, _tickets = demo_db
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        cases = pl.read_database(
+            sa.select(
+                s.cases.c.case_id,
+                s.cases.c.bundle_id,
+                s.cases.c.application_id,
+                s.cases.c.window_id,
+                s.cases.c.accepted_at,
+                s.cases.c.visits,
+            ),
+            conn,
+        )
+        names = dict(conn.execute(sa.select(s.bundles.c.bundle_id, s.bundles.c.name)).all())
+        last = conn.execute(sa.select(sa.func.max(s.cases.c.accepted_at))).scalar_one()
+        last = last if isinstance(last, dt.datetime) else dt.datetime.fromisoformat(last)
+        first = last.date() - dt.timedelta(days=13)
+        result = compute(
+            conn, Filters(first, last.date(), AS_OF.replace(year=2100)), Settings(), scope=ALL
+        )
+    engine.dispose()
+    assert len(names) >= 25 and "开办餐饮店一件事" in names.values()
+    bundled = cases.filter(pl.col("bundle_id").is_not_null())
+    assert 0.02 < bundled.height / cases.height < 0.08
+    assert bundled["application_id"].null_count() == 0
+    apps = bundled.group_by("application_id").agg(
+        pl.len().alias("n"),
+        pl.col("bundle_id").n_unique().alias("bundles"),
+        pl.col("window_id").n_unique().alias("windows"),
+        (pl.col("accepted_at").max() - pl.col("accepted_at").min()).alias("spread"),
+        pl.col("visits").n_unique().alias("trips"),
+    )
+    assert apps["n"].min() >= 2  # several items each
+    assert apps["bundles"].max() == 1 and apps["trips"].max() == 1  # one package, one trip
+    assert apps["windows"].max() == 1
+    assert apps["spread"].max() < dt.timedelta(hours=1)  # accepted together
+    cases_fig = result["cases"]
+    assert cases_fig["bundle_applications"] > 0 and cases_fig["bundles_completed"] > 0
+    assert 0.02 < cases_fig["bundle_case_share"] < 0.08
+    assert 0.5 < cases_fig["bundle_on_time_rate"] <= 1.0
+    assert 0.85 < cases_fig["bundle_one_visit_rate"] <= 1.0
