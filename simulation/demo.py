@@ -786,7 +786,7 @@ class HallDaySimulator:
             anchors[row["__row"]] = (bundle_id, application_id)
             siblings = [i for i in items if i != row["item_id"]]
             for k, sibling in enumerate(siblings):
-                at = row["accepted_at"] + dt.timedelta(seconds=int(rng.integers(20, 240)) * (k + 1))
+                at = row["accepted_at"]  # one application: its cases accepted together
                 case = list(
                     self._case_row(
                         hall,
