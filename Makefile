@@ -8,23 +8,28 @@ DB_FILE ?= data/hall.db
 PORT ?= 8501
 DEMO_DAYS ?= 120
 
-.PHONY: setup run test lint format demo bench clean
+.PHONY: setup bytecode run test lint format demo bench clean
 
 setup: $(VENV)/.ready
 
 # uv when it is there (or can be bootstrapped with pip), plain pip from requirements.lock if not.
+# The libraries are compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set
+# (containers, CI) Python would otherwise compile every module it imports on every start
+# (seconds for a `hall` command, Prophet and Streamlit included).
 $(VENV)/.ready: pyproject.toml uv.lock requirements.lock
 	@set -e; \
 	if command -v uv >/dev/null 2>&1; then \
-	  UV_PYTHON_DOWNLOADS=never uv sync --frozen --python "$(PYTHON)"; \
+	  UV_PYTHON_DOWNLOADS=never uv sync --frozen --compile-bytecode --python "$(PYTHON)"; \
 	else \
 	  [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
 	  if $(BIN)/python -m pip install --quiet uv; then \
-	    UV_PYTHON_DOWNLOADS=never $(BIN)/python -m uv sync --frozen --inexact --python $(BIN)/python; \
+	    UV_PYTHON_DOWNLOADS=never $(BIN)/python -m uv sync --frozen --inexact --compile-bytecode \
+	      --python $(BIN)/python; \
 	  else \
 	    echo "uv unavailable: installing with pip from requirements.lock"; \
 	    $(BIN)/python -m pip install --quiet -r requirements.lock; \
 	    $(BIN)/python -m pip install --quiet --no-deps -e .; \
+	    $(BIN)/python -m compileall -q -j 0 $(VENV)/lib; \
 	  fi; \
 	fi
 	@touch $@
@@ -32,7 +37,13 @@ $(VENV)/.ready: pyproject.toml uv.lock requirements.lock
 $(DB_FILE): | setup
 	$(BIN)/hall demo --db sqlite:///$(DB_FILE) --days $(DEMO_DAYS)
 
-run: setup $(DB_FILE)
+# the project's own modules too (a second; stale files are simply recompiled in memory)
+PACKAGES := access alerts charts cli dashboard forecasting imports metrics queries reports \
+	simulation sync workdays
+bytecode: setup
+	@$(BIN)/python -m compileall -q -j 0 $(PACKAGES) streamlit_app.py >/dev/null
+
+run: setup bytecode $(DB_FILE)
 	HALL_DB_URL=sqlite:///$(DB_FILE) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
 demo: setup
@@ -50,7 +61,7 @@ format: setup
 # databases); TEST_WORKERS=0 runs them in one process
 TEST_WORKERS ?= 3
 
-test: lint
+test: lint bytecode
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup

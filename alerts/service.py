@@ -101,23 +101,25 @@ def hall_snapshot(
     start = dt.datetime.combine(now.date(), dt.time(0))
     parts: dict = {"hall_id": hall_id, "now": now, "is_open": is_open}
     if _rules_needing(rules, "waits"):
-        parts["queues"] = aq.queue_info(conn, [hall_id])
+        parts["queues"] = aq.queue_info(conn, [hall_id], scope=SYSTEM)
         parts["waits"] = live.current_waits(
             q.waiting_tickets(conn, hall_id, start, now, scope=SYSTEM), now
         )
     if _rules_needing(rules, "windows"):
-        parts["windows"] = aq.window_info(conn, [hall_id])
+        parts["windows"] = aq.window_info(conn, [hall_id], scope=SYSTEM)
     if _rules_needing(rules, "shifts"):
         parts["shifts"] = q.shifts_today(conn, hall_id, now.date(), scope=SYSTEM)
     if _rules_needing(rules, "calls"):
-        parts["calls"] = aq.last_calls(conn, [hall_id], start, now)
+        parts["calls"] = aq.last_calls(conn, [hall_id], start, now, scope=SYSTEM)
     if _rules_needing(rules, "bad_reviews"):
         within = max(r.within_min for r in rules if r.kind == "bad_review")
         worst = max(r.max_rating for r in rules if r.kind == "bad_review")
         since = now - dt.timedelta(minutes=within)
-        parts["bad_reviews"] = aq.bad_reviews_since(conn, [hall_id], since, now, worst)
+        parts["bad_reviews"] = aq.bad_reviews_since(
+            conn, [hall_id], since, now, worst, scope=SYSTEM
+        )
     if _rules_needing(rules, "cases"):
-        cases = aq.open_cases_maybe_due(conn, [hall_id], now.date(), now)
+        cases = aq.open_cases_maybe_due(conn, [hall_id], now.date(), now, scope=SYSTEM)
         parts["cases"] = ev.cases_with_due(cases, calendar(), now)
     if _rules_needing(rules, "newest"):
         parts["newest"] = q.newest_ticket(conn, hall_id, now, scope=SYSTEM)
@@ -177,7 +179,7 @@ def evaluate_all(
     if stale_rules:
         network_now = now or clock.now(clock.network_zone(zones.values()))
         try:
-            sources = aq.sync_sources(conn, clock.network_zone(zones.values()))
+            sources = aq.sync_sources(conn, clock.network_zone(zones.values()), scope=SYSTEM)
         except sa.exc.SQLAlchemyError as exc:  # a sync state table of another shape
             conn.rollback()  # (raises in turn when the database itself is gone)
             summary.errors.append(f"sync sources: {exc}")

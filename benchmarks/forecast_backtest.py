@@ -19,10 +19,15 @@ import sys
 import time
 from pathlib import Path
 
+from access.scope import Scope
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BANK = ROOT.parent / "shared/data/us_bank_calls/calls_5min.csv"
 TARGETS = {"daily": 0.75, "hourly": 0.8}
+
+
+ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
 
 
 def _line(name: str, result, seconds: float) -> None:
@@ -134,12 +139,12 @@ def main() -> int:
 
         engine = make_engine(args.db)
         with engine.connect() as conn:
-            last = last_ticket(conn).date()
+            last = last_ticket(conn, scope=ALL).date()
             first = last - dt.timedelta(days=HISTORY_DAYS)
             calendar, hours = calendar_frame(conn), service_hours_frame(conn)
-            for hall in args.hall or hall_ids(conn):
-                daily = fq.daily_arrivals(conn, first, last, hall)
-                slots = fq.slot_arrivals(conn, first, last, hall)
+            for hall in args.hall or hall_ids(conn, scope=ALL):
+                daily = fq.daily_arrivals(conn, first, last, hall, scope=ALL)
+                slots = fq.slot_arrivals(conn, first, last, hall, scope=ALL)
                 features = day_features(calendar, hours, hall, daily["date"].min(), last)
                 t0 = time.perf_counter()
                 result = backtest(

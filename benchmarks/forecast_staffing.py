@@ -21,6 +21,10 @@ import datetime as dt  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from access.scope import Scope  # noqa: E402
+
+ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -42,20 +46,20 @@ def main() -> int:
     settings = load_settings()
     timings: dict[str, float] = {}
     with engine.connect() as conn:
-        newest = service.last_ticket(conn).date()
+        newest = service.last_ticket(conn, scope=ALL).date()
         first, last = newest + dt.timedelta(days=1), newest + dt.timedelta(days=args.days)
         t0 = time.perf_counter()
-        run = service.staffing_hall(conn, args.hall, first, last, settings)
+        run = service.staffing_hall(conn, args.hall, first, last, settings, scope=ALL)
         timings["plan with simulation (cold)"] = time.perf_counter() - t0
         cold = time.perf_counter() - STARTED
         t0 = time.perf_counter()
-        forecast = service.forecast_hall(conn, args.hall, args.days)
+        forecast = service.forecast_hall(conn, args.hall, args.days, scope=ALL)
         timings["forecast alone (queries, Prophet fit, profiles)"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        service.staffing_hall(conn, args.hall, first, last, settings, simulate=False)
+        service.staffing_hall(conn, args.hall, first, last, settings, False, scope=ALL)
         timings["plan without simulation (forecast, Erlang)"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        service.staffing_hall(conn, args.hall, first, last, settings)
+        service.staffing_hall(conn, args.hall, first, last, settings, scope=ALL)
         timings["plan with simulation (warm)"] = time.perf_counter() - t0
     simulation = (
         timings["plan with simulation (warm)"]
@@ -66,10 +70,10 @@ def main() -> int:
 
     url = args.db
     t0 = time.perf_counter()
-    forecast_data.page_plan(url, args.hall, args.days, settings.staffing_quantile)
+    forecast_data.page_plan(url, args.hall, args.days, settings.staffing_quantile, scope=ALL)
     first_page = time.perf_counter() - t0
     t0 = time.perf_counter()
-    forecast_data.page_plan(url, args.hall, args.days, settings.staffing_quantile)
+    forecast_data.page_plan(url, args.hall, args.days, settings.staffing_quantile, scope=ALL)
     cached_page = time.perf_counter() - t0
 
     plan = run.plan

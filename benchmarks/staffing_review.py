@@ -19,7 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+from access.scope import Scope
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
 
 
 def noise_floor(tickets, hall: str, target: float, runs: int = 10) -> float:
@@ -64,12 +69,12 @@ def main() -> int:
     engine = make_engine(args.db)
     total_hits = total = 0
     with engine.connect() as conn:
-        last = last_ticket(conn).date() - dt.timedelta(days=1)  # a whole day
+        last = last_ticket(conn, scope=ALL).date() - dt.timedelta(days=1)  # a whole day
         first = last - dt.timedelta(days=args.days - 1)
         print(f"{first} … {last}, target: called within {settings.wait_target_min:g} min")
-        for hall in args.hall or hall_ids(conn):
+        for hall in args.hall or hall_ids(conn, scope=ALL):
             t0 = time.perf_counter()
-            run = review_hall(conn, hall, first, last, settings, args.replications)
+            run = review_hall(conn, hall, first, last, settings, args.replications, scope=ALL)
             seconds = time.perf_counter() - t0
             a = run.agreement
             if not a["half_hours"]:
@@ -88,7 +93,7 @@ def main() -> int:
             )
             day_within = float((((days["p"] - days["o"]).abs() * 100) <= 5).mean())
             floor = noise_floor(
-                fq.ticket_rows(conn, hall, first, last), hall, settings.wait_target_min
+                fq.ticket_rows(conn, hall, first, last, scope=ALL), hall, settings.wait_target_min
             )
             total_hits += round(a["within"] * a["half_hours"])
             total += a["half_hours"]

@@ -1,12 +1,16 @@
 """`hall forecast` and `hall staffing`: demand forecasts, backtests, staffing plans, what-if.
 
-    hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]
+    hall forecast [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json] [--as LOGIN]
     hall forecast backtest [--db URL] [--hall H] [--origins 8] [--days 14] [--series CSV] [--json]
     hall staffing [--db URL] [--hall H] --from DATE --to DATE [--no-sim] [--by-group|--roster]
                   [--json]
     hall staffing review [--db URL] [--hall H] --from DATE --to DATE [--json]
     hall staffing calc --arrivals-per-hour X --service-min Y --windows N --target-min T
                        [--patience-min P] [--json]
+
+Every command but calc takes `--as LOGIN`: it then reads in that account's scope (its halls;
+a department manager's department's demand, staff and windows), refuses a --hall outside it
+(exit 2), and the call is audited, as `hall metrics --as`.
 
 A subcommand (backtest, review, calc) is optional: without one, `hall forecast` forecasts and
 `hall staffing` plans. Options shared with the parent are accepted on either side of it.
@@ -32,6 +36,14 @@ def _shared(parser: argparse.ArgumentParser, default) -> None:
     parser.add_argument("--db", help=DB_HELP, default=default)
     parser.add_argument("--hall", help="only this hall (its id); default: all", default=default)
     parser.add_argument("--json", action="store_true", help="print JSON", default=default or False)
+    parser.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        default=default,
+        help="this account's scope (its halls; a manager's department's demand); a --hall "
+        "outside it: exit 2; audited",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -169,11 +181,22 @@ def _engine_or_fail(command: str, db: str | None):
     return engine
 
 
-def _halls(conn, hall: str | None) -> list[str]:
+def _scope(args: argparse.Namespace, engine, command: str):
+    """The scope the command reads in (`cli.main.reader_scope`: everything without --as), or
+    None after the refusal was printed (exit 2)."""
+    from cli.main import reader_scope
+
+    hall = getattr(args, "hall", None)
+    return reader_scope(
+        engine, getattr(args, "as_login", None), f"hall {command}", {"hall": hall} if hall else {}
+    )
+
+
+def _halls(conn, hall: str | None, scope) -> list[str]:
     from forecasting.demand import ForecastError
     from forecasting.service import hall_ids
 
-    halls = hall_ids(conn)
+    halls = hall_ids(conn, scope=scope)
     if hall is None:
         if not halls:
             raise ForecastError("the database has no tickets yet: import or simulate some first")
@@ -197,11 +220,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     engine = _engine_or_fail("forecast", args.db)
     if engine is None:
         return 1
+    scope = _scope(args, engine, "forecast")
+    if scope is None:
+        return 2
     try:
         with engine.connect() as conn:
             runs = [
-                forecast_hall(conn, hall, args.horizon, args.queue)
-                for hall in _halls(conn, args.hall)
+                forecast_hall(conn, hall, args.horizon, args.queue, scope=scope)
+                for hall in _halls(conn, args.hall, scope)
             ]
     except ForecastError as exc:
         return _fail("forecast", str(exc))
@@ -250,16 +276,19 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             engine = _engine_or_fail("forecast backtest", args.db)
             if engine is None:
                 return 1
+            scope = _scope(args, engine, "forecast backtest")
+            if scope is None:
+                return 2
             with engine.connect() as conn:
-                last = last_ticket(conn).date()
+                last = last_ticket(conn, scope=scope).date()
                 first = last - dt.timedelta(days=HISTORY_DAYS)
                 calendar, hours = calendar_frame(conn), service_hours_frame(conn)
-                halls = [args.hall] if args.hall else hall_ids(conn)
+                halls = [args.hall] if args.hall else hall_ids(conn, scope=scope)
                 for hall in halls:
-                    daily = fq.daily_arrivals(conn, first, last, hall)
+                    daily = fq.daily_arrivals(conn, first, last, hall, scope=scope)
                     if daily.is_empty():
                         raise ForecastError(f"hall {hall!r} has no tickets")
-                    slots = fq.slot_arrivals(conn, first, last, hall)
+                    slots = fq.slot_arrivals(conn, first, last, hall, scope=scope)
                     features = day_features(calendar, hours, hall, daily["date"].min(), last)
                     results[hall] = backtest(
                         daily, slots, features, hours, hall,
@@ -315,11 +344,16 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     engine = _engine_or_fail("staffing", args.db)
     if engine is None:
         return 1
+    scope = _scope(args, engine, "staffing")
+    if scope is None:
+        return 2
     try:
         with engine.connect() as conn:
-            halls = _halls(conn, args.hall)
+            halls = _halls(conn, args.hall, scope)
             runs = [
-                staffing_hall(conn, hall, args.first, args.last, settings, simulate=not args.no_sim)
+                staffing_hall(
+                    conn, hall, args.first, args.last, settings, not args.no_sim, scope=scope
+                )
                 for hall in halls
             ]
     except (ForecastError, ValueError) as exc:
@@ -339,7 +373,10 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         try:
             with engine.connect() as conn:
                 proposal = pl.concat(
-                    [roster_proposal(conn, r, h) for r, h in zip(runs, halls, strict=True)]
+                    [
+                        roster_proposal(conn, r, h, scope=scope)
+                        for r, h in zip(runs, halls, strict=True)
+                    ]
                 )
         except (ForecastError, ValueError) as exc:
             return _fail("staffing", str(exc))
@@ -401,11 +438,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     engine = _engine_or_fail("staffing review", args.db)
     if engine is None:
         return 1
+    scope = _scope(args, engine, "staffing review")
+    if scope is None:
+        return 2
     try:
         with engine.connect() as conn:
             runs = [
-                review_hall(conn, hall, args.first, args.last, settings, args.replications)
-                for hall in _halls(conn, getattr(args, "hall", None))
+                review_hall(
+                    conn, hall, args.first, args.last, settings, args.replications, scope=scope
+                )
+                for hall in _halls(conn, getattr(args, "hall", None), scope)
             ]
     except (ForecastError, ValueError) as exc:
         return _fail("staffing review", str(exc))

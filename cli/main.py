@@ -41,7 +41,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cli import args as args_
-from simulation.network import TIMEZONE as DEMO_TZ  # the demo halls' halls.timezone
+from workdays.clock import DEFAULT_TZ as DEMO_TZ  # the demo halls keep Beijing time
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +192,7 @@ def cmd_db_init(args: argparse.Namespace) -> int:
 
 
 def cmd_db_overview(args: argparse.Namespace) -> int:
+    from access.scope import Scope
     from metrics.freshness import with_freshness
     from queries.db import has_schema, make_engine, redact, resolve_url
     from queries.live import hall_zones
@@ -207,7 +208,10 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
         )
         return 1
     with engine.connect() as conn:  # each hall judged on its own clock (halls.timezone)
-        frame = with_freshness(table_overview(conn), clock.hall_nows(hall_zones(conn)))
+        frame = with_freshness(
+            table_overview(conn, scope=Scope.everything(operator())),
+            clock.hall_nows(hall_zones(conn)),
+        )
     if args.json:
         print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
     else:
@@ -323,16 +327,43 @@ def cmd_import(args: argparse.Namespace) -> int:
             log=None if args.json else lambda msg: print(msg, file=sys.stderr),
         )
     except FileRejected as exc:
+        if not args.dry_run:
+            _audit_import(args, {"file": args.file.name, "refused": str(exc)})
         if args.json:
             print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         print(f"hall import: {exc}", file=sys.stderr)
         return 1
+    if not args.dry_run:
+        _audit_import(args, report.audit_detail())
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:
         for line in report.summary_lines():
             print(line)
     return 0 if report.ok else 1
+
+
+def _audit_import(args: argparse.Namespace, detail: dict) -> None:
+    """An import from the shell in the audit trail, as `cli:<OS user>` (a write like the
+    page's; a database that cannot take the row is said on stderr, the import stands)."""
+    from access import audit
+    from queries.db import make_engine
+
+    engine = make_engine(args.db)
+    try:
+        audit.record(
+            engine,
+            who=operator(),
+            role="admin",
+            action="import",
+            target=f"{args.table} ← {args.file.name}",
+            detail=detail,
+            client=operator(),
+        )
+    except Exception as exc:
+        print(f"hall import: not audited: {exc}", file=sys.stderr)
+    finally:
+        engine.dispose()
 
 
 def _print_mapping(spec, source, mapping, as_json: bool) -> None:

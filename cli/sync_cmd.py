@@ -73,8 +73,10 @@ def _alerts_hook(engine):
 
 
 def cmd_sync_run(args: argparse.Namespace) -> int:
+    from cli.main import operator
     from metrics.settings import SettingsError
     from queries.db import make_engine, redact, resolve_url
+    from sync.changes import note_config
     from sync.config import SyncConfigError, load_sync_config
     from sync.runner import Runner
 
@@ -90,6 +92,13 @@ def cmd_sync_run(args: argparse.Namespace) -> int:
     except (SyncConfigError, SettingsError) as exc:
         print(f"hall sync: {exc}", file=sys.stderr)
         return 1
+    try:  # a feed added, removed or changed since the last run: in the audit trail
+        changed = note_config(engine, config, who=operator())
+    except Exception as exc:
+        _log(f"feed settings not audited yet: {exc}")
+    else:
+        if changed:
+            _log("feed settings changed: " + json.dumps(changed, ensure_ascii=False))
     stop = threading.Event()
 
     def request_stop(signum, _frame):
@@ -115,6 +124,8 @@ def cmd_sync_run(args: argparse.Namespace) -> int:
 
 
 def _status_rows(db: str | None) -> tuple[list[dict], list[str]]:
+    from access.scope import Scope
+    from cli.main import operator
     from queries.db import make_engine
     from queries.sync_status import sync_status
     from sync.config import SyncConfigError, load_sync_config
@@ -128,7 +139,7 @@ def _status_rows(db: str | None) -> tuple[list[dict], list[str]]:
     engine = make_engine(db)
     try:
         with engine.connect() as conn:
-            frame = sync_status(conn)
+            frame = sync_status(conn, scope=Scope.everything(operator()))
     finally:
         engine.dispose()
     by_name = {r["name"]: r for r in frame.to_dicts()}

@@ -477,6 +477,24 @@ def audit_download(file_name: str, action: str = "download", rows: int | None = 
         log.warning("download not audited: %s", exc)
 
 
+def audit_action(action: str, target: str, detail: dict | None = None) -> None:
+    """A write done on a page (an import): who did it, in which scope, with what result."""
+    scope = st.session_state.get(SCOPE) or current_scope()
+    try:
+        audit.record(
+            _engine(),
+            who=scope.who,
+            role=scope.role,
+            action=action,
+            target=target,
+            scope=scope,
+            detail=detail,
+            client=client(),
+        )
+    except Exception as exc:  # the write happened: log that it is not in the trail
+        log.warning("%s not audited: %s", action, exc)
+
+
 # --- the first run -------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
+from access.scope import Scope, scope_filter
 from dashboard.state import engine_for
 from metrics import freshness
 from queries import schema
@@ -36,21 +37,24 @@ def meta(url: str) -> dict[str, str]:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def feeds(url: str) -> pl.DataFrame:
-    """The state of the `hall sync` feeds (empty when none has run)."""
+def feeds(url: str, *, scope: Scope) -> pl.DataFrame:
+    """The state of the `hall sync` feeds (empty when none has run, and for every scope but
+    the unrestricted one)."""
     with engine_for(url).connect() as conn:
-        return sync_status(conn)
+        return sync_status(conn, scope=scope)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def overview(url: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(per hall and table, shared tables, halls with their level)."""
+def overview(url: str, *, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(per hall and table, shared tables, halls with their level), in the reader's scope."""
     with engine_for(url).connect() as conn:
-        per_hall = table_overview(conn)
-        shared = global_overview(conn)
+        per_hall = table_overview(conn, scope=scope)
+        shared = global_overview(conn, scope=scope)
         halls = read_frame(
             conn,
-            sa.select(schema.halls.c.hall_id, schema.halls.c.level),
+            sa.select(schema.halls.c.hall_id, schema.halls.c.level).where(
+                scope_filter(scope, schema.halls)
+            ),
             {"hall_id": pl.String, "level": pl.String},
         )
     return per_hall, shared, halls

@@ -1,4 +1,5 @@
-"""Cached forecasts and plans for the 预测与排班 page, keyed by plain values."""
+"""Cached forecasts and plans for the 预测与排班 page, keyed by plain values and the reader's
+scope (part of every cache key: two scopes never share an entry)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 import streamlit as st
 
+from access.scope import Scope
 from dashboard.state import engine_for
 from forecasting.demand import ForecastError
 from forecasting.select import Choice
@@ -50,23 +52,26 @@ class PagePlan:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def halls_with_tickets(url: str) -> tuple[list[str], dt.datetime | None]:
+def halls_with_tickets(url: str, *, scope: Scope) -> tuple[list[str], dt.datetime | None]:
     with engine_for(url).connect() as conn:
-        halls = hall_ids(conn)
-        return halls, last_ticket(conn) if halls else None
+        halls = hall_ids(conn, scope=scope)
+        return halls, last_ticket(conn, scope=scope) if halls else None
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str:
+def page_plan(url: str, hall: str, days: int, quantile: float, *, scope: Scope) -> PagePlan | str:
     """The plan for `days` after the last ticket, or the reason there is none (a string)."""
     try:
         settings = replace(load_settings(), staffing_quantile=quantile)
         with engine_for(url).connect() as conn:
-            newest = last_ticket(conn).date()
+            newest = last_ticket(conn, scope=scope).date()
             first = newest + dt.timedelta(days=1)
-            run = staffing_hall(conn, hall, first, newest + dt.timedelta(days=days), settings)
-            history = fq.daily_arrivals(conn, newest - dt.timedelta(days=55), newest, hall)
-            roster = roster_proposal(conn, run, hall)
+            last = newest + dt.timedelta(days=days)
+            run = staffing_hall(conn, hall, first, last, settings, scope=scope)
+            history = fq.daily_arrivals(
+                conn, newest - dt.timedelta(days=55), newest, hall, scope=scope
+            )
+            roster = roster_proposal(conn, run, hall, scope=scope)
     except (ForecastError, ValueError) as exc:  # SettingsError is a ValueError too
         return str(exc)
     q = run.queueing
@@ -90,9 +95,9 @@ def page_plan(url: str, hall: str, days: int, quantile: float) -> PagePlan | str
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def pooling(url: str, hall: str, days: int, quantile: float, day: dt.date) -> dict:
+def pooling(url: str, hall: str, days: int, quantile: float, day: dt.date, *, scope: Scope) -> dict:
     """Comprehensive against dedicated windows on one planned day (see `compare_pooling`)."""
-    result = page_plan(url, hall, days, quantile)
+    result = page_plan(url, hall, days, quantile, scope=scope)
     if isinstance(result, str):
         return {}
     settings = replace(load_settings(), staffing_quantile=quantile)
@@ -101,24 +106,30 @@ def pooling(url: str, hall: str, days: int, quantile: float, day: dt.date) -> di
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def past_weeks(url: str, hall: str, weeks: int = 8) -> list[dt.date]:
+def past_weeks(url: str, hall: str, weeks: int = 8, *, scope: Scope) -> list[dt.date]:
     """Mondays of the last `weeks` weeks with tickets, the latest first."""
     with engine_for(url).connect() as conn:
-        newest = last_ticket(conn).date()
-        first = fq.ticket_span(conn, hall)[0]
+        newest = last_ticket(conn, scope=scope).date()
+        first = fq.ticket_span(conn, hall, scope=scope)[0]
     monday = newest - dt.timedelta(days=newest.weekday())
     out = [monday - dt.timedelta(days=7 * k) for k in range(weeks)]
     return [d for d in out if first is None or d + dt.timedelta(days=6) >= first.date()]
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def page_review(url: str, hall: str, monday: dt.date) -> ReviewRun | str:
+def page_review(url: str, hall: str, monday: dt.date, *, scope: Scope) -> ReviewRun | str:
     """计划与实际 of one hall-week (see `forecasting.service.review_hall`), or why not."""
     try:
         settings = load_settings()
         with engine_for(url).connect() as conn:
             return review_hall(
-                conn, hall, monday, monday + dt.timedelta(days=6), settings, replications=10
+                conn,
+                hall,
+                monday,
+                monday + dt.timedelta(days=6),
+                settings,
+                replications=10,
+                scope=scope,
             )
     except (ForecastError, ValueError) as exc:
         return str(exc)

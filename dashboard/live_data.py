@@ -126,16 +126,17 @@ def _refresh_month(months: dict, lock: threading.Lock, key: tuple, engine: Engin
 
 @st.cache_resource(show_spinner=False)
 def _forecasts() -> tuple[dict[tuple, pl.DataFrame | None], threading.Lock]:
-    """Today's hourly forecast per (URL, hall, day), shared by every session of the server."""
+    """Today's hourly forecast per (URL, hall, day, scope), shared by every session of the
+    server that reads in the same scope."""
     return {}, threading.Lock()
 
 
-def hourly_forecast(url: str, hall_id: str, day: dt.date) -> pl.DataFrame | None:
+def hourly_forecast(url: str, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame | None:
     """Tickets expected per hour of `day` (hour, yhat, yhat_lower, yhat_upper), forecast from
     the days before. Fitted once a day in a background thread: None until it is ready, and
     for a hall that cannot be forecast (too little history); the screen then shows no line."""
     store, lock = _forecasts()
-    key = (url, hall_id, day)
+    key = (url, hall_id, day, scope)
     with lock:
         if key in store:
             return store[key]
@@ -152,7 +153,7 @@ def _fit_forecast(store: dict, lock: threading.Lock, key: tuple, engine: Engine)
 
     try:
         with engine.connect() as conn:
-            frame = forecast(conn, key[1], key[2])
+            frame = forecast(conn, key[1], key[2], scope=key[3])
     except ForecastError as exc:  # too little history, no service hours: no forecast line
         _LOG.info("no forecast for %s on %s: %s", key[1], key[2], exc)
         return

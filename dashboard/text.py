@@ -142,6 +142,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.how.missing": ("缺少（必填）", "MISSING (required)"),
     "imp.how.absent": ("无", "not in file"),
     "imp.ignored": ("未使用的列：{columns}", "Columns not used: {columns}"),
+    "imp.personal": (
+        "个人信息不保存：{columns}。厅脉的指标不需要群众的姓名、电话和证件号，这些列不写入数据库。",
+        "Personal data is not stored: {columns}. No HallPulse figure needs citizens' names, "
+        "phone or ID numbers, so these columns are never written to the database.",
+    ),
     "imp.preview": ("前 {n} 行预览", "First {n} rows"),
     "imp.skip_bad": (
         "跳过错误行：导入正确的行，错误行连同原因另存为文件",

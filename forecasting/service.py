@@ -17,6 +17,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import OutOfScope, Scope, scope_filter
 from forecasting.demand import (
     DEFAULT_OPTIONS,
     ForecastError,
@@ -45,6 +46,7 @@ from forecasting.staffing import (
     roster_by_slot,
     shrinkage_from_attendance,
 )
+from metrics.live import mask_name
 from metrics.settings import Settings
 from queries import forecast_queries as fq
 from queries import schema
@@ -81,14 +83,15 @@ def policy_from(settings: Settings) -> StaffingPolicy:
     )
 
 
-def hall_ids(conn: Connection) -> list[str]:
-    """Halls that have tickets, in id order."""
+def hall_ids(conn: Connection, *, scope: Scope) -> list[str]:
+    """Halls of the scope that have tickets, in id order."""
     t = schema.tickets
-    return [h for (h,) in conn.execute(sa.select(t.c.hall_id).distinct().order_by(t.c.hall_id))]
+    stmt = sa.select(t.c.hall_id).where(scope_filter(scope, t)).distinct().order_by(t.c.hall_id)
+    return [h for (h,) in conn.execute(stmt)]
 
 
-def last_ticket(conn: Connection) -> dt.datetime:
-    last = fq.ticket_span(conn)[1]
+def last_ticket(conn: Connection, *, scope: Scope) -> dt.datetime:
+    last = fq.ticket_span(conn, scope=scope)[1]
     if last is None:
         raise ForecastError("the database has no tickets yet: import or simulate some first")
     return last
@@ -102,15 +105,22 @@ def forecast_hall(
     options: ProphetOptions = DEFAULT_OPTIONS,
     end: dt.date | None = None,
     history_until: dt.datetime | None = None,
+    *,
+    scope: Scope,
 ) -> ForecastRun:
     """Daily and half-hourly forecasts for `horizon_days` after the database's last ticket
     (or up to `end`); with `history_until`, from history up to that moment only (the big
-    screen's forecast of today from the days before). Raises `ForecastError` with a plain
-    message for unusable input."""
+    screen's forecast of today from the days before). The history is the scope's tickets
+    (a department manager forecasts their department's demand). Raises `ForecastError` with
+    a plain message for unusable input."""
     started = time.perf_counter()
     if horizon_days < 1:
         raise ForecastError("the horizon must be at least one day")
-    last = history_until or last_ticket(conn)
+    if not scope.allows_hall(hall_id):
+        raise OutOfScope(
+            f"超出权限范围 / out of scope: {scope.who} ({scope.role}) may not see hall {hall_id}"
+        )
+    last = history_until or last_ticket(conn, scope=scope)
     first_day = last.date() + dt.timedelta(days=1)
     end = end or last.date() + dt.timedelta(days=horizon_days)
     if queue_id is not None:
@@ -121,7 +131,7 @@ def forecast_hall(
         if owner != hall_id:
             raise ForecastError(f"queue {queue_id!r} belongs to hall {owner}, not {hall_id}")
     hist_first = last.date() - dt.timedelta(days=HISTORY_DAYS)
-    history = fq.daily_arrivals(conn, hist_first, last.date(), hall_id, queue_id)
+    history = fq.daily_arrivals(conn, hist_first, last.date(), hall_id, queue_id, scope=scope)
     if history.is_empty():
         raise ForecastError(f"hall {hall_id} has no tickets in the last {HISTORY_DAYS} days")
     calendar = calendar_frame(conn)
@@ -151,7 +161,12 @@ def forecast_hall(
     if choice is not None and known is None:
         store_choice(conn, hall_id, series, history_last, fingerprint, choice)
     slots = fq.slot_arrivals(
-        conn, last.date() - dt.timedelta(days=HISTORY_DAYS), last.date(), hall_id, queue_id
+        conn,
+        last.date() - dt.timedelta(days=HISTORY_DAYS),
+        last.date(),
+        hall_id,
+        queue_id,
+        scope=scope,
     )
     profile = intraday_profile(slots, features, hours, hall_id, first_day)
     intraday = intraday_forecast(daily, profile, features, hours)
@@ -235,7 +250,7 @@ def store_choice(
         pass  # a read-only database, or a writer holding the lock: choose again next time
 
 
-def hourly_forecast(conn: Connection, hall_id: str, day: dt.date) -> pl.DataFrame:
+def hourly_forecast(conn: Connection, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame:
     """Tickets expected per hour of `day` from the history before it: hour, yhat, yhat_lower,
     yhat_upper (the half-hours' forecasts summed; the bounds summed too, a wide band)."""
     run = forecast_hall(
@@ -244,6 +259,7 @@ def hourly_forecast(conn: Connection, hall_id: str, day: dt.date) -> pl.DataFram
         1,
         end=day,
         history_until=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23, 59, 59)),
+        scope=scope,
     )
     return (
         run.intraday.filter(pl.col("date") == day)
@@ -275,11 +291,11 @@ def _complete_days(
 
 
 def hall_queueing(
-    conn: Connection, hall_id: str, until: dt.date, break_share: float
+    conn: Connection, hall_id: str, until: dt.date, break_share: float, *, scope: Scope
 ) -> HallQueueing:
     """Service times, patience and shrinkage from the hall's last `RECENT_DAYS`."""
     first = until - dt.timedelta(days=RECENT_DAYS)
-    by_queue = fq.service_minutes(conn, hall_id, first, until)
+    by_queue = fq.service_minutes(conn, hall_id, first, until, scope=scope)
     service = by_queue["service_min"].to_numpy()
     if service.size == 0:
         raise ForecastError(
@@ -288,9 +304,9 @@ def hall_queueing(
         )
     if service.size > MAX_SERVICE_SAMPLES:
         service = np.random.default_rng(0).choice(service, MAX_SERVICE_SAMPLES, replace=False)
-    exposure = fq.patience_exposure(conn, hall_id, first, until)
-    shifts = fq.shifts(conn, hall_id, first, until)
-    counts = fq.daily_arrivals(conn, first, until, hall_id, by_queue=True)
+    exposure = fq.patience_exposure(conn, hall_id, first, until, scope=scope)
+    shifts = fq.shifts(conn, hall_id, first, until, scope=scope)
+    counts = fq.daily_arrivals(conn, first, until, hall_id, by_queue=True, scope=scope)
     per_queue = counts.group_by("queue_id").agg(pl.col("arrivals").sum())
     total = per_queue["arrivals"].sum()
     return HallQueueing(
@@ -333,33 +349,46 @@ def staffing_hall(
     settings: Settings,
     simulate: bool = True,
     options: ProphetOptions = DEFAULT_OPTIONS,
+    *,
+    scope: Scope,
 ) -> StaffingRun:
-    """The staffing plan of one hall for first..last, which must lie after the last ticket."""
+    """The staffing plan of one hall for first..last, which must lie after the last ticket;
+    from the scope's tickets, shifts and windows."""
     started = time.perf_counter()
     if last < first:
         raise ForecastError("--to is before --from")
-    newest = last_ticket(conn)
+    newest = last_ticket(conn, scope=scope)
     if first <= newest.date():
         raise ForecastError(
             f"plans are for days after the last ticket ({newest:%Y-%m-%d %H:%M}): "
             f"start at {newest.date() + dt.timedelta(days=1)} or later"
         )
-    forecast = forecast_hall(conn, hall_id, (last - newest.date()).days, options=options, end=last)
+    forecast = forecast_hall(
+        conn, hall_id, (last - newest.date()).days, options=options, end=last, scope=scope
+    )
     intraday = forecast.intraday.filter(pl.col("date").is_between(first, last))
-    queueing = hall_queueing(conn, hall_id, newest.date(), settings.staffing_break_share)
+    queueing = hall_queueing(
+        conn, hall_id, newest.date(), settings.staffing_break_share, scope=scope
+    )
     recent = newest.date() - dt.timedelta(days=RECENT_DAYS)
-    shifts = fq.shifts(conn, hall_id, recent, last)
+    shifts = fq.shifts(conn, hall_id, recent, last, scope=scope)
     features = day_features(calendar_frame(conn), service_hours_frame(conn), hall_id, recent, last)
     roster = roster_by_slot(shifts, intraday.select("date", "slot"), features)
     plan = plan_staffing(intraday, roster, queueing, policy_from(settings), simulate=simulate)
     w = schema.windows
     windows_in_hall = conn.execute(
         sa.select(sa.func.count()).where(
-            w.c.hall_id == hall_id, sa.or_(w.c.kind.is_(None), w.c.kind != "self_service")
+            w.c.hall_id == hall_id,
+            sa.or_(w.c.kind.is_(None), w.c.kind != "self_service"),
+            scope_filter(scope, w),
         )
     ).scalar_one()
     recent_tickets = fq.ticket_rows(
-        conn, hall_id, newest.date() - dt.timedelta(days=GROUP_DAYS - 1), newest.date()
+        conn,
+        hall_id,
+        newest.date() - dt.timedelta(days=GROUP_DAYS - 1),
+        newest.date(),
+        scope=scope,
     )
     groups = plan_by_group(
         plan, group_facts(recent_tickets), policy_from(settings), queueing.patience_min
@@ -368,7 +397,7 @@ def staffing_hall(
     names = {
         queue: name
         for queue, name in conn.execute(
-            sa.select(q.c.queue_id, q.c.name).where(q.c.hall_id == hall_id)
+            sa.select(q.c.queue_id, q.c.name).where(q.c.hall_id == hall_id, scope_filter(scope, q))
         ).all()
     }
     groups = groups.with_columns(
@@ -403,18 +432,20 @@ def review_hall(
     last: dt.date,
     settings: Settings,
     replications: int = 20,
+    *,
+    scope: Scope,
 ) -> ReviewRun:
     """Past days first..last of one hall: the model given the actual arrivals and open windows,
     next to what was observed. Raises `ForecastError` for days after the last ticket."""
     started = time.perf_counter()
     if last < first:
         raise ForecastError("--to is before --from")
-    newest = last_ticket(conn)
+    newest = last_ticket(conn, scope=scope)
     if first > newest.date():
         raise ForecastError(
             f"a review is for past days: the last ticket is of {newest:%Y-%m-%d %H:%M}"
         )
-    tickets = fq.ticket_rows(conn, hall_id, first, min(last, newest.date()))
+    tickets = fq.ticket_rows(conn, hall_id, first, min(last, newest.date()), scope=scope)
     if tickets.is_empty():
         raise ForecastError(f"hall {hall_id} has no tickets between {first} and {last}")
     frame, patience = review(tickets, hall_id, settings.wait_target_min, replications)
@@ -429,9 +460,12 @@ def review_hall(
     return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started, service_min)
 
 
-def roster_proposal(conn: Connection, run: StaffingRun, hall_id: str) -> pl.DataFrame:
+def roster_proposal(
+    conn: Connection, run: StaffingRun, hall_id: str, *, scope: Scope
+) -> pl.DataFrame:
     """The extended-hours roster proposal of a staffing run (`forecasting.roster.propose`):
-    the hall's front-desk staff, their attendance of the last weeks and of the planned days."""
+    the scope's front-desk staff of the hall, their attendance of the last weeks and of the
+    planned days; names masked where the scope shows none."""
     from forecasting.roster import FAIRNESS_WEEKS, propose
 
     if run.plan.is_empty():
@@ -441,11 +475,19 @@ def roster_proposal(conn: Connection, run: StaffingRun, hall_id: str) -> pl.Data
     pool = pl.DataFrame(
         conn.execute(
             sa.select(st.c.staff_id, st.c.name)
-            .where(st.c.hall_id == hall_id, sa.or_(st.c.role.is_(None), st.c.role == "front"))
+            .where(
+                st.c.hall_id == hall_id,
+                sa.or_(st.c.role.is_(None), st.c.role == "front"),
+                scope_filter(scope, st),
+            )
             .order_by(st.c.staff_id)
         ).all(),
         schema={"staff_id": pl.String, "name": pl.String},
         orient="row",
     )
-    history = fq.shifts(conn, hall_id, first - dt.timedelta(weeks=FAIRNESS_WEEKS), last)
+    if not scope.names_visible:
+        pool = pool.with_columns(pl.col("name").map_elements(mask_name, return_dtype=pl.String))
+    history = fq.shifts(
+        conn, hall_id, first - dt.timedelta(weeks=FAIRNESS_WEEKS), last, scope=scope
+    )
     return propose(run.plan, pool, history)

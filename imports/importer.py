@@ -38,6 +38,8 @@ from imports.mapping import (
     recognised_count,
     resolve_mapping,
 )
+from imports.personal import describe as personal_describe
+from imports.personal import personal_headers
 from imports.presets import header_synonyms
 from imports.sources import Record, Source, SourceError, open_source, records
 from imports.validate import IDX, LINE, ChunkValidator, Problem, References
@@ -81,6 +83,7 @@ class ImportReport:
     warnings: Counter[str] = field(default_factory=Counter)
     warning_lines: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    personal: list[str] = field(default_factory=list)  # headers of personal data, dropped
     calendar_added: int = 0
     rollup_days: int = 0
     import_seconds: float = 0.0  # until the rows were committed
@@ -89,6 +92,20 @@ class ImportReport:
     rejects_file: Path | None = None
     newest: dt.datetime | None = None  # the latest issued/accepted/evaluated time of the rows
     seconds: float = 0.0
+
+    def audit_detail(self) -> dict:
+        """What the audit trail keeps of an import: counts, not rows."""
+        return {
+            "file": self.file,
+            "table": self.table,
+            "rows_read": self.rows_read,
+            "imported": self.imported,
+            "new_rows": self.new_rows,
+            "rejected": self.rejected,
+            "skip_bad": self.skip_bad,
+            "committed": self.committed,
+            "personal_not_stored": self.personal,
+        }
 
     @property
     def ok(self) -> bool:
@@ -164,6 +181,7 @@ class ImportReport:
                 for k, n in self.warnings.items()
             ],
             "notes": self.notes,
+            "personal_not_stored": self.personal,
             "calendar_added": self.calendar_added,
             "rollup_days": self.rollup_days,
             "rejects_file": str(self.rejects_file) if self.rejects_file else None,
@@ -294,8 +312,15 @@ def import_rows(
         skip_bad=skip_bad,
     )
     report.notes.extend(source.notes)
-    if mapping.ignored:
-        report.notes.append(f"ignored columns (not in the contract): {', '.join(mapping.ignored)}")
+    personal = personal_headers(mapping.ignored)
+    others = [h for h in mapping.ignored if h not in personal]
+    if others:
+        report.notes.append(f"ignored columns (not in the contract): {', '.join(others)}")
+    if personal:
+        report.personal = list(personal)
+        report.notes.append(
+            f"personal data not stored (个人信息未保存): {personal_describe(personal, 'en')}"
+        )
     rejects_tmp = _RejectsWriter(rejects, source.header) if rejects else None
     try:
         with engine.connect() as conn, conn.begin() as trans:

@@ -8,12 +8,14 @@ Rates are fractions, durations minutes (hours for `*_hours`), an empty denominat
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 
-import numpy as np
 import polars as pl
 
 from metrics.catalog import KEYS
@@ -71,17 +73,18 @@ class Deadlines:
 # --- quantiles from histograms -----------------------------------------------------------------
 
 
-def quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float | None:
+def quantile(values: Sequence[float], counts: Sequence[int], q: float) -> float | None:
     """Linear interpolation between order statistics (numpy/polars "linear") over values
-    given with their multiplicities, sorted by value."""
-    total = int(counts.sum())
+    given with their multiplicities, sorted by value. (Plain Python over a few hundred
+    buckets: `hall metrics` need not import numpy.)"""
+    cum = list(itertools.accumulate(int(c) for c in counts))
+    total = cum[-1] if cum else 0
     if total == 0:
         return None
     h = (total - 1) * q
     lo, hi = math.floor(h), math.ceil(h)
-    cum = np.cumsum(counts)
-    v_lo = values[int(np.searchsorted(cum, lo + 1))]
-    v_hi = values[int(np.searchsorted(cum, hi + 1))]
+    v_lo = values[bisect.bisect_left(cum, lo + 1)]
+    v_hi = values[bisect.bisect_left(cum, hi + 1)]
     return float(v_lo + (h - lo) * (v_hi - v_lo))
 
 
@@ -98,8 +101,8 @@ def _histogram_quantiles(hist: pl.DataFrame) -> dict[tuple, dict[str, float]]:
         .sort([*keys, "bucket"])
     )
     for key, part in frame.group_by(keys, maintain_order=True):
-        values = part["value"].to_numpy()
-        counts = part["n"].to_numpy()
+        values = part["value"].to_list()
+        counts = part["n"].to_list()
         out[(key[0], key[1])] = {
             "median": quantile(values, counts, 0.5),
             "p90": quantile(values, counts, 0.9),

@@ -1,8 +1,10 @@
 """What the alert rules read besides the big screen's live queries (`queries.live`).
 
-Every function takes the halls it reads as an explicit `hall_ids` list (the caller's scope), and
-bounds its rows by time, so a pass every minute reads today's few rows through the
-`(hall_id, issued_at)`, `(hall_id, evaluated_at)` and `(hall_id, status)` indexes.
+Every function takes the halls it reads as an explicit `hall_ids` list and the caller's scope
+(`access.scope.Scope`, a required keyword, in SQL: the alert service reads as the system, a
+page or a test in its reader's scope), and bounds its rows by time, so a pass every minute
+reads today's few rows through the `(hall_id, issued_at)`, `(hall_id, evaluated_at)` and
+`(hall_id, status)` indexes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope, scope_filter
 from queries import schema as s
 from queries.frames import read_frame
 from queries.metric_queries import OPEN_STATUSES
@@ -28,32 +31,37 @@ def _halls(column, hall_ids: Sequence[str]):
     return column.in_(sorted(set(hall_ids)))
 
 
-def queue_info(conn: Connection, hall_ids: Sequence[str]) -> pl.DataFrame:
+def queue_info(conn: Connection, hall_ids: Sequence[str], *, scope: Scope) -> pl.DataFrame:
     """hall_id, queue_id, name, prefix, dept_id of the halls' queues."""
     q = s.queues
     return read_frame(
         conn,
         sa.select(q.c.hall_id, q.c.queue_id, q.c.name, q.c.prefix, q.c.dept_id).where(
-            _halls(q.c.hall_id, hall_ids)
+            _halls(q.c.hall_id, hall_ids), scope_filter(scope, q)
         ),
         {"hall_id": STR, "queue_id": STR, "name": STR, "prefix": STR, "dept_id": STR},
     )
 
 
-def window_info(conn: Connection, hall_ids: Sequence[str]) -> pl.DataFrame:
+def window_info(conn: Connection, hall_ids: Sequence[str], *, scope: Scope) -> pl.DataFrame:
     """hall_id, window_id, label, dept_id of the halls' windows."""
     w = s.windows
     return read_frame(
         conn,
         sa.select(w.c.hall_id, w.c.window_id, w.c.label, w.c.dept_id).where(
-            _halls(w.c.hall_id, hall_ids)
+            _halls(w.c.hall_id, hall_ids), scope_filter(scope, w)
         ),
         {"hall_id": STR, "window_id": STR, "label": STR, "dept_id": STR},
     )
 
 
 def last_calls(
-    conn: Connection, hall_ids: Sequence[str], start: dt.datetime, now: dt.datetime
+    conn: Connection,
+    hall_ids: Sequence[str],
+    start: dt.datetime,
+    now: dt.datetime,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """hall_id, window_id, queue_id, last_called_at: each window's latest call of each queue
     among the tickets issued from `start` (the hall's midnight) to `now`."""
@@ -61,6 +69,7 @@ def last_calls(
         sa.select(t.c.hall_id, t.c.window_id, t.c.queue_id, sa.func.max(t.c.called_at))
         .where(
             _halls(t.c.hall_id, hall_ids),
+            scope_filter(scope, t),
             t.c.issued_at >= start,
             t.c.issued_at <= now,
             t.c.window_id.isnot(None),
@@ -95,6 +104,8 @@ def bad_reviews_since(
     since: dt.datetime,
     now: dt.datetime,
     max_rating: int = 2,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Active evaluations (not system defaults) with a rating ≤ `max_rating`, evaluated after
     `since` up to `now`: BAD_REVIEWS columns, newest first."""
@@ -103,6 +114,7 @@ def bad_reviews_since(
         sa.select(*(e.c[name] for name in BAD_REVIEWS))
         .where(
             _halls(e.c.hall_id, hall_ids),
+            scope_filter(scope, e),
             e.c.evaluated_at > since,
             e.c.evaluated_at <= now,
             e.c.rating <= max_rating,
@@ -129,7 +141,7 @@ DUE_CASES = {
 
 
 def open_cases_maybe_due(
-    conn: Connection, hall_ids: Sequence[str], day: dt.date, now: dt.datetime
+    conn: Connection, hall_ids: Sequence[str], day: dt.date, now: dt.datetime, *, scope: Scope
 ) -> pl.DataFrame:
     """Cases open at `now` (in progress or suspended, accepted by now) that may fall due on
     `day`: those with a `due_at` on that day, and those without one (their deadline comes
@@ -156,6 +168,7 @@ def open_cases_maybe_due(
         .select_from(c.join(i, i.c.item_id == c.c.item_id))
         .where(
             _halls(c.c.hall_id, hall_ids),
+            scope_filter(scope, c),
             c.c.status.in_(OPEN_STATUSES),  # the (hall, status) index: the open few
             # not an index: (hall, accepted_at) would walk every case the hall ever accepted
             sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= now,
@@ -168,11 +181,12 @@ def open_cases_maybe_due(
 SYNC_SOURCES = {"name": STR, "last_success_at": DTM, "last_error": STR}
 
 
-def sync_sources(conn: Connection, tz: str | None = None) -> pl.DataFrame:
+def sync_sources(conn: Connection, tz: str | None = None, *, scope: Scope) -> pl.DataFrame:
     """name, last_success_at, last_error of every source `hall sync` keeps in
-    `hallpulse_sync_state`; empty when that table does not exist (no sync configured).
+    `hallpulse_sync_state`; empty when that table does not exist (no sync configured), and
+    for any scope but the unrestricted one (the feeds are the whole database's plumbing).
     Naive times are taken as local (the house's rule); aware ones are converted to `tz`."""
-    if not sa.inspect(conn).has_table(SYNC_STATE):
+    if scope.hall_ids is not None or not sa.inspect(conn).has_table(SYNC_STATE):
         return pl.DataFrame(schema=SYNC_SOURCES)
     state = sa.table(
         SYNC_STATE, sa.column("name"), sa.column("last_success_at"), sa.column("last_error")

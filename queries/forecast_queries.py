@@ -1,5 +1,9 @@
 """The SQL behind forecasting and staffing: counts are aggregated in the database, per day and
-per half-hour; service times, waits and shifts are read for a recent window only."""
+per half-hour; service times, waits and shifts are read for a recent window only.
+
+Every read takes the caller's scope (`access.scope.Scope`, a required keyword) in its WHERE:
+a director forecasts the halls of their scope, a department manager their department's demand
+(its queues' tickets, its staff's shifts), exactly as the figures are scoped."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope, scope_filter
 from queries import schema as s
 from queries.dialect import day_of, flag, hour_of, seconds_between
 from queries.frames import read_frame
@@ -21,11 +26,11 @@ def _span(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _ticket_filters(
-    first: dt.date, last: dt.date, hall_id: str | None, queue_id: str | None
+    first: dt.date, last: dt.date, hall_id: str | None, queue_id: str | None, scope: Scope
 ) -> list[sa.ColumnElement]:
     start, end = _span(first, last)
     t = s.tickets
-    where = [t.c.issued_at >= start, t.c.issued_at < end]
+    where = [t.c.issued_at >= start, t.c.issued_at < end, scope_filter(scope, t)]
     if hall_id:
         where.append(t.c.hall_id == hall_id)
     if queue_id:
@@ -33,10 +38,15 @@ def _ticket_filters(
     return where
 
 
-def ticket_span(conn: Connection, hall_id: str | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """First and last `issued_at` (of one hall, or of all); (None, None) without tickets."""
+def ticket_span(
+    conn: Connection, hall_id: str | None = None, *, scope: Scope
+) -> tuple[dt.datetime, dt.datetime]:
+    """First and last `issued_at` the scope sees (of one hall, or of all); (None, None)
+    without tickets."""
     t = s.tickets
-    stmt = sa.select(sa.func.min(t.c.issued_at), sa.func.max(t.c.issued_at))
+    stmt = sa.select(sa.func.min(t.c.issued_at), sa.func.max(t.c.issued_at)).where(
+        scope_filter(scope, t)
+    )
     if hall_id:
         stmt = stmt.where(t.c.hall_id == hall_id)
     first, last = conn.execute(stmt).one()
@@ -52,6 +62,8 @@ def daily_arrivals(
     hall_id: str | None = None,
     queue_id: str | None = None,
     by_queue: bool = False,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Tickets issued per day: hall_id, [queue_id,] date, arrivals (days without tickets absent)."""
     t = s.tickets
@@ -59,7 +71,7 @@ def daily_arrivals(
     keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day]
     stmt = (
         sa.select(*keys, sa.func.count().label("arrivals"))
-        .where(*_ticket_filters(first, last, hall_id, queue_id))
+        .where(*_ticket_filters(first, last, hall_id, queue_id, scope))
         .group_by(*keys)
     )
     schema = {"hall_id": pl.String}
@@ -76,6 +88,8 @@ def slot_arrivals(
     hall_id: str | None = None,
     queue_id: str | None = None,
     by_queue: bool = False,
+    *,
+    scope: Scope,
 ) -> pl.DataFrame:
     """Tickets issued per half-hour: hall_id, [queue_id,] date, slot (0–47: minute of day // 30),
     arrivals."""
@@ -86,7 +100,7 @@ def slot_arrivals(
     keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day, slot]
     stmt = (
         sa.select(*keys, sa.func.count().label("arrivals"))
-        .where(*_ticket_filters(first, last, hall_id, queue_id))
+        .where(*_ticket_filters(first, last, hall_id, queue_id, scope))
         .group_by(*keys)
     )
     schema = {"hall_id": pl.String}
@@ -96,7 +110,9 @@ def slot_arrivals(
     return read_frame(conn, stmt, schema)
 
 
-def service_minutes(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+def service_minutes(
+    conn: Connection, hall_id: str, first: dt.date, last: dt.date, *, scope: Scope
+) -> pl.DataFrame:
     """Observed service times of served (or transferred) tickets: queue_id, service_min.
 
     Times from call to finish; non-positive and absurd (> 4 h) values are left out.
@@ -104,7 +120,7 @@ def service_minutes(conn: Connection, hall_id: str, first: dt.date, last: dt.dat
     t = s.tickets
     secs = seconds_between(t.c.finished_at, t.c.called_at)
     stmt = sa.select(t.c.queue_id, secs).where(
-        *_ticket_filters(first, last, hall_id, None),
+        *_ticket_filters(first, last, hall_id, None, scope),
         t.c.status.in_(("served", "transferred")),
         t.c.called_at.is_not(None),
         t.c.finished_at.is_not(None),
@@ -115,7 +131,9 @@ def service_minutes(conn: Connection, hall_id: str, first: dt.date, last: dt.dat
     return frame.select("queue_id", (pl.col("seconds") / 60).alias("service_min"))
 
 
-def patience_exposure(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> dict:
+def patience_exposure(
+    conn: Connection, hall_id: str, first: dt.date, last: dt.date, *, scope: Scope
+) -> dict:
     """What patience can be estimated from: tickets, abandonments (no-shows and walk-outs),
     and the minutes visitors were seen waiting (issue to call, for those called)."""
     t = s.tickets
@@ -126,7 +144,7 @@ def patience_exposure(conn: Connection, hall_id: str, first: dt.date, last: dt.d
         sa.func.sum(flag(t.c.status.in_(("no_show", "cancelled")))),
         sa.func.sum(sa.case((called & (wait >= 0), wait), else_=0)),
         sa.func.sum(flag(called & (wait >= 0))),
-    ).where(*_ticket_filters(first, last, hall_id, None))
+    ).where(*_ticket_filters(first, last, hall_id, None, scope))
     tickets, abandoned, wait_s, waited = conn.execute(stmt).one()
     return {
         "tickets": int(tickets or 0),
@@ -136,12 +154,14 @@ def patience_exposure(conn: Connection, hall_id: str, first: dt.date, last: dt.d
     }
 
 
-def window_queues(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+def window_queues(
+    conn: Connection, hall_id: str, first: dt.date, last: dt.date, *, scope: Scope
+) -> pl.DataFrame:
     """Which queues each window served: window_id, queue_id, tickets."""
     t = s.tickets
     stmt = (
         sa.select(t.c.window_id, t.c.queue_id, sa.func.count())
-        .where(*_ticket_filters(first, last, hall_id, None), t.c.window_id.is_not(None))
+        .where(*_ticket_filters(first, last, hall_id, None, scope), t.c.window_id.is_not(None))
         .group_by(t.c.window_id, t.c.queue_id)
     )
     return read_frame(
@@ -163,7 +183,9 @@ ATTENDANCE_SCHEMA = {
 }
 
 
-def shifts(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+def shifts(
+    conn: Connection, hall_id: str, first: dt.date, last: dt.date, *, scope: Scope
+) -> pl.DataFrame:
     """Attendance rows of a hall's desk staff (not back office) between two dates, with the
     kind of window each sat at."""
     a, w, st = s.attendance, s.windows, s.staff
@@ -188,6 +210,7 @@ def shifts(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.
         .where(
             a.c.hall_id == hall_id,
             a.c.work_date.between(first, last),
+            scope_filter(scope, a),
             sa.or_(st.c.role.is_(None), st.c.role != "back"),
         )
     )
@@ -204,10 +227,12 @@ TICKET_ROWS_SCHEMA = {
 }
 
 
-def ticket_rows(conn: Connection, hall_id: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+def ticket_rows(
+    conn: Connection, hall_id: str, first: dt.date, last: dt.date, *, scope: Scope
+) -> pl.DataFrame:
     """A hall's tickets issued first..last, one row each (what a staffing review replays)."""
     t = s.tickets
     stmt = sa.select(
         t.c.queue_id, t.c.window_id, t.c.issued_at, t.c.called_at, t.c.finished_at, t.c.status
-    ).where(*_ticket_filters(first, last, hall_id, None))
+    ).where(*_ticket_filters(first, last, hall_id, None, scope))
     return read_frame(conn, stmt, TICKET_ROWS_SCHEMA)

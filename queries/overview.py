@@ -1,4 +1,8 @@
-"""What the database holds: rows and time span per hall and table (the 数据概况 page)."""
+"""What the database holds: rows and time span per hall and table (the 数据概况 page).
+
+The counts are figures: they take the reader's scope in SQL (a director counts the rows of
+their halls, a department manager those of their department, as `access.scope.scope_filter`
+places rows). Service hours and the calendar are reference data every reader may see."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope, scope_filter
 from queries import schema
 from queries.frames import read_frame
 
@@ -33,15 +38,17 @@ OVERVIEW_SCHEMA = {
 }
 
 
-def table_overview(conn: Connection) -> pl.DataFrame:
-    """One row per hall and table: hall_id, hall_name, table, rows, first_at, last_at.
+def table_overview(conn: Connection, *, scope: Scope) -> pl.DataFrame:
+    """One row per hall of the scope and table: hall_id, hall_name, table, rows, first_at,
+    last_at, counting only the rows the scope may see.
 
     Counting and min/max run in the database (one grouped query per table); halls with no rows
     in a table are listed with 0 rows.
     """
+    h = schema.halls
     halls = read_frame(
         conn,
-        sa.select(schema.halls.c.hall_id, schema.halls.c.name).order_by(schema.halls.c.hall_id),
+        sa.select(h.c.hall_id, h.c.name).where(scope_filter(scope, h)).order_by(h.c.hall_id),
         {"hall_id": pl.String, "hall_name": pl.String},
     )
     parts = []
@@ -53,7 +60,7 @@ def table_overview(conn: Connection) -> pl.DataFrame:
         else:
             ts = table.c[time_name]
             cols = [hall, sa.func.count().label("rows"), sa.func.min(ts), sa.func.max(ts)]
-        stmt = sa.select(*cols).group_by(hall)
+        stmt = sa.select(*cols).where(scope_filter(scope, table)).group_by(hall)
         frame = read_frame(
             conn,
             stmt,
@@ -74,11 +81,14 @@ def table_overview(conn: Connection) -> pl.DataFrame:
     return pl.concat(parts).select(list(OVERVIEW_SCHEMA)).sort("hall_id", "table")
 
 
-def global_overview(conn: Connection) -> pl.DataFrame:
-    """Tables without a hall: table, rows, first_at, last_at (calendar dates for the calendar)."""
+def global_overview(conn: Connection, *, scope: Scope) -> pl.DataFrame:
+    """Tables without a hall: table, rows, first_at, last_at (calendar dates for the calendar);
+    halls, departments and items counted as far as the scope reaches them."""
     rows = []
     for table in (schema.halls, schema.departments, schema.items, schema.calendar):
-        count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(scope_filter(scope, table))
+        ).scalar_one()
         first = last = None
         if table is schema.calendar:
             first, last = conn.execute(

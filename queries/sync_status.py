@@ -7,6 +7,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope
 from queries import schema
 from queries.frames import read_frame
 from queries.live import hall_zones
@@ -30,11 +31,14 @@ SYNC_STATUS_SCHEMA = {
 }
 
 
-def sync_status(conn: Connection) -> pl.DataFrame:
+def sync_status(conn: Connection, *, scope: Scope) -> pl.DataFrame:
     """One row per source that has run, with `lag_min`: minutes from the newest source row
-    taken to now on the hall's clock (the network's zone)."""
+    taken to now on the hall's clock (the network's zone).
+
+    The feeds are the whole database's plumbing (sources, errors, hosts): only an unrestricted
+    scope (admins, the command line) reads them; any other scope gets no rows."""
     empty = pl.DataFrame(schema={**SYNC_STATUS_SCHEMA, "lag_min": pl.Float64})
-    if not sa.inspect(conn).has_table(schema.sync_state.name):
+    if scope.hall_ids is not None or not sa.inspect(conn).has_table(schema.sync_state.name):
         return empty
     t = schema.sync_state
     stmt = sa.select(*(t.c[c] for c in SYNC_STATUS_SCHEMA)).order_by(t.c.name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy.engine import Connection
 
+from access.scope import Scope
 from metrics.settings import Settings
 
 STAFFING_COLUMNS = (
@@ -39,21 +40,23 @@ class Forecast:
     model: dict[str, str] | None = None
 
 
-def next_week_forecast(conn: Connection, hall_id: str, week, settings: Settings) -> Forecast | None:
+def next_week_forecast(
+    conn: Connection, hall_id: str, week, settings: Settings, *, scope: Scope
+) -> Forecast | None:
     """The forecast and extended-hours plan of `week`'s days after the last ticket, or None
     when none is left (or the hall cannot be forecast: no history, no service hours)."""
     from forecasting.demand import ForecastError
     from forecasting.service import last_ticket, staffing_hall
 
     try:
-        newest = last_ticket(conn)
+        newest = last_ticket(conn, scope=scope)
     except ForecastError:
         return None
     first = max(week.first, newest.date() + dt.timedelta(days=1))
     if first > week.last:
         return None
     try:
-        run = staffing_hall(conn, hall_id, first, week.last, settings, simulate=False)
+        run = staffing_hall(conn, hall_id, first, week.last, settings, False, scope=scope)
     except ForecastError:
         return None
     daily = (

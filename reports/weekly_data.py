@@ -276,7 +276,7 @@ def gather(
         from reports.forecast import next_week_forecast
 
         with engine.connect() as conn:
-            forecast = next_week_forecast(conn, hall_id, week.next, settings)
+            forecast = next_week_forecast(conn, hall_id, week.next, settings, scope=scope)
         lap("forecast")
     return WeeklyData(
         hall=hall,

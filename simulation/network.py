@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-TIMEZONE = "Asia/Shanghai"  # halls.timezone of every demo hall: they keep Beijing time
+from workdays.clock import DEFAULT_TZ
+
+TIMEZONE = DEFAULT_TZ  # halls.timezone of every demo hall: they keep Beijing time
 
 # --- departments ------------------------------------------------------------------------------
 

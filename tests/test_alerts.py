@@ -32,6 +32,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import unavailable
 
+from access.scope import Scope
 from alerts import channels as ch
 from alerts import evaluate as ev
 from alerts import service
@@ -1122,7 +1123,9 @@ def test_sync_sources_plug_in(engine) -> None:
     seed(engine)
     state.drop(engine, checkfirst=True)  # a database that never synced
     with engine.connect() as conn:
-        assert aq.sync_sources(conn).is_empty()  # no such table: skipped
+        assert aq.sync_sources(
+            conn, scope=Scope.everything("test")
+        ).is_empty()  # no such table: skipped
     state.create(engine)
     try:
         with engine.begin() as conn:

@@ -241,23 +241,23 @@ def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy
 
     calls: list[tuple] = []
 
-    def fit(conn, hall_id: str, day: dt.date) -> pl.DataFrame:
-        calls.append((hall_id, day))
+    def fit(conn, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame:
+        calls.append((hall_id, day, scope))
         return pl.DataFrame({"hour": [9, 10, 11], "yhat": [120.0, 150.0, 90.0]}).with_columns(
             yhat_lower=pl.col("yhat") * 0.8, yhat_upper=pl.col("yhat") * 1.2
         )
 
     monkeypatch.setattr(service, "hourly_forecast", fit)
     day = BUSY_NOW.date()
-    assert live_data.hourly_forecast(busy_demo, HALL, day) is None  # fitting
+    assert live_data.hourly_forecast(busy_demo, HALL, day, scope=ALL) is None  # fitting
     store, _ = live_data._forecasts()
     for _ in range(100):
         if store.get((busy_demo, HALL, day)) is not None:
             break
         time.sleep(0.05)
-    forecast = live_data.hourly_forecast(busy_demo, HALL, day)
+    forecast = live_data.hourly_forecast(busy_demo, HALL, day, scope=ALL)
     assert forecast["yhat"].to_list() == [120.0, 150.0, 90.0]
-    assert calls == [(HALL, day)]  # once a day, whatever the number of refreshes
+    assert calls == [(HALL, day, ALL)]  # once a day, whatever the number of refreshes
     engine = make_engine(busy_demo)
     with engine.connect() as conn:
         figures = screen.live_figures(conn, HALL, BUSY_NOW, Settings(), ScreenSettings(), scope=ALL)

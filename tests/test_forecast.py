@@ -18,6 +18,7 @@ import pytest
 from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
 from sqlalchemy.engine import Engine
 
+from access.scope import Scope
 from cli.main import main
 from forecasting.backtest import backtest, counts_series
 from forecasting.demand import day_features
@@ -50,6 +51,9 @@ BANK = Path(
         Path(__file__).resolve().parents[2] / "shared/data/us_bank_calls/calls_5min.csv",
     )
 )
+
+
+ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
 
 
 def _minutes(text: str) -> int:
@@ -330,12 +334,12 @@ def test_roster_scheduled_and_typical() -> None:
 def test_queries_count_what_was_written(hall_db, engine: Engine) -> None:
     _, counts = hall_db
     with engine.connect() as conn:
-        daily = fq.daily_arrivals(conn, FIRST, LAST, HALL)
-        slots = fq.slot_arrivals(conn, FIRST, LAST, HALL)
-        by_queue = fq.daily_arrivals(conn, FIRST, LAST, HALL, by_queue=True)
-        first, last = fq.ticket_span(conn)
-        service = fq.service_minutes(conn, HALL, FIRST, LAST)
-        exposure = fq.patience_exposure(conn, HALL, FIRST, LAST)
+        daily = fq.daily_arrivals(conn, FIRST, LAST, HALL, scope=ALL)
+        slots = fq.slot_arrivals(conn, FIRST, LAST, HALL, scope=ALL)
+        by_queue = fq.daily_arrivals(conn, FIRST, LAST, HALL, by_queue=True, scope=ALL)
+        first, last = fq.ticket_span(conn, scope=ALL)
+        service = fq.service_minutes(conn, HALL, FIRST, LAST, scope=ALL)
+        exposure = fq.patience_exposure(conn, HALL, FIRST, LAST, scope=ALL)
     assert {d.isoformat(): n for d, n in daily.select("date", "arrivals").iter_rows()} == {
         d: n for d, n in counts.items() if n
     }
@@ -385,7 +389,7 @@ def test_hourly_forecast_of_a_day_from_the_days_before(hall_db, engine: Engine) 
 
     wednesday = LAST - dt.timedelta(days=2)
     with engine.connect() as conn:
-        hours = hourly_forecast(conn, HALL, wednesday)
+        hours = hourly_forecast(conn, HALL, wednesday, scope=ALL)
     assert hours["hour"].to_list() == list(range(9, 20))  # 09:00–20:00 open, by hour
     assert (hours["yhat_lower"] <= hours["yhat"]).all()
     assert (hours["yhat"] <= hours["yhat_upper"]).all()
@@ -654,7 +658,7 @@ def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> Non
     from forecasting.service import forecast_hall
 
     with engine.connect() as conn:
-        first = forecast_hall(conn, HALL, 7)
+        first = forecast_hall(conn, HALL, 7, scope=ALL)
     with engine.connect() as conn:  # a new snapshot (MariaDB's repeatable read)
         stored = conn.execute(
             sa.select(s.forecast_choices.c.series, s.forecast_choices.c.history_last).where(
@@ -667,7 +671,7 @@ def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> Non
     select.choose = lambda *a, **k: calls.append(1) or original(*a, **k)
     try:
         with engine.connect() as conn:
-            again = forecast_hall(conn, HALL, 7)
+            again = forecast_hall(conn, HALL, 7, scope=ALL)
     finally:
         select.choose = original
     assert calls == []  # read back, not chosen again

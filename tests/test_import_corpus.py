@@ -536,7 +536,11 @@ def test_extra_columns_are_ignored_and_named_in_a_note(lite, tmp_path):
     report = import_file(lite, "tickets", write(tmp_path, "t.csv", data))
     assert report.committed and report.ok
     assert (report.rows_read, report.imported, report.new_rows) == (1, 1, 1)
-    assert report.notes == ["ignored columns (not in the contract): 手机号, 备注"]
+    assert report.notes == [
+        "ignored columns (not in the contract): 备注",
+        "personal data not stored (个人信息未保存): 手机号 (phone)",
+    ]
+    assert report.personal == ["手机号"]
     with lite.connect() as conn:
         got = read_table(conn, "tickets").filter(pl.col("ticket_id") == "T1")
     assert got.select(*TICKET_COLUMNS, "window_id").rows() == [

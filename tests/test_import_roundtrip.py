@@ -1210,3 +1210,41 @@ def test_xlsx_export_keeps_text_that_looks_like_a_formula(ref_engine: Engine, tm
     assert import_file(ref_engine, "evaluations", xlsx).committed
     with ref_engine.connect() as conn:
         assert_frame_equal(read_table(conn, "evaluations"), before, check_exact=True)
+
+
+def test_citizens_personal_data_in_an_export_is_named_and_never_stored(
+    ref_engine: Engine, demo: Demo, tmp_path: Path, capsys
+):
+    """申请人, 联系电话, 身份证号 and 家庭住址 beside a case export: the cases import, the four
+    columns are reported as personal data not stored, and none of their values is anywhere in
+    the database; the import is in the audit trail."""
+    from access import audit
+
+    assert import_file(ref_engine, "tickets", demo.sample_csv / "tickets.csv").committed
+    cases = demo.sample["cases"].head(30)
+    personal = {
+        "申请人": [f"张{i}明" for i in range(cases.height)],
+        "联系电话": [f"1380013{i:04d}" for i in range(cases.height)],
+        "身份证号码": [f"11010519491231{i:04d}" for i in range(cases.height)],
+        "家庭住址": [f"新城区解放路{i}号" for i in range(cases.height)],
+    }
+    path = write_contract_csv(
+        cases.with_columns(pl.Series(k, v) for k, v in personal.items()), tmp_path / "办件.csv"
+    )
+    url = ref_engine.url.render_as_string(hide_password=False)
+    assert main(["import", "--db", url, "cases", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["personal_not_stored"] == list(personal)
+    assert report["imported"] == cases.height
+    note = next(n for n in report["notes"] if n.startswith("personal data not stored"))
+    assert "申请人 (name)" in note and "身份证号码 (ID number)" in note
+    values = {v for column in personal.values() for v in column}
+    with ref_engine.connect() as conn:
+        for table in sa.inspect(conn).get_table_names():
+            rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).all()
+            held = {str(v) for row in rows for v in row if v is not None}
+            assert not held & values, table
+        trail = audit.read(conn, action="import").to_dicts()
+    assert trail[-1]["target"] == "cases ← 办件.csv"
+    detail = json.loads(trail[-1]["detail"])
+    assert detail["imported"] == cases.height and detail["personal_not_stored"] == list(personal)

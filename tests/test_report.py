@@ -66,6 +66,9 @@ HEADINGS = [
 ]
 
 
+ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
+
+
 def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -332,7 +335,10 @@ def test_next_week_is_forecast_and_its_extended_hours_planned(gathered, demo_url
 
     engine = make_engine(demo_url)
     with engine.connect() as conn:
-        assert next_week_forecast(conn, HALL, Week.parse("2026-W46").next, Settings()) is None
+        assert (
+            next_week_forecast(conn, HALL, Week.parse("2026-W46").next, Settings(), scope=ALL)
+            is None
+        )
     engine.dispose()
 
 

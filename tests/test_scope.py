@@ -398,3 +398,73 @@ def test_forecast_page_refuses_a_hall_outside_the_scope(monkeypatch, world):
         t("scope.denied", "zh", what="?hall=H01", scope=_scope_text(d4))
     ]
     assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_forecast_reads_take_the_scope_in_sql(world):
+    """The forecast and staffing reads (`queries.forecast_queries`) see only the scope: a
+    director's halls, a manager's department's tickets and staff; a hall outside the scope is
+    refused by the forecast and by `hall forecast --as`."""
+    from forecasting.service import forecast_hall, hall_ids
+    from queries import forecast_queries as fq
+
+    engine, url, _ = world
+    with engine.connect() as conn:
+        d4, d3, m1 = scope_for(conn, "d4"), scope_for(conn, "d3"), scope_for(conn, "m1")
+        assert hall_ids(conn, scope=d3) == ["H03", "H06", "H07"]
+        assert hall_ids(conn, scope=d4) == ["H04"]
+        assert fq.daily_arrivals(conn, FIRST, LAST, "H01", scope=d4).is_empty()
+        mine = fq.daily_arrivals(conn, FIRST, LAST, "H01", scope=m1)
+        q = s.queues
+        d01 = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(s.tickets.join(q, s.tickets.c.queue_id == q.c.queue_id))
+            .where(s.tickets.c.hall_id == "H01", q.c.dept_id == "D01")
+        ).scalar_one()
+        whole = fq.daily_arrivals(conn, FIRST, LAST, "H01", scope=ALL)["arrivals"].sum()
+        assert 0 < mine["arrivals"].sum() == d01 < whole
+        slots = fq.slot_arrivals(conn, FIRST, LAST, "H01", scope=m1)
+        assert slots["arrivals"].sum() == d01
+        rows = fq.ticket_rows(conn, "H01", FIRST, LAST, scope=m1)
+        queues = set(conn.execute(sa.select(q.c.queue_id).where(q.c.dept_id == "D01")).scalars())
+        assert rows.height == d01 and set(rows["queue_id"]) <= queues
+        shifts = fq.shifts(conn, "H01", FIRST, LAST, scope=m1)
+        st_ = s.staff
+        d01_staff = set(
+            conn.execute(sa.select(st_.c.staff_id).where(st_.c.dept_id == "D01")).scalars()
+        )
+        assert shifts.height and set(shifts["staff_id"]) <= d01_staff
+        with pytest.raises(OutOfScope):
+            forecast_hall(conn, "H01", 7, scope=d4)
+    code, out, err = _cli("forecast", "--db", url, "--horizon", "3", "--as", "d4", "--hall", "H01")
+    assert code == 2 and out == "" and "H01" in err
+    with engine.connect() as conn:
+        trail = audit.read(conn, action="cli_metrics").to_dicts()
+    assert trail[-1]["who"] == "d4" and trail[-1]["target"] == "hall forecast"
+
+
+def test_data_overview_counts_only_the_scope(world):
+    """数据概况 counts rows in the reader's scope; the feeds (sync state) only for the
+    unrestricted scope."""
+    from queries.overview import global_overview, table_overview
+    from queries.sync_status import sync_status
+
+    engine, _, _ = world
+    with engine.connect() as conn:
+        d4, m1 = scope_for(conn, "d4"), scope_for(conn, "m1")
+        everything = table_overview(conn, scope=ALL)
+        mine = table_overview(conn, scope=d4)
+        assert set(mine["hall_id"]) == {"H04"}
+        assert mine.equals(everything.filter(pl.col("hall_id") == "H04"))
+        managed = table_overview(conn, scope=m1)
+        assert set(managed["hall_id"]) == {"H01"}
+        tickets = managed.filter(pl.col("table") == "tickets")["rows"].item()
+        q = s.queues
+        d01 = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(s.tickets.join(q, s.tickets.c.queue_id == q.c.queue_id))
+            .where(s.tickets.c.hall_id == "H01", q.c.dept_id == "D01")
+        ).scalar_one()
+        assert 0 < tickets == d01
+        shared = dict(global_overview(conn, scope=m1).select("table", "rows").iter_rows())
+        assert shared["halls"] == 1 and shared["departments"] == 1
+        assert sync_status(conn, scope=d4).is_empty()

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from test_forecast import FIRST, HALL, LAST, hall_db  # noqa: F401  (the module's fixture)
 
+from access.scope import Scope
 from cli.main import main
 from forecasting.review import (
     KaplanMeier,
@@ -24,6 +25,9 @@ from queries import forecast_queries as fq
 from queries.db import make_engine
 
 DAY = dt.date(2026, 5, 11)
+
+
+ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
 
 
 def test_kaplan_meier_by_hand() -> None:
@@ -126,7 +130,7 @@ def test_ticket_rows_query(hall_db) -> None:  # noqa: F811
     url, counts = hall_db
     engine = make_engine(url)
     with engine.connect() as conn:
-        rows = fq.ticket_rows(conn, HALL, FIRST, FIRST + dt.timedelta(days=6))
+        rows = fq.ticket_rows(conn, HALL, FIRST, FIRST + dt.timedelta(days=6), scope=ALL)
     engine.dispose()
     assert rows.height == sum(
         n for d, n in counts.items() if dt.date.fromisoformat(d) <= FIRST + dt.timedelta(days=6)

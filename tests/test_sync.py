@@ -13,6 +13,7 @@ the tests that need it skip.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -917,4 +918,40 @@ def test_the_alert_rules_run_after_each_sweep_and_their_failure_never_stops_the_
     outcomes = runner.run(once=True)
     assert [o.ok for o in outcomes] == [True] and seen == [5]
     assert any("the alert channel is down" in line for line in logged)
+    engine.dispose()
+
+
+def test_feed_settings_changes_are_audited_once_each(tmp_path):
+    """`hall sync run` notes the feeds it starts with: the first run adds them, an unchanged
+    start writes nothing, a changed interval or database and a removed source are one row
+    each, without the database password."""
+    from access import audit
+    from sync.changes import note_config
+    from sync.config import SourceConfig, SyncConfig
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'hall.db'}")
+    init_schema(engine)
+    vendor = SourceConfig(
+        name="叫号机", kind="sql", table="tickets", url="mysql+pymysql://qms:s3cret@10.0.0.5/qms"
+    )
+    inbox = SourceConfig(name="inbox", kind="folder", table="cases")
+    config = SyncConfig(path=tmp_path / "hallpulse.toml", sources=(vendor, inbox))
+    assert note_config(engine, config, who="cli:ops") == {
+        "added": ["inbox", "叫号机"],
+        "removed": [],
+        "changed": [],
+    }
+    assert note_config(engine, config, who="cli:ops") is None
+    slower = SyncConfig(config.path, (dataclasses.replace(vendor, interval_s=120.0), inbox))
+    assert note_config(engine, slower, who="cli:ops")["changed"] == ["叫号机"]
+    assert note_config(engine, SyncConfig(config.path, (inbox,)), who="cli:root") == {
+        "added": [],
+        "removed": ["叫号机"],
+        "changed": [],
+    }
+    with engine.connect() as conn:
+        trail = audit.read(conn, action="sync_change").to_dicts()
+    assert [r["who"] for r in trail] == ["cli:ops", "cli:ops", "cli:root"]
+    assert all("s3cret" not in (r["detail"] or "") for r in trail)
+    assert "***" in trail[0]["detail"]
     engine.dispose()

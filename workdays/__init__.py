@@ -20,7 +20,6 @@ import itertools
 from collections.abc import Iterable
 from functools import cache
 
-import holidays
 import polars as pl
 
 from workdays import clock
@@ -31,7 +30,11 @@ MAKEUP_WORKDAY_NAME = "调休上班"
 
 
 @cache
-def _china(years: tuple[int, ...]) -> holidays.HolidayBase:
+def _china(years: tuple[int, ...]):
+    """The `holidays` package's China for `years` (imported here: only seeding and the
+    announcement check need it, not every command that reads the calendar table)."""
+    import holidays
+
     return holidays.China(years=years, language="zh_CN")
 
 

@@ -59,7 +59,7 @@ def big_screen() -> None:
             st.html(screen_view.hourly_title_html(lang))
             st.plotly_chart(
                 screen_view.hourly_figure(
-                    figures, lang, live_data.hourly_forecast(url, hall_id, now.date())
+                    figures, lang, live_data.hourly_forecast(url, hall_id, now.date(), scope=who)
                 ),
                 theme=None,
                 height="stretch",

@@ -20,6 +20,8 @@ from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
 from imports.mapping import MappingError, load_mapping_file, recognised_count, resolve_mapping
 from imports.messages import reason_text, warning_text
+from imports.personal import describe as personal_describe
+from imports.personal import personal_headers
 from imports.sources import SourceError, open_source, records
 from queries.db import redact
 
@@ -79,8 +81,15 @@ def preview(path: Path, name: str, table: str, declared: dict | None, lang: str)
         width="stretch",
         height=_fit(len(rows)),
     )
-    if mapping.ignored:
-        st.caption(t("imp.ignored", lang, columns="、".join(mapping.ignored)))
+    personal = personal_headers(mapping.ignored)
+    others = [h for h in mapping.ignored if h not in personal]
+    if others:
+        st.caption(t("imp.ignored", lang, columns="、".join(others)))
+    if personal:
+        st.info(
+            t("imp.personal", lang, columns=personal_describe(personal, lang)),
+            icon=":material/shield_person:",
+        )
     sample = []
     for rec in records(source):
         sample.append(rec)
@@ -256,8 +265,12 @@ if st.button(
         try:
             done, _ = run(path, upload.name, table, declared, skip_bad, dry_run=False)
         except FileRejected as exc:
+            auth.audit_action(
+                "import", f"{table} ← {upload.name}", {"file": upload.name, "refused": str(exc)}
+            )
             st.error(str(exc), icon=":material/error:")
             st.stop()
+    auth.audit_action("import", f"{table} ← {upload.name}", done.audit_detail())
     st.session_state.pop("checked", None)
     if not done.committed:  # the data changed since the check (e.g. a window relabelled)
         show_report(done, lang)

@@ -106,7 +106,7 @@ if not data.schema_ready(url):
 
 demo_banner(url, lang)
 with st.spinner():
-    per_hall, shared, halls = data.overview(url)
+    per_hall, shared, halls = data.overview(url, scope=state.scope())
 # each hall is judged on its own clock (halls.timezone), whatever the server's zone
 zones = cached.zones(url)
 nows = {h: moment.replace(second=0) for h, moment in clock.hall_nows(zones).items()}
@@ -117,7 +117,7 @@ for moment in set(nows.values()):
 per_hall = with_freshness(per_hall, nows, open_now)
 now = clock.now(clock.network_zone(zones.values())).replace(second=0)
 
-feeds = data.feeds(url)
+feeds = data.feeds(url, scope=state.scope())
 if feeds.height:
     st.subheader(t("data.sync", lang))
     st.caption(t("data.sync.help", lang))

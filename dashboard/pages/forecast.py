@@ -111,7 +111,7 @@ def plan_vs_actual(lang: str, url: str, hall: str) -> None:
     where it was under- or over-staffed."""
     st.subheader(t("fc.rev", lang))
     st.caption(t("fc.rev.help", lang))
-    weeks = forecast_data.past_weeks(url, hall)
+    weeks = forecast_data.past_weeks(url, hall, scope=state.scope())
     if not weeks:
         st.info(t("fc.rev.none", lang))
         return
@@ -122,7 +122,7 @@ def plan_vs_actual(lang: str, url: str, hall: str) -> None:
         format_func=lambda d: t("fc.rev.week.value", lang, first=d.isoformat()),
         key="fc_review_week",
     )
-    run = forecast_data.page_review(url, hall, monday)
+    run = forecast_data.page_review(url, hall, monday, scope=state.scope())
     if isinstance(run, str):
         st.info(run)
         return
@@ -220,7 +220,7 @@ except SettingsError as exc:
 
 demo_banner(url, lang)
 scope_guard(url, lang)  # a ?hall= outside the reader's scope shows nothing
-halls, newest = forecast_data.halls_with_tickets(url)
+halls, newest = forecast_data.halls_with_tickets(url, scope=state.scope())
 halls = [h for h in halls if state.scope().allows_hall(h)]
 if not halls:
     st.info(t("fc.no_tickets", lang))
@@ -250,7 +250,7 @@ quantile = c3.select_slider(
 )
 
 with st.spinner(t("fc.computing", lang)):
-    result = forecast_data.page_plan(url, hall, 7 * weeks, quantile)
+    result = forecast_data.page_plan(url, hall, 7 * weeks, quantile, scope=state.scope())
 if isinstance(result, str):
     st.warning(t("fc.error", lang, reason=result))
     what_if(lang, settings, 10.0, None)
@@ -367,7 +367,7 @@ if days:
             hide_index=True,
             width="stretch",
         )
-    pool = forecast_data.pooling(url, hall, 7 * weeks, quantile, day)
+    pool = forecast_data.pooling(url, hall, 7 * weeks, quantile, day, scope=state.scope())
     if pool:
         st.markdown(f"**{t('fc.pool', lang)}**")
         p1, p2, p3, p4 = st.columns(4)
