@@ -119,6 +119,7 @@ def every_hall(table, period: Filters, scope: Scope) -> list[ColumnElement]:
         return []
     return [table.c.hall_id.in_(sa.select(s.halls.c.hall_id))]
 
+
 t, c, e, a = s.tickets, s.cases, s.evaluations, s.attendance
 q_dept = s.queues.alias("q_dept")
 i_case = s.items.alias("i_case")
@@ -688,6 +689,7 @@ def bundle_cases(
         app.c.completed_at >= period.start,
         app.c.completed_at < period.end,
         scope_filter(scope, app),
+        *every_hall(app, period, scope),  # through the (hall, completed_at) index
     )
     where = [
         c.c.application_id.in_(done_in_period),
