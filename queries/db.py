@@ -119,6 +119,23 @@ def has_schema(engine: Engine) -> bool:
     return all(t.name in names for t in ALL_TABLES)
 
 
+def schema_gaps(engine: Engine) -> list[str]:
+    """What an existing HallPulse database lacks (tables, and the columns `upgrade_schema`
+    adds): empty when complete or when it has no contract table at all."""
+    inspector = sa.inspect(engine)
+    names = set(inspector.get_table_names())
+    if not names & {t.name for t in ALL_TABLES}:
+        return []
+    gaps = [t.name for t in ALL_TABLES if t.name not in names]
+    for table_name, column_name in ADDED_COLUMNS:
+        present = (
+            {c["name"] for c in inspector.get_columns(table_name)} if table_name in names else ()
+        )
+        if table_name in names and column_name not in present:
+            gaps.append(f"{table_name}.{column_name}")
+    return gaps
+
+
 def ensure_calendar(conn: Connection, first: dt.date, last: dt.date) -> int:
     """Add China's calendar for first..last where the table has no row; returns rows added.
 
