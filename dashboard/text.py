@@ -1085,6 +1085,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "al.kind.bad_review": ("差评", "Bad review"),
     "al.kind.case_due": ("办件今日到期", "Cases due today"),
     "al.kind.feed_stale": ("数据中断", "Stale feed"),
+    # hostile and broken files on the 数据导入 page (issue 16)
+    "imp.notes": ("文件说明：{notes}", "About the file: {notes}"),
+    "imp.cases_completed": (
+        "状态为“已办结”的办件必须有办结时间（completed_at）：缺少办结时间的行会被拒绝，"
+        "勾选“跳过错误行”时写入错误行文件，不会被当作未办结计入超期。",
+        "A case whose status is completed needs its completion time (completed_at): a row "
+        "without it is rejected (with skip bad rows, it goes to the rejected rows file) instead "
+        "of being counted as open and overdue.",
+    ),
     # --- 一件事一次办 (issue 17): the packages section of 办件时效 and of the weekly report ---
     "pk.title": ("一件事一次办", "One application, several items (一件事一次办)"),
     "pk.caption": (
@@ -1111,7 +1120,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Slowest package: {name}; its slowest case ({item}, {case}) took {days} days from "
         "acceptance to completion.",
     ),
-    "pk.chart": ("各一件事按时办结率", "Packages on time, by package"),
     "pk.download": ("下载一件事明细（CSV）", "Download the packages (CSV)"),
     "pk.sheet": ("一件事", "Packages"),
 }

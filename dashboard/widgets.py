@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from access.scope import Scope
 from dashboard import auth, cached, state
 from dashboard.text import scope_text, t
 from metrics.catalog import BY_KEY
@@ -306,11 +307,20 @@ def table_height(rows: int, cap: int | None = None) -> int:
     return height if cap is None else min(height, cap)
 
 
+def scoped_csv(frame: pl.DataFrame, scope: Scope, lang: str) -> bytes:
+    """A frame as the bytes of a CSV download: UTF-8 with BOM (Excel opens Chinese correctly),
+    its first line a comment saying whose scope the rows were taken in (`# 数据范围：…`, as
+    the weekly report says it on its cover and sheets), then the header and the rows. Every
+    CSV the pages offer is made here."""
+    line = "# " + t("rep.scope", lang, scope=scope_text(scope, lang))
+    return ("\ufeff" + line + "\n" + frame.write_csv()).encode("utf-8")
+
+
 def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
-    """A download button for a frame as UTF-8 CSV with BOM (Excel opens Chinese correctly)."""
+    """A download button for a frame as a CSV of the reader's scope (`scoped_csv`)."""
     st.download_button(
         label,
-        data=("\ufeff" + frame.write_csv()).encode("utf-8"),
+        data=scoped_csv(frame, state.scope(), state.lang()),
         file_name=name,
         mime="text/csv",
         icon=":material/download:",

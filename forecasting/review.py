@@ -1,15 +1,23 @@
-"""Staffing checked against what really happened: past half-hours replayed through the model.
+"""Staffing checked against what happened: past half-hours replayed through the model.
 
-For each past day the model is given the *actual* arrivals per queue and half-hour and the
-windows that were *actually* open (a window counts as open in a half-hour when it called a
-ticket then), grouped the way the hall worked: windows that served the same set of queues form
-one group (a comprehensive window pools every queue it serves; a dedicated window cannot help
-another queue). The day runs through the discrete-event simulation of `forecasting.simcheck`,
-so the backlog of one half-hour carries into the next. Service times are drawn per queue from
-the same days; patience from a Kaplan–Meier estimate, because abandonment is censored by
-service: a visitor who was called had at least that much patience (censored), a no-show gave
-up before the call (an event at the wait), and a visitor who left uncalled gave up by about
-the waits of those issued with them (an event at that half-hour's median wait).
+For each past day the model is given the *actual* visitors — when they took their tickets, into
+which queue, of which kind — and the windows that were *actually* open, each serving the queues
+it served (a comprehensive window pools every queue it serves; a dedicated window cannot help
+another queue). The day runs through the discrete-event queue of `simulation.queueing`, so the
+backlog of one half-hour carries into the next, and every window calls as a hall does: priority
+tickets (绿色通道) first, then appointments whose slot has started, then walk-ins, each oldest
+first; a new ticket goes to any free window serving its queue. A window is open from its first
+call to its last finish and closed only while a visitor of its queues waited (`window_intervals`).
+
+A visitor who was served is replayed with their real handling minutes at the window (call to
+the window's next call when someone was waiting, else call to finish); only visitors without
+them (who left, or were never finished) get minutes drawn from their queue's busy cycles.
+Patience comes from a Kaplan–Meier estimate, because abandonment is censored by service: a
+visitor who was called had at least that much patience (censored), a no-show gave up before the
+call (an event at the wait), and a visitor who left uncalled gave up by about the waits of
+those issued with them (an event at that half-hour's median wait). Each visitor's patience is
+drawn from the curve *given what was observed*: longer than their wait if they were served,
+shorter than it if they were gone when called.
 
 Next to each prediction stands what was observed: the share of the half-hour's tickets called
 within the target (and served), the mean wait of those called, the share who gave up.
@@ -24,7 +32,17 @@ import numpy as np
 import polars as pl
 
 from forecasting.demand import INTERVAL_MIN
-from simulation.queueing import SERVED, WALK_IN, Tickets, Window, simulate
+from simulation.queueing import (
+    APPOINTMENT,
+    NO_SHOW,
+    PRIORITY,
+    RECALL_MIN,
+    SERVED,
+    WALK_IN,
+    Tickets,
+    Window,
+    simulate,
+)
 
 REVIEW_SCHEMA = {
     "hall_id": pl.String,
@@ -42,7 +60,9 @@ SERVED_STATUSES = ("served", "transferred")
 GAVE_UP = ("no_show", "cancelled")
 MIN_QUEUE_SHARE = 0.05  # a window "serves" a queue when ≥ 5% of its calls are of that queue
 TOLERANCE_PP = 5.0
-GAP_MIN = 20.0  # a window that calls nobody this long while visitors wait is closed
+WAITED_MIN = 2.0  # a window idle while a visitor of its queues waits this long was closed
+WRAP_UP_MAX_MIN = 5.0  # call-to-next-call counts as handling up to this much past the finish
+KLASS = {"priority": PRIORITY, "appointment": APPOINTMENT}  # anything else is a walk-in
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,39 @@ class KaplanMeier:
         out = np.full(n, np.inf)
         ok = index < self.times.size
         out[ok] = self.times[index[ok]]
+        return out
+
+    def survival_at(self, t: np.ndarray) -> np.ndarray:
+        """S(t): the share still waiting after t minutes (1 before the first step)."""
+        if self.times.size == 0:
+            return np.ones(np.shape(t))
+        index = np.searchsorted(self.times, t, side="right") - 1
+        return np.where(index >= 0, self.survival[np.maximum(index, 0)], 1.0)
+
+    def draw_given(
+        self, rng: np.random.Generator, longer_than: np.ndarray, gone_by: np.ndarray
+    ) -> np.ndarray:
+        """Patience drawn from the curve given what was seen of each visitor: longer than
+        `longer_than` (a visitor served after that wait) and at most `gone_by` (a visitor gone
+        when called then); NaN where nothing is known. A visitor gone by a time before the
+        curve's first step gives up at a uniform time up to it."""
+        longer_than = np.nan_to_num(np.asarray(longer_than, dtype=float), nan=-1.0)
+        gone_by = np.asarray(gone_by, dtype=float)
+        n = longer_than.size
+        if self.times.size == 0:
+            out = np.full(n, np.inf)
+        else:
+            high = np.where(longer_than >= 0, self.survival_at(np.maximum(longer_than, 0)), 1.0)
+            low = np.where(np.isfinite(gone_by), self.survival_at(np.nan_to_num(gone_by)), 0.0)
+            low = np.minimum(low, high)
+            u = low + (high - low) * rng.uniform(size=n)
+            index = np.searchsorted(-self.survival, -u, side="left")
+            out = np.full(n, np.inf)
+            ok = index < self.times.size
+            out[ok] = self.times[index[ok]]
+        gone = np.isfinite(gone_by)
+        early = gone & (out > gone_by)
+        out[early] = np.maximum(gone_by[early], 0) * rng.uniform(size=int(early.sum()))
         return out
 
 
@@ -131,40 +184,122 @@ def window_groups(tickets: pl.DataFrame) -> dict[str, tuple[str, ...]]:
 
 
 def window_intervals(
-    t: pl.DataFrame, groups: dict[str, tuple[str, ...]], gap_min: float = GAP_MIN
+    t: pl.DataFrame, groups: dict[str, tuple[str, ...]], waited_min: float = WAITED_MIN
 ) -> dict[str, list[tuple[float, float]]]:
     """When each window was open on one day (minutes after midnight): from its first call to
-    its last finish, closed in a gap between a finish and its next call when the gap is longer
-    than `gap_min` and a visitor of its queues was waiting meanwhile (a lunch break; a window
-    idle because nobody came stays open)."""
-    issued = t["issued_min"].to_numpy()
-    called = t["called_min"].fill_null(float("inf")).to_numpy()
+    its last finish, closed between a finish and its next call when a visitor of its queues
+    waited more than `waited_min` meanwhile (an open, idle window would have called them: the
+    desk was away, e.g. at lunch); a window idle because nobody was waiting stays open.
+
+    `t` has issued_min, called_min, finished_min, queue_id, window_id, status and, when known,
+    ready_min (when a ticket could first be called) and handling_min (the window's minutes)."""
+    ready = (t["ready_min"] if "ready_min" in t.columns else t["issued_min"]).to_numpy()
+    called = t["called_min"].fill_null(float("nan")).to_numpy()
     queue = t["queue_id"].fill_null("?").to_numpy()
-    out: dict[str, list[tuple[float, float]]] = {}
+    columns = ["window_id", "called_min", "finished_min", "status"]
+    handling = "handling_min" in t.columns
     rows = (
         t.filter(pl.col("window_id").is_not_null() & pl.col("called_min").is_not_null())
         .sort("window_id", "called_min")
-        .select("window_id", "called_min", "finished_min")
+        .select(*columns, *(["handling_min"] if handling else []))
     )
+    out: dict[str, list[tuple[float, float]]] = {}
     for (window,), part in rows.group_by("window_id", maintain_order=True):
         mine = np.isin(queue, list(groups.get(window, ()))) if window in groups else None
+        mine = np.ones(queue.size, bool) if mine is None else mine
+        known = mine & np.isfinite(called)
+        r, c = ready[known], called[known]
         spans: list[list[float]] = []
-        for call, finished in part.select("called_min", "finished_min").iter_rows():
-            end = finished if finished is not None and finished >= call else call + 1.0
-            if spans and call - spans[-1][1] > gap_min:
-                probe = spans[-1][1] + gap_min / 2
-                waiting = (issued <= probe) & (called > probe)
-                if mine is not None:
-                    waiting &= mine
-                if waiting.any():
+        for row in part.iter_rows(named=True):
+            call, finished = row["called_min"], row["finished_min"]
+            if handling and row["handling_min"] is not None:
+                end = call + row["handling_min"]
+            elif finished is not None and finished >= call:
+                end = finished
+            else:
+                end = call  # a no-show: the window is free again at the last call
+            if spans and call - spans[-1][1] > waited_min:
+                gap_start = spans[-1][1]
+                waited = np.minimum(c, call) - np.maximum(r, gap_start)
+                if (waited > waited_min).any():
                     spans.append([call, end])
                     continue
             if spans:
                 spans[-1][1] = max(spans[-1][1], end)
             else:
                 spans.append([call, end])
-        out[window] = [(a, b) for a, b in spans]
+        if spans and r.size:
+            # open before its first call unless a visitor of its queues waited meanwhile: from
+            # the first ticket it could have called, or the end of the last such wait
+            first = spans[0][0]
+            before = r < first - waited_min
+            waited = np.minimum(c[before], first) - r[before] > waited_min
+            ends = np.minimum(c[before][waited], first)
+            earliest = float(r[before].min()) if before.any() else first
+            spans[0][0] = min(first, max([earliest, *ends.tolist()]))
+        out[window] = [(a, b) for a, b in spans if b > a] or [(spans[0][0], spans[0][0] + 1.0)]
     return out
+
+
+def handling_minutes(tickets: pl.DataFrame) -> pl.DataFrame:
+    """`tickets` with handling_min: the minutes the window spent on each visitor it served —
+    from the call to the window's next call when the next visitor was already waiting at the
+    finish (handling and wrap-up, at most `WRAP_UP_MAX_MIN` past the finish), else from the
+    call to the finish; null when unknown (gave up, or never finished)."""
+    t = (
+        tickets.with_row_index("_row")
+        .sort("window_id", "called_at")
+        .with_columns(
+            pl.col("called_at").shift(-1).over("window_id").alias("_next_call"),
+            pl.col("issued_at").shift(-1).over("window_id").alias("_next_issued"),
+        )
+        .with_columns(
+            ((pl.col("finished_at") - pl.col("called_at")).dt.total_seconds() / 60).alias("_svc"),
+            ((pl.col("_next_call") - pl.col("called_at")).dt.total_seconds() / 60).alias("_cyc"),
+        )
+    )
+    svc_ok = (
+        pl.col("status").is_in(SERVED_STATUSES)
+        & pl.col("window_id").is_not_null()
+        & (pl.col("_svc") > 0)
+        & (pl.col("_svc") < 240)
+    )
+    cycle_ok = (
+        (pl.col("_next_issued") <= pl.col("finished_at"))
+        & (pl.col("_cyc") >= pl.col("_svc"))
+        & (pl.col("_cyc") <= pl.col("_svc") + WRAP_UP_MAX_MIN)
+    )
+    return (
+        t.with_columns(
+            pl.when(svc_ok & cycle_ok)
+            .then(pl.col("_cyc"))
+            .when(svc_ok)
+            .then(pl.col("_svc"))
+            .otherwise(None)
+            .alias("handling_min")
+        )
+        .sort("_row")
+        .drop("_row", "_next_call", "_next_issued", "_svc", "_cyc")
+    )
+
+
+def recall_minutes(tickets: pl.DataFrame) -> float:
+    """The minutes a window spends calling a visitor who is not there: the median from the
+    window's previous finish to a no-show's (last) call, when the no-show was already waiting;
+    `RECALL_MIN` when the data have none."""
+    t = (
+        tickets.filter(pl.col("window_id").is_not_null() & pl.col("called_at").is_not_null())
+        .sort("window_id", "called_at")
+        .with_columns(pl.col("finished_at").shift(1).over("window_id").alias("_prev_finish"))
+        .filter(
+            (pl.col("status") == "no_show")
+            & pl.col("_prev_finish").is_not_null()
+            & (pl.col("issued_at") <= pl.col("_prev_finish"))
+        )
+        .select(((pl.col("called_at") - pl.col("_prev_finish")).dt.total_seconds() / 60).alias("m"))
+        .filter(pl.col("m").is_between(0, 10))
+    )
+    return float(t["m"].median()) if t.height >= 5 else RECALL_MIN
 
 
 def review_day(
@@ -176,13 +311,19 @@ def review_day(
     groups: dict[str, tuple[str, ...]],
     replications: int = 20,
     seed: int = 0,
+    *,
+    real_service: bool = True,
+    recall_min: float = RECALL_MIN,
 ) -> pl.DataFrame:
     """One day's tickets replayed (`REVIEW_SCHEMA`): every half-hour with arrivals.
 
-    The visitors arrive when they really took their tickets, into their real queues; the
-    windows are open when they really were (`window_intervals`) and serve the queues they
-    really served; service times and patience are drawn (per queue from the period's served
-    tickets, patience from the Kaplan–Meier curve), `replications` times."""
+    The visitors arrive when they really took their tickets, into their real queues, as
+    priority, appointment (callable from their slot) or walk-in; the windows are open when they
+    really were (`window_intervals`) and serve the queues they really served. A served visitor
+    keeps their real handling minutes (`handling_minutes`) unless `real_service` is false;
+    the others' are drawn from their queue's `service` pool; patience is drawn from the
+    Kaplan–Meier curve given what was seen of the visitor (`KaplanMeier.draw_given`), and a
+    window spends `recall_min` on a visitor who is gone. `replications` runs."""
     if tickets.is_empty():
         return pl.DataFrame(schema=REVIEW_SCHEMA)
     day = tickets["issued_at"].min().date()
@@ -191,17 +332,67 @@ def review_day(
     def minutes(col: str) -> pl.Expr:
         return ((pl.col(col) - midnight).dt.total_seconds() / 60).alias(f"{col.split('_')[0]}_min")
 
+    if "handling_min" not in tickets.columns:
+        tickets = handling_minutes(tickets)
+    if "source" not in tickets.columns:
+        tickets = tickets.with_columns(pl.lit("walk_in").alias("source"))
+    if "appointment_start" not in tickets.columns:
+        tickets = tickets.with_columns(pl.lit(None, pl.Datetime("us")).alias("appointment_start"))
     t = tickets.sort("issued_at").with_columns(
         _slot("issued_at").alias("slot"),
         ((pl.col("called_at") - pl.col("issued_at")).dt.total_seconds() / 60).alias("wait"),
         minutes("issued_at"),
         minutes("called_at"),
         minutes("finished_at"),
+        minutes("appointment_start"),
+    )
+    t = t.with_columns(
+        pl.when(pl.col("source") == "appointment")
+        .then(pl.max_horizontal("issued_min", pl.col("appointment_min").fill_null(0.0)))
+        .otherwise(pl.col("issued_min"))
+        .alias("ready_min")
+    )
+    # when a visitor who left would have been called: their own first call for a no-show (the
+    # recorded one is the last, `recall_min` later);
+    # for one who cancelled, the call of the next visitor of the queue (first come, first
+    # served), else the half-hour's median wait
+    t = (
+        t.with_row_index("_row")
+        .sort("queue_id", "issued_min")
+        .with_columns(
+            pl.col("called_min").shift(-1).backward_fill().over("queue_id").alias("_next_call"),
+            pl.col("wait").filter(pl.col("wait") >= 0).median().over("slot").alias("_slot_wait"),
+        )
+        .sort("_row")
+        .with_columns(
+            pl.when(pl.col("status") == "no_show")
+            .then((pl.col("wait") - recall_min).clip(lower_bound=0))
+            .when(pl.col("status").is_in(GAVE_UP))
+            .then(
+                (pl.col("_next_call") - pl.col("issued_min"))
+                .clip(lower_bound=0)
+                .fill_null(pl.col("_slot_wait"))
+                .fill_null(0.0)
+            )
+            .otherwise(None)
+            .alias("gone_by"),
+            pl.when(pl.col("status").is_in(SERVED_STATUSES))
+            .then(pl.col("wait").clip(lower_bound=0))
+            .otherwise(None)
+            .alias("longer_than"),
+        )
     )
     queues = sorted({q for q in t["queue_id"].to_list() if q is not None} | {"?"})
     index = {q: i for i, q in enumerate(queues)}
     queue_of = np.array([index.get(q, index["?"]) for q in t["queue_id"].fill_null("?")])
     issued = t["issued_min"].to_numpy()
+    ready = t["ready_min"].to_numpy()
+    klass = [KLASS.get(k, WALK_IN) for k in t["source"].fill_null("walk_in").to_list()]
+    real = t["handling_min"].fill_null(float("nan")).to_numpy()
+    if not real_service:
+        real = np.full(real.size, np.nan)
+    longer_than = t["longer_than"].fill_null(float("nan")).to_numpy()
+    gone_by = t["gone_by"].fill_null(float("nan")).to_numpy()
     n = issued.size
     opened = window_intervals(t, groups)
     windows = [
@@ -228,34 +419,44 @@ def review_day(
     waits = np.zeros(slots.size)
     called_n = np.zeros(slots.size)
     left = np.zeros(slots.size)
+    unknown = np.isnan(real)
+    # a visitor who leaves cancels the ticket (no window time) or is called in vain (a no-show,
+    # `recall_min` at the window): as they did, else as often as the hall's leavers did
+    status = t["status"].to_numpy()
+    gave_up = np.isin(status, GAVE_UP)
+    cancel_share = float(np.mean(status[gave_up] == "cancelled")) if gave_up.any() else 0.5
     for _ in range(replications):
-        svc = np.empty(n)
+        svc = real.copy()
         for q in range(len(queues)):
-            mask = queue_of == q
+            mask = unknown & (queue_of == q)
             if mask.any():
                 svc[mask] = rng.choice(pools[q], size=int(mask.sum()))
-        pat = patience.draw(rng, n) if patience.times.size else np.full(n, np.inf)
+        pat = patience.draw_given(rng, longer_than, gone_by)
+        cancels = np.where(gave_up, status == "cancelled", rng.uniform(size=n) < cancel_share)
         outcome = simulate(
             Tickets(
                 issued_min=issued.tolist(),
                 queue=queue_of.tolist(),
-                klass=[WALK_IN] * n,
-                ready_min=issued.tolist(),
+                klass=list(klass),
+                ready_min=ready.tolist(),
                 service_min=svc.tolist(),
                 patience_min=pat.tolist(),
-                cancels=[True] * n,
+                cancels=cancels.tolist(),
                 misses_call=[False] * n,
                 transfer_to=[-1] * n,
             ),
-            windows,
+            [Window(w.queues, list(w.intervals)) for w in windows],
+            recall_min=recall_min,
+            offer_every_free_window=True,
         )
         wait = np.array(
             [
-                c - i if c is not None and st == SERVED else np.nan
+                c - i if c is not None and st in (SERVED, NO_SHOW) else np.nan
                 for c, i, st in zip(outcome.called_min[:n], issued, outcome.status[:n], strict=True)
             ]
         )
-        ok = np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9
+        served = np.array([st == SERVED for st in outcome.status[:n]])
+        ok = served & (np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9)
         np.add.at(within, pos, ok)
         has = ~np.isnan(wait)
         np.add.at(waits, pos[has], wait[has])
@@ -348,8 +549,12 @@ def review(
     patience = patience_curve(tickets)
     groups = window_groups(tickets)
     service = busy_cycles(tickets)
+    recall = recall_minutes(tickets)
+    tickets = handling_minutes(tickets)
     parts = [
-        review_day(part, hall_id, target_min, service, patience, groups, replications)
+        review_day(
+            part, hall_id, target_min, service, patience, groups, replications, recall_min=recall
+        )
         for _, part in tickets.sort("issued_at").group_by(
             pl.col("issued_at").dt.date(), maintain_order=True
         )

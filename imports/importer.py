@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
+from imports.limits import LimitsError
 from imports.mapping import (
     Mapping,
     MappingError,
@@ -189,13 +190,18 @@ class ImportReport:
         }
 
 
-def _batches(rows: Iterator[Record], size: int) -> Iterator[list[Record]]:
+def _batches(rows: Iterator[Record], size: int, max_bytes: int) -> Iterator[list[Record]]:
+    """Chunks of at most `size` rows and about `max_bytes` of text ([imports] chunk_mb), so a
+    file of huge rows is checked a few rows at a time and memory stays bounded."""
     batch: list[Record] = []
+    text = 0
     for rec in rows:
         batch.append(rec)
-        if len(batch) >= size:
+        text += sum(map(len, rec.fields))
+        if len(batch) >= size or text >= max_bytes:
             yield batch
             batch = []
+            text = 0
     if batch:
         yield batch
 
@@ -222,7 +228,7 @@ def inspect_file(
             Path(path), name, lambda headers: recognised_count(spec, headers, declared)
         )
         mapping = resolve_mapping(spec, source.header, declared, origin)
-    except (SourceError, MappingError) as exc:
+    except (SourceError, MappingError, LimitsError) as exc:
         raise FileRejected(str(exc)) from None
     missing = mapping.missing(spec)
     if missing:
@@ -397,7 +403,9 @@ class _Run:
         self.table = sa_table(spec.name)
         fed = set(mapping.columns) | set(mapping.constants)
         targets = {c.references for c in spec.columns if c.references and c.name in fed}
-        self.validator = ChunkValidator(spec, mapping, source.header, References(conn, targets))
+        self.validator = ChunkValidator(
+            spec, mapping, source.header, References(conn, targets), source.limits
+        )
         self.keyless: list[pl.DataFrame] = []  # service hours: checked and written as a whole
         self.keyless_records: dict[int, Record] = {}
         self.span: list[object] = []  # first and last day of each chunk of facts
@@ -416,7 +424,7 @@ class _Run:
         ) or None
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
         try:
-            for batch in _batches(iter(rows), chunk_rows):
+            for batch in _batches(iter(rows), chunk_rows, self.source.limits.chunk_bytes):
                 good = self._check(batch)
                 if report.rejected and not report.skip_bad:
                     writing = False  # keep checking for the full report; nothing will commit

@@ -14,6 +14,7 @@ hall), because vendor exports rarely carry the ids.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,14 +25,17 @@ from sqlalchemy.engine import Connection
 
 from imports import parse
 from imports.contract import INT_RANGES, TEXT_MAX_BYTES, TableSpec
+from imports.limits import ImportLimits
 from imports.mapping import Mapping
 from imports.presets import BOOL_FALSE, BOOL_TRUE, EMPTY
 from imports.sources import Record
 from queries import schema
+from workdays import clock
 
 DEFAULT_TZ = "Asia/Shanghai"
 LINE, IDX = "__line", "__idx"
 HALL = "__hall_id"  # the row's hall after names are resolved (its time zone)
+SHOWN_MAX = 200  # characters of a bad value kept in a problem (the rejects file has it all)
 
 # What a name in a file may stand for: table → (id column, name column, scoped by hall?)
 ALIASES: dict[str, tuple[str, str, bool]] = {
@@ -43,6 +47,21 @@ ALIASES: dict[str, tuple[str, str, bool]] = {
     "queues": ("queue_id", "name", True),
     "bundles": ("bundle_id", "name", False),  # 一件事 packages, by id or by name
 }
+# References that must lie in the row's own hall (a ticket at another hall's window is a
+# broken export). Staff are not checked: a staff member may be lent to another hall.
+SAME_HALL = ("windows", "queues")
+# Timestamps of things that happened: not later than the hall's now (plus a tolerance for
+# clocks that differ a little). Deadlines, appointment slots and rosters may lie ahead.
+HAPPENED: dict[str, tuple[str, ...]] = {
+    "tickets": ("issued_at", "called_at", "finished_at"),
+    "cases": ("accepted_at", "completed_at"),
+    "evaluations": ("evaluated_at", "revisited_at", "rectified_at"),
+    "attendance": ("clock_in", "clock_out"),
+}
+NUL_REASON = "contains a NUL byte (\\x00): a broken export, not text"
+FUTURE_REASON = "in the future: later than the hall's current time plus {minutes:g} minutes"
+COMPLETED_REASON = "required when the status is completed (办结)"
+
 REFERENCE_NOUN = {
     "halls": "hall",
     "departments": "department",
@@ -78,6 +97,11 @@ class ChunkResult:
     warning_lines: dict[str, list[int]] = field(default_factory=dict)
 
 
+def _shown(record: Record) -> str:
+    """The value a reader problem is about: the last field read (where a quote was left open)."""
+    return record.fields[-1].rstrip("\r\n")[:SHOWN_MAX] if record.fields else ""
+
+
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
 
@@ -90,6 +114,7 @@ class References:
         self.aliases: dict[str, pl.DataFrame] = {}
         self.timezones: dict[str, str] = {}
         self.window_halls: dict[str, str] = {}
+        self.owner_halls: dict[str, dict[str, str]] = {}  # windows/staff/queues: id → hall
         have = set(sa.inspect(conn).get_table_names()) if conn is not None else set()
         for name in tables | {"halls"}:
             id_col, alias_col, scoped = ALIASES[name]
@@ -100,6 +125,8 @@ class References:
             self.aliases[name] = self._alias_frame(
                 [(r[2] if scoped else None, r[1], r[0]) for r in rows]
             )
+            if scoped:
+                self.owner_halls[name] = {r[0]: r[2] for r in rows if r[2] is not None}
             if name == "windows":
                 self.window_halls = {r[0]: r[2] for r in rows}
         if "halls" in have:
@@ -120,10 +147,18 @@ class References:
 
 
 class ChunkValidator:
-    def __init__(self, spec: TableSpec, mapping: Mapping, header: list[str], refs: References):
+    def __init__(
+        self,
+        spec: TableSpec,
+        mapping: Mapping,
+        header: list[str],
+        refs: References,
+        limits: ImportLimits | None = None,
+    ):
         self.spec = spec
         self.mapping = mapping
         self.refs = refs
+        self.limits = limits or ImportLimits()
         self.positions = {col: header.index(src) for col, src in mapping.columns.items()}
         # key → line of its first row, across chunks
         self.seen = pl.DataFrame(schema={"__key": pl.String, "__first": pl.Int64})
@@ -160,12 +195,14 @@ class ChunkValidator:
     def check(self, records: list[Record]) -> ChunkResult:
         problems: list[pl.DataFrame] = []
         reader_problems = [
-            Problem(r.line, "", "", r.problem) for r in records if r.problem is not None
+            Problem(r.line, r.column, _shown(r) if r.column else "", r.problem)
+            for r in records
+            if r.problem is not None
         ]
         rejected: dict[int, list[str]] = {}
         for i, r in enumerate(records):
             if r.problem is not None:
-                rejected[i] = [r.problem]
+                rejected[i] = [f"{r.column}: {r.problem}" if r.column else r.problem]
         shaped = [r for r in records if r.problem is None]
         index = [i for i, r in enumerate(records) if r.problem is None]
         raw = self.raw_frame(shaped).with_columns(pl.Series(IDX, index, dtype=pl.Int64))
@@ -183,11 +220,16 @@ class ChunkValidator:
                     pl.col(IDX),
                     pl.col(LINE),
                     pl.lit(column).alias("column"),
-                    value.fill_null("").alias("value"),
+                    value.fill_null("").str.slice(0, SHOWN_MAX).alias("value"),
                     (reason if isinstance(reason, pl.Expr) else pl.lit(reason)).alias("reason"),
                 )
             )
 
+        # a NUL byte: SQLite and MariaDB would store it, PostgreSQL refuses the whole statement
+        for name in raw.columns[2:]:
+            flag(pl.col(name).str.contains("\x00", literal=True), name, NUL_REASON)
+        nul_problems = problems[:]
+        problems.clear()
         # references first: a hall given by name needs its id for its time zone; their problems
         # are listed after the column checks, as a person reads a row
         typed = self._resolve_references(raw, typed, flag)
@@ -266,7 +308,9 @@ class ChunkValidator:
                     self._datetime(raw, col.name, hall_tz, flag).alias(col.name)
                 )
         problems.extend(reference_problems)
-        self._cross_checks(typed, flag)
+        problems.extend(nul_problems)
+        self._future(typed, flag)
+        self._cross_checks(typed, raw, flag)
 
         found = pl.concat(problems) if problems else pl.DataFrame()
         bad_idx = set(found[IDX].to_list()) if found.height else set()
@@ -405,12 +449,63 @@ class ChunkValidator:
                 frame,
             )
             resolved = pl.when(is_id).then(c).otherwise(pl.col("__target"))
+            owners = self.refs.owner_halls.get(target, {})
+            if target in SAME_HALL and "hall_id" in frame.columns and owners and not own:
+                # a name resolves within the row's hall already; an id may point anywhere
+                owner = c.replace_strict(owners, default=None, return_dtype=pl.String)
+                elsewhere = is_id & owner.is_not_null() & pl.col("hall_id").is_not_null()
+                flag(
+                    elsewhere & (owner != pl.col("hall_id")),
+                    col.name,
+                    pl.concat_str(
+                        pl.lit(f"this {noun} is in hall "),
+                        owner,
+                        pl.lit(", not in the row's hall "),
+                        pl.col("hall_id"),
+                    ),
+                    frame,
+                )
             frame = frame.with_columns(resolved.alias(col.name)).drop("__target", "__matches")
             typed = typed.with_columns(frame[col.name])
         return typed
 
-    def _cross_checks(self, typed: pl.DataFrame, flag) -> None:
+    def _future(self, typed: pl.DataFrame, flag) -> None:
+        """Flag what happened later than the hall's local now plus the tolerance: a ticket
+        dated 2031 would add years of calendar and make every age negative."""
+        columns = [c for c in HAPPENED.get(self.spec.name, ()) if c in typed.columns]
+        if not columns:
+            return
+        tolerance = dt.timedelta(minutes=self.limits.future_tolerance_min)
+        default = clock.now(DEFAULT_TZ) + tolerance
+        latest = {hall: clock.now(tz) + tolerance for hall, tz in self.refs.timezones.items()}
+        if "hall_id" in typed.columns and latest:
+            limit = pl.col("hall_id").replace_strict(
+                latest, default=default, return_dtype=pl.Datetime("us")
+            )
+        else:
+            limit = pl.lit(default, dtype=pl.Datetime("us"))
+        reason = FUTURE_REASON.format(minutes=self.limits.future_tolerance_min)
+        for name in columns:
+            if typed.schema[name] == pl.Date:
+                continue
+            flag(pl.col(name) > limit, name, reason, typed)
+
+    def _cross_checks(self, typed: pl.DataFrame, raw: pl.DataFrame, flag) -> None:
         """Rules that involve two columns of one row and make the row wrong, not suspicious."""
+        if self.spec.name == "cases" and "status" in typed.columns:
+            # a completed case without its completion time would count as open for ever
+            done_text = (
+                raw["completed_at"]
+                if "completed_at" in raw.columns
+                else pl.Series([None] * raw.height, dtype=pl.String)
+            )
+            frame = typed.with_columns(done_text.alias("__done_text"))
+            flag(
+                (pl.col("status") == "completed") & pl.col("__done_text").is_null(),
+                "completed_at",
+                COMPLETED_REASON,
+                frame,
+            )
         if self.spec.name == "service_hours":
             flag(pl.col("end") <= pl.col("start"), "end", "the slot ends before it starts", typed)
         if {"valid_from", "valid_to"} <= set(typed.columns):
@@ -492,8 +587,6 @@ WARNINGS: dict[str, dict[str, pl.Expr]] = {
     },
     "cases": {
         "completed before it was accepted": c("completed_at") < c("accepted_at"),
-        "completed without a completion time": (c("status") == "completed")
-        & c("completed_at").is_null(),
         "due before it was accepted": c("due_at") < c("accepted_at"),
     },
     "evaluations": {

@@ -70,8 +70,9 @@ def load_settings(path: Path | None = None) -> Settings:
     known = {f.name: f.type for f in fields(Settings)}
     # [screen] holds the big screen's settings (metrics.live.load_screen_settings), [access]
     # the sign-in rules (access.settings.load_access_settings), [alerts] the alert rules and
-    # channels (alerts.rules.load_alert_settings), [sync] the feeds (sync.config)
-    others = {"metrics", "screen", "access", "alerts", "sync"}
+    # channels (alerts.rules.load_alert_settings), [sync] the feeds (sync.config), [imports]
+    # the importer's size limits (imports.limits.load_import_limits)
+    others = {"metrics", "screen", "access", "alerts", "sync", "imports"}
     unknown = sorted(set(section) - set(known)) + sorted(set(data) - others)
     if unknown:
         raise SettingsError(

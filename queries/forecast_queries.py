@@ -224,6 +224,8 @@ TICKET_ROWS_SCHEMA = {
     "called_at": pl.Datetime("us"),
     "finished_at": pl.Datetime("us"),
     "status": pl.String,
+    "source": pl.String,  # walk_in / appointment / priority: the order a window calls them in
+    "appointment_start": pl.Datetime("us"),
 }
 
 
@@ -233,6 +235,13 @@ def ticket_rows(
     """A hall's tickets issued first..last, one row each (what a staffing review replays)."""
     t = s.tickets
     stmt = sa.select(
-        t.c.queue_id, t.c.window_id, t.c.issued_at, t.c.called_at, t.c.finished_at, t.c.status
+        t.c.queue_id,
+        t.c.window_id,
+        t.c.issued_at,
+        t.c.called_at,
+        t.c.finished_at,
+        t.c.status,
+        t.c.source,
+        t.c.appointment_start,
     ).where(*_ticket_filters(first, last, hall_id, None, scope))
     return read_frame(conn, stmt, TICKET_ROWS_SCHEMA)

@@ -620,7 +620,7 @@ def _forecast(book: _Book) -> None:
     }
     columns = [(t(f"rep.col.{c}", lang), kind, 14) for c, kind in kinds.items()]
     rows = [
-        [r[c] if c != "flag" else t(f"fc.flag.{r[c]}", lang) for c in kinds]
+        [r[c] if c != "flag" else t(f"fc.flag.{r[c] or 'none'}", lang) for c in kinds]
         for r in fc.staffing.iter_rows(named=True)
     ]
     book.table(ws, columns, rows)

@@ -635,10 +635,10 @@ def _forecast(doc: _Doc, data: WeeklyData, lang: str) -> None:
             escape(r["start"]),
             f"{r['arrivals']:,.1f}",
             f"{r['windows_needed']:,}",
-            f"{r['windows_rostered']:,}",
+            "—" if r["windows_rostered"] is None else f"{r['windows_rostered']:,}",  # no roster
             _percent(r["service_level"]),
             _percent(r["service_level_rostered"]),
-            escape(t(f"fc.flag.{r['flag']}", lang)),
+            escape(t(f"fc.flag.{r['flag'] or 'none'}", lang)),
         ]
         for r in fc.staffing.iter_rows(named=True)
     ]

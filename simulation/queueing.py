@@ -91,11 +91,17 @@ def simulate(
     tickets: Tickets,
     windows: list[Window],
     transfer_service: Callable[[int], tuple[float, float]] | None = None,
+    recall_min: float = RECALL_MIN,
+    offer_every_free_window: bool = False,
 ) -> Outcome:
     """Run the day. Returns an `Outcome` aligned with `tickets` (which transfers may extend).
 
     `transfer_service(queue)` returns (service_min, patience_min) for the follow-up ticket of a
-    transfer; without it no ticket is transferred.
+    transfer; without it no ticket is transferred. `recall_min` is the time a window spends on
+    a visitor who is not there. A new ticket is offered to the window idle longest; a window
+    past its last interval refuses tickets issued after it closed, and with
+    `offer_every_free_window` the ticket then goes to the next free window, as in a hall
+    (without it, as the demo has always run, it waits for the next window to free up).
     """
     n = len(tickets)
     called: list[float | None] = [None] * n
@@ -161,9 +167,9 @@ def simulate(
             busy[wi] = True
             served_by[i] = wi
             if left_at <= now or tickets.misses_call[i]:
-                called[i] = now + RECALL_MIN
+                called[i] = now + recall_min
                 status[i] = NO_SHOW
-                push(now + RECALL_MIN, _FREE, wi)
+                push(now + recall_min, _FREE, wi)
                 return
             called[i] = now
             done = now + tickets.service_min[i] * windows[wi].speed
@@ -207,8 +213,13 @@ def simulate(
             q = tickets.queue[i]
             heapq.heappush(waiting[q], (tickets.klass[i], tickets.ready_min[i], i))
             free = [wi for wi in serving_windows[q] if can_take(wi)]
-            if free:
+            if free and not offer_every_free_window:
                 dispatch(min(free, key=lambda wi: (idle_since[wi], wi)), now)
+            elif free:
+                for wi in sorted(free, key=lambda wi: (idle_since[wi], wi)):
+                    if not waiting[q]:
+                        break
+                    dispatch(wi, now)
         elif kind == _OPEN:
             is_open[payload] = True
             if not busy[payload]:

@@ -191,3 +191,32 @@ def test_upload_and_check_en(page: Page, artifacts: Path, tmp_path: Path) -> Non
     }
     assert t("imp.blocked", "en", n=1) in page.locator("body").inner_text()
     screenshot_whole_page(page, artifacts / "import_en.png")
+
+
+def test_an_xlsx_bomb_is_refused_at_once_and_leaves_nothing_behind(
+    page: Page, artifacts: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Issue 16: an 0.8 MB .xlsx whose one cell inflates to 800 MiB froze every page for about
+    7 minutes. It is refused from the sizes the archive declares, the page stays usable, and
+    the upload leaves the temporary folder."""
+    import time
+
+    from hostile_files import workbook
+
+    path = workbook(tmp_path / "取号记录.xlsx", big_cell_mb=800)
+    assert path.stat().st_size < 1 << 20
+    open_import(page)
+    started = time.perf_counter()
+    upload(page, path)
+    seconds = time.perf_counter() - started
+    error = page.get_by_test_id("stAlertContentError").inner_text().split("\n")[-1]
+    assert error.startswith(
+        "取号记录.xlsx：工作簿的组成部分 xl/worksheets/sheet1.xml 声明解压后有 800 MB（压缩后 "
+    )
+    assert error.endswith("超过上限 200 MB（[imports] max_member_mb），未读取即拒绝")
+    assert seconds < 20
+    assert page.locator(EXCEPTION).count() == 0
+    shoot(page, artifacts / "import_zh_bomb.png")
+    folders = list(tmp_path_factory.getbasetemp().glob("streamlit-import*/tmp/hallpulse-uploads"))
+    assert folders
+    assert [p.name for f in folders for p in f.iterdir()] == []

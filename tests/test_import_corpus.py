@@ -610,12 +610,18 @@ def test_quoted_line_breaks_keep_the_value_and_the_line_numbers(lite, tmp_path):
 # --- 12: huge fields ---------------------------------------------------------------------------
 
 
-def unclosed_quote_after(good: int) -> bytes:
+UNCLOSED = (
+    "an unclosed quote: the quote opened in field 7 is not closed on this line (the lines after "
+    "it were read on their own)"
+)
+
+
+def unclosed_quote_after(good: int, after: int = 40_000) -> bytes:
     """`good` good rows, then one whose quote never closes, then more than 1 MiB of rows."""
     return (
         csv_bytes(*(row(f"T{i}") for i in range(1, good + 1)))
         + b'TX,H01,Q1,2026-03-02 09:00:00,,waiting,"walk_in\n'
-        + (row("T99") + "\n").encode() * 40_000
+        + "".join(row(f"T{100_000 + i}") + "\n" for i in range(after)).encode()
     )
 
 
@@ -626,23 +632,58 @@ def unclosed_quote_after(good: int) -> bytes:
         pytest.param(12, id="while-importing"),
     ],
 )
-def test_an_unclosed_quote_is_rejected_naming_the_line_and_the_limit(lite, before, tmp_path, good):
+def test_an_unclosed_quote_is_blamed_on_its_line_and_the_lines_after_it_import(
+    lite, before, tmp_path, good
+):
+    """The quote opened on one line used to swallow the rest of the file (refused as one
+    field longer than 1 MiB); now that line alone is rejected, as an unclosed quote, in the
+    column it opened in, and the 40,000 lines after it are read and imported on their own."""
     path = write(tmp_path, "t.csv", unclosed_quote_after(good))
     assert path.stat().st_size > 1 << 20
-    message = rejected(lite, path)
-    assert message == (
-        f"t.csv: line {good + 2}: a field is longer than 1,024 KiB (an unclosed quote makes the "
-        "rest of the file one field)"
-    )
+    report = import_file(lite, "tickets", path)
+    refused(report, rows_read=good + 1 + 40_000, bad=1)
+    assert report.problems == [Problem(good + 2, "source", "walk_in", UNCLOSED)]
     assert_unchanged(lite, before)
+    rejects = tmp_path / "rejects.csv"
+    report = import_file(lite, "tickets", path, skip_bad=True, rejects=rejects)
+    assert (report.imported, report.rejected, report.committed) == (good + 40_000, 1, True)
+    with rejects.open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh)) == [
+            REJECT_HEADER,
+            [
+                str(good + 2),
+                f"source: {UNCLOSED}",
+                *["TX", "H01", "Q1", "2026-03-02 09:00:00", "", "waiting"],
+                "walk_in\n",
+            ],
+        ]
+
+
+def test_an_unclosed_quote_in_a_short_file_keeps_the_next_lines(lite, before, tmp_path):
+    """The HTML-era case: a stray quote in a comment takes the next lines into one record,
+    rejected for the wrong cause (too many fields); the cause is the quote, on its line."""
+    data = csv_bytes(row("T1")) + b'T2,H01,Q1,2026-03-02 09:01:00,,waiting,"walk_in\n'
+    data += (row("T3") + "\n" + row("T4") + "\n").encode()
+    rejects = tmp_path / "rejects.csv"
+    report = import_file(
+        lite, "tickets", write(tmp_path, "t.csv", data), skip_bad=True, rejects=rejects
+    )
+    assert report.problems == [Problem(3, "source", "walk_in", UNCLOSED)]
+    assert sorted(r[0] for r in tickets(lite)) == ["T0", "T1", "T3", "T4"]
 
 
 def test_a_file_that_breaks_after_written_chunks_leaves_nothing_behind(lite, before, tmp_path):
-    """12 good rows are upserted one chunk at a time before the reader fails on line 14: the
-    transaction rolls back even with skip_bad, and the rejects file is not left half-written."""
-    path = write(tmp_path, "t.csv", unclosed_quote_after(12))
+    """12 good rows are upserted one chunk at a time before the reader fails on line 14 (a
+    line longer than [imports] max_line_kb): the transaction rolls back even with skip_bad,
+    and the rejects file is not left half-written."""
+    data = csv_bytes(*(row(f"T{i}") for i in range(1, 13)))
+    data += b"T13,H01,Q1,2026-03-02 09:00:00,,waiting," + b"x" * (5 << 20) + b"\n"
+    path = write(tmp_path, "t.csv", data)
     rejects = tmp_path / "out" / "rejects.csv"
-    with pytest.raises((FileRejected, SourceError), match=r"^t\.csv: line 14: a field is longer"):
+    with pytest.raises(
+        (FileRejected, SourceError),
+        match=r"^t\.csv: line 14: the line is longer than 4,096 KiB \(\[imports\] max_line_kb\)",
+    ):
         import_file(lite, "tickets", path, skip_bad=True, rejects=rejects, chunk_rows=1)
     assert list(rejects.parent.glob("*")) == []  # neither the rejects file nor its temporary
     assert_unchanged(lite, before)
@@ -675,7 +716,9 @@ def test_a_long_comment_within_a_text_column_imports_intact(lite, tmp_path, comm
 def test_a_comment_longer_than_65535_bytes_is_rejected(lite, before, tmp_path, comment):
     report = import_file(lite, "evaluations", write(tmp_path, "e.csv", evaluation(comment)))
     refused(report, rows_read=1, bad=1)
-    assert report.problems == [Problem(2, "comment", comment, "longer than 65,535 bytes")]
+    # the value a problem shows is cut at 200 characters (1,000 problems of 1 MiB would not fit
+    # in memory); the rejects file has the row whole
+    assert report.problems == [Problem(2, "comment", comment[:200], "longer than 65,535 bytes")]
     assert report.summary_lines()[0] == (
         f"e.csv:2: comment = {comment[:57] + '…'!r}: longer than 65,535 bytes"
     )

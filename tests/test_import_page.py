@@ -336,3 +336,80 @@ def test_confirm_that_commits_nothing_is_not_a_success(db_url: str) -> None:
     assert tickets_in(db_url) == []
     assert not at.success
     assert [e.body for e in at.error] == [t("imp.blocked", "zh", n=1)]
+
+
+# --- hostile and broken files (issue 16) ------------------------------------------------------
+
+
+def uploads_left() -> list[str]:
+    """What the page left in its upload folder (tempfile.tempdir is inside tmp_path)."""
+    folder = Path(tempfile.gettempdir()) / "hallpulse-uploads"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_uploads_are_removed_when_the_import_ends(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Imported, refused or failed: nothing stays in the temporary folder (it used to keep
+    every upload, and every rejects file, for ever)."""
+    at = open_page()
+    upload(at, "取号记录.csv", gbk_csv(*GOOD_ROWS, BAD_DATE))
+    assert uploads_left() == []
+    at.checkbox(key="skip_bad").check().run()
+    click(at, "check")
+    assert at.download_button  # the rejects file was read into the page, then removed
+    assert uploads_left() == []
+    click(at, "confirm")
+    assert at.success
+    assert uploads_left() == []
+
+    upload(at, "取号记录.xlsx", b"<!-- saved by the queue system -->\n<html><table></table>")
+    assert [e.body for e in at.error] == [
+        "取号记录.xlsx：这是 HTML/XML 网页（有些系统把网页表格存成 .xls）；请用 Excel 或 WPS "
+        "打开后另存为 .xlsx 或 CSV"
+    ]
+    assert uploads_left() == []
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("imports.importer.import_file", broken)
+    upload(at, "取号记录2.csv", gbk_csv(*GOOD_ROWS[:1]))
+    at.button(key="check").click().run()
+    assert [e.message for e in at.exception] == ["the database went away"]
+    assert uploads_left() == []
+
+
+def test_a_completed_case_without_completion_time_is_explained_and_refused(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(schema.items),
+            [{"item_id": "I1", "name": "社保卡补办", "kind": "promised", "promised_workdays": 5}],
+        )
+    engine.dispose()
+    at = open_page()
+    data = (
+        "case_id,hall_id,item_id,channel,accepted_at,completed_at,status\r\n"
+        f"C1,H01,I1,window,{DAY} 09:00:00,{DAY} 10:00:00,completed\r\n"
+        f"C2,H01,I1,window,{DAY} 09:00:00,,completed\r\n"
+    ).encode()
+    upload(at, "办件.csv", data)
+    assert table_choice(at) == "cases"
+    assert t("imp.cases_completed", "zh") in [c.value for c in at.caption]
+    click(at, "check")
+    problems = frame_with(at, "行号", "标准列", "值", "原因")
+    assert problems.to_dict("records") == [
+        {"行号": 3, "标准列": "completed_at", "值": "", "原因": "状态为已办结时必填（办结时间）"}
+    ]
+    assert [e.body for e in at.error] == [t("imp.blocked", "zh", n=1)]
+
+
+def test_the_page_names_lines_read_as_gbk(db_url: str) -> None:
+    """A row pasted from a GBK export into a UTF-8 file: read as GBK, and the page says so."""
+    data = f"{HEADER}\r\n{GOOD_ROWS[0]}\r\n".encode() + GOOD_ROWS[1].encode("gbk") + b"\r\n"
+    at = open_page()
+    upload(at, "取号记录.csv", data)
+    said = "编码：UTF-8，但有 1 行是 GB18030/GBK 编码，已按 GBK 读取：第 3 行（编码混用，请核对这些行）"  # noqa: E501
+    notes = t("imp.notes", "zh", notes=said)
+    assert notes in [c.value for c in at.caption]

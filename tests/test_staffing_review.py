@@ -23,6 +23,7 @@ from forecasting.review import (
 )
 from queries import forecast_queries as fq
 from queries.db import make_engine
+from simulation.queueing import WALK_IN
 
 DAY = dt.date(2026, 5, 11)
 
@@ -73,7 +74,7 @@ def _day(windows: dict[str, str]) -> pl.DataFrame:
         window = min((w for w, q in windows.items() if q in (queue, "*")), key=free.get)
         called = max(issued, free[window])
         free[window] = called + dt.timedelta(minutes=6)
-        rows.append((queue, window, issued, called, free[window], "served"))
+        rows.append((queue, window, issued, called, free[window], "served", "walk_in", None))
     return pl.DataFrame(
         rows,
         schema=list(fq.TICKET_ROWS_SCHEMA.items()),
@@ -262,3 +263,185 @@ def test_roster_cli(hall_db, capsys: pytest.CaptureFixture[str]) -> None:  # noq
         assert len(named) + r["short"] == r["people"] >= 1
         assert set(named) <= {f"员工{i}" for i in range(1, 9)}
         assert 0 <= r["service_level_plan"] <= 1
+
+
+def _engine_day(seed: int) -> pl.DataFrame:
+    """A morning and an afternoon the queue engine itself produced: queue A at window W0, B at
+    W1, both at W2, which is away 12:00–13:00; 5% priority tickets, 15% appointments (callable
+    from their half-hour slot), handling minutes from 2 to 30, nobody leaving. The rows are what
+    a queue system records."""
+    from simulation.queueing import APPOINTMENT, PRIORITY, Tickets, Window, simulate
+
+    rng = np.random.default_rng(seed)
+    issued = np.sort(rng.uniform(9 * 60, 16 * 60, 90))
+    queue = (rng.uniform(size=issued.size) < 0.35).astype(int)
+    r = rng.uniform(size=issued.size)
+    klass = np.where(r < 0.05, PRIORITY, np.where(r < 0.2, APPOINTMENT, WALK_IN))
+    slot = np.ceil((issued + 1) / 30) * 30
+    ready = np.where(klass == APPOINTMENT, slot, issued)
+    service = rng.uniform(2, 30, issued.size)
+    n = issued.size
+    windows = [
+        Window((0,), [(540.0, 960.0)]),
+        Window((1,), [(540.0, 960.0)]),
+        Window((0, 1), [(540.0, 720.0), (780.0, 960.0)]),
+    ]
+    out = simulate(
+        Tickets(
+            issued.tolist(), queue.tolist(), klass.tolist(), ready.tolist(), service.tolist(),
+            [np.inf] * n, [False] * n, [False] * n, [-1] * n,
+        ),
+        windows,
+    )  # fmt: skip
+    midnight = dt.datetime.combine(DAY, dt.time(0))
+
+    def at(m: float | None) -> dt.datetime | None:
+        return None if m is None else midnight + dt.timedelta(minutes=float(m))
+
+    source = {PRIORITY: "priority", APPOINTMENT: "appointment", WALK_IN: "walk_in"}
+    rows = [
+        (
+            "AB"[queue[i]], f"W{out.window[i]}", at(issued[i]), at(out.called_min[i]),
+            at(out.finished_min[i]), out.status[i],
+            source[int(klass[i])],
+            at(slot[i]) if klass[i] == APPOINTMENT else None,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=list(fq.TICKET_ROWS_SCHEMA.items()), orient="row")
+
+
+def test_replay_reproduces_the_day() -> None:
+    """A day the engine produced, replayed with the visitors' real handling minutes, priority
+    first and appointments from their slot, dedicated windows apart and W2's lunch away: each
+    half-hour's predicted service level equals the observed one, and its wait is within a few
+    percent (when several windows are free, which one takes a visitor may differ). Without the
+    ticket kinds (everyone a walk-in, first come first served) or without the real minutes
+    (drawn from the queue's cycles) it no longer does."""
+    from forecasting.review import busy_cycles, handling_minutes, window_intervals
+
+    tickets = _engine_day(3)
+    assert set(tickets["status"]) == {"served"}
+    groups = window_groups(tickets)
+    assert groups == {"W0": ("A",), "W1": ("B",), "W2": ("A", "B")}
+    service = busy_cycles(tickets)
+    empty = KaplanMeier(np.array([]), np.array([]))
+    frame = review_day(tickets, HALL, 20.0, service, empty, groups, replications=2)
+    observed = frame["observed_service_level"].to_numpy()
+    assert frame["predicted_service_level"].to_numpy() == pytest.approx(observed, abs=1e-9)
+    assert frame["predicted_wait_min"].to_numpy() == pytest.approx(
+        frame["observed_wait_min"].to_numpy(), rel=0.05, abs=0.5
+    )  # which free window takes a visitor may differ: waits within a few percent
+    assert agreement(frame)["within"] == 1.0
+    # W2 is away over lunch: the replay closes it while visitors waited
+    midnight = dt.datetime.combine(DAY, dt.time(0))
+    t = handling_minutes(tickets).with_columns(
+        ((pl.col(c) - midnight).dt.total_seconds() / 60).alias(c.split("_")[0] + "_min")
+        for c in ("issued_at", "called_at", "finished_at")
+    )
+    spans = window_intervals(t, groups)["W2"]
+    assert len(spans) == 2 and spans[0][1] <= 12 * 60 + 30 and spans[1][0] >= 13 * 60
+
+    plain = review_day(
+        tickets.with_columns(pl.lit("walk_in").alias("source")),
+        HALL, 20.0, service, empty, groups, replications=2,
+    )  # fmt: skip
+    assert np.abs(plain["predicted_wait_min"] - frame["predicted_wait_min"]).max() > 1.0
+    sampled = review_day(
+        tickets, HALL, 20.0, service, empty, groups, replications=2, real_service=False
+    )
+    assert np.abs(sampled["predicted_wait_min"] - frame["predicted_wait_min"]).max() > 1.0
+
+
+def test_priority_is_called_first() -> None:
+    """One window, busy with a backlog of walk-ins from 9:00; a priority ticket taken at 9:30
+    is called at the next free moment, ahead of the walk-ins still waiting; as a walk-in it
+    would wait behind them all."""
+    rows = []
+    start = dt.datetime.combine(DAY, dt.time(9))
+    free = start
+    walk_ins = [start + dt.timedelta(minutes=i) for i in range(8)]
+    priority_at = start + dt.timedelta(minutes=30)
+    order = [*walk_ins[:5], priority_at, *walk_ins[5:]]  # 5 served by 9:30, then priority
+    for issued in order:
+        called = max(issued, free)
+        free = called + dt.timedelta(minutes=6)
+        kind = "priority" if issued == priority_at else "walk_in"
+        rows.append(("A", "W1", issued, called, free, "served", kind, None))
+    tickets = pl.DataFrame(rows, schema=list(fq.TICKET_ROWS_SCHEMA.items()), orient="row")
+    service = {"A": np.array([6.0])}
+    empty = KaplanMeier(np.array([]), np.array([]))
+    groups = {"W1": ("A",)}
+    frame = review_day(tickets, HALL, 20.0, service, empty, groups, replications=1)
+    late = frame.filter(pl.col("start") == priority_at)
+    assert late["predicted_wait_min"].item() == pytest.approx(0.0, abs=1e-6)  # 9:30 free
+    assert late["observed_wait_min"].item() == pytest.approx(0.0, abs=1e-6)
+    fifo = review_day(
+        tickets.with_columns(pl.lit("walk_in").alias("source")),
+        HALL, 20.0, service, empty, groups, replications=1,
+    )  # fmt: skip
+    assert fifo.filter(pl.col("start") == priority_at)["predicted_wait_min"].item() >= 17.9
+
+
+def test_handling_minutes_and_patience_given_what_was_seen() -> None:
+    """Handling is call to the window's next call when the next visitor was waiting (wrap-up
+    within the cap), else call to finish; unknown for a no-show. Patience drawn for a visitor
+    served after 10 minutes exceeds 10; for one gone when called at 10, it is at most 10."""
+    from forecasting.review import handling_minutes
+
+    t0 = dt.datetime.combine(DAY, dt.time(9))
+    m = lambda x: t0 + dt.timedelta(minutes=x)  # noqa: E731
+    rows = [
+        ("A", "W1", m(0), m(0), m(5), "served", "walk_in", None),  # next waits: 5 + 2 wrap-up
+        ("A", "W1", m(1), m(7), m(10), "served", "walk_in", None),  # next came later: 3
+        ("A", "W1", m(30), m(30), None, "no_show", "walk_in", None),
+        ("A", "W1", m(31), m(31), m(40), "served", "walk_in", None),  # next waits, 10 min gap
+        ("A", "W1", m(32), m(50), m(55), "served", "walk_in", None),
+    ]
+    tickets = pl.DataFrame(rows, schema=list(fq.TICKET_ROWS_SCHEMA.items()), orient="row")
+    handling = handling_minutes(tickets)["handling_min"].to_list()
+    assert handling == pytest.approx([7.0, 3.0, None, 9.0, 5.0], nan_ok=True)
+
+    km = kaplan_meier(np.array([2, 5, 8, 12, 20, 30.0]), np.array([1, 1, 0, 1, 1, 0]))
+    rng = np.random.default_rng(1)
+    served = km.draw_given(rng, np.full(2000, 10.0), np.full(2000, np.nan))
+    assert (served > 10).all()
+    gone = km.draw_given(rng, np.full(2000, np.nan), np.full(2000, 10.0))
+    assert (gone <= 10).all() and set(np.unique(gone)) <= {2.0, 5.0}
+    early = km.draw_given(rng, np.full(500, np.nan), np.full(500, 1.0))
+    assert (early <= 1.0).all()
+
+
+def test_a_new_ticket_goes_to_any_free_window() -> None:
+    """W0 closed at 10:00 and serves only its backlog; W1 opened at 10:05. A ticket taken at
+    10:30 is offered to W0 first (idle longest), which refuses it: the replay's engine then
+    offers it to W1, as a hall would; the demo's historic engine leaves it waiting."""
+    from simulation.queueing import SERVED, Tickets, Window, simulate
+
+    def run(offer: bool) -> tuple[str, float | None]:
+        windows = [Window((0,), [(540.0, 600.0)]), Window((0,), [(605.0, 700.0)])]
+        ticket = Tickets([541.0, 630.0], [0, 0], [WALK_IN] * 2, [541.0, 630.0], [5.0, 5.0],
+                         [np.inf] * 2, [False] * 2, [False] * 2, [-1] * 2)  # fmt: skip
+        out = simulate(ticket, windows, offer_every_free_window=offer)
+        return out.status[1], out.called_min[1]
+
+    assert run(True) == (SERVED, 630.0)
+    assert run(False) == (SERVED, 700.0)  # left waiting until W1 closes and takes its backlog
+
+
+def test_a_missed_call_is_missed_again() -> None:
+    """A visitor called at once who missed the call (recorded a recall later, a no-show) is a
+    no-show again when the replay calls them at once; the others are served as they were."""
+    start = dt.datetime.combine(DAY, dt.time(9))
+    m = lambda x: start + dt.timedelta(minutes=x)  # noqa: E731
+    rows = [
+        ("A", "W1", m(0), m(0), m(6), "served", "walk_in", None),
+        ("A", "W1", m(10), m(11.5), None, "no_show", "walk_in", None),  # missed: 1.5 recall
+        ("A", "W1", m(12), m(12), m(18), "served", "walk_in", None),
+    ]
+    tickets = pl.DataFrame(rows, schema=list(fq.TICKET_ROWS_SCHEMA.items()), orient="row")
+    km = kaplan_meier(np.array([1.0, 30.0, 40.0]), np.array([1, 0, 0]))
+    frame = review_day(tickets, HALL, 20.0, {"A": np.array([6.0])}, km, {"W1": ("A",)}, 20)
+    assert frame["observed_abandon"].item() == pytest.approx(1 / 3)
+    assert frame["predicted_abandon"].item() == pytest.approx(1 / 3)
+    assert frame["predicted_service_level"].item() == pytest.approx(2 / 3)

@@ -3,12 +3,18 @@
 Nothing is written until the manager confirms after a check of the same file, table and
 options; the import itself is the one `hall import` runs (all-or-nothing unless bad rows are
 to be skipped, one transaction, upsert by key).
+
+An upload is written to a file of its own for each run of the page (the importer streams from
+disk) and removed when the run ends, whether it imported, refused the file or failed: nothing
+stays in the temporary folder. The uploader keeps the bytes between runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
+import time
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +25,7 @@ from dashboard.text import t
 from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
 from imports.mapping import MappingError, load_mapping_file, recognised_count, resolve_mapping
-from imports.messages import reason_text, warning_text
+from imports.messages import note_text, reason_text, refusal_text, warning_text
 from imports.personal import describe as personal_describe
 from imports.personal import personal_headers
 from imports.sources import SourceError, open_source, records
@@ -29,21 +35,47 @@ UPLOAD_DIR = Path(tempfile.gettempdir()) / "hallpulse-uploads"
 PREVIEW_ROWS = 20
 
 
+STALE_S = 24 * 3600  # files left by a killed server are removed on a later upload
+
+
+def digest_of(upload) -> str:
+    return hashlib.sha256(upload.getvalue()).hexdigest()[:16]
+
+
 def saved(upload) -> Path:
-    """The uploaded bytes in a file of their own (the importer streams from disk)."""
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:16]
+    """The uploaded bytes in a file of their own for this run (the importer streams from disk);
+    the caller removes it with `discard` when the run ends."""
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest}{Path(upload.name).suffix.lower()}"
-    if not path.exists():
-        path.write_bytes(data)
-    return path
+    _remove_stale()
+    fd, name = tempfile.mkstemp(
+        prefix=f"{digest_of(upload)}-", suffix=Path(upload.name).suffix.lower(), dir=UPLOAD_DIR
+    )
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(upload.getvalue())
+    return Path(name)
+
+
+def discard(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def _remove_stale() -> None:
+    cutoff = time.time() - STALE_S
+    for old in UPLOAD_DIR.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
 
 
 @st.cache_data(show_spinner=False)
-def guess_table(path: Path, name: str) -> str | None:
+def guess_table(_path: Path, name: str, digest: str) -> str | None:
     """The table whose columns the file's header matches best: all required columns found
-    first, then the most columns recognised. The path names the content (a hash)."""
+    first, then the most columns recognised. Cached by the content's hash."""
+    path = _path
     specs = [table_spec(x) for x in IMPORT_ORDER]
 
     def score(headers: list[str]) -> int:
@@ -66,6 +98,9 @@ def preview(path: Path, name: str, table: str, declared: dict | None, lang: str)
     spec, source, mapping = inspect_file(table, path, name, declared=declared)
     where = source.sheet or source.encoding or ""
     st.caption(t("imp.file_info", lang, format=source.format, where=where, line=source.header_line))
+    if source.notes:
+        notes = "；".join(note_text(n, lang) for n in source.notes)
+        st.caption(t("imp.notes", lang, notes=notes))
     rows = mapping.describe(spec)
     how = {k: t(f"imp.how.{k}", lang) for k in ("preset", "file", "constant", "missing", "absent")}
     st.dataframe(
@@ -172,18 +207,24 @@ def table_label(name: str, lang: str) -> str:
 def run(path: Path, name: str, table: str, declared, skip_bad: bool, dry_run: bool):
     """(report, rejects bytes or None); FileRejected passes through."""
     rejects = UPLOAD_DIR / f"{path.stem}-{table}-rejects.csv"
-    rejects.unlink(missing_ok=True)
-    report = import_file(
-        state.engine(),
-        table,
-        path,
-        name=name,
-        declared=declared,
-        skip_bad=skip_bad,
-        rejects=rejects,
-        dry_run=dry_run,
-    )
-    data = rejects.read_bytes() if report.rejected and rejects.exists() else None
+    try:
+        report = import_file(
+            state.engine(),
+            table,
+            path,
+            name=name,
+            declared=declared,
+            skip_bad=skip_bad,
+            rejects=rejects,
+            dry_run=dry_run,
+        )
+    except BaseException:
+        rejects.unlink(missing_ok=True)
+        raise
+    try:
+        data = rejects.read_bytes() if report.rejected and rejects.exists() else None
+    finally:
+        rejects.unlink(missing_ok=True)
     return report, data
 
 
@@ -203,88 +244,101 @@ if upload is None:
     st.info(t("imp.empty", lang), icon=":material/upload_file:")
     st.stop()
 
-path = saved(upload)
-declared = None
-if mapping_upload is not None:
-    mapping_path = saved(mapping_upload)
+
+def page(path: Path) -> None:
+    declared = None
+    if mapping_upload is not None:
+        mapping_path = saved(mapping_upload)
+        try:
+            declared = load_mapping_file(mapping_path)
+        except MappingError as exc:
+            st.error(str(exc).replace(str(mapping_path), mapping_upload.name))
+            st.stop()
+        finally:
+            discard(mapping_path)
+
+    digest = digest_of(upload)
+    guessed = guess_table(path, upload.name, digest)
+    table = st.selectbox(
+        t("imp.table", lang),
+        IMPORT_ORDER,
+        index=IMPORT_ORDER.index(guessed) if guessed else 0,
+        format_func=lambda x: table_label(x, lang),
+        key=f"table-{digest}",  # a new file gets its own guess, not the last file's choice
+    )
+    if table == "cases":
+        st.caption(t("imp.cases_completed", lang))
     try:
-        declared = load_mapping_file(mapping_path)
-    except MappingError as exc:
-        st.error(str(exc).replace(str(mapping_path), mapping_upload.name))
+        preview(path, upload.name, table, declared, lang)
+    except FileRejected as exc:
+        st.error(refusal_text(str(exc), lang), icon=":material/error:")
         st.stop()
 
-guessed = guess_table(path, upload.name)
-table = st.selectbox(
-    t("imp.table", lang),
-    IMPORT_ORDER,
-    index=IMPORT_ORDER.index(guessed) if guessed else 0,
-    format_func=lambda x: table_label(x, lang),
-    key=f"table-{path.stem}",  # a new file gets its own guess, not the last file's choice
-)
+    skip_bad = st.checkbox(t("imp.skip_bad", lang), key="skip_bad")
+    attempt = (digest, table, repr(declared), skip_bad)
+    if st.button(t("imp.check", lang), icon=":material/rule:", key="check"):
+        with st.spinner(t("imp.checking", lang)):
+            try:
+                st.session_state["checked"] = (
+                    attempt,
+                    *run(path, upload.name, table, declared, skip_bad, dry_run=True),
+                )
+            except FileRejected as exc:
+                st.session_state.pop("checked", None)
+                st.error(refusal_text(str(exc), lang), icon=":material/error:")
+                st.stop()
+
+    checked = st.session_state.get("checked")
+    if not checked or checked[0] != attempt:
+        st.stop()
+    _, report, rejects = checked
+    show_report(report, lang)
+    if rejects:
+        st.download_button(
+            t("imp.download_rejects", lang),
+            rejects,
+            file_name=f"{Path(upload.name).stem}-rejects.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    if report.rejected and not skip_bad:
+        st.error(t("imp.blocked", lang, n=report.rejected), icon=":material/block:")
+        st.stop()
+
+    if st.button(
+        t("imp.confirm", lang), type="primary", icon=":material/database_upload:", key="confirm"
+    ):
+        with st.spinner(t("imp.importing", lang)):
+            try:
+                done, _ = run(path, upload.name, table, declared, skip_bad, dry_run=False)
+            except FileRejected as exc:
+                auth.audit_action(
+                    "import", f"{table} ← {upload.name}", {"file": upload.name, "refused": str(exc)}
+                )
+                st.error(refusal_text(str(exc), lang), icon=":material/error:")
+                st.stop()
+        auth.audit_action("import", f"{table} ← {upload.name}", done.audit_detail())
+        st.session_state.pop("checked", None)
+        if not done.committed:  # the data changed since the check (e.g. a window relabelled)
+            show_report(done, lang)
+            st.error(t("imp.blocked", lang, n=done.rejected), icon=":material/block:")
+            st.stop()
+        st.cache_data.clear()  # every page reads the new rows
+        st.success(
+            t(
+                "imp.done",
+                lang,
+                n=done.imported,
+                new=done.new_rows,
+                table=t(f"table.{table}", lang),
+                rejected=done.rejected,
+            ),
+            icon=":material/check_circle:",
+        )
+
+
+path = saved(upload)
 try:
-    preview(path, upload.name, table, declared, lang)
-except FileRejected as exc:
-    st.error(str(exc), icon=":material/error:")
-    st.stop()
-
-skip_bad = st.checkbox(t("imp.skip_bad", lang), key="skip_bad")
-attempt = (path.name, table, repr(declared), skip_bad)
-if st.button(t("imp.check", lang), icon=":material/rule:", key="check"):
-    with st.spinner(t("imp.checking", lang)):
-        try:
-            st.session_state["checked"] = (
-                attempt,
-                *run(path, upload.name, table, declared, skip_bad, dry_run=True),
-            )
-        except FileRejected as exc:
-            st.session_state.pop("checked", None)
-            st.error(str(exc), icon=":material/error:")
-            st.stop()
-
-checked = st.session_state.get("checked")
-if not checked or checked[0] != attempt:
-    st.stop()
-_, report, rejects = checked
-show_report(report, lang)
-if rejects:
-    st.download_button(
-        t("imp.download_rejects", lang),
-        rejects,
-        file_name=f"{Path(upload.name).stem}-rejects.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
-if report.rejected and not skip_bad:
-    st.error(t("imp.blocked", lang, n=report.rejected), icon=":material/block:")
-    st.stop()
-
-if st.button(
-    t("imp.confirm", lang), type="primary", icon=":material/database_upload:", key="confirm"
-):
-    with st.spinner(t("imp.importing", lang)):
-        try:
-            done, _ = run(path, upload.name, table, declared, skip_bad, dry_run=False)
-        except FileRejected as exc:
-            auth.audit_action(
-                "import", f"{table} ← {upload.name}", {"file": upload.name, "refused": str(exc)}
-            )
-            st.error(str(exc), icon=":material/error:")
-            st.stop()
-    auth.audit_action("import", f"{table} ← {upload.name}", done.audit_detail())
-    st.session_state.pop("checked", None)
-    if not done.committed:  # the data changed since the check (e.g. a window relabelled)
-        show_report(done, lang)
-        st.error(t("imp.blocked", lang, n=done.rejected), icon=":material/block:")
-        st.stop()
-    st.cache_data.clear()  # every page reads the new rows
-    st.success(
-        t(
-            "imp.done",
-            lang,
-            n=done.imported,
-            new=done.new_rows,
-            table=t(f"table.{table}", lang),
-            rejected=done.rejected,
-        ),
-        icon=":material/check_circle:",
-    )
+    page(path)
+finally:  # imported, refused, stopped or failed: the upload leaves the temporary folder
+    discard(path)

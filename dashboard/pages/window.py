@@ -20,6 +20,7 @@ from dashboard.widgets import (
     remember,
     require_schema,
     scope_guard,
+    scoped_csv,
     url_param,
 )
 from metrics.catalog import BY_KEY
@@ -91,7 +92,7 @@ def ticket_csv(
     if total > DOWNLOAD_ROWS:
         return None
     table = ticket_table(frame, cached.reference(url, scope=who), lang)
-    return ("\ufeff" + table.write_csv()).encode("utf-8"), total
+    return scoped_csv(table, who, lang), total
 
 
 lang = state.lang()
@@ -110,6 +111,9 @@ window = url_param("window")
 staff = url_param("staff") if not st.query_params.get("window") else None
 window = window if window in window_info else None
 staff = staff if staff in staff_names else None
+own = state.scope().staff_id
+if window is None and staff is None and own in staff_names:
+    staff = own  # window staff open the page on their own figures
 if staff:
     window = None
 elif window is None and window_info:
