@@ -1122,6 +1122,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "pk.download": ("下载一件事明细（CSV）", "Download the packages (CSV)"),
     "pk.sheet": ("一件事", "Packages"),
+    "table.bundles": ("一件事", "bundles"),
 }
 
 
