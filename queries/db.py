@@ -111,7 +111,10 @@ def upgrade_schema(engine: Engine) -> list[str]:
 
 def drop_schema(engine: Engine) -> None:
     """Drop every table of the data contract (used by `hall demo --fresh` and tests)."""
+    from queries import partitioning
+
     metadata.drop_all(engine)
+    partitioning.forget_layout()
 
 
 def has_schema(engine: Engine) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from access.scope import Scope, scope_filter
+from queries import partitioning
 from queries import schema as s
 from queries.dialect import day_of, flag, hour_of, int_div, seconds_between, time_text
 from queries.frames import read_frame
@@ -117,6 +118,8 @@ def every_hall(table, period: Filters, scope: Scope) -> list[ColumnElement]:
     selects the same rows, and lets the database use the indexes that lead with the hall."""
     if "hall" in period.filters or scope.hall_ids is not None:
         return []
+    if partitioning.reading_partitioned():  # months prune instead; the join would stop the
+        return []  # aggregation from running partition by partition (shard by shard)
     return [table.c.hall_id.in_(sa.select(s.halls.c.hall_id))]
 
 
@@ -910,6 +913,7 @@ def collect(
     unknown = set(period.filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown filter(s) {sorted(unknown)}; filters: {', '.join(FILTERS)}")
+    partitioning.note_layout(conn)
     hours = service_hours_frame(conn)
     boundaries = extended_boundaries(hours)
     calendar = calendar_frame(conn)

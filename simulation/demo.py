@@ -148,8 +148,11 @@ def _hall_packages(
     return out
 
 
-def build_network(seed: int = 7) -> Network:
-    """The halls, departments, windows, staff and items of the demo, deterministic for a seed."""
+def build_network(seed: int = 7, halls_spec: tuple[net.HallSpec, ...] = net.HALLS) -> Network:
+    """The halls, departments, windows, staff and items of the demo, deterministic for a seed.
+
+    `halls_spec` is the network's definition: the 1+2+4 district by default, or a bigger one
+    (simulation.city builds the 1+12+137 city from the same kinds of hall)."""
     rng = np.random.default_rng([seed, 0])
     items = {f"I{n + 1:03d}": row for n, row in enumerate(net.ITEMS)}
     used_names: set[str] = set()
@@ -191,7 +194,7 @@ def build_network(seed: int = 7) -> Network:
             }
         )
 
-    for h_index, spec in enumerate(net.HALLS):
+    for h_index, spec in enumerate(halls_spec):
         ref_rows["halls"].append(
             {
                 "hall_id": spec.hall_id,
