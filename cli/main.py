@@ -188,7 +188,9 @@ def cmd_db_init(args: argparse.Namespace) -> int:
 
         return city_cmd.run_init(args)
     engine = make_engine(args.db)
-    init_schema(engine)
+    upgraded = init_schema(engine)
+    if upgraded:  # an older database: columns added in place, rows kept
+        print("upgraded: added " + ", ".join(upgraded))
     today = clock.today()  # which years to seed: a few hours of zone do not matter
     first, last = dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
     with engine.begin() as conn:
@@ -233,7 +235,7 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
 def _settings_and_engine(db: str | None, command: str):
     """(settings, engine) for a command that reads figures, or None after saying why not."""
     from metrics.settings import SettingsError, load_settings
-    from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.db import has_schema, make_engine, redact, resolve_url, schema_gaps
 
     try:
         settings = load_settings()
@@ -242,7 +244,9 @@ def _settings_and_engine(db: str | None, command: str):
         return None
     engine = make_engine(db)
     if not has_schema(engine):
-        print(f"{command}: {redact(resolve_url(db))} has no HallPulse tables", file=sys.stderr)
+        gaps = schema_gaps(engine)  # an older release's database: `hall db init` upgrades it
+        what = f"lacks {', '.join(gaps)}: run `hall db init`" if gaps else "has no HallPulse tables"
+        print(f"{command}: {redact(resolve_url(db))} {what}", file=sys.stderr)
         return None
     return settings, engine
 
