@@ -287,3 +287,20 @@ def occupancy(
 def quality(url: str, first: dt.date | None, last: dt.date | None, *, scope: Scope) -> list[dict]:
     with engine_for(url).connect() as conn:
         return quality_findings(conn, first, last, scope=scope)
+
+
+@scoped
+def packages(
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
+) -> pl.DataFrame:
+    """一件事一次办: one row per package of the period (`metrics.bundles.package_table`)."""
+    from metrics.bundles import package_table
+
+    with engine_for(url).connect() as conn:
+        return package_table(conn, period(first, last, as_of, filters), settings(), scope=scope)

@@ -1119,6 +1119,35 @@ TEXT: dict[str, tuple[str, str]] = {
         "without it is rejected (with skip bad rows, it goes to the rejected rows file) instead "
         "of being counted as open and overdue.",
     ),
+    # --- 一件事一次办 (issue 17): the packages section of 办件时效 and of the weekly report ---
+    "pk.title": ("一件事一次办", "One application, several items (一件事一次办)"),
+    "pk.caption": (
+        "一件事：同一申请人的多个事项作为一次申请（申请编号）一并受理、一次跑动；申请在其最后一个"
+        "办件办结时办结（退件、不予受理、撤回的办件不计）。按时：最后办结不晚于各办件中最晚的"
+        "承诺时限；一次办：每个办件跑动次数均不超过 1。",
+        "A package (一件事) files several items of one applicant as one application, accepted "
+        "together in one trip; the application is done when its last case is (returned, "
+        "rejected and withdrawn cases left out). On time: its last completion no later than "
+        "the latest deadline of its cases; one trip: no case needed more than one visit.",
+    ),
+    "pk.none": ("本周期没有一件事申请。", "No package applications in this period."),
+    "pk.package": ("一件事", "Package"),
+    "pk.applications": ("受理申请", "Applications"),
+    "pk.cases": ("办件数", "Cases"),
+    "pk.completed": ("办结申请", "Completed"),
+    "pk.on_time": ("按时办结率", "On time"),
+    "pk.one_visit": ("一次办实现率", "One trip"),
+    "pk.slowest_days": ("最慢办件（天）", "Slowest case (days)"),
+    "pk.slowest_item": ("最慢事项", "Slowest item"),
+    "pk.slowest_case": ("最慢办件编号", "Slowest case"),
+    "pk.slowest": (
+        "最慢的一件事：{name}，其最慢办件（{item}，{case}）从受理到办结用了 {days} 天。",
+        "Slowest package: {name}; its slowest case ({item}, {case}) took {days} days from "
+        "acceptance to completion.",
+    ),
+    "pk.download": ("下载一件事明细（CSV）", "Download the packages (CSV)"),
+    "pk.sheet": ("一件事", "Packages"),
+    "table.bundles": ("一件事", "bundles"),
 }
 
 

@@ -46,6 +46,7 @@ ALIASES: dict[str, tuple[str, str, bool]] = {
     "staff": ("staff_id", "name", True),
     "items": ("item_id", "name", False),
     "queues": ("queue_id", "name", True),
+    "bundles": ("bundle_id", "name", False),  # 一件事 packages, by id or by name
 }
 # References that must lie in the row's own hall (a ticket at another hall's window is a
 # broken export). Staff are not checked: a staff member may be lent to another hall.
@@ -69,6 +70,7 @@ REFERENCE_NOUN = {
     "staff": "staff member",
     "items": "item (事项)",
     "queues": "queue",
+    "bundles": "package (一件事)",
 }
 
 
@@ -510,6 +512,18 @@ class ChunkValidator:
             flag(pl.col("end") <= pl.col("start"), "end", "the slot ends before it starts", typed)
         if {"valid_from", "valid_to"} <= set(typed.columns):
             flag(pl.col("valid_to") < pl.col("valid_from"), "valid_to", "before valid_from", typed)
+        if self.spec.name == "cases" and "bundle_id" in typed.columns:
+            application = (
+                pl.col("application_id").is_null()
+                if "application_id" in typed.columns
+                else pl.lit(True)
+            )
+            flag(
+                pl.col("bundle_id").is_not_null() & application,
+                "application_id",
+                "a case filed under a package (bundle_id) needs its application_id",
+                typed,
+            )
 
     def _duplicates(
         self, good: pl.DataFrame, raw: pl.DataFrame

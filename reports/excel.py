@@ -483,6 +483,39 @@ def _overdue(book: _Book) -> None:
         )
 
 
+def _packages(book: _Book) -> None:
+    """一件事一次办: every package of the week, slowest first."""
+    d, lang = book.data, book.lang
+    ws = book.sheet("pk.sheet")
+    ws.write(2, 0, t("pk.caption", lang), book.subtitle)
+    columns = [
+        (t("pk.package", lang), "text", 26),
+        (t("pk.applications", lang), "count", 11),
+        (t("pk.cases", lang), "count", 9),
+        (t("pk.completed", lang), "count", 11),
+        (t("pk.on_time", lang), "rate", 11),
+        (t("pk.one_visit", lang), "rate", 12),
+        (t("pk.slowest_days", lang), "minutes", 14),
+        (t("pk.slowest_item", lang), "text", 26),
+        (t("pk.slowest_case", lang), "text", 22),
+    ]
+    rows = [
+        [
+            r["name"],
+            r["applications"],
+            r["cases"],
+            r["completed"],
+            r["on_time_rate"],
+            r["one_visit_rate"],
+            r["slowest_days"],
+            r["slowest_item"],
+            r["slowest_case_id"],
+        ]
+        for r in d.packages.iter_rows(named=True)
+    ]
+    book.table(ws, columns, rows)
+
+
 def _no_cases(book: _Book) -> None:
     d, lang = book.data, book.lang
     ws = book.sheet("rep.sheet.no_cases")
@@ -604,6 +637,7 @@ def render_xlsx(data: WeeklyData, lang: str) -> bytes:
     _hours(book)
     _waits(book)
     _overdue(book)
+    _packages(book)
     _no_cases(book)
     _bad(book)
     _groups(book, "rep.sheet.departments", "department", data.departments)
