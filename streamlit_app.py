@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import streamlit as st
+from dashboard import warmup
 
-from dashboard import auth, state
-from dashboard.text import LANGS, t
+# before anything else: the libraries are imported once per process, never by two sessions at
+# the same moment (concurrent first visits)
+warmup.warm()
+
+import streamlit as st  # noqa: E402
+
+from dashboard import auth, outage, state  # noqa: E402
+from dashboard.text import LANGS, t  # noqa: E402
 
 st.set_page_config(
     page_title="厅脉 HallPulse", page_icon=":material/account_balance:", layout="wide"
@@ -40,7 +46,11 @@ with st.sidebar:
 
 # who reads: the sign-in form (and a stop) until someone is signed in, a kiosk link's one hall
 # on the big screen, everything under a red banner when sign-in is off
-scope = auth.gate(lang, screen=kiosk)
+try:
+    scope = auth.gate(lang, screen=kiosk)
+except outage.DB_DOWN as exc:  # accounts and kiosk links live in the database
+    outage.database_down(lang, state.db_url(), exc)
+    st.stop()
 
 
 def role_page(url_path: str, **page) -> st.Page:
@@ -177,5 +187,12 @@ if scope is None:  # the sign-in form (or a dead kiosk link) is shown; keep the 
     st.navigation(pages, position="hidden")
     st.stop()
 current = st.navigation(pages, position="hidden" if kiosk else "sidebar")
-auth.note_page_view(current.url_path or "home")  # the default page (a switch) has the path ""
-current.run()
+stale = st.empty()  # over the page: says when its figures are kept from before an outage
+try:
+    auth.note_page_view(current.url_path or "home")  # the default page (a switch) has path ""
+    current.run()
+except outage.DB_DOWN as exc:  # no traceback: a message, and the page comes back by itself
+    outage.database_down(lang, state.db_url(), exc)
+finally:
+    with stale.container():
+        outage.stale_note(lang)

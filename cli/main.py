@@ -5,6 +5,8 @@
     hall db rollup   [--db URL]                 rebuild the daily rollups behind fast figures
     hall demo        [--db URL] [--days D] [--end DATE] [--now DATETIME] [--seed S] [--replace]
     hall demo --follow [--db URL] [--now DATETIME] [--speed X] [--interval S] [--for S | --steps N]
+    hall demo --network city [--workers N] [--halls N] …   the 1+12+137 city, in bulk
+    hall db init --partition month|shard [--shard-url URL --shard-halls H,…]   (PostgreSQL)
     hall demo --vendor-db URL [--hall H01] [--db URL] [--follow …]   a vendor queue system's feed
     hall import      [--db URL] TABLE FILE [--mapping TOML] [--skip-bad --rejects FILE]
                      [--dry-run] [--show-mapping] [--json]
@@ -55,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     init = db_sub.add_parser("init", help="create the schema and seed China's calendar")
     init.add_argument("--db", help=db_help)
+    from cli import city_cmd
+
+    city_cmd.add_init_arguments(init)
     overview = db_sub.add_parser("overview", help="rows and freshness per hall and table")
     overview.add_argument("--db", help=db_help)
     overview.add_argument("--json", action="store_true", help="print JSON")
@@ -83,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import vendor_cmd
 
     vendor_cmd.add_arguments(demo)
+    city_cmd.add_demo_arguments(demo)
 
     from imports.contract import IMPORT_ORDER
 
@@ -177,8 +183,14 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     from queries.db import ensure_calendar, init_schema, make_engine, redact, resolve_url
     from workdays import clock, unannounced_warnings
 
+    if args.partition:
+        from cli import city_cmd
+
+        return city_cmd.run_init(args)
     engine = make_engine(args.db)
-    init_schema(engine)
+    upgraded = init_schema(engine)
+    if upgraded:  # an older database: columns added in place, rows kept
+        print("upgraded: added " + ", ".join(upgraded))
     today = clock.today()  # which years to seed: a few hours of zone do not matter
     first, last = dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
     with engine.begin() as conn:
@@ -223,7 +235,7 @@ def cmd_db_overview(args: argparse.Namespace) -> int:
 def _settings_and_engine(db: str | None, command: str):
     """(settings, engine) for a command that reads figures, or None after saying why not."""
     from metrics.settings import SettingsError, load_settings
-    from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.db import has_schema, make_engine, redact, resolve_url, schema_gaps
 
     try:
         settings = load_settings()
@@ -232,7 +244,9 @@ def _settings_and_engine(db: str | None, command: str):
         return None
     engine = make_engine(db)
     if not has_schema(engine):
-        print(f"{command}: {redact(resolve_url(db))} has no HallPulse tables", file=sys.stderr)
+        gaps = schema_gaps(engine)  # an older release's database: `hall db init` upgrades it
+        what = f"lacks {', '.join(gaps)}: run `hall db init`" if gaps else "has no HallPulse tables"
+        print(f"{command}: {redact(resolve_url(db))} {what}", file=sys.stderr)
         return None
     return settings, engine
 
@@ -274,6 +288,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if now is None and end == today:
         now = clock.now(DEMO_TZ)
     options = DemoOptions(end=end, days=args.days, seed=args.seed, now=now)
+    if args.network == "city":
+        from cli import city_cmd
+
+        return city_cmd.run_demo(args, options)
     url = resolve_url(args.db)
     print(
         f"simulating {options.days} days ({options.first} … {options.end}, cut at "

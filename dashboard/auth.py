@@ -33,7 +33,7 @@ from access.passwords import PasswordRefused
 from access.scope import OutOfScope, Scope
 from access.settings import AccessSettings, load_access_settings
 from dashboard import state
-from dashboard.text import t
+from dashboard.text import plain, t
 from metrics.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ def gate(lang: str, screen: bool = False) -> Scope | None:
     if screen:
         hall = st.query_params.get("hall")
         if hall and not scope.allows_hall(hall):
-            st.error(t("auth.out_of_scope", lang, hall=hall))
+            st.error(t("auth.out_of_scope", lang, hall=plain(hall)))
             return None
     _sidebar(lang, user, scope)
     return scope

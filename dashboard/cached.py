@@ -20,6 +20,7 @@ import streamlit as st
 
 from access.scope import Scope
 from dashboard import state
+from dashboard.outage import remembered
 from dashboard.state import engine_for
 from metrics import drilldown
 from metrics.catalog import SECTIONS
@@ -45,7 +46,8 @@ def period(first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters) 
 def scoped(reader):
     """A cached reader in the reader's scope: `scope` is a keyword of `reader` (hashed into the
     cache key); a call without it runs in `dashboard.state.scope()`."""
-    cached = st.cache_data(ttl=TTL_SECONDS, show_spinner=False)(reader)
+    # while the database cannot be reached, the last good result (outage.remembered)
+    cached = remembered(st.cache_data(ttl=TTL_SECONDS, show_spinner=False)(reader))
 
     @functools.wraps(reader)
     def call(*args, scope: Scope | None = None, **kwargs):
@@ -80,6 +82,7 @@ def figures(
         )
 
 
+@remembered
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def zones(url: str) -> dict[str, str]:
     """hall_id → the hall's time zone (`halls.timezone`)."""
@@ -284,3 +287,20 @@ def occupancy(
 def quality(url: str, first: dt.date | None, last: dt.date | None, *, scope: Scope) -> list[dict]:
     with engine_for(url).connect() as conn:
         return quality_findings(conn, first, last, scope=scope)
+
+
+@scoped
+def packages(
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
+) -> pl.DataFrame:
+    """一件事一次办: one row per package of the period (`metrics.bundles.package_table`)."""
+    from metrics.bundles import package_table
+
+    with engine_for(url).connect() as conn:
+        return package_table(conn, period(first, last, as_of, filters), settings(), scope=scope)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from access.scope import Scope, scope_filter
+from dashboard.outage import remembered
 from dashboard.state import engine_for
 from metrics import freshness
 from queries import schema
@@ -25,17 +26,20 @@ from queries.sync_status import sync_status
 TTL_SECONDS = 60
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def schema_ready(url: str) -> bool:
     return has_schema(engine_for(url))
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def meta(url: str) -> dict[str, str]:
     with engine_for(url).connect() as conn:
         return get_meta(conn)
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def feeds(url: str, *, scope: Scope) -> pl.DataFrame:
     """The state of the `hall sync` feeds (empty when none has run, and for every scope but
@@ -44,6 +48,7 @@ def feeds(url: str, *, scope: Scope) -> pl.DataFrame:
         return sync_status(conn, scope=scope)
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def overview(url: str, *, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(per hall and table, shared tables, halls with their level), in the reader's scope."""
@@ -60,6 +65,7 @@ def overview(url: str, *, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame, pl.
     return per_hall, shared, halls
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def open_halls(url: str, now: dt.datetime) -> set[str]:
     """Halls in service hours at `now` (pass a time rounded to the minute to share the cache)."""

@@ -19,6 +19,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from access.scope import Scope
+from dashboard.outage import remembered
 from dashboard.state import engine_for
 from metrics import screen
 from metrics.live import ScreenSettings, load_screen_settings
@@ -36,12 +37,14 @@ def settings() -> tuple[Settings, ScreenSettings]:
     return load_settings(), load_screen_settings()
 
 
+@remembered  # the last good result while the database cannot be reached
 @st.cache_data(ttl=300, show_spinner=False)
 def halls(url: str, *, scope: Scope) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
         return q.hall_list(conn, scope=scope)
 
 
+@remembered
 @st.cache_data(ttl=300, show_spinner=False)
 def zone(url: str, hall_id: str) -> str:
     """The hall's time zone (`halls.timezone`): the screen's clock runs in it."""

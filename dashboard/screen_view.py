@@ -78,6 +78,10 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
 .bs-stale {{ flex: 1; background: #4a1605; border: 2px solid {BAD}; color: #ffd9c9;
   font-size: 1.05vw; font-weight: 600; padding: 0.45vw 0.9vw; border-radius: 0.4vw;
   overflow: hidden; max-height: 3.6vw; }}
+.bs-down {{ flex: 1; background: #3b0a0a; border: 2px solid #ff4d4f; color: #ffe1e1;
+  font-size: 1.25vw; font-weight: 700; padding: 0.45vw 0.9vw; border-radius: 0.4vw; }}
+/* the last good figures while the database is unreachable: greyed out */
+.st-key-bs-greyed {{ filter: grayscale(1) opacity(0.45); }}
 .bs-clock {{ text-align: right; white-space: nowrap; }}
 .bs-clock .time {{ font-size: 2.05vw; font-weight: 700; font-variant-numeric: tabular-nums; }}
 .bs-clock .date {{ font-size: 1.0vw; color: {MUTED}; }}
@@ -210,7 +214,10 @@ def header_html(
     lang: str,
     refresh_s: float,
     stale_after_min: float,
+    down_since: dt.datetime | None = None,
 ) -> str:
+    """The title bar; with `down_since`, the database is unreachable and the figures below
+    are those of `live.now` (shown greyed out), said in place of everything else."""
     tags = ""
     if demo:
         tags += f'<span class="bs-tag demo">{escape(t("screen.demo", lang))}</span>'
@@ -227,6 +234,10 @@ def header_html(
             minutes=int(stale_after_min),
         )
         middle = f'<div class="bs-stale" role="alert">⚠ {escape(message)}</div>'
+    if down_since is not None:
+        shown = t("db.down.screen_at", lang, at=live.now.strftime("%H:%M:%S"))
+        message = f"{t('db.down.screen', lang)} · {shown}"
+        middle = f'<div class="bs-down" role="alert">⚠ {escape(message)}</div>'
     updated = t("screen.updated", lang, time=live.now.strftime("%H:%M:%S"))
     every = t("screen.every", lang, seconds=f"{refresh_s:g}")
     return (
@@ -235,6 +246,14 @@ def header_html(
         f'<div class="bs-clock"><div class="time">{live.now:%H:%M}</div>'
         f'<div class="date">{escape(date_text(live.now, lang))} · {escape(updated)}'
         f" · {escape(every)}</div></div></div>"
+    )
+
+
+def down_html(lang: str) -> str:
+    """The whole screen when the database is unreachable and nothing was read yet."""
+    return (
+        '<div class="bs bs-head"><div class="bs-down" role="alert">'
+        f"⚠ {escape(t('db.down.screen', lang))} · {escape(t('db.down', lang))}</div></div>"
     )
 
 

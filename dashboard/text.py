@@ -1203,6 +1203,31 @@ TEXT: dict[str, tuple[str, str]] = {
         "the hall's calls decide.",
     ),
     # --- end of issue 17 block ---
+    # --- hardening: URL parameters checked, an unreachable database (widgets, big_screen) ---
+    "url.unknown": (
+        "链接参数无效：{what} 不存在。请从页面上的选择框重新选择。",
+        "Invalid link: {what} does not exist. Pick it again from the page's controls.",
+    ),
+    "url.ignored": (
+        "链接参数 {what} 无效，已忽略。",
+        "The link's {what} is not valid and was ignored.",
+    ),
+    "url.dates": (
+        "链接中的日期 {what} 无效或超出范围（可查 {first} 至 {last}），已调整，见下方日期。",
+        "The link's dates {what} are invalid or out of range ({first} to {last}); they were "
+        "adjusted, see the dates below.",
+    ),
+    "db.down": (
+        "数据库连接中断，正在自动重试。",
+        "The database is unreachable; retrying automatically.",
+    ),
+    "db.down.stale": (
+        "数据库连接中断：以下为 {at} 的数据，可能已过时。正在自动重试。",
+        "The database is unreachable: the figures below are from {at} and may be stale. "
+        "Retrying automatically.",
+    ),
+    "db.down.screen": ("数据库连接中断", "Database connection lost"),
+    "db.down.screen_at": ("显示 {at} 的数据", "showing figures of {at}"),
     # hostile and broken files on the 数据导入 page (issue 16)
     "imp.notes": ("文件说明：{notes}", "About the file: {notes}"),
     "imp.cases_completed": (
@@ -1212,6 +1237,35 @@ TEXT: dict[str, tuple[str, str]] = {
         "without it is rejected (with skip bad rows, it goes to the rejected rows file) instead "
         "of being counted as open and overdue.",
     ),
+    # --- 一件事一次办 (issue 17): the packages section of 办件时效 and of the weekly report ---
+    "pk.title": ("一件事一次办", "One application, several items (一件事一次办)"),
+    "pk.caption": (
+        "一件事：同一申请人的多个事项作为一次申请（申请编号）一并受理、一次跑动；申请在其最后一个"
+        "办件办结时办结（退件、不予受理、撤回的办件不计）。按时：最后办结不晚于各办件中最晚的"
+        "承诺时限；一次办：每个办件跑动次数均不超过 1。",
+        "A package (一件事) files several items of one applicant as one application, accepted "
+        "together in one trip; the application is done when its last case is (returned, "
+        "rejected and withdrawn cases left out). On time: its last completion no later than "
+        "the latest deadline of its cases; one trip: no case needed more than one visit.",
+    ),
+    "pk.none": ("本周期没有一件事申请。", "No package applications in this period."),
+    "pk.package": ("一件事", "Package"),
+    "pk.applications": ("受理申请", "Applications"),
+    "pk.cases": ("办件数", "Cases"),
+    "pk.completed": ("办结申请", "Completed"),
+    "pk.on_time": ("按时办结率", "On time"),
+    "pk.one_visit": ("一次办实现率", "One trip"),
+    "pk.slowest_days": ("最慢办件（天）", "Slowest case (days)"),
+    "pk.slowest_item": ("最慢事项", "Slowest item"),
+    "pk.slowest_case": ("最慢办件编号", "Slowest case"),
+    "pk.slowest": (
+        "最慢的一件事：{name}，其最慢办件（{item}，{case}）从受理到办结用了 {days} 天。",
+        "Slowest package: {name}; its slowest case ({item}, {case}) took {days} days from "
+        "acceptance to completion.",
+    ),
+    "pk.download": ("下载一件事明细（CSV）", "Download the packages (CSV)"),
+    "pk.sheet": ("一件事", "Packages"),
+    "table.bundles": ("一件事", "bundles"),
 }
 
 
@@ -1265,3 +1319,16 @@ def scope_text(scope, lang: str = DEFAULT_LANG) -> str:
     if not scope.names_visible:
         out += ("；" if lang == "zh" else "; ") + t("scope.no_names", lang)
     return out
+
+
+# hardening: text from a URL (or any outsider) shown through Markdown
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&\"'")
+
+
+def plain(value: object) -> str:
+    """`value` as literal text inside Markdown (st.error, st.info, st.caption …): every
+    character Markdown or Streamlit would interpret — links, images, emphasis, HTML, icons,
+    colours — is backslash-escaped and line breaks become spaces, so a crafted
+    `?hall=[x](http://…) ![](http://…/qr.png)` shows as the characters it is."""
+    text = " ".join(str(value).split())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)

@@ -12,9 +12,10 @@ import streamlit as st
 
 from access.scope import Scope
 from dashboard import auth, cached, state
-from dashboard.text import scope_text, t
+from dashboard.text import plain, scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
+from reports.cells import csv_safe
 
 DEFAULT_PERIOD = "this_week"
 # a running period is judged at "now" floored to this many minutes: one cached computation
@@ -101,15 +102,57 @@ def scope_guard(url: str, lang: str) -> None:
     in it), so a crafted link never reaches the data; the unrestricted scope keeps the pages'
     old leniency (an unknown id is ignored)."""
     who = state.scope()
-    if who.hall_ids is None and who.dept_ids is None and who.staff_id is None:
-        return
+    everything = who.hall_ids is None and who.dept_ids is None and who.staff_id is None
     ref = cached.reference(url)
     for param, (table, column) in SCOPED_PARAMS.items():
         value = st.query_params.get(param)
         if value and value not in set(ref[table][column]):
-            what = f"?{param}={value}"
-            st.error(t("scope.denied", lang, what=what, scope=scope_text(who, lang)))
+            what = plain(f"?{param}={value}")  # a crafted value is shown, never rendered
+            if everything:  # nothing is hidden from this reader: the link is simply wrong
+                st.error(t("url.unknown", lang, what=what), icon=":material/link_off:")
+            else:
+                st.error(t("scope.denied", lang, what=what, scope=scope_text(who, lang)))
             st.stop()
+
+
+def ignore_bad(param: str, value: str | None, allowed, lang: str) -> str | None:
+    """`value` of URL parameter `param` when it is one of `allowed`; else None, with a note
+    naming it (as plain text) when the URL carried it."""
+    if value is None or value in allowed:
+        return value
+    if st.query_params.get(param) == value:
+        st.warning(
+            t("url.ignored", lang, what=plain(f"?{param}={value}")), icon=":material/link_off:"
+        )
+    return None
+
+
+# the dates a link may ask for: nothing before this, nothing after the hall's today
+EARLIEST = dt.date(2000, 1, 1)
+
+
+def url_dates(today: dt.date, lang: str) -> tuple[dt.date | None, dt.date | None]:
+    """`?from=` and `?to=` as dates inside EARLIEST … today: a date out of range is clamped,
+    one that is not a date is dropped, and either is said in a note (as plain text)."""
+    texts = [url_param("from"), url_param("to")]
+    dates = []
+    for text in texts:
+        value = _date(text)
+        if value is not None:
+            value = min(max(value, EARLIEST), today)
+        dates.append(value)
+    changed = [
+        text
+        for text, value in zip(texts, dates, strict=True)
+        if text and (value is None or value.isoformat() != text)
+    ]
+    if changed:
+        what = plain(f"?from={texts[0] or ''}&to={texts[1] or ''}")
+        st.warning(
+            t("url.dates", lang, what=what, first=EARLIEST, last=today),
+            icon=":material/date_range:",
+        )
+    return dates[0], dates[1]
 
 
 def filter_bar(
@@ -166,8 +209,7 @@ def filter_bar(
 
     current = now(cached.zone_of(url, hall))
     current -= dt.timedelta(minutes=current.minute % REFRESH_MIN)
-    kind = url_param("period")
-    kind = kind if kind in PERIODS else DEFAULT_PERIOD
+    kind = ignore_bad("period", url_param("period"), PERIODS, lang) or DEFAULT_PERIOD
     key = f"{page}.period"
     if key not in st.session_state:
         st.session_state[key] = kind
@@ -180,7 +222,7 @@ def filter_bar(
     kind = chosen or kind
     remember("period", kind)
 
-    first, last = _date(url_param("from")), _date(url_param("to"))
+    first, last = url_dates(current.date(), lang) if kind == "custom" else (None, None)
     if kind == "custom":
         if first is None or last is None:
             last = current.date()
@@ -188,7 +230,13 @@ def filter_bar(
         key = f"{page}.range"
         if key not in st.session_state:
             st.session_state[key] = (first, last)
-        picked = cols[1].date_input(t("f.range", lang), key=key, format="YYYY-MM-DD")
+        picked = cols[1].date_input(
+            t("f.range", lang),
+            key=key,
+            format="YYYY-MM-DD",
+            min_value=EARLIEST,
+            max_value=current.date(),
+        )
         if isinstance(picked, tuple) and len(picked) == 2:
             first, last = picked
         remember("from", first.isoformat())
@@ -313,7 +361,8 @@ def scoped_csv(frame: pl.DataFrame, scope: Scope, lang: str) -> bytes:
     the weekly report says it on its cover and sheets), then the header and the rows. Every
     CSV the pages offer is made here."""
     line = "# " + t("rep.scope", lang, scope=scope_text(scope, lang))
-    return ("\ufeff" + line + "\n" + frame.write_csv()).encode("utf-8")
+    # text a spreadsheet would evaluate ("=HYPERLINK(…)") is escaped (reports.cells)
+    return ("\ufeff" + line + "\n" + csv_safe(frame).write_csv()).encode("utf-8")
 
 
 def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:

@@ -23,6 +23,7 @@ IMPORT_ORDER: tuple[str, ...] = (
     "items",
     "queues",
     "service_hours",
+    "bundles",
     "calendar",
     "tickets",
     "cases",

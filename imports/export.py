@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from imports.contract import IMPORT_ORDER, sa_table
 from queries.tables import iter_table, polars_schema
+from reports.cells import csv_safe, text_cell
 
 FORMATS = (".csv", ".xlsx")
 
@@ -57,7 +58,7 @@ def _write_csv(path: Path, table, chunks) -> int:
         for frame in chunks:
             times = [c for c, t in frame.schema.items() if t == pl.Time]
             whole_minutes = all((frame[c].dt.second().fill_null(0) == 0).all() for c in times)
-            frame.write_csv(
+            csv_safe(frame).write_csv(  # text a spreadsheet would evaluate gets an apostrophe
                 fh,
                 include_header=False,
                 datetime_format="%Y-%m-%d %H:%M:%S",
@@ -86,9 +87,7 @@ def _write_xlsx(path: Path, table, chunks) -> int:
         for values in frame.iter_rows():
             cells = []
             for value, fmt in zip(values, column_formats, strict=True):
-                cell = WriteOnlyCell(ws, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text such as "=差评=" is not a formula
+                cell = text_cell(WriteOnlyCell(ws, value=value))  # "=差评=" is not a formula
                 if fmt and value is not None:
                     cell.number_format = fmt
                 cells.append(cell)

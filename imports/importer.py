@@ -49,6 +49,7 @@ from queries import rollups
 from queries.db import ensure_calendar, has_schema
 from queries.schema import metadata
 from queries.upsert import count_rows, replace_rows, upsert
+from reports.cells import csv_row
 
 CHUNK_ROWS = 50_000
 MAX_LISTED = 1_000  # problems kept for the report; all are counted and all go to rejects
@@ -616,7 +617,7 @@ class _RejectsWriter:
         self.writer.writerow([*REJECT_COLUMNS, *header])
 
     def write(self, rec: Record, reason: str) -> None:
-        self.writer.writerow([rec.line, reason, *rec.fields])
+        self.writer.writerow(csv_row([rec.line, reason, *rec.fields]))  # text stays text
 
     def finish(self) -> Path:
         self.fh.close()

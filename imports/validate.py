@@ -30,6 +30,7 @@ from imports.mapping import Mapping
 from imports.presets import BOOL_FALSE, BOOL_TRUE, EMPTY
 from imports.sources import Record
 from queries import schema
+from reports.cells import csv_unescape
 from workdays import clock
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -45,6 +46,7 @@ ALIASES: dict[str, tuple[str, str, bool]] = {
     "staff": ("staff_id", "name", True),
     "items": ("item_id", "name", False),
     "queues": ("queue_id", "name", True),
+    "bundles": ("bundle_id", "name", False),  # 一件事 packages, by id or by name
 }
 # References that must lie in the row's own hall (a ticket at another hall's window is a
 # broken export). Staff are not checked: a staff member may be lent to another hall.
@@ -68,6 +70,7 @@ REFERENCE_NOUN = {
     "staff": "staff member",
     "items": "item (事项)",
     "queues": "queue",
+    "bundles": "package (一件事)",
 }
 
 
@@ -179,7 +182,8 @@ class ChunkValidator:
         frame = pl.DataFrame(data, schema_overrides={IDX: pl.Int64, LINE: pl.Int64})
         cleaned = []
         for col in frame.columns[2:]:
-            text = pl.col(col).cast(pl.String).str.strip_chars()
+            # stripped, and an exported CSV's apostrophe before "=", "+", … taken off again
+            text = csv_unescape(pl.col(col).cast(pl.String).str.strip_chars())
             cleaned.append(
                 pl.when(text.str.to_lowercase().is_in(list(EMPTY)))
                 .then(None)
@@ -508,6 +512,18 @@ class ChunkValidator:
             flag(pl.col("end") <= pl.col("start"), "end", "the slot ends before it starts", typed)
         if {"valid_from", "valid_to"} <= set(typed.columns):
             flag(pl.col("valid_to") < pl.col("valid_from"), "valid_to", "before valid_from", typed)
+        if self.spec.name == "cases" and "bundle_id" in typed.columns:
+            application = (
+                pl.col("application_id").is_null()
+                if "application_id" in typed.columns
+                else pl.lit(True)
+            )
+            flag(
+                pl.col("bundle_id").is_not_null() & application,
+                "application_id",
+                "a case filed under a package (bundle_id) needs its application_id",
+                typed,
+            )
 
     def _duplicates(
         self, good: pl.DataFrame, raw: pl.DataFrame

@@ -90,6 +90,12 @@ CATALOG: tuple[Metric, ...] = (
     _m("instant_share", "cases", "即办件占比", "Instant share", "rate", 1),
     _m("tolerance_accepted", "cases", "容缺受理", "Accepted with tolerance", "count"),
     _m("speedup_rate", "cases", "实际提速", "Speed-up vs legal limit", "rate", 1),
+    # 一件事一次办 (issue 17)
+    _m("bundle_applications", "cases", "一件事受理量", "Package applications", "count"),
+    _m("bundle_case_share", "cases", "一件事办件占比", "Cases filed in packages", "rate", 0),
+    _m("bundles_completed", "cases", "一件事办结量", "Packages completed", "count"),
+    _m("bundle_on_time_rate", "cases", "一件事按时办结率", "Packages on time", "rate", 1),
+    _m("bundle_one_visit_rate", "cases", "一件事一次办实现率", "Packages in one trip", "rate", 1),
     _m("count", "evaluations", "评价数", "Evaluations", "count"),
     _m("default_count", "evaluations", "默认好评", "Default ratings", "count"),
     _m(

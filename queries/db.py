@@ -34,6 +34,50 @@ def redact(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# errors of a database that cannot be reached right now (a closed port, a server restarting,
+# a locked or unreadable SQLite file) — worth waiting for, unlike the errors of a wrong query
+UNREACHABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line (a DBAPI error's own, not SQLAlchemy's long wrapper)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def wait_for(
+    action,
+    what: str,
+    *,
+    log=lambda _msg: None,
+    sleep=None,
+    first_s: float = 1.0,
+    cap_s: float = 60.0,
+    stop=None,
+):
+    """`action()`, retried while the database cannot be reached: waits first_s, 2×, 4× … up
+    to cap_s between tries, logging each failure with its wait. Other errors go to the caller;
+    with `stop` (a threading.Event) set while waiting, the last error does too."""
+    import time
+
+    sleep = sleep or (stop.wait if stop is not None else time.sleep)
+    failures = 0
+    while True:
+        try:
+            return action()
+        except UNREACHABLE as exc:
+            failures += 1
+            delay = min(first_s * 2 ** (failures - 1), cap_s)
+            log(
+                f"{what}: database unreachable ({first_line(exc)}); try {failures + 1} in "
+                f"{delay:.0f} s"
+            )
+            sleep(delay)
+            if stop is not None and stop.is_set():
+                raise
+
+
 def make_engine(db: str | None = None) -> Engine:
     """An engine for the resolved URL, configured the same way on every dialect.
 
@@ -61,19 +105,82 @@ def make_engine(db: str | None = None) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def init_schema(engine: Engine) -> None:
-    """Create every table of the data contract that does not exist yet (idempotent)."""
+def init_schema(engine: Engine) -> list[str]:
+    """Create every table of the data contract that does not exist yet (idempotent), and
+    upgrade an older database in place (`upgrade_schema`; returns what it added)."""
     metadata.create_all(engine)
+    return upgrade_schema(engine)
+
+
+# Columns added to existing contract tables after their first release: (table, column).
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("cases", "bundle_id"),  # 一件事一次办 (issue 17)
+    ("cases", "application_id"),
+)
+ADDED_INDEXES: tuple[str, ...] = ("ix_cases_application",)
+
+
+def upgrade_schema(engine: Engine) -> list[str]:
+    """Add the columns (nullable, so every stored row stays as it was) and indexes a database
+    made by an older release lacks; returns what was added. The new tables themselves come
+    from `create_all`. A foreign key is not added to an existing table (SQLite cannot): the
+    importer checks those references itself."""
+    added = []
+    inspector = sa.inspect(engine)
+    with engine.begin() as conn:
+        for table_name, column_name in ADDED_COLUMNS:
+            present = {c["name"] for c in inspector.get_columns(table_name)}
+            if column_name in present:
+                continue
+            column = metadata.tables[table_name].c[column_name]
+            preparer = conn.dialect.identifier_preparer
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {preparer.quote(table_name)} "
+                    f"ADD COLUMN {preparer.quote(column_name)} {kind} NULL"
+                )
+            )
+            added.append(f"{table_name}.{column_name}")
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                if index.name not in ADDED_INDEXES:
+                    continue
+                names = {i["name"] for i in sa.inspect(conn).get_indexes(table.name)}
+                if index.name not in names:
+                    index.create(conn)
+                    added.append(index.name)
+    return added
 
 
 def drop_schema(engine: Engine) -> None:
     """Drop every table of the data contract (used by `hall demo --fresh` and tests)."""
+    from queries import partitioning
+
     metadata.drop_all(engine)
+    partitioning.forget_layout()
 
 
 def has_schema(engine: Engine) -> bool:
     names = set(sa.inspect(engine).get_table_names())
     return all(t.name in names for t in ALL_TABLES)
+
+
+def schema_gaps(engine: Engine) -> list[str]:
+    """What an existing HallPulse database lacks (tables, and the columns `upgrade_schema`
+    adds): empty when complete or when it has no contract table at all."""
+    inspector = sa.inspect(engine)
+    names = set(inspector.get_table_names())
+    if not names & {t.name for t in ALL_TABLES}:
+        return []
+    gaps = [t.name for t in ALL_TABLES if t.name not in names]
+    for table_name, column_name in ADDED_COLUMNS:
+        present = (
+            {c["name"] for c in inspector.get_columns(table_name)} if table_name in names else ()
+        )
+        if table_name in names and column_name not in present:
+            gaps.append(f"{table_name}.{column_name}")
+    return gaps
 
 
 def ensure_calendar(conn: Connection, first: dt.date, last: dt.date) -> int:

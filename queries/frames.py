@@ -13,7 +13,7 @@ def read_frame(conn: Connection, stmt: Executable, schema: dict[str, pl.DataType
     Drivers disagree on result types (PostgreSQL returns Decimal for some aggregates, SQLite
     strings for some dates), so every column is cast to the declared type.
     """
-    rows = [tuple(r) for r in conn.execute(stmt)]
+    rows = conn.execute(stmt).all()  # one fetchall, not a fetchone per row
     raw = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
     return raw.with_columns(
         pl.col(name).cast(dtype, strict=False) for name, dtype in schema.items()

@@ -23,11 +23,23 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from access.scope import Scope, scope_filter
+from queries import partitioning
 from queries import schema as s
 from queries.dialect import day_of, flag, hour_of, int_div, seconds_between, time_text
 from queries.frames import read_frame
 
-DIMENSIONS = ("hall", "department", "window", "staff", "queue", "item", "date", "hour", "weekday")
+DIMENSIONS = (
+    "hall",
+    "department",
+    "window",
+    "staff",
+    "queue",
+    "item",
+    "bundle",  # a case's 一件事 package; no other table has one
+    "date",
+    "hour",
+    "weekday",
+)
 FILTERS = ("hall", "department", "window", "staff", "queue", "item")
 WAIT_BUCKET_S = 6  # histogram resolution for quantiles: 0.1 min, reported within 0.05 min
 TERMINAL = ("returned", "rejected", "withdrawn")
@@ -106,6 +118,8 @@ def every_hall(table, period: Filters, scope: Scope) -> list[ColumnElement]:
     selects the same rows, and lets the database use the indexes that lead with the hall."""
     if "hall" in period.filters or scope.hall_ids is not None:
         return []
+    if partitioning.reading_partitioned():  # months prune instead; the join would stop the
+        return []  # aggregation from running partition by partition (shard by shard)
     return [table.c.hall_id.in_(sa.select(s.halls.c.hall_id))]
 
 
@@ -169,6 +183,7 @@ def case_dims(basis: ColumnElement) -> _Dims:
             "staff": c.c.staff_id,
             "queue": None,
             "item": c.c.item_id,
+            "bundle": c.c.bundle_id,
             "date": day_of(basis),
             "hour": hour_of(basis),
         },
@@ -678,6 +693,108 @@ def case_open(
     return pl.concat(frames)
 
 
+# --- 一件事一次办: applications of packages (issue 17) -------------------------------------------
+
+TIME_DIMENSIONS = ("date", "hour", "weekday")
+
+
+def bundle_intake(
+    conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
+) -> pl.DataFrame:
+    """(group, application_id, cases): the cases with a `bundle_id` accepted in the period, per
+    application. Not additive over days (an application counts once however many days its
+    cases were accepted on), so it is read from the rows, never from the rollups."""
+    dims = case_dims(c.c.accepted_at)
+    in_period = [c.c.accepted_at >= period.start, c.c.accepted_at < period.end]
+    return _grouped(
+        conn,
+        dims,
+        dimension,
+        period,
+        [*in_period, c.c.bundle_id.isnot(None)],
+        {"cases": (sa.func.count(), I64)},
+        extra_group={"application_id": (c.c.application_id, pl.String())},
+        scope=scope,
+    )
+
+
+BUNDLE_CASE_SCHEMA: dict[str, pl.DataType] = {
+    "application_id": pl.String(),
+    "bundle_id": pl.String(),
+    "case_id": pl.String(),
+    "item_id": pl.String(),
+    "status": pl.String(),
+    "accepted_at": pl.Datetime("us"),
+    "accepted_day": pl.Date(),
+    "completed_at": pl.Datetime("us"),
+    "due_at": pl.Datetime("us"),
+    "kind": pl.String(),
+    "allowed": pl.Int64(),
+    "visits": pl.Int64(),
+}
+
+
+def bundle_cases(
+    conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
+) -> pl.DataFrame:
+    """The remaining cases (not returned/rejected/withdrawn) of every application that has a
+    case completed in the period, one row each, inside the scope and filters: what
+    `bundles_completed` and its rates need (`metrics.engine` derives the missing deadlines
+    and judges each application). A few percent of cases: rows, not aggregates.
+
+    `group` is the case's for the table dimensions; for date/hour/weekday it is the time of
+    the application's last completion (the day it was done)."""
+    dims = case_dims(c.c.completed_at)
+    app = s.cases.alias("c_app")
+    done_in_period = sa.select(app.c.application_id).where(
+        app.c.bundle_id.isnot(None),
+        app.c.application_id.isnot(None),
+        app.c.status == "completed",
+        app.c.completed_at >= period.start,
+        app.c.completed_at < period.end,
+        scope_filter(scope, app),
+        *every_hall(app, period, scope),  # through the (hall, completed_at) index
+    )
+    where = [
+        c.c.application_id.in_(done_in_period),
+        c.c.bundle_id.isnot(None),
+        c.c.status.not_in(TERMINAL),
+        *dims.where(period, scope),
+    ]
+    cols = [
+        c.c.application_id,
+        c.c.bundle_id,
+        c.c.case_id,
+        c.c.item_id,
+        c.c.status,
+        c.c.accepted_at,
+        day_of(c.c.accepted_at).label("accepted_day"),
+        c.c.completed_at,
+        c.c.due_at,
+        i_case.c.kind,
+        _case_total_days().label("allowed"),
+        c.c.visits,
+    ]
+    schema = dict(BUNDLE_CASE_SCHEMA)
+    table_dim = dimension is not None and dimension not in TIME_DIMENSIONS
+    if table_dim:
+        group = dims.group(dimension)
+        if group is None:
+            where.append(sa.false())
+            group = sa.literal(None)
+        cols.append(group.label("group"))
+        schema["group"] = _group_type(dimension)
+    stmt = sa.select(*cols).select_from(dims.from_(dimension, period)).where(*where)
+    frame = read_frame(conn, stmt, schema)
+    if table_dim:
+        return frame.filter(pl.col("group").is_not_null())
+    if dimension is None:
+        return frame
+    last = pl.col("completed_at").max().over("application_id")
+    group = last.dt.hour().cast(pl.Int32) if dimension == "hour" else last.dt.date()
+    return frame.with_columns(group.alias("group"))
+
+
 # --- evaluations -------------------------------------------------------------------------------
 
 
@@ -809,6 +926,8 @@ class MetricInputs:
     bad_reviews: pl.DataFrame
     attendance: pl.DataFrame
     after_close: pl.DataFrame  # ticket_after_close
+    bundle_intake: pl.DataFrame  # (group, application_id, cases): packages accepted
+    bundle_cases: pl.DataFrame  # the remaining cases of applications done in the period
 
 
 def due_soon_end(calendar: pl.DataFrame, as_of: dt.datetime) -> dt.datetime:
@@ -856,6 +975,7 @@ def collect(
     unknown = set(period.filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown filter(s) {sorted(unknown)}; filters: {', '.join(FILTERS)}")
+    partitioning.note_layout(conn)
     hours = service_hours_frame(conn)
     boundaries = extended_boundaries(hours)
     closings = closing_boundaries(hours)
@@ -929,4 +1049,6 @@ def collect(
             "tickets",
             lambda sc: ticket_after_close(conn, sc, dimension, closings, scope=scope),
         ),
+        bundle_intake=bundle_intake(conn, of("cases"), dimension, scope=scope),
+        bundle_cases=bundle_cases(conn, of("cases"), dimension, scope=scope),
     )

@@ -125,6 +125,15 @@ calendar = Table(
     Column("name", String(100)),
 )
 
+# 一件事一次办 (issue 17): the packages several items of one applicant are filed under
+bundles = Table(
+    "bundles",
+    metadata,
+    Column("bundle_id", ID, primary_key=True),
+    Column("name", LABEL, nullable=False),
+    Column("dept_id", ID, ForeignKey("departments.dept_id")),  # the lead department
+)
+
 # --- fact tables ----------------------------------------------------------------------------
 
 tickets = Table(
@@ -170,12 +179,16 @@ cases = Table(
     # soft link back to the ticket of the visit that opened the case (named in the contract's
     # conventions, missing from its column list)
     Column("ticket_id", ID),
+    # 一件事一次办: the package and the one application grouping the cases filed together
+    Column("bundle_id", ID, ForeignKey("bundles.bundle_id")),
+    Column("application_id", ID),
     Index("ix_cases_hall_accepted", "hall_id", "accepted_at"),
     Index("ix_cases_hall_completed", "hall_id", "completed_at"),
     Index("ix_cases_hall_status", "hall_id", "status"),
     Index("ix_cases_item", "item_id"),
     Index("ix_cases_window_accepted", "window_id", "accepted_at"),
     Index("ix_cases_ticket", "ticket_id"),
+    Index("ix_cases_application", "application_id"),
 )
 
 evaluations = Table(
@@ -445,6 +458,7 @@ REFERENCE_TABLES: tuple[Table, ...] = (
     queues,
     service_hours,
     calendar,
+    bundles,
 )
 FACT_TABLES: tuple[Table, ...] = (tickets, cases, evaluations, attendance)
 ALL_TABLES: tuple[Table, ...] = REFERENCE_TABLES + FACT_TABLES

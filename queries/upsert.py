@@ -18,6 +18,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
+from queries import partitioning
 from queries.db import BATCH_ROWS, bulk_insert
 
 
@@ -30,7 +31,10 @@ def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[st
     update = [c for c in columns if c not in key]
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        _upsert_postgres(conn, table, frame, key, update)
+        if partitioning.is_partitioned(conn, table):
+            _upsert_partitioned(conn, table, frame, key)
+        else:
+            _upsert_postgres(conn, table, frame, key, update)
         return
     if dialect == "sqlite":
         stmt = sqlite.insert(table)
@@ -109,6 +113,40 @@ def _upsert_postgres(
         else stmt.on_conflict_do_nothing(index_elements=list(key))
     )
     conn.execute(stmt)
+
+
+def _upsert_partitioned(
+    conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[str, ...]
+) -> None:
+    """Upsert into a partitioned (or sharded) fact table by the contract's `key`.
+
+    Its primary key adds the hall and the time column (see queries/partitioning.py), and its
+    foreign partitions take no ON CONFLICT, so: delete the rows whose contract key arrives with
+    another hall or time (the row moves), update the rows whose whole key matches (only the
+    frame's columns), insert the rest."""
+    full = partitioning.PARTITION_KEYS[table.name][1]
+    missing = [c for c in full if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table.name}: rows without {', '.join(missing)} cannot be written")
+    stage = sa.Table(
+        f"hallpulse_stage_{table.name}",
+        sa.MetaData(),
+        *(sa.Column(c, table.c[c].type) for c in frame.columns),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    conn.execute(stage.delete())
+    bulk_insert(conn, stage, frame)
+    same_key = sa.and_(*(table.c[c] == stage.c[c] for c in key))
+    moved = sa.or_(*(table.c[c] != stage.c[c] for c in full if c not in key))
+    conn.execute(sa.delete(table).where(same_key, moved))
+    whole = sa.and_(*(table.c[c] == stage.c[c] for c in full))
+    update = [c for c in frame.columns if c not in full]
+    if update:
+        conn.execute(sa.update(table).where(whole).values({c: stage.c[c] for c in update}))
+    exists = sa.select(sa.literal(1)).select_from(table).where(whole).exists()
+    conn.execute(sa.insert(table).from_select(list(frame.columns), sa.select(stage).where(~exists)))
 
 
 def replace_rows(conn: Connection, table: sa.Table, frame: pl.DataFrame, by: str) -> int:

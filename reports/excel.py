@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 from dashboard.text import t
 from dashboard.theme import BAD, GOOD, PALETTE, SEQUENTIAL
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS, Metric
+from reports.cells import WORKBOOK_OPTIONS
 from reports.content import (
     change,
     date_text,
@@ -64,7 +65,9 @@ class _Book:
 
     def __init__(self, data: WeeklyData, lang: str):
         self.buffer = io.BytesIO()
-        self.wb: Workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        self.wb: Workbook = xlsxwriter.Workbook(
+            self.buffer, {"in_memory": True, **WORKBOOK_OPTIONS}
+        )  # a comment such as "=HYPERLINK(…)" stays text
         self.data, self.lang = data, lang
         wb = self.wb
         base = {"font_name": "Microsoft YaHei", "font_size": 10}
@@ -480,6 +483,39 @@ def _overdue(book: _Book) -> None:
         )
 
 
+def _packages(book: _Book) -> None:
+    """一件事一次办: every package of the week, slowest first."""
+    d, lang = book.data, book.lang
+    ws = book.sheet("pk.sheet")
+    ws.write(2, 0, t("pk.caption", lang), book.subtitle)
+    columns = [
+        (t("pk.package", lang), "text", 26),
+        (t("pk.applications", lang), "count", 11),
+        (t("pk.cases", lang), "count", 9),
+        (t("pk.completed", lang), "count", 11),
+        (t("pk.on_time", lang), "rate", 11),
+        (t("pk.one_visit", lang), "rate", 12),
+        (t("pk.slowest_days", lang), "minutes", 14),
+        (t("pk.slowest_item", lang), "text", 26),
+        (t("pk.slowest_case", lang), "text", 22),
+    ]
+    rows = [
+        [
+            r["name"],
+            r["applications"],
+            r["cases"],
+            r["completed"],
+            r["on_time_rate"],
+            r["one_visit_rate"],
+            r["slowest_days"],
+            r["slowest_item"],
+            r["slowest_case_id"],
+        ]
+        for r in d.packages.iter_rows(named=True)
+    ]
+    book.table(ws, columns, rows)
+
+
 def _no_cases(book: _Book) -> None:
     d, lang = book.data, book.lang
     ws = book.sheet("rep.sheet.no_cases")
@@ -601,6 +637,7 @@ def render_xlsx(data: WeeklyData, lang: str) -> bytes:
     _hours(book)
     _waits(book)
     _overdue(book)
+    _packages(book)
     _no_cases(book)
     _bad(book)
     _groups(book, "rep.sheet.departments", "department", data.departments)

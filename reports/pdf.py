@@ -10,6 +10,8 @@ import base64
 import datetime as dt
 from html import escape
 
+import polars as pl
+
 from dashboard.text import t
 from dashboard.theme import BAD, GOOD, LIGHT, NEUTRAL, PALETTE
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS
@@ -91,6 +93,7 @@ tr.group td { background: #f6f8fa; font-weight: bold; color: __BLUE_DARK__;
 .good { color: __GOOD__; } .bad { color: __BAD__; } .neutral { color: #6b7785; }
 .muted { color: #6b7785; } .small { font-size: 7.5pt; }
 figure { margin: 0 0 3mm; break-inside: avoid; }
+.keep { break-inside: avoid; }  /* a block kept on one page (一件事一次办) */
 figure img { width: 100%; }
 figcaption { font-size: 9pt; font-weight: bold; margin: 0 0 1mm; }
 .note { font-size: 7.8pt; color: #52606d; margin: 0 0 3mm; }
@@ -316,6 +319,7 @@ def _cases(doc: _Doc, data: WeeklyData, lang: str) -> None:
         if n > OVERDUE_ROWS:
             more = t("rep.overdue.more", lang, shown=OVERDUE_ROWS, n=f"{n:,}")
             doc.add(f'<p class="note">{escape(more)}</p>')
+    _packages(doc, data, lang)
     doc.add(f"<h3>{escape(t('rep.no_cases', lang))}</h3>")
     total, missing = data.hall_department_count, data.no_case_departments
     if total == 0:
@@ -326,6 +330,81 @@ def _cases(doc: _Doc, data: WeeklyData, lang: str) -> None:
         doc.add(f"<p>{escape(t('rep.no_cases.some', lang, n=total, k=missing.height))}</p>")
         items = "".join(f"<li>{escape(name)}</li>" for name in missing["name"].to_list())
         doc.add(f'<ul class="summary">{items}</ul>')
+
+
+PACKAGE_ROWS = 12  # the slowest packages listed in the PDF (the workbook lists all)
+PACKAGE_KEYS = (
+    "bundle_applications",
+    "bundle_case_share",
+    "bundles_completed",
+    "bundle_on_time_rate",
+    "bundle_one_visit_rate",
+)
+
+
+def _packages(doc: _Doc, data: WeeklyData, lang: str) -> None:
+    """一件事一次办: the week's package figures, the slowest package by its slowest case, and
+    the slowest packages, kept on one page."""
+    parts = [f"<h3>{escape(t('pk.title', lang))}</h3>"]
+    packages = data.packages
+    if packages.is_empty():
+        parts.append(f"<p>{escape(t('pk.none', lang))}</p>")
+        parts.append('<div class="keep">' + "".join(parts) + "</div>")
+        return
+    cases = data.current["cases"]
+    figures = "；" if lang == "zh" else "; "
+    parts.append(
+        "<p>"
+        + escape(
+            figures.join(
+                f"{BY_KEY[k].label(lang)} {BY_KEY[k].format(cases[k], lang)}" for k in PACKAGE_KEYS
+            )
+        )
+        + "</p>"
+    )
+    slowest = packages.filter(pl.col("slowest_days").is_not_null()).head(1)
+    if slowest.height:
+        s = slowest.row(0, named=True)
+        sentence = t(
+            "pk.slowest",
+            lang,
+            name=s["name"],
+            item=s["slowest_item"] or "—",
+            case=s["slowest_case_id"],
+            days=f"{s['slowest_days']:.1f}",
+        )
+        parts.append(f"<p>{escape(sentence)}</p>")
+    rows = [
+        [
+            escape(r["name"]),
+            f"{r['applications']:,}",
+            f"{r['cases']:,}",
+            f"{r['completed']:,}",
+            _percent(r["on_time_rate"]),
+            _percent(r["one_visit_rate"]),
+            "—" if r["slowest_days"] is None else f"{r['slowest_days']:.1f}",
+            escape(r["slowest_item"] or "—"),
+        ]
+        for r in packages.head(PACKAGE_ROWS).iter_rows(named=True)
+    ]
+    parts.append(
+        _table(
+            [
+                (t("pk.package", lang), False),
+                (t("pk.applications", lang), True),
+                (t("pk.cases", lang), True),
+                (t("pk.completed", lang), True),
+                (t("pk.on_time", lang), True),
+                (t("pk.one_visit", lang), True),
+                (t("pk.slowest_days", lang), True),
+                (t("pk.slowest_item", lang), False),
+            ],
+            rows,
+            ["21%", "9%", "8%", "9%", "10%", "10%", "11%", "22%"],
+        )
+    )
+    parts.append(f'<p class="note">{escape(t("pk.caption", lang))}</p>')
+    doc.add('<div class="keep">' + "".join(parts) + "</div>")
 
 
 def _evaluations(doc: _Doc, data: WeeklyData, lang: str) -> None:

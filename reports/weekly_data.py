@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from access.scope import Scope
 from dashboard.text import scope_text  # noqa: F401  (the report's cover and header)
+from metrics.bundles import PACKAGE_SCHEMA, package_table
 from metrics.engine import END_OF_DAY, Deadlines, bad_review_status
 from metrics.figures import compute
 from metrics.rankings import rank_groups
@@ -123,6 +124,8 @@ class WeeklyData:
     demo: bool
     forecast: object | None = None  # reports.forecast.Forecast when forecasting exists
     timings: dict[str, float] = field(default_factory=dict)
+    # 一件事一次办: one row per package of the week (metrics.bundles.package_table)
+    packages: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PACKAGE_SCHEMA))
 
 
 def has_data(figures: dict) -> bool:
@@ -246,6 +249,9 @@ def gather(
                 conn, hall_id, week.first, week.last, WAIT_BIN_MIN, scope=scope
             )
             demo = "demo_seed" in get_meta(conn)
+            packages = package_table(
+                conn, _period(hall_id, week.first, week.last), settings, scope=scope
+            )
         lap("lists and chart data (beside the figures)")
         results = {name: job.result() for name, job in jobs.items()}
     lap(f"figures: week before, by date, departments, windows ({workers} threads)")
@@ -292,6 +298,7 @@ def gather(
         demo=demo,
         forecast=forecast,
         timings=timings,
+        packages=packages,
     )
 
 

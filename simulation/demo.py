@@ -99,6 +99,8 @@ class HallRuntime:
     proxy_items: tuple[list[str], np.ndarray]
     kiosk_items: tuple[list[str], np.ndarray]
     mail_items: tuple[list[str], np.ndarray]
+    # 一件事: item → the packages (bundle_id, item ids) containing it whose items are all here
+    packages: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,8 +135,24 @@ def _person_name(rng: np.random.Generator, used: set[str]) -> str:
             return name
 
 
-def build_network(seed: int = 7) -> Network:
-    """The halls, departments, windows, staff and items of the demo, deterministic for a seed."""
+def _hall_packages(
+    offered: dict[str, net.ItemRow], item_ids: dict[str, str]
+) -> dict[str, list[tuple[str, list[str]]]]:
+    """item → the packages containing it that the hall offers whole (every item offered)."""
+    out: dict[str, list[tuple[str, list[str]]]] = {}
+    for bundle_id, _name, _lead, names in net.BUNDLES:
+        ids = [item_ids[n] for n in names]
+        if all(i in offered for i in ids):
+            for i in ids:
+                out.setdefault(i, []).append((bundle_id, ids))
+    return out
+
+
+def build_network(seed: int = 7, halls_spec: tuple[net.HallSpec, ...] = net.HALLS) -> Network:
+    """The halls, departments, windows, staff and items of the demo, deterministic for a seed.
+
+    `halls_spec` is the network's definition: the 1+2+4 district by default, or a bigger one
+    (simulation.city builds the 1+12+137 city from the same kinds of hall)."""
     rng = np.random.default_rng([seed, 0])
     items = {f"I{n + 1:03d}": row for n, row in enumerate(net.ITEMS)}
     used_names: set[str] = set()
@@ -159,6 +177,10 @@ def build_network(seed: int = 7) -> Network:
         for k in ("halls", "departments", "windows", "staff", "items", "queues", "service_hours")
     }
     ref_rows["departments"] = [{"dept_id": d, "name": n} for d, n in net.DEPARTMENTS]
+    ref_rows["bundles"] = [
+        {"bundle_id": b, "name": name, "dept_id": lead} for b, name, lead, _items in net.BUNDLES
+    ]
+    item_ids = {row[2]: iid for iid, row in items.items()}  # name → id
     for item_id, (dept, theme, name, kind, promised, legal, *_rest) in items.items():
         ref_rows["items"].append(
             {
@@ -172,7 +194,7 @@ def build_network(seed: int = 7) -> Network:
             }
         )
 
-    for h_index, spec in enumerate(net.HALLS):
+    for h_index, spec in enumerate(halls_spec):
         ref_rows["halls"].append(
             {
                 "hall_id": spec.hall_id,
@@ -285,6 +307,7 @@ def build_network(seed: int = 7) -> Network:
                 proxy_items=pick(lambda r: "c" in r[7]),
                 kiosk_items=pick(lambda r: r[8] and r[3] == "instant"),
                 mail_items=pick(lambda r: r[3] == "promised"),
+                packages=_hall_packages(offered, item_ids),
             )
         )
         for s in staff:
@@ -440,6 +463,8 @@ CASE_SCHEMA = {
     "tolerance": pl.Boolean,
     "suspended_workdays": pl.Int32,
     "ticket_id": pl.String,
+    "bundle_id": pl.String,
+    "application_id": pl.String,
 }
 EVAL_SCHEMA = {
     "eval_id": pl.String,
@@ -471,6 +496,8 @@ ATTENDANCE_SCHEMA = {
     "leave": pl.String,
 }
 
+
+PACKAGE_CHANNELS = ("window", "online", "proxy")  # how a 一件事 application is filed
 
 # the simulator's own columns on ticket frames, dropped by `cut_at`
 HELPER_COLUMNS = {
@@ -730,7 +757,71 @@ class HallDaySimulator:
         cases_df, tickets_df = self._cases(hall, day, kind, tickets_df, rng)
         evals_df = self._evaluations(hall, day, tickets_df, cases_df, rng)
         attendance_df = self._attendance(hall, day, shifts)
+        cases_df = self._packages(hall, day, cases_df)
         return DayFacts(tickets_df, cases_df, evals_df, attendance_df)
+
+    # -- 一件事一次办 -------------------------------------------------------------------------
+    def _packages(self, hall, day: dt.date, cases_df: pl.DataFrame) -> pl.DataFrame:
+        """File a few cases as 一件事 packages: a case of an item some package (offered at this
+        hall) contains becomes, with chance BUNDLE_RATE, the first case of an application of
+        that package, and the package's other items are accepted with it at the same window,
+        by the same staff member, in the same trip (they share its `visits`). Each case is
+        then handled on its own time limit: the application is done when its last case is.
+        Drawn from a random stream of its own, so tickets, evaluations and the other cases
+        are exactly those of a demo without packages."""
+        options = hall.packages
+        if not options or cases_df.is_empty():
+            return cases_df
+        rng = np.random.default_rng([self.net.seed, hall.index + 1, day.toordinal(), 17])
+        candidates = cases_df.with_row_index("__row").filter(
+            pl.col("item_id").is_in(list(options)) & pl.col("channel").is_in(PACKAGE_CHANNELS)
+        )
+        chosen = candidates.filter(pl.Series(rng.random(candidates.height) < net.BUNDLE_RATE))
+        if chosen.is_empty():
+            return cases_df
+        stamp = day.strftime("%Y%m%d")
+        anchors: dict[int, tuple[str, str]] = {}
+        extra = []
+        for n_app, row in enumerate(chosen.iter_rows(named=True), start=1):
+            packages = options[row["item_id"]]
+            bundle_id, items = packages[int(rng.integers(len(packages)))]
+            application_id = f"YJS-{hall.spec.hall_id}-{stamp}-{n_app:04d}"
+            anchors[row["__row"]] = (bundle_id, application_id)
+            siblings = [i for i in items if i != row["item_id"]]
+            for k, sibling in enumerate(siblings):
+                at = row["accepted_at"]  # one application: its cases accepted together
+                case = list(
+                    self._case_row(
+                        hall,
+                        f"{row['case_id']}Y{k + 1}",
+                        sibling,
+                        at,
+                        row["channel"],
+                        rng,
+                        window_id=row["window_id"],
+                        staff_id=row["staff_id"],
+                        ticket_id=row["ticket_id"],
+                    )
+                )
+                case[6] = row["applicant_kind"]  # one applicant
+                case[11] = row["visits"]  # one trip for the whole package
+                case[15], case[16] = bundle_id, application_id
+                extra.append(tuple(case))
+        rows = list(anchors)
+        marks = pl.DataFrame(
+            {
+                "__row": pl.Series(rows, dtype=pl.UInt32),
+                "__b": [anchors[r][0] for r in rows],
+                "__a": [anchors[r][1] for r in rows],
+            }
+        )
+        marked = (
+            cases_df.with_row_index("__row")
+            .join(marks, on="__row", how="left")
+            .with_columns(pl.col("__b").alias("bundle_id"), pl.col("__a").alias("application_id"))
+            .select(cases_df.columns)
+        )
+        return pl.concat([marked, pl.DataFrame(extra, schema=cases_df.schema, orient="row")])
 
     def _tickets_frame(self, hall, day, tickets: Tickets, appt, outcome, served_by, rng):
         n = len(tickets)
@@ -865,6 +956,8 @@ class HallDaySimulator:
             tolerance,
             suspended,
             ticket_id,
+            None,  # bundle_id, application_id: set by `_packages`
+            None,
         )
 
     def _cases(self, hall, day, kind: DayKind, tickets_df: pl.DataFrame, rng):

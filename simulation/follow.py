@@ -25,13 +25,14 @@ from sqlalchemy.engine import Engine
 
 from metrics.settings import load_settings
 from queries import rollups, schema
-from queries.db import get_meta, has_schema, set_meta
+from queries.db import UNREACHABLE, first_line, get_meta, has_schema, set_meta, wait_for
 from queries.upsert import upsert
 from simulation.demo import DAY, DayFacts, DemoCalendar, HallDaySimulator, build_network, cut_at
 from simulation.network import TIMEZONE
 from workdays import clock
 
 LOOKBACK_DAYS = 30  # earlier days whose cases and follow-ups may still change today
+RETRY_CAP_S = 60.0  # the longest wait between two tries of a write the database refused
 TABLES = (
     (schema.tickets, ("ticket_id",)),
     (schema.cases, ("case_id",)),
@@ -167,8 +168,10 @@ def follow(
 ) -> FollowSummary:
     """Follow the demo in `engine` (see `step_clock`); KeyboardInterrupt goes to the caller:
     a step is one transaction, so an interrupt leaves whole steps."""
-    follower = Follower(engine)
-    ahead = follower.newest_ticket()
+    # a database that cannot be reached is waited for (with back-off, logged), at the start
+    # as at every write
+    follower = wait_for(lambda: Follower(engine), "follow", log=log, sleep=sleep)
+    ahead = wait_for(follower.newest_ticket, "follow", log=log, sleep=sleep)
     if ahead is not None and ahead > options.start:
         log(
             f"note: the database already holds tickets up to {ahead:%Y-%m-%d %H:%M:%S}, after "
@@ -191,8 +194,28 @@ def step_clock(
     advance = dt.timedelta(seconds=options.interval_s * options.speed)
     clock = options.start
     started = None  # the real time of the first write (after simulating the day)
+    failures = 0
     while True:
-        changed = step(clock)
+        try:
+            changed = step(clock)
+        except UNREACHABLE as exc:  # wait and write again: a step is one transaction
+            failures += 1
+            delay = min(options.interval_s * 2 ** (failures - 1), RETRY_CAP_S)
+            log(
+                f"{clock:%Y-%m-%d %H:%M:%S}  write failed, database unreachable "
+                f"({first_line(exc)}); try {failures + 1} in {delay:.0f} s"
+            )
+            sleep(delay)
+            # the simulated clock keeps pace with real time; the schedule moves by the wait
+            clock += dt.timedelta(seconds=delay * options.speed)
+            if started is not None:
+                started += delay
+            continue
+        if failures:
+            log(
+                f"{clock:%Y-%m-%d %H:%M:%S}  database reachable again after {failures} failed tries"
+            )
+            failures = 0
         started = started or time.monotonic()
         summary.steps += 1
         summary.clock = clock

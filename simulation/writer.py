@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from metrics.settings import load_settings
-from queries import rollups, schema
+from queries import partitioning, rollups, schema
 from queries.db import bulk_insert, drop_schema, ensure_calendar, init_schema, set_meta
 from simulation.demo import DemoOptions, build_network, calendar_span, generate
 from workdays import unannounced_warnings
@@ -54,13 +54,15 @@ def write_demo(
     """
     started = time.perf_counter()
     if replace:
-        drop_schema(engine)
+        if not partitioning.clear_facts(engine):  # a partitioned layout keeps its tables
+            drop_schema(engine)
     elif existing_fact_rows(engine):
         raise DemoRefused(
             "the database already holds tickets, cases, evaluations or attendance; "
             "use --replace to drop them and write the demo instead"
         )
     init_schema(engine)
+    partitioning.ensure_months(engine, options.first, calendar_span(options)[1])
     network = build_network(options.seed)
     summary = DemoSummary()
     first, last = calendar_span(options)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from queries.db import UNREACHABLE, wait_for
 from sync import state
 from sync.config import SourceConfig, SyncConfig
 from sync.folder import FolderSource
@@ -64,6 +65,7 @@ class Runner:
         chosen = [config.source(only)] if only else list(config.sources)
         self.sources = [(cfg, make_source(cfg, config)) for cfg in chosen]
         self.log = log or (lambda _msg: None)
+        self.unrecorded: dict[str, int] = {}  # failures the target could not record
 
     def run_source(self, cfg: SourceConfig, source, stop: threading.Event) -> Outcome:
         try:
@@ -84,26 +86,43 @@ class Runner:
                     cfg.backoff_max_s,
                 )
             except Exception as inner:  # the target itself is down: say so, keep going
-                failures, delay = 0, state.backoff(1, cfg.interval_s, cfg.backoff_max_s)
+                # counted here while the target cannot count: the back-off still grows
+                failures = self.unrecorded.get(cfg.name, 0) + 1
+                self.unrecorded[cfg.name] = failures
+                delay = state.backoff(failures, cfg.interval_s, cfg.backoff_max_s)
                 self.log(f"{cfg.name}: could not record the failure ({_describe(inner)})")
             self.log(f"{message} (failure {failures}; next try in {delay:.0f} s)")
             return Outcome(cfg.name, False, error=message, retry_in_s=delay)
+        self.unrecorded.pop(cfg.name, None)
         return Outcome(cfg.name, True, result.rows, result.rejected, notes=result.notes)
 
     def run(self, once: bool = False, stop: threading.Event | None = None) -> list[Outcome]:
         """Run the rounds: once (every source once, back-off ignored) or until `stop` is set.
         Returns the outcomes of the last round of each source."""
         stop = stop or threading.Event()
-        state.ensure_tables(self.target)
         last: dict[str, Outcome] = {}
         due = {cfg.name: time.monotonic() for cfg, _ in self.sources}
-        if not once:  # a restart keeps a failing source's back-off
-            with self.target.connect() as conn:
-                now = clock.now()
-                for row in state.all_states(conn):
-                    if row["name"] in due and row["failures"] and row["next_try_at"]:
-                        wait = (row["next_try_at"] - now).total_seconds()
-                        due[row["name"]] += max(0.0, wait)
+
+        def start() -> None:
+            state.ensure_tables(self.target)
+            if not once:  # a restart keeps a failing source's back-off
+                with self.target.connect() as conn:
+                    now = clock.now()
+                    for row in state.all_states(conn):
+                        if row["name"] in due and row["failures"] and row["next_try_at"]:
+                            wait = (row["next_try_at"] - now).total_seconds()
+                            due[row["name"]] += max(0.0, wait)
+
+        # a target that cannot be reached yet is waited for (with back-off, logged); once
+        # (`--once`) it is an error at once
+        if once:
+            start()
+        else:
+            cap = max((cfg.backoff_max_s for cfg, _ in self.sources), default=60.0)
+            try:
+                wait_for(start, "sync", log=self.log, cap_s=cap, stop=stop)
+            except UNREACHABLE:  # stopped while waiting: nothing ran
+                return []
         try:
             while not stop.is_set():
                 ran = False

@@ -45,6 +45,7 @@ SHEETS = [
     "时段分布",
     "等候分布",
     "超期办件",
+    "一件事",
     "无办件部门",
     "差评跟踪",
     "部门",
@@ -273,6 +274,27 @@ def test_workbook_sheets_numbers_and_formats(built: dict):
         tables = [n for n in z.namelist() if n.startswith("xl/tables/")]
     assert len(charts) == 3  # daily volumes with waits, satisfaction, wait distribution
     assert len(tables) == len(SHEETS)  # every sheet's data is an Excel table
+
+
+def test_packages_in_the_pdf_and_the_workbook(built: dict, demo_url: str):
+    """一件事一次办: the figures equal `hall metrics`, the slowest package leads the table (by
+    its slowest case) in the PDF, and the workbook lists every package of the week."""
+    text, cases = built["text"], built["current"]["cases"]
+    assert "一件事一次办" in text
+    start = text.index("最慢的一件事")
+    sentence = " ".join(text[start : text.index("天。", start)].split())
+    wb = openpyxl.load_workbook(built["xlsx"])
+    sheet = wb["一件事"]
+    rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] is not None]
+    assert sum(r[1] for r in rows) == cases["bundle_applications"]  # one package each
+    assert sum(r[3] for r in rows) == cases["bundles_completed"]
+    slowest = max((r for r in rows if r[6] is not None), key=lambda r: r[6])
+    assert rows[0] == slowest  # slowest first
+    assert slowest[0] in sentence and f"{slowest[6]:.1f}" in sentence
+    assert slowest[7] in sentence  # its slowest item
+    assert sheet.cell(5, 5).number_format == "0.0%"
+    figures = text[text.index("一件事受理量", start - 400) : start]
+    assert f"一件事受理量 {cases['bundle_applications']:,}" in " ".join(figures.split())
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,7 @@ FULL_ROWS: dict[str, dict[str, object]] = {
         "valid_to": D(2026, 12, 31),
     },
     "calendar": {"date": D(2026, 10, 10), "is_workday": True, "name": "调休上班"},
+    "bundles": {"bundle_id": "YJS03", "name": "新生儿出生一件事", "dept_id": "D-RS"},
     "tickets": {
         "ticket_id": "T-20260302-0001",
         "hall_id": "H01",
@@ -97,6 +98,8 @@ FULL_ROWS: dict[str, dict[str, object]] = {
         "tolerance": True,
         "suspended_workdays": 2,
         "ticket_id": "T-20260302-0001",
+        "bundle_id": "YJS03",
+        "application_id": "YJS-2026-000123",
     },
     "evaluations": {
         "eval_id": "E-20260302-0003",

@@ -12,7 +12,14 @@ from access.scope import Scope
 from dashboard import auth, cached, state
 from dashboard.state import engine_for
 from dashboard.text import datetime_text, t
-from dashboard.widgets import remember, require_schema, scope_guard, table_height, url_param
+from dashboard.widgets import (
+    ignore_bad,
+    remember,
+    require_schema,
+    scope_guard,
+    table_height,
+    url_param,
+)
 from queries import alert_store
 from queries.live import hall_zones
 from workdays import clock
@@ -83,7 +90,7 @@ picked = cols[0].date_input(
     t("al.range", lang), (today - dt.timedelta(days=DAYS - 1), today), format="YYYY-MM-DD"
 )
 first, last = picked if isinstance(picked, tuple) and len(picked) == 2 else (today, today)
-hall = url_param("hall")
+hall = ignore_bad("hall", url_param("hall"), halls, lang)
 hall = cols[1].selectbox(
     t("f.hall", lang),
     ["", *halls],

@@ -1,5 +1,5 @@
 """办件时效 — on-time completion by department and item, the overdue list with its ageing,
-the due-soon warning list, 最多跑一次, 网办率 and 容缺受理."""
+the due-soon warning list, 最多跑一次, 网办率, 容缺受理 and 一件事一次办 (packages)."""
 
 from __future__ import annotations
 
@@ -246,3 +246,61 @@ else:
         lang,
         "cs.channels",
     )
+
+# --- 一件事一次办: packages of several items filed as one application -------------------------
+PACKAGE_TILES = [
+    "bundle_applications",
+    "bundle_case_share",
+    "bundles_completed",
+    "bundle_on_time_rate",
+    "bundle_one_visit_rate",
+]
+st.subheader(t("pk.title", lang))
+st.caption(t("pk.caption", lang))
+packages = cached.packages(url, p.first, p.last, p.as_of, f)
+if packages.is_empty():
+    empty_note(t("pk.none", lang))
+else:
+    kpi_tiles(PACKAGE_TILES, now_figures, before_figures, lang)
+    slowest = packages.filter(pl.col("slowest_days").is_not_null()).head(1)
+    if slowest.height:
+        s = slowest.row(0, named=True)
+        st.markdown(
+            t(
+                "pk.slowest",
+                lang,
+                name=f"**{s['name']}**",
+                item=s["slowest_item"] or "—",
+                case=s["slowest_case_id"],
+                days=f"{s['slowest_days']:.1f}",
+            )
+        )
+    table = packages.select(
+        pl.col("name").alias(t("pk.package", lang)),
+        pl.col("applications").alias(t("pk.applications", lang)),
+        pl.col("cases").alias(t("pk.cases", lang)),
+        pl.col("completed").alias(t("pk.completed", lang)),
+        (pl.col("on_time_rate") * 100).alias(t("pk.on_time", lang)),
+        (pl.col("one_visit_rate") * 100).alias(t("pk.one_visit", lang)),
+        pl.col("slowest_days").alias(t("pk.slowest_days", lang)),
+        pl.col("slowest_item").alias(t("pk.slowest_item", lang)),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=table_height(min(table.height, 12)),
+        column_config={
+            t("pk.on_time", lang): st.column_config.ProgressColumn(
+                t("pk.on_time", lang), format="%.1f%%", min_value=0, max_value=100
+            ),
+            t("pk.one_visit", lang): st.column_config.NumberColumn(
+                t("pk.one_visit", lang), format="%.1f%%"
+            ),
+            t("pk.slowest_days", lang): st.column_config.NumberColumn(
+                t("pk.slowest_days", lang), format="%.1f"
+            ),
+        },
+        key="pk.table",
+    )
+    csv_download(table, t("pk.download", lang), f"packages_{p.as_of:%Y%m%d}.csv", "pk.csv")

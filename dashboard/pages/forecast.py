@@ -17,7 +17,7 @@ from dashboard.forecast_figures import (
     tradeoff_figure,
 )
 from dashboard.text import datetime_text, t
-from dashboard.widgets import scope_guard
+from dashboard.widgets import ignore_bad, scope_guard
 from forecasting.erlang import queue_figures
 from forecasting.select import LABELS
 from forecasting.service import policy_from
@@ -265,7 +265,7 @@ if not halls:
     st.stop()
 st.caption(t("fc.caption", lang, last=datetime_text(newest)))
 
-wanted = st.query_params.get("hall")
+wanted = ignore_bad("hall", st.query_params.get("hall"), halls, lang)
 c1, c2, c3 = st.columns([2, 2, 3])
 hall = c1.selectbox(t("fc.hall", lang), halls, index=halls.index(wanted) if wanted in halls else 0)
 if hall != wanted:

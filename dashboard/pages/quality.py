@@ -18,9 +18,9 @@ require_schema(url, lang)
 demo_banner(url, lang)
 st.caption(t("q.intro", lang))
 
-whole = st.toggle(
-    t("q.whole", lang), value=st.session_state.get("quality.whole", True), key="quality.whole"
-)
+# the whole database, unless the link asks for a period
+whole_default = st.session_state.get("quality.whole", "period" not in st.query_params)
+whole = st.toggle(t("q.whole", lang), value=whole_default, key="quality.whole")
 if whole:
     first = last = None
 else:

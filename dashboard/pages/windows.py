@@ -13,6 +13,7 @@ from dashboard.text import t
 from dashboard.widgets import (
     empty_note,
     filter_bar,
+    ignore_bad,
     remember,
     require_schema,
     table_height,
@@ -94,8 +95,7 @@ c1, c2 = st.columns([2, 1])
 default_level = "window" if view.get("hall") or view.get("department") else "hall"
 level = st.session_state.get("windows.level")  # the control, when the user just used it
 if level not in LEVELS:
-    level = url_param("level")
-    level = level if level in LEVELS else default_level
+    level = ignore_bad("level", url_param("level"), LEVELS, lang) or default_level
 # never above the filters: one hall is listed by department, one department by window
 lowest = "window" if view.get("department") else "department" if view.get("hall") else "hall"
 if LEVELS.index(level) < LEVELS.index(lowest):
