@@ -28,7 +28,7 @@ from access import accounts, audit
 from access.scope import OutOfScope, Scope, scope_for
 from cli.main import main
 from dashboard import state
-from dashboard.text import t
+from dashboard.text import plain, t
 from metrics.figures import compute
 from metrics.live import mask_name
 from metrics.settings import Settings
@@ -328,7 +328,7 @@ def test_window_performance_page_as_a_manager(monkeypatch, world):
     assert not [name for d, name in depts.items() if d != "D01" and name in text]
     denied = _page(monkeypatch, url, m1, "windows", hall="H03")
     assert [e.value for e in denied.error] == [
-        t("scope.denied", "zh", what="?hall=H03", scope=_scope_text(m1))
+        t("scope.denied", "zh", what=plain("?hall=H03"), scope=_scope_text(m1))
     ]
     assert not denied.dataframe and not denied.metric  # nothing of the page after it
     staff = _page(monkeypatch, url, m1, "window", staff="S-OTHER")
@@ -395,7 +395,7 @@ def test_forecast_page_refuses_a_hall_outside_the_scope(monkeypatch, world):
         d4 = scope_for(conn, "d4")
     at = _page(monkeypatch, url, d4, "forecast", hall="H01")
     assert [e.value for e in at.error] == [
-        t("scope.denied", "zh", what="?hall=H01", scope=_scope_text(d4))
+        t("scope.denied", "zh", what=plain("?hall=H01"), scope=_scope_text(d4))
     ]
     assert not at.dataframe and not at.get("plotly_chart")
 
