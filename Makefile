@@ -38,7 +38,7 @@ $(DB_FILE): | setup
 	$(BIN)/hall demo --db sqlite:///$(DB_FILE) --days $(DEMO_DAYS)
 
 # the project's own modules too (a second; stale files are simply recompiled in memory)
-PACKAGES := access alerts charts cli dashboard forecasting imports metrics queries reports \
+PACKAGES := access alerts charts cli dashboard forecasting i18n imports metrics queries reports \
 	simulation sync workdays
 bytecode: setup
 	@$(BIN)/python -m compileall -q -j 0 $(PACKAGES) streamlit_app.py >/dev/null

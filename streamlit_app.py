@@ -11,7 +11,7 @@ warmup.warm()
 import streamlit as st  # noqa: E402
 
 from dashboard import auth, outage, state  # noqa: E402
-from dashboard.text import LANGS, t  # noqa: E402
+from i18n.text import LANGS, t  # noqa: E402
 
 st.set_page_config(
     page_title="厅脉 HallPulse", page_icon=":material/account_balance:", layout="wide"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.theme import BAD, GOOD, NEUTRAL, PALETTE, SEQUENTIAL, TARGET, template
+from charts.theme import BAD, GOOD, NEUTRAL, PALETTE, SEQUENTIAL, TARGET, template
 
 HEIGHT = 320
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from charts.figures import _layout
-from dashboard.theme import PALETTE
+from charts.theme import PALETTE
 
 
 def tree_sunburst(rolled: pl.DataFrame, labels: dict[str, str], title: str) -> go.Figure:

@@ -33,7 +33,7 @@ from access.passwords import PasswordRefused
 from access.scope import OutOfScope, Scope
 from access.settings import AccessSettings, load_access_settings
 from dashboard import state
-from dashboard.text import plain, t
+from i18n.text import plain, t
 from metrics.settings import SettingsError
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.text import t
+from i18n.text import t
 
 
 def demo_banner(url: str, lang: str) -> None:

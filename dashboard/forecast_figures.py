@@ -7,8 +7,8 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.text import t
-from dashboard.theme import BAD, PALETTE, template
+from charts.theme import BAD, PALETTE, template
+from i18n.text import t
 
 BAND = "rgba(0, 114, 178, 0.18)"  # the forecast's blue, translucent
 

@@ -22,7 +22,7 @@ from collections import OrderedDict
 import sqlalchemy as sa
 import streamlit as st
 
-from dashboard.text import t
+from i18n.text import t
 from queries.db import UNREACHABLE
 
 _LOG = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from html import escape
 
 import polars as pl
 
-from dashboard.text import t
+from i18n.text import t
 from metrics.public import PublicBoard
 
 CSS = """

@@ -13,8 +13,8 @@ from html import escape
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import theme
-from dashboard.text import age_text, t
+from charts import theme
+from i18n.text import age_text, t
 from metrics.catalog import BY_KEY, Metric
 from metrics.live import LIVE_BY_KEY
 from metrics.screen import LiveFigures, PeriodFigures

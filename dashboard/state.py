@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from access.scope import Scope
-from dashboard.text import DEFAULT_LANG, LANGS
+from i18n.text import DEFAULT_LANG, LANGS
 from queries.db import URL_ENV, make_engine, resolve_url
 
 

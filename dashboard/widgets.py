@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 import polars as pl
@@ -12,7 +13,7 @@ import streamlit as st
 
 from access.scope import Scope
 from dashboard import auth, cached, state
-from dashboard.text import plain, scope_text, t
+from i18n.text import plain, scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
 from reports.cells import csv_safe
@@ -377,3 +378,30 @@ def csv_download(frame: pl.DataFrame, label: str, name: str, key: str) -> None:
         on_click=auth.audit_download,
         args=(name, "download", frame.height),
     )
+
+
+class Opening(NamedTuple):
+    """What an analysis page knows once its opening is drawn."""
+
+    lang: str
+    url: str
+    view: View
+
+
+def analysis_page(page: str, caption_key: str | None = None, **filter_options) -> Opening:
+    """The opening every analysis page shares: its title (`nav.<page>`), an optional caption,
+    the schema check (stops the page on a database without tables), the demo banner and the
+    filter bar (`filter_options` go to `filter_bar`).
+
+        lang, url, view = analysis_page("cases")
+    """
+    from dashboard.components import demo_banner
+
+    lang = state.lang()
+    url = state.db_url()
+    st.title(t(f"nav.{page}", lang))
+    if caption_key:
+        st.caption(t(caption_key, lang))
+    require_schema(url, lang)
+    demo_banner(url, lang)
+    return Opening(lang, url, filter_bar(url, lang, page, **filter_options))

@@ -1,6 +1,6 @@
 """Finishing the figures of metrics.md from the database's partial aggregates (pure functions).
 
-`finish(inputs, settings)` turns a `MetricInputs` (see `queries.metric_queries.collect`) into
+`finish(inputs, settings)` turns a `MetricInputs` (see `queries.metric_inputs.collect`) into
 `{"tickets": {...}, "cases": {...}, "evaluations": {...}, "attendance": {...}}`, or with a
 grouping dimension into `{"groups": [{"<x>_id": key, "tickets": {...}, ...}, ...]}`.
 Rates are fractions, durations minutes (hours for `*_hours`), an empty denominator gives None.
@@ -20,7 +20,8 @@ import polars as pl
 
 from metrics.catalog import KEYS
 from metrics.settings import Settings
-from queries.metric_queries import MetricInputs, closing_boundaries
+from queries.metric_inputs import MetricInputs
+from queries.metric_queries import closing_boundaries
 from workdays import holiday_closures, service_weekday
 
 END_OF_DAY = dt.time(23, 59, 59)

@@ -9,7 +9,8 @@ from access.scope import Scope
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS
 from metrics.engine import finish, group_label
 from metrics.settings import Settings
-from queries.metric_queries import Filters, collect
+from queries.metric_inputs import collect
+from queries.metric_queries import Filters
 
 
 def compute(

@@ -2,7 +2,7 @@
 sharp in print, and about a second faster to lay out than the same charts as SVG outlines
 (the unattended run has a 15 s budget per hall-week).
 
-Colours are the app's (`dashboard.theme`); Chinese text uses Noto Sans CJK from Debian's
+Colours are the app's (`charts.theme`); Chinese text uses Noto Sans CJK from Debian's
 fonts-noto-cjk. Each function takes plain frames and returns the PNG as bytes.
 """
 
@@ -22,8 +22,8 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from dashboard.text import t
-from dashboard.theme import BAD, LIGHT, NEUTRAL, PALETTE, SEQUENTIAL, TARGET
+from charts.theme import BAD, LIGHT, NEUTRAL, PALETTE, SEQUENTIAL, TARGET
+from i18n.text import t
 from metrics.catalog import BY_KEY
 from reports.content import weekday_name
 

@@ -1,7 +1,7 @@
 """The words of the weekly report, shared by the PDF and the workbook: week-over-week changes
 coloured by each metric's direction, the generated summary, follow-up status of bad reviews.
 
-Labels, formats and directions come only from `metrics.catalog` and `dashboard.text`.
+Labels, formats and directions come only from `metrics.catalog` and `i18n.text`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard.text import t
+from i18n.text import t
 from metrics.catalog import BY_KEY, Metric
 from queries.schema import ENUMS
 from reports.weekly_data import WeeklyData

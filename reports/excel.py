@@ -16,8 +16,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from dashboard.text import t
-from dashboard.theme import BAD, GOOD, PALETTE, SEQUENTIAL
+from charts.theme import BAD, GOOD, PALETTE, SEQUENTIAL
+from i18n.text import t
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS, Metric
 from reports.cells import WORKBOOK_OPTIONS
 from reports.content import (

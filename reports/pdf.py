@@ -12,8 +12,8 @@ from html import escape
 
 import polars as pl
 
-from dashboard.text import t
-from dashboard.theme import BAD, GOOD, LIGHT, NEUTRAL, PALETTE
+from charts.theme import BAD, GOOD, LIGHT, NEUTRAL, PALETTE
+from i18n.text import t
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS
 from reports import charts
 from reports.content import (

@@ -24,7 +24,7 @@ import polars as pl
 from sqlalchemy.engine import Connection, Engine
 
 from access.scope import Scope
-from dashboard.text import scope_text  # noqa: F401  (the report's cover and header)
+from i18n.text import scope_text  # noqa: F401  (the report's cover and header)
 from metrics.bundles import PACKAGE_SCHEMA, package_table
 from metrics.engine import END_OF_DAY, Deadlines, bad_review_status
 from metrics.figures import compute

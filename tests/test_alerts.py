@@ -1285,7 +1285,7 @@ def test_alerts_page(monkeypatch, demo_alerts, lang: str) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.text import t
+    from i18n.text import t
     from queries.db import URL_ENV
 
     url, requests, _, _ = demo_alerts

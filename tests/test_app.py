@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.text import t
+from i18n.text import t
 from queries.db import URL_ENV, init_schema, make_engine
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from access.scope import Scope
 from dashboard import live_data, screen_view
-from dashboard.text import t
+from i18n.text import t
 from metrics.catalog import BY_KEY
 from metrics.figures import compute
 from metrics.live import NOW_ENV

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from test_browser import IDLE, streamlit_server
 from test_browser_pages import PLOT, no_error, rendered
 
-from dashboard.text import t
+from i18n.text import t
 from metrics.catalog import BY_KEY
 
 pytestmark = pytest.mark.browser

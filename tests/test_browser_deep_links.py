@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from test_browser import EXCEPTION, IDLE, streamlit_server
 
-from dashboard.text import t
+from i18n.text import t
 from metrics.periods import resolve
 from queries import schema
 from queries.db import make_engine

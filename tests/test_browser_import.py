@@ -30,7 +30,7 @@ from test_import_page import (
     reference_db,
 )
 
-from dashboard.text import t
+from i18n.text import t
 from queries import schema
 from queries.db import make_engine
 

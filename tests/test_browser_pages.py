@@ -14,7 +14,7 @@ from conftest import VIEWPORT
 from playwright.sync_api import Page, expect
 from test_browser import DATAFRAME, EXCEPTION, IDLE, streamlit_server
 
-from dashboard.text import t
+from i18n.text import t
 
 pytestmark = pytest.mark.browser
 

@@ -30,7 +30,7 @@ from test_browser import EXCEPTION, IDLE, ROOT, free_port, streamlit_server
 from test_signin_app import PASSWORD, small_demo
 
 from access import accounts
-from dashboard.text import t
+from i18n.text import t
 from metrics.settings import CONFIG_ENV
 from queries.db import URL_ENV, make_engine
 

@@ -17,7 +17,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from dashboard.text import t
+from i18n.text import t
 from queries import schema
 from queries.db import URL_ENV, init_schema, make_engine
 

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from access import accounts
 from access.scope import Scope, halls_below
-from dashboard.text import t
+from i18n.text import t
 from metrics import network as net
 from metrics.settings import CONFIG_ENV
 from queries import schema as s

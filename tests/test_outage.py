@@ -23,7 +23,7 @@ from screen_support import BUSY_NOW, HALL, figures_in, project_root
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from dashboard.text import t
+from i18n.text import t
 from metrics.live import NOW_ENV
 from queries.db import URL_ENV, make_engine
 

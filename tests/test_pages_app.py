@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from access.scope import Scope
-from dashboard.text import t
+from i18n.text import t
 from metrics.catalog import BY_KEY
 from metrics.figures import compute
 from metrics.periods import delta_text, previous, resolve

@@ -25,7 +25,7 @@ import pytest
 
 from access.scope import Scope
 from cli.main import main
-from dashboard.text import t
+from i18n.text import t
 from metrics.catalog import BY_KEY, KEYS, SECTIONS
 from metrics.settings import Settings
 from queries.db import make_engine

@@ -47,7 +47,7 @@ from streamlit.testing.v1 import AppTest
 from access import accounts
 from access.scope import Scope, scope_filter, scope_for
 from dashboard import auth
-from dashboard.text import plain, scope_text, t
+from i18n.text import plain, scope_text, t
 from metrics.catalog import BY_KEY
 from metrics.figures import compute
 from metrics.periods import resolve

@@ -28,7 +28,7 @@ from access import accounts, audit
 from access.scope import OutOfScope, Scope, scope_for
 from cli.main import main
 from dashboard import state
-from dashboard.text import plain, t
+from i18n.text import plain, t
 from metrics.figures import compute
 from metrics.live import mask_name
 from metrics.settings import Settings
@@ -336,7 +336,7 @@ def test_window_performance_page_as_a_manager(monkeypatch, world):
 
 
 def _scope_text(scope: Scope) -> str:
-    from dashboard.text import scope_text
+    from i18n.text import scope_text
 
     return scope_text(scope, "zh")
 

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from access import accounts, audit, kiosk
 from dashboard import auth
-from dashboard.text import t
+from i18n.text import t
 from metrics.settings import CONFIG_ENV
 from queries.db import URL_ENV, make_engine
 

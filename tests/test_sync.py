@@ -749,7 +749,7 @@ def test_the_data_page_shows_the_feeds_and_a_failing_one(tmp_path, monkeypatch, 
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.text import t
+    from i18n.text import t
 
     here, missing = tmp_path / "here.db", tmp_path / "missing.db"
     vendor_file(here, 30)

@@ -16,8 +16,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.text import plain, t
 from dashboard.widgets import EARLIEST
+from i18n.text import plain, t
 from queries.db import URL_ENV
 from workdays import clock
 

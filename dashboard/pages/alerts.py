@@ -11,7 +11,6 @@ import streamlit as st
 from access.scope import Scope
 from dashboard import auth, cached, state
 from dashboard.state import engine_for
-from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     ignore_bad,
     remember,
@@ -20,6 +19,7 @@ from dashboard.widgets import (
     table_height,
     url_param,
 )
+from i18n.text import datetime_text, t
 from queries import alert_store
 from queries.live import hall_zones
 from workdays import clock

@@ -7,19 +7,17 @@ import polars as pl
 import streamlit as st
 
 from charts.figures import grouped_bars, two_lines
-from dashboard import cached, state
-from dashboard.components import demo_banner
-from dashboard.text import datetime_text, t
+from dashboard import cached
 from dashboard.widgets import (
+    analysis_page,
     chart,
     csv_download,
     empty_note,
-    filter_bar,
     kpi_tiles,
     period_figures,
-    require_schema,
     table_height,
 )
+from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -39,12 +37,7 @@ STAFF_COLUMNS = (
     "absence_rate",
 )
 
-lang = state.lang()
-url = state.db_url()
-st.title(t("nav.attendance", lang))
-require_schema(url, lang)
-demo_banner(url, lang)
-view = filter_bar(url, lang, "attendance")
+lang, url, view = analysis_page("attendance")
 p, f = view.period, view.filters
 settings = cached.settings()
 ref = cached.reference(url)

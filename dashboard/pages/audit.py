@@ -12,7 +12,7 @@ import streamlit as st
 from access import audit
 from access.tables import network_now
 from dashboard import auth, state
-from dashboard.text import t
+from i18n.text import t
 
 LIMITS = (200, 1000, 5000)
 SHOWN = ("at", "who", "role", "action", "target", "scope", "detail", "client")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, data, live_data, outage, screen_view, state
-from dashboard.text import plain, t
+from i18n.text import plain, t
 from metrics import live
 
 lang = state.lang()

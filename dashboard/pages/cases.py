@@ -7,19 +7,17 @@ import polars as pl
 import streamlit as st
 
 from charts.figures import bars
-from dashboard import cached, state
-from dashboard.components import demo_banner
-from dashboard.text import datetime_text, t
+from dashboard import cached
 from dashboard.widgets import (
+    analysis_page,
     chart,
     csv_download,
     empty_note,
-    filter_bar,
     kpi_tiles,
     period_figures,
-    require_schema,
     table_height,
 )
+from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 from metrics.drilldown import AGEING_BANDS
 
@@ -62,12 +60,7 @@ def case_table(frame: pl.DataFrame, ref: dict[str, pl.DataFrame], lang: str, ove
     return pl.DataFrame(columns)
 
 
-lang = state.lang()
-url = state.db_url()
-st.title(t("nav.cases", lang))
-require_schema(url, lang)
-demo_banner(url, lang)
-view = filter_bar(url, lang, "cases")
+lang, url, view = analysis_page("cases")
 p, f = view.period, view.filters
 settings = cached.settings()
 ref = cached.reference(url)

@@ -21,7 +21,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import auth, state
-from dashboard.text import t
+from i18n.text import t
 from imports.contract import IMPORT_ORDER, table_spec
 from imports.importer import FileRejected, ImportReport, import_file, inspect_file
 from imports.mapping import MappingError, load_mapping_file, recognised_count, resolve_mapping

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import cached, data, state
 from dashboard.components import demo_banner
-from dashboard.text import age_text, datetime_text, t
+from i18n.text import age_text, datetime_text, t
 from metrics.freshness import STALE_AFTER_MIN, with_freshness
 from queries.db import redact
 from workdays import clock, unannounced_warning

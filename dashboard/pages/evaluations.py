@@ -9,19 +9,17 @@ import polars as pl
 import streamlit as st
 
 from charts.figures import RATING_COLORS, stacked_shares, trend
-from dashboard import cached, state
-from dashboard.components import demo_banner
-from dashboard.text import datetime_text, t
+from dashboard import cached
 from dashboard.widgets import (
+    analysis_page,
     chart,
     csv_download,
     empty_note,
-    filter_bar,
     kpi_tiles,
     period_figures,
-    require_schema,
     table_height,
 )
+from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -103,12 +101,7 @@ def red_when_overdue(lang: str):
     return style
 
 
-lang = state.lang()
-url = state.db_url()
-st.title(t("nav.evaluations", lang))
-require_schema(url, lang)
-demo_banner(url, lang)
-view = filter_bar(url, lang, "evaluations")
+lang, url, view = analysis_page("evaluations")
 p, f = view.period, view.filters
 settings = cached.settings()
 ref = cached.reference(url)

@@ -16,12 +16,12 @@ from dashboard.forecast_figures import (
     review_figure,
     tradeoff_figure,
 )
-from dashboard.text import datetime_text, t
 from dashboard.widgets import ignore_bad, scope_guard
 from forecasting.erlang import queue_figures
 from forecasting.select import LABELS
 from forecasting.service import policy_from
 from forecasting.staffing import tradeoff
+from i18n.text import datetime_text, t
 from metrics.after_close import after_close_pattern
 from metrics.catalog import BY_KEY
 from metrics.settings import Settings, SettingsError, load_settings

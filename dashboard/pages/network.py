@@ -10,19 +10,12 @@ import polars as pl
 import streamlit as st
 
 from charts.network import level_share_bars, tree_sunburst
-from dashboard import network_data, state
-from dashboard.components import demo_banner
-from dashboard.text import t
-from dashboard.widgets import chart, empty_note, filter_bar, require_schema
+from dashboard import network_data
+from dashboard.widgets import analysis_page, chart, empty_note
+from i18n.text import t
 from metrics import network as net
 
-lang = state.lang()
-url = state.db_url()
-st.title(t("nav.network", lang))
-st.caption(t("net.intro", lang))
-require_schema(url, lang)
-demo_banner(url, lang)
-view = filter_bar(url, lang, "network", levels=())
+lang, url, view = analysis_page("network", "net.intro", levels=())
 p = view.period
 
 with st.spinner(t("busy", lang)):

@@ -7,17 +7,15 @@ import polars as pl
 import streamlit as st
 
 from charts.figures import distribution, heatmap, trend
-from dashboard import cached, state
-from dashboard.components import demo_banner
-from dashboard.text import t
+from dashboard import cached
 from dashboard.widgets import (
+    analysis_page,
     chart,
     empty_note,
-    filter_bar,
     kpi_tiles,
     period_figures,
-    require_schema,
 )
+from i18n.text import t
 from metrics.catalog import BY_KEY
 
 TILES = [
@@ -49,12 +47,7 @@ def has_data(figures: dict) -> bool:
     )
 
 
-lang = state.lang()
-url = state.db_url()
-st.title(t("nav.overview", lang))
-require_schema(url, lang)
-demo_banner(url, lang)
-view = filter_bar(url, lang, "overview")
+lang, url, view = analysis_page("overview")
 p, f = view.period, view.filters
 settings = cached.settings()
 

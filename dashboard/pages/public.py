@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, public_data, public_view, state
-from dashboard.text import LANGS, t
+from i18n.text import LANGS, t
 from metrics import live
 
 lang = state.lang()

@@ -8,8 +8,8 @@ import streamlit as st
 
 from dashboard import cached, state
 from dashboard.components import demo_banner
-from dashboard.text import TEXT, t
 from dashboard.widgets import filter_bar, require_schema, table_height
+from i18n.text import TEXT, t
 
 lang = state.lang()
 url = state.db_url()

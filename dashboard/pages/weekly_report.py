@@ -11,7 +11,7 @@ import streamlit as st
 from access.scope import Scope
 from dashboard import auth, cached, data, state
 from dashboard.components import demo_banner
-from dashboard.text import LANGS, t
+from i18n.text import LANGS, t
 from metrics.settings import load_settings
 from queries import report_queries
 from queries.db import redact

@@ -10,7 +10,6 @@ from access.scope import Scope
 from charts.figures import RATING_COLORS, distribution, grouped_bars, stacked_shares
 from dashboard import auth, cached, state
 from dashboard.components import demo_banner
-from dashboard.text import datetime_text, t
 from dashboard.widgets import (
     chart,
     empty_note,
@@ -23,6 +22,7 @@ from dashboard.widgets import (
     scoped_csv,
     url_param,
 )
+from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 from queries.details import PAGE_ROWS
 

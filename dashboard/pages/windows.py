@@ -7,18 +7,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import cached, state
-from dashboard.components import demo_banner
-from dashboard.text import t
+from dashboard import cached
 from dashboard.widgets import (
+    analysis_page,
     empty_note,
-    filter_bar,
     ignore_bad,
     remember,
-    require_schema,
     table_height,
     url_param,
 )
+from i18n.text import t
 from metrics.catalog import BY_KEY
 from metrics.rankings import rank_groups
 
@@ -81,12 +79,7 @@ def drill(view, level: str, group: str) -> str:
     return "window?" + view.query(staff=group, window=None)
 
 
-lang = state.lang()
-url = state.db_url()
-st.title(t("nav.windows", lang))
-require_schema(url, lang)
-demo_banner(url, lang)
-view = filter_bar(url, lang, "windows")
+lang, url, view = analysis_page("windows")
 p, f = view.period, view.filters
 settings = cached.settings()
 ref = cached.reference(url)

@@ -1,0 +1,173 @@
+"""Everything a set of figures needs, in one call: `collect` runs every partial of
+`queries.metric_queries` for a period inside the reader's scope, each from the daily rollups
+(`queries.rollups`) for the closed days they hold and from the rows for the rest, and returns
+them with the reference data `metrics.engine.finish` needs (`MetricInputs`).
+
+It sits above both modules it combines: `metric_queries` (the partial queries) and `rollups`
+(the partials stored per day) import neither it nor each other's callers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.engine import Connection
+
+from access.scope import Scope
+from queries import partitioning, rollups
+from queries.db import calendar_frame
+from queries.metric_queries import (
+    _NOTHING,
+    DIMENSIONS,
+    FILTERS,
+    SECTIONS,
+    Filters,
+    attendance_counts,
+    bad_reviews,
+    bundle_cases,
+    bundle_intake,
+    case_completion,
+    case_intake,
+    case_open,
+    closing_boundaries,
+    due_soon_end,
+    evaluation_counts,
+    extended_boundaries,
+    ticket_after_close,
+    ticket_counts,
+    ticket_coverage,
+    ticket_histograms,
+    ticket_segments,
+)
+from queries.overview import service_hours_frame
+
+
+@dataclass
+class MetricInputs:
+    """The partial aggregates of one period and grouping, plus the reference data to finish them."""
+
+    period: Filters
+    scope: Scope  # the reader's (access.scope.Scope)
+    dimension: str | None
+    calendar: pl.DataFrame  # date, is_workday, name
+    soon_end: dt.datetime  # end of the first working day after as_of's date (due soon)
+    service_hours: pl.DataFrame  # hall_id, weekday, start, end, kind, valid_from, valid_to
+    boundaries: list[int]  # seconds of day where an extended slot starts or ends
+    tickets: pl.DataFrame
+    histograms: pl.DataFrame
+    segments: pl.DataFrame
+    coverage: pl.DataFrame
+    intake: pl.DataFrame
+    completion: pl.DataFrame
+    open_cases: pl.DataFrame
+    evaluations: pl.DataFrame
+    bad_reviews: pl.DataFrame
+    attendance: pl.DataFrame
+    after_close: pl.DataFrame  # ticket_after_close
+    bundle_intake: pl.DataFrame  # (group, application_id, cases): packages accepted
+    bundle_cases: pl.DataFrame  # the remaining cases of applications done in the period
+
+
+def collect(
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    *,
+    wait_target_min: float,
+    late_grace_min: float,
+    sections: tuple[str, ...] = SECTIONS,
+    use_rollups: bool = True,
+    scope: Scope,
+) -> MetricInputs:
+    """Run every metric query for the period (each an aggregate in the database), inside the
+    reader's `scope` (`access.scope`): each query ANDs `scope_filter` into its WHERE, and the
+    rollups answer only where their members can express the scope.
+
+    The queries of a section left out of `sections` get an impossible filter: the database
+    answers them without reading a row, and their partials are empty. The daily rollups
+    answer for the closed days they hold where they can (`queries.rollups`).
+    """
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
+    unknown = set(period.filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; filters: {', '.join(FILTERS)}")
+    partitioning.note_layout(conn)
+    hours = service_hours_frame(conn)
+    boundaries = extended_boundaries(hours)
+    closings = closing_boundaries(hours)
+    calendar = calendar_frame(conn)
+    soon_end = due_soon_end(calendar, period.as_of)
+    wait_target_s = wait_target_min * 60
+    plan = rollups.plan(conn, period) if use_rollups else None
+    nothing = Filters(period.first, period.last, period.as_of, {**period.filters, _NOTHING: ""})
+
+    def part(name: str, section: str, raw) -> pl.DataFrame:
+        """Rolled days from the daily rollups where they answer exactly, the rest raw; a
+        section left out reads nothing."""
+        if section not in sections:
+            return raw(nothing)
+        return rollups.partial(
+            conn,
+            name,
+            plan,
+            period,
+            dimension,
+            raw,
+            wait_target_s=wait_target_s,
+            boundaries=boundaries,
+            closings=closings,
+            scope=scope,
+        )
+
+    def of(section: str) -> Filters:
+        return period if section in sections else nothing
+
+    return MetricInputs(
+        period=period,
+        scope=scope,
+        dimension=dimension,
+        calendar=calendar,
+        soon_end=soon_end,
+        service_hours=hours,
+        boundaries=boundaries,
+        tickets=part(
+            "tickets",
+            "tickets",
+            lambda sc: ticket_counts(conn, sc, dimension, wait_target_s, scope=scope),
+        ),
+        histograms=part(
+            "histograms", "tickets", lambda sc: ticket_histograms(conn, sc, dimension, scope=scope)
+        ),
+        segments=part(
+            "segments",
+            "tickets",
+            lambda sc: ticket_segments(conn, sc, dimension, boundaries, scope=scope),
+        ),
+        coverage=part(
+            "coverage", "evaluations", lambda sc: ticket_coverage(conn, sc, dimension, scope=scope)
+        ),
+        intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension, scope=scope)),
+        completion=part(
+            "completion", "cases", lambda sc: case_completion(conn, sc, dimension, scope=scope)
+        ),
+        open_cases=case_open(conn, of("cases"), dimension, soon_end, scope=scope),
+        evaluations=part(
+            "evaluations",
+            "evaluations",
+            lambda sc: evaluation_counts(conn, sc, dimension, scope=scope),
+        ),
+        bad_reviews=bad_reviews(conn, of("evaluations"), dimension, scope=scope),
+        attendance=attendance_counts(
+            conn, of("attendance"), dimension, late_grace_min * 60, scope=scope
+        ),
+        after_close=part(
+            "after_close",
+            "tickets",
+            lambda sc: ticket_after_close(conn, sc, dimension, closings, scope=scope),
+        ),
+        bundle_intake=bundle_intake(conn, of("cases"), dimension, scope=scope),
+        bundle_cases=bundle_cases(conn, of("cases"), dimension, scope=scope),
+    )
