@@ -31,6 +31,7 @@ PAGES = {
     "cases": "nav.cases",
     "evaluations": "nav.evaluations",
     "attendance": "nav.attendance",
+    "network": "nav.network",
     "screen": None,
     "forecast": "nav.forecast",
     "weekly-report": "nav.weekly",
@@ -45,8 +46,9 @@ PAGES = {
 def test_the_list_is_every_page_of_the_app() -> None:
     source = (Path(__file__).resolve().parent.parent / "streamlit_app.py").read_text()
     paths = set(re.findall(r'url_path="([^"]+)"', source))
-    # home: the hidden start page behind /; kiosk: the start page of a kiosk link's navigation
-    assert paths - {"home", "kiosk"} == set(PAGES)
+    # home: the hidden start page behind /; kiosk: the start page of a kiosk link's navigation;
+    # public: the page without sign-in, with its own navigation (tests/test_browser_public.py)
+    assert paths - {"home", "kiosk", "public", "public-home"} == set(PAGES)
 
 
 @pytest.fixture(scope="module")

@@ -332,7 +332,7 @@ def test_window_performance_page_as_a_manager(monkeypatch, world):
     ]
     assert not denied.dataframe and not denied.metric  # nothing of the page after it
     staff = _page(monkeypatch, url, m1, "window", staff="S-OTHER")
-    assert staff.error and "S-OTHER" in staff.error[0].value and not staff.metric
+    assert staff.error and plain("?staff=S-OTHER") in staff.error[0].value and not staff.metric
 
 
 def _scope_text(scope: Scope) -> str:
