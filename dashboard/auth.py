@@ -461,24 +461,13 @@ def note_page_view(url_path: str) -> None:
 def audit_download(file_name: str, action: str = "download", rows: int | None = None) -> None:
     """`on_click` of a download button: who took which file, in which scope (a download is a
     copy of figures leaving the app; the weekly report's files are recorded as `report`)."""
-    scope = st.session_state.get(SCOPE) or current_scope()
-    try:
-        audit.record(
-            _engine(),
-            who=scope.who,
-            role=scope.role,
-            action=action,
-            target=file_name,
-            scope=scope,
-            detail=None if rows is None else {"rows": rows},
-            client=client(),
-        )
-    except Exception as exc:  # the file is already in the browser's hands: log, do not fail
-        log.warning("download not audited: %s", exc)
+    audit_action(action, file_name, None if rows is None else {"rows": rows})
 
 
 def audit_action(action: str, target: str, detail: dict | None = None) -> None:
-    """A write done on a page (an import): who did it, in which scope, with what result."""
+    """What a signed-in reader did on a page (a download, an import): who, in which scope,
+    with what result. A failure to record is logged, never shown: the file is already in the
+    browser's hands, the write already happened."""
     scope = st.session_state.get(SCOPE) or current_scope()
     try:
         audit.record(
@@ -491,7 +480,7 @@ def audit_action(action: str, target: str, detail: dict | None = None) -> None:
             detail=detail,
             client=client(),
         )
-    except Exception as exc:  # the write happened: log that it is not in the trail
+    except Exception as exc:
         log.warning("%s not audited: %s", action, exc)
 
 

@@ -400,6 +400,16 @@ def test_forecast_page_refuses_a_hall_outside_the_scope(monkeypatch, world):
     assert not at.dataframe and not at.get("plotly_chart")
 
 
+def _dept_tickets(conn, hall: str, dept: str) -> int:
+    """Tickets of `hall` in the queues of `dept`, counted without any scope machinery."""
+    q = s.queues
+    return conn.execute(
+        sa.select(sa.func.count())
+        .select_from(s.tickets.join(q, s.tickets.c.queue_id == q.c.queue_id))
+        .where(s.tickets.c.hall_id == hall, q.c.dept_id == dept)
+    ).scalar_one()
+
+
 def test_forecast_reads_take_the_scope_in_sql(world):
     """The forecast and staffing reads (`queries.forecast_queries`) see only the scope: a
     director's halls, a manager's department's tickets and staff; a hall outside the scope is
@@ -414,17 +424,13 @@ def test_forecast_reads_take_the_scope_in_sql(world):
         assert hall_ids(conn, scope=d4) == ["H04"]
         assert fq.daily_arrivals(conn, FIRST, LAST, "H01", scope=d4).is_empty()
         mine = fq.daily_arrivals(conn, FIRST, LAST, "H01", scope=m1)
-        q = s.queues
-        d01 = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(s.tickets.join(q, s.tickets.c.queue_id == q.c.queue_id))
-            .where(s.tickets.c.hall_id == "H01", q.c.dept_id == "D01")
-        ).scalar_one()
+        d01 = _dept_tickets(conn, "H01", "D01")
         whole = fq.daily_arrivals(conn, FIRST, LAST, "H01", scope=ALL)["arrivals"].sum()
         assert 0 < mine["arrivals"].sum() == d01 < whole
         slots = fq.slot_arrivals(conn, FIRST, LAST, "H01", scope=m1)
         assert slots["arrivals"].sum() == d01
         rows = fq.ticket_rows(conn, "H01", FIRST, LAST, scope=m1)
+        q = s.queues
         queues = set(conn.execute(sa.select(q.c.queue_id).where(q.c.dept_id == "D01")).scalars())
         assert rows.height == d01 and set(rows["queue_id"]) <= queues
         shifts = fq.shifts(conn, "H01", FIRST, LAST, scope=m1)
@@ -458,12 +464,7 @@ def test_data_overview_counts_only_the_scope(world):
         managed = table_overview(conn, scope=m1)
         assert set(managed["hall_id"]) == {"H01"}
         tickets = managed.filter(pl.col("table") == "tickets")["rows"].item()
-        q = s.queues
-        d01 = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(s.tickets.join(q, s.tickets.c.queue_id == q.c.queue_id))
-            .where(s.tickets.c.hall_id == "H01", q.c.dept_id == "D01")
-        ).scalar_one()
+        d01 = _dept_tickets(conn, "H01", "D01")
         assert 0 < tickets == d01
         shared = dict(global_overview(conn, scope=m1).select("table", "rows").iter_rows())
         assert shared["halls"] == 1 and shared["departments"] == 1
