@@ -711,7 +711,9 @@ def bundle_intake(
         dims,
         dimension,
         period,
-        [*in_period, c.c.bundle_id.isnot(None)],
+        # application_id is set whenever bundle_id is (the contract; the importer refuses a
+        # package without it): through the application index, the few packaged cases only
+        [*in_period, c.c.bundle_id.isnot(None), c.c.application_id.isnot(None)],
         {"cases": (sa.func.count(), I64)},
         extra_group={"application_id": (c.c.application_id, pl.String())},
         scope=scope,
@@ -753,7 +755,6 @@ def bundle_cases(
         app.c.completed_at >= period.start,
         app.c.completed_at < period.end,
         scope_filter(scope, app),
-        *every_hall(app, period, scope),  # through the (hall, completed_at) index
     )
     where = [
         c.c.application_id.in_(done_in_period),
