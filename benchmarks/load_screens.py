@@ -94,10 +94,20 @@ def main() -> int:
         "period=custom&from=2026-11-01&to=2026-11-27; default period=this_week)",
     )
     parser.add_argument("--log", type=Path, help="keep the server's log here")
+    parser.add_argument(
+        "--viewers",
+        choices=("browser", "protocol"),
+        default="browser",
+        help="browser: real Chromium pages (the whole experience, but on one machine the "
+        "browsers take most of the CPU); protocol: viewers that speak Streamlit's own "
+        "WebSocket protocol (benchmarks/st_client.py), so the figures are the server's",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="load-screens-") as tmp:
         folder = Path(tmp)
         url = args.db or demo_database(folder)
+        if args.viewers == "protocol":
+            return asyncio.run(run_protocol(args, url, folder))
         return asyncio.run(run(args, url, folder))
 
 
@@ -215,6 +225,68 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """pid and every process below it (from /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system, with reaped children) the processes have used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])
+    return total / tick
+
+
+class Cpu:
+    """CPU seconds of the server and of the viewers (this benchmark and everything it started
+    besides the server: Playwright's driver and Chromium, or the protocol viewers) between
+    marks. On one machine the viewers compete with the server for the same cores; in a hall
+    each screen is its own computer, so the split says how much of a figure is the server's."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.marks: list[tuple[str, float, float, float]] = []
+
+    def read(self) -> tuple[float, float]:
+        server = tree(self.server_pid)
+        others = [p for p in tree(os.getpid()) if p not in server]
+        return cpu_s(server), cpu_s(others)
+
+    def mark(self, name: str) -> None:
+        self.marks.append((name, time.perf_counter(), *self.read()))
+
+    def lines(self) -> list[str]:
+        out = []
+        for (_, t0, s0, b0), (name, t1, s1, b1) in zip(self.marks, self.marks[1:], strict=False):
+            wall = t1 - t0
+            out.append(
+                f"    {name:<10} {wall:6.1f} s wall: server {s1 - s0:6.1f} CPU-s, "
+                f"viewers {b1 - b0:6.1f} CPU-s ({os.cpu_count()} cores)"
+            )
+        return out
+
+
 def p95(values: list[float]) -> float | None:
     if not values:
         return None
@@ -323,6 +395,8 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            cpu = Cpu(proc.pid)
+            cpu.mark("start")
             started = time.perf_counter()
             opened = await asyncio.gather(
                 *[
@@ -335,6 +409,7 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
                 return_exceptions=True,
             )
             all_open_s = time.perf_counter() - started
+            cpu.mark("cold open")
             pages = []
             for i, page in enumerate(opened):
                 kind = "screen" if i < args.screens else "analyst"
@@ -350,6 +425,7 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
                 *[analyst_loop(pg, n, args.reload, until, res) for n, pg in enumerate(analysts)],
                 asyncio.sleep(max(0.0, until - time.monotonic())),
             )
+            cpu.mark("load")
             for kind, page in pages:
                 if kind == "screen":
                     try:
@@ -369,10 +445,115 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
             kept = Path(tempfile.gettempdir()) / f"load_screens-{os.getpid()}.log"
             shutil.copy(log, kept)
             print(f"server log kept in {kept}")
-    return report(res, all_open_s)
+    return report(res, all_open_s, cpu)
 
 
-def report(res: Results, all_open_s: float) -> int:
+def has_metrics(elements) -> bool:
+    return any(kind == "metric" for kind, _ in elements)
+
+
+async def protocol_screen(base: str, hall: str, token: str, res: Results):
+    from urllib.parse import urlencode
+
+    from st_client import Session
+
+    started = time.perf_counter()
+    session = await Session.open(base, "screen", urlencode({"hall": hall, "kiosk": token}))
+    await session.run()
+    res.cold["screen"].append(time.perf_counter() - started)
+    if not session.auto_reruns:
+        raise RuntimeError(f"screen {hall}: the page asked for no timed refresh")
+    return session
+
+
+async def protocol_analyst(base: str, n: int, query: str, res: Results):
+    from st_client import Session
+
+    started = time.perf_counter()
+    session = await Session.open(base, "overview", query)
+    await session.run()
+    await session.sign_in(ANALYST, PASSWORD, until=has_metrics)
+    res.cold["analyst"].append(time.perf_counter() - started)
+    return session
+
+
+async def protocol_loop(session, kind: str, n: int, every_s: float, until: float, res):
+    """A screen reruns its fragment at the interval the page set (as the browser's timer
+    does), an analyst reruns 总览 every `every_s` (key R); each run is timed from the request
+    to the finished script."""
+    fragment = ""
+    if kind == "screen":
+        every_s, fragment = session.auto_reruns[0]
+    await asyncio.sleep(every_s * (n % 10) / 10)  # spread them, as real viewers are
+    while time.monotonic() + every_s < until:
+        await asyncio.sleep(every_s)
+        try:
+            if fragment:
+                run = await session.run(fragment_id=fragment, auto=True, timeout=60)
+            else:
+                run = await session.run(until=has_metrics, timeout=60)
+        except Exception as exc:
+            res.errors.append(f"{kind} {n} refresh: {str(exc).splitlines()[0]}")
+            continue
+        res.refresh[kind].append(run.seconds)
+
+
+async def run_protocol(args: argparse.Namespace, url: str, folder: Path) -> int:
+    from queries.db import redact
+
+    tokens, links = prepare(url, args.halls)
+    log = args.log or folder / "server.log"
+    proc, base = start_server(url, folder, args.refresh, log)
+    res = Results()
+    halls = list(tokens)
+    print(f"{args.screens} screens ({', '.join(halls[: args.screens])}) + {args.analysts} "
+          f"analysts on {redact(url)}, {args.duration:g} s, viewers speaking Streamlit's "
+          f"protocol (no browser), screens refresh every {args.refresh:g} s, analysts reload "
+          f"every {args.reload:g} s")  # fmt: skip
+    try:
+        cpu = Cpu(proc.pid)
+        cpu.mark("start")
+        started = time.perf_counter()
+        opened = await asyncio.gather(
+            *[
+                protocol_screen(base, halls[i % len(halls)], tokens[halls[i % len(halls)]], res)
+                for i in range(args.screens)
+            ],
+            *[protocol_analyst(base, n, args.query, res) for n in range(args.analysts)],
+            return_exceptions=True,
+        )
+        all_open_s = time.perf_counter() - started
+        cpu.mark("cold open")
+        sessions = []
+        for i, session in enumerate(opened):
+            kind = "screen" if i < args.screens else "analyst"
+            if isinstance(session, BaseException):
+                res.errors.append(f"{kind} {i}: did not open ({session})")
+            else:
+                sessions.append((kind, i, session))
+        until = time.monotonic() + args.duration
+        await asyncio.gather(
+            memory_loop(proc.pid, until, res),
+            *[protocol_loop(s, kind, i, args.reload, until, res) for kind, i, s in sessions],
+        )
+        cpu.mark("load")
+        for _, _, session in sessions:
+            await session.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        revoke(url, links)
+        if args.log is None and res.errors:
+            kept = Path(tempfile.gettempdir()) / f"load_screens-{os.getpid()}.log"
+            shutil.copy(log, kept)
+            print(f"server log kept in {kept}")
+    return report(res, all_open_s, cpu)
+
+
+def report(res: Results, all_open_s: float, cpu: Cpu) -> int:
     def fmt(value: float | None) -> str:
         return "—" if value is None else f"{value:.2f} s"
 
@@ -412,6 +593,8 @@ def report(res: Results, all_open_s: float) -> int:
               f"(peak {peak:,.0f})   target: last ≤ first + {TARGET_MEMORY_GROWTH:.0%}  "
               f"{'ok' if flat else 'MISSED'}")  # fmt: skip
         oks.append(flat)
+    print("  CPU time by phase")
+    print("\n".join(cpu.lines()))
     return 0 if all(oks) else 1
 
 

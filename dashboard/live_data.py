@@ -52,8 +52,14 @@ def zone(url: str, hall_id: str) -> str:
         return q.hall_zones(conn).get(hall_id, clock.DEFAULT_TZ)
 
 
-@st.cache_data(ttl=2, show_spinner=False, max_entries=32)
 def live(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.LiveFigures:
+    """The hall's figures at `now`: read once per second for all the readers of the whole
+    hall (`hall_scope`)."""
+    return _live(url, hall_id, now, scope=hall_scope(scope, hall_id))
+
+
+@st.cache_data(ttl=2, show_spinner=False, max_entries=32)
+def _live(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.LiveFigures:
     metric_settings, screen_settings = settings()
     with engine_for(url).connect() as conn:
         return screen.live_figures(
@@ -74,9 +80,27 @@ class _Month:
 
 
 @st.cache_resource(show_spinner=False)
-def _months() -> tuple[dict[tuple[str, str, Scope], _Month], threading.Lock]:
-    """The month's figures per (URL, hall, scope), shared by every session of the server."""
-    return {}, threading.Lock()
+def _months() -> tuple[dict[tuple[str, str, Scope], _Month], threading.Lock, dict]:
+    """The month's figures per (URL, hall, scope), shared by every session of the server, the
+    lock that guards them, and one lock per key for its first read."""
+    return {}, threading.Lock(), {}
+
+
+def hall_scope(scope: Scope, hall_id: str) -> Scope:
+    """The scope one hall's figures are read and kept in. Every reader who may see the whole
+    hall — each of its kiosk links, its director, an admin — reads the same figures: they
+    share one scope (with the reader's right to names), so twenty screens of a hall make one
+    read, not one per link. A narrower reader (a department, a staff member) or one outside
+    the hall keeps their own scope, and with it their own figures or refusal."""
+    whole = scope.dept_ids is None and scope.staff_id is None and scope.window_ids is None
+    if not (whole and scope.allows_hall(hall_id)):
+        return scope
+    return Scope(
+        who=f"hall:{hall_id}",
+        role="kiosk" if not scope.names_visible else "reader",
+        hall_ids=frozenset({hall_id}),
+        names_visible=scope.names_visible,
+    )
 
 
 def _read_month(
@@ -92,16 +116,20 @@ def _read_month(
 def period(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.PeriodFigures:
     """The month's figures as of now's five-minute slot.
 
-    The first read waits for them. When a new slot begins they are read again in a background
-    thread while the screen keeps showing the previous slot's (at most five minutes old), so a
-    refresh never waits for the month.
+    The first read waits for them — once per hall: screens that open at the same moment wait
+    for the one read under way instead of each making its own. When a new slot begins they
+    are read again in a background thread while the screen keeps showing the previous slot's
+    (at most five minutes old), so a refresh never waits for the month.
     """
     slot = period_slot(now)
-    months, lock = _months()
+    scope = hall_scope(scope, hall_id)
+    months, lock, first_reads = _months()
     key = (url, hall_id, scope)
     with lock:
         month = months.get(key)
-        if month is not None:
+        if month is None:
+            first_read = first_reads.setdefault(key, threading.Lock())
+        else:
             busy = month.reading is not None and month.reading.is_alive()
             if month.slot != slot and not busy:
                 month.reading = threading.Thread(
@@ -111,9 +139,14 @@ def period(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.
                 )
                 month.reading.start()
             return month.figures
-    figures = _read_month(engine_for(url), hall_id, slot, scope)
-    with lock:
-        months[key] = _Month(slot, figures)
+    with first_read:
+        with lock:
+            month = months.get(key)
+        if month is not None:  # read by the screen this one waited for
+            return month.figures
+        figures = _read_month(engine_for(url), hall_id, slot, scope)
+        with lock:
+            months[key] = _Month(slot, figures)
     return figures
 
 
@@ -130,7 +163,7 @@ def _refresh_month(months: dict, lock: threading.Lock, key: tuple, engine: Engin
 @st.cache_resource(show_spinner=False)
 def _forecasts() -> tuple[dict[tuple, pl.DataFrame | None], threading.Lock]:
     """Today's hourly forecast per (URL, hall, day, scope), shared by every session of the
-    server that reads in the same scope."""
+    server that reads in the same scope (`hall_scope`: all the readers of a whole hall)."""
     return {}, threading.Lock()
 
 
@@ -139,7 +172,7 @@ def hourly_forecast(url: str, hall_id: str, day: dt.date, *, scope: Scope) -> pl
     the days before. Fitted once a day in a background thread: None until it is ready, and
     for a hall that cannot be forecast (too little history); the screen then shows no line."""
     store, lock = _forecasts()
-    key = (url, hall_id, day, scope)
+    key = (url, hall_id, day, hall_scope(scope, hall_id))
     with lock:
         if key in store:
             return store[key]

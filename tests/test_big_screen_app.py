@@ -212,7 +212,7 @@ def test_month_figures_are_read_again_in_the_background(monkeypatch) -> None:
     reads: list[dt.datetime] = []
 
     def read(engine, hall_id: str, slot: dt.datetime, scope: Scope) -> str:
-        assert scope is ALL
+        assert scope == live_data.hall_scope(ALL, HALL)
         reads.append(slot)
         return f"month as of {slot:%H:%M}"
 
@@ -224,10 +224,49 @@ def test_month_figures_are_read_again_in_the_background(monkeypatch) -> None:
     assert len(reads) == 1  # same slot: no read
     later = dt.datetime(2026, 11, 27, 10, 45, 1)
     assert live_data.period("url", HALL, later, scope=ALL) == first  # served at once, read behind
-    months, _ = live_data._months()
-    months[("url", HALL, ALL)].reading.join(timeout=10)
+    months, _, _ = live_data._months()
+    months[("url", HALL, live_data.hall_scope(ALL, HALL))].reading.join(timeout=10)
     assert live_data.period("url", HALL, later, scope=ALL) == "month as of 10:45"
     assert reads == [dt.datetime(2026, 11, 27, 10, 40), dt.datetime(2026, 11, 27, 10, 45)]
+
+
+def test_screens_opening_at_once_read_a_halls_month_once(monkeypatch) -> None:
+    """Twenty screens of one hall opening at the same moment, each with its own kiosk link:
+    one read of the month's figures, the others wait for it. A department's reader keeps its
+    own figures (a narrower scope is never served the hall's)."""
+    import threading
+
+    reads: list[Scope] = []
+    started = threading.Event()
+
+    def read(engine, hall_id: str, slot: dt.datetime, scope: Scope) -> str:
+        reads.append(scope)
+        started.set()
+        time.sleep(0.3)  # a read under way while the others arrive
+        return f"{hall_id} for {scope.who}"
+
+    monkeypatch.setattr(live_data, "_read_month", read)
+    monkeypatch.setattr(live_data, "engine_for", lambda url: None)
+    at = dt.datetime(2026, 11, 27, 10, 41, 5)
+    results: list[str] = []
+    screens = [
+        threading.Thread(
+            target=lambda n=n: results.append(
+                live_data.period("url-once", HALL, at, scope=Scope.kiosk(n, HALL))
+            )
+        )
+        for n in range(20)
+    ]
+    for screen_thread in screens:
+        screen_thread.start()
+    for screen_thread in screens:
+        screen_thread.join(timeout=30)
+    assert len(results) == 20 and len(set(results)) == 1
+    assert len(reads) == 1 and reads[0].hall_ids == frozenset({HALL})
+    assert reads[0].names_visible is False  # a kiosk's: no names
+    dept = Scope(who="m1", role="manager", hall_ids=frozenset({HALL}), dept_ids=frozenset({"D1"}))
+    assert live_data.period("url-once", HALL, at, scope=dept) == f"{HALL} for m1"
+    assert len(reads) == 2 and reads[1] is dept
 
 
 def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy_demo: str):
@@ -252,12 +291,13 @@ def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy
     assert live_data.hourly_forecast(busy_demo, HALL, day, scope=ALL) is None  # fitting
     store, _ = live_data._forecasts()
     for _ in range(100):
-        if store.get((busy_demo, HALL, day)) is not None:
+        if store.get((busy_demo, HALL, day, live_data.hall_scope(ALL, HALL))) is not None:
             break
         time.sleep(0.05)
     forecast = live_data.hourly_forecast(busy_demo, HALL, day, scope=ALL)
     assert forecast["yhat"].to_list() == [120.0, 150.0, 90.0]
-    assert calls == [(HALL, day, ALL)]  # once a day, whatever the number of refreshes
+    # once a day, whatever the number of refreshes, in the scope of the whole hall
+    assert calls == [(HALL, day, live_data.hall_scope(ALL, HALL))]
     engine = make_engine(busy_demo)
     with engine.connect() as conn:
         figures = screen.live_figures(conn, HALL, BUSY_NOW, Settings(), ScreenSettings(), scope=ALL)
