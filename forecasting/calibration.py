@@ -177,6 +177,10 @@ def rostered_by_slot(shifts: pl.DataFrame, window_group: dict[str, str]):
     desk = shifts.filter(
         pl.col("window_id").is_not_null() & pl.col("scheduled_start").is_not_null()
     )
+    if "window_kind" in desk.columns:
+        desk = desk.filter(
+            pl.col("window_kind").is_null() | (pl.col("window_kind") != "self_service")
+        )
     seen: dict[tuple[dt.date, str], set] = {}
     for day, start, end, window in desk.select(
         "work_date", "scheduled_start", "scheduled_end", "window_id"

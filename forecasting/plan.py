@@ -22,6 +22,8 @@ import polars as pl
 
 from forecasting.calibration import (
     Calibration,
+    DaySim,
+    QueueGroup,
     group_arrivals,
     group_figures,
     rostered_by_slot,
@@ -40,13 +42,14 @@ GROUP_PLAN_SCHEMA = {
     "windows_in_group": pl.Int64,
     "arrivals": pl.Float64,
     "windows_needed": pl.Int64,  # capped at windows_in_group
-    "windows_wanted": pl.Int64,  # what the target would need
+    "windows_wanted": pl.Int64,  # what the target would need (see `_wanted`)
     "short": pl.Boolean,  # demand beyond the group's windows
     "windows_rostered": pl.Int64,
     "windows_expected": pl.Float64,  # rostered × the share really open
     "sim_service_level": pl.Float64,
     "sim_service_level_rostered": pl.Float64,
 }
+ALL_WINDOWS = "*"
 PLAN_EXTRA = {"windows_wanted": pl.Int64, "groups_short": pl.Int64}
 
 
@@ -58,25 +61,31 @@ def roster_by_group(
     weeks: int = 4,
 ) -> dict[tuple[dt.date, str], tuple[np.ndarray, str]]:
     """(date, group key) → (windows rostered per half-hour of the day, "scheduled" or
-    "typical"): a date with scheduled shifts counts them; one without takes the median of the
+    "typical"), and under `ALL_WINDOWS` every serving desk of the hall: a date with scheduled
+    shifts counts them; one without takes the median of the
     last `weeks` dates with shifts of the same service weekday (`weekday`: date → the weekday
     whose hours it follows)."""
     counts = rostered_by_slot(shifts, cal.window_group())
+    desks = shifts.filter(pl.col("window_id").is_not_null())["window_id"].unique().to_list()
+    # the whole hall ("*"): every serving desk on the roster, in a group or not
+    counts |= rostered_by_slot(shifts, dict.fromkeys(desks, ALL_WINDOWS))
     scheduled = sorted({d for d, _ in counts})
+    keys = [g.key for g in cal.groups] + [ALL_WINDOWS]
     out = {}
     for day in days:
         if day in scheduled:
-            for g in cal.groups:
-                out[(day, g.key)] = (counts.get((day, g.key), np.zeros(48, dtype=int)), "scheduled")
+            for key in keys:
+                out[(day, key)] = (counts.get((day, key), np.zeros(48, dtype=int)), "scheduled")
             continue
         similar = [
             d for d in reversed(scheduled) if d < day and weekday.get(d) == weekday.get(day)
         ][:weeks]
         if not similar:
             continue
-        for g in cal.groups:
-            rows = [counts.get((d, g.key), np.zeros(48, dtype=int)) for d in similar]
-            out[(day, g.key)] = (np.round(np.median(rows, axis=0)).astype(int), "typical")
+        for g in [*cal.groups, QueueGroup((ALL_WINDOWS,), ())]:
+            g_key = g.key
+            rows = [counts.get((d, g_key), np.zeros(48, dtype=int)) for d in similar]
+            out[(day, g_key)] = (np.round(np.median(rows, axis=0)).astype(int), "typical")
     return out
 
 
@@ -93,7 +102,8 @@ def plan_with_model(
     `intraday`: one hall's `intraday_forecast`; `roster`: `roster_by_group`; `shrinkage`: the
     share of rostered time staff are away, for a group and half-hour the calls say nothing
     about and for staff_needed. Hall columns: windows_needed is the groups' sum (each capped
-    at its windows), windows_wanted what the target would need, groups_short how many groups
+    at its windows), windows_wanted what the target would need (where the formula wants more
+    than a group has and the simulation confirms it), groups_short how many groups
     lack windows; service_level / expected_wait_min the formula's (Erlang A per group, the
     curve's median patience), sim_* the calibrated simulation's; flag "under" when the
     roster's expected service level (simulated, else the formula's) misses the target, "over"
@@ -164,6 +174,13 @@ def plan_with_model(
                 sim_roster = simulate_groups(cal, mean_q, roster_w, **common)
         for slot, start, kind, mean, staffed, slot_groups in rows:
             k = slot - first
+            # a group is short where the formula wants more windows than it has and the day
+            # simulated with all of them open still misses the target there (the formula's
+            # steady state overstates a short peak that the backlog absorbs)
+            slot_groups = [
+                (g, need, _wanted(g, need, want, sim_plan, k, policy), r, e, a)
+                for g, need, want, r, e, a in slot_groups
+            ]
             needed = sum(n for _, n, _, _, _, _ in slot_groups)
             wanted = sum(w for _, _, w, _, _, _ in slot_groups)
             short = sum(1 for g, _, w, _, _, _ in slot_groups if w > len(g.windows))
@@ -210,7 +227,9 @@ def plan_with_model(
                     "staff_needed": math.ceil(needed / available - 1e-9)
                     if available > 0
                     else needed,
-                    "windows_rostered": sum(rostered) if have_roster else None,
+                    "windows_rostered": int(whole[0][slot])
+                    if (whole := roster.get((day, ALL_WINDOWS)))
+                    else (sum(rostered) if have_roster else None),
                     "roster_source": sources.pop() if len(sources) == 1 else "unknown",
                     "service_level": served / total if total else 1.0,
                     "expected_wait_min": wait_sum / total if total else 0.0,
@@ -256,6 +275,17 @@ def plan_with_model(
     plan = pl.DataFrame(hall_rows, schema=PLAN_SCHEMA | PLAN_EXTRA)
     groups = pl.DataFrame(group_rows, schema=GROUP_PLAN_SCHEMA)
     return plan, groups
+
+
+def _wanted(
+    group: QueueGroup, need: int, want: int, sim: DaySim | None, k: int, policy: StaffingPolicy
+) -> int:
+    """The windows the target wants of a group: the formula's, unless the simulation shows
+    its windows meet the target after all (then what the plan gives it)."""
+    if want <= len(group.windows) or sim is None:
+        return want
+    level = _at(sim.group_service_level[group.key], k)
+    return want if level is None or level < policy.service_level else need
 
 
 def _at(values: np.ndarray, k: int) -> float | None:
