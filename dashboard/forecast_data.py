@@ -49,6 +49,8 @@ class PagePlan:
     choice: Choice | None = None
     groups: pl.DataFrame | None = None  # windows per half-hour per queue group
     roster: pl.DataFrame | None = None  # the extended-hours roster proposal
+    patience_median_min: float | None = None  # Kaplan–Meier
+    shortfalls: pl.DataFrame | None = None  # per group, the half-hours it lacks windows
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -91,6 +93,8 @@ def page_plan(url: str, hall: str, days: int, quantile: float, *, scope: Scope) 
         choice=run.forecast.choice,
         groups=run.groups,
         roster=roster,
+        patience_median_min=q.patience_median_min,
+        shortfalls=run.shortfalls,
     )
 
 
