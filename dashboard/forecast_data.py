@@ -11,6 +11,7 @@ import streamlit as st
 
 from access.scope import Scope
 from dashboard.state import engine_for
+from forecasting.calibration import Calibration
 from forecasting.demand import ForecastError
 from forecasting.select import Choice
 from forecasting.service import (
@@ -51,6 +52,7 @@ class PagePlan:
     roster: pl.DataFrame | None = None  # the extended-hours roster proposal
     patience_median_min: float | None = None  # Kaplan–Meier
     shortfalls: pl.DataFrame | None = None  # per group, the half-hours it lacks windows
+    calibration: Calibration | None = None  # the hall's calibrated queue model
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -95,6 +97,7 @@ def page_plan(url: str, hall: str, days: int, quantile: float, *, scope: Scope) 
         roster=roster,
         patience_median_min=q.patience_median_min,
         shortfalls=run.shortfalls,
+        calibration=run.calibration,
     )
 
 

@@ -499,9 +499,11 @@ def _needed(
 
 
 @functools.lru_cache(maxsize=65536)
-def _figures(
+def erlang_figures(
     arrivals: float, service_min: float, windows: int, target_min: float, patience: float | None
 ) -> tuple[float, float | None]:
+    """(service level, mean wait or None) of `windows` for a half-hour's `arrivals`, Erlang A
+    with an exponential patience of mean `patience` (Erlang C without), memoised."""
     f = queue_figures(arrivals / INTERVAL_MIN, service_min, windows, target_min, patience)
     return f.service_level, (f.asa_min if math.isfinite(f.asa_min) else None)
 
@@ -515,4 +517,4 @@ def group_figures(
     if total <= 0:
         return 1.0, 0.0
     service = round(cal.mean_service(arrivals), 1)
-    return _figures(round(total, 1), service, windows, target_min, cal.erlang_patience_min)
+    return erlang_figures(round(total, 1), service, windows, target_min, cal.erlang_patience_min)

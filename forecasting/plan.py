@@ -24,6 +24,7 @@ from forecasting.calibration import (
     Calibration,
     DaySim,
     QueueGroup,
+    erlang_figures,
     group_arrivals,
     group_figures,
     rostered_by_slot,
@@ -41,6 +42,7 @@ GROUP_PLAN_SCHEMA = {
     "group": pl.String,
     "windows_in_group": pl.Int64,
     "arrivals": pl.Float64,
+    "service_min": pl.Float64,  # minutes per ticket of the group's queue mix
     "windows_needed": pl.Int64,  # capped at windows_in_group
     "windows_wanted": pl.Int64,  # what the target would need (see `_wanted`)
     "short": pl.Boolean,  # demand beyond the group's windows
@@ -259,6 +261,7 @@ def plan_with_model(
                         "group": g.key,
                         "windows_in_group": len(g.windows),
                         "arrivals": sum(arrivals.values()),
+                        "service_min": cal.mean_service(arrivals),
                         "windows_needed": need,
                         "windows_wanted": want,
                         "short": want > len(g.windows),
@@ -416,3 +419,56 @@ def check_summary(frame: pl.DataFrame) -> dict:
     }
     out["gap_pp"] = 100 * (out["predicted_service_level"] - out["observed_service_level"])
     return out
+
+
+TRADEOFF_SCHEMA = {
+    "option": pl.String,
+    "delta": pl.Int64,
+    "staff_hours": pl.Float64,
+    "service_level": pl.Float64,
+}
+
+
+def tradeoff_by_group(
+    groups: pl.DataFrame,
+    cal: Calibration,
+    policy: StaffingPolicy,
+    shrinkage: float,
+    deltas: tuple[int, ...] = (-2, -1, 0, 1, 2, 3),
+    kind: str = "extended",
+) -> pl.DataFrame:
+    """Staff-hours against expected service level for the `kind` half-hours of a plan, per
+    window group (`GROUP_PLAN_SCHEMA`): every group with demand given `delta` windows more or
+    fewer than the plan (at least one, never more than it has), and today's roster (its
+    expected open windows, delta None). Service level: the share of the expected visitors
+    called within the target, Erlang A per group with the curve's median patience.
+    Returns `TRADEOFF_SCHEMA`."""
+    part = groups.filter((pl.col("kind") == kind) & (pl.col("arrivals") > 0))
+    if part.is_empty():
+        return pl.DataFrame(schema=TRADEOFF_SCHEMA)
+    available = 1.0 - shrinkage
+    rows = part.select(
+        "arrivals", "service_min", "windows_needed", "windows_in_group", "windows_expected"
+    ).rows()
+    target = policy.wait_target_min
+
+    def level(windows: list[int]) -> tuple[float, float]:
+        served = total = 0.0
+        for (arrivals, service, *_), n in zip(rows, windows, strict=True):
+            sl, _ = erlang_figures(
+                round(arrivals, 1), round(service, 1), n, target, cal.erlang_patience_min
+            )
+            served += arrivals * sl
+            total += arrivals
+        hours = sum(windows) / available * INTERVAL_MIN / 60 if available > 0 else 0.0
+        return hours, served / total if total else 1.0
+
+    out = []
+    for delta in deltas:
+        windows = [min(max(1, need + delta), size) for _, _, need, size, _ in rows]
+        out.append(("plan", delta, *level(windows)))
+    if all(r[4] is not None for r in rows):
+        _, sl = level([round(r[4]) for r in rows])
+        hours = sum(r[4] for r in rows) / available * INTERVAL_MIN / 60 if available > 0 else 0
+        out.append(("roster", None, hours, sl))
+    return pl.DataFrame(out, schema=TRADEOFF_SCHEMA, orient="row")

@@ -628,9 +628,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Staff-hours against service level (extended hours)",
     ),
     "fc.trade.help": (
-        "每个延时半小时比建议多开或少开窗口时，所需工时与预计服务水平；菱形为现有排班。",
-        "One window more or fewer than recommended in every extended half-hour: the staff-hours "
-        "and the expected service level; the diamond is today's roster.",
+        "每个延时半小时、每个有需求的窗口组比建议多开或少开窗口（不超过该组现有窗口）时，"
+        "所需工时与预计服务水平；菱形为现有排班（按以往实际开窗比例）。",
+        "One window more or fewer than recommended for every window group with demand in every "
+        "extended half-hour (never beyond the windows a group has): the staff-hours and the "
+        "expected service level; the diamond is today's roster (as much of it as was really "
+        "open in the past weeks).",
     ),
     "fc.trade.delta": ("{d:+d} 窗口", "{d:+d} window"),
     "fc.trade.plan": ("建议 ± 窗口", "Plan ± windows"),

@@ -180,3 +180,26 @@ def test_plan_for_a_past_week_matches_the_hall(demo_weeks: str) -> None:
     assert summary["half_hours"] > 80
     assert abs(summary["gap_pp"]) <= 5.0, summary
     assert abs(summary["predicted_wait_min"] - summary["observed_wait_min"]) <= 4.0, summary
+
+
+def test_tradeoff_by_group() -> None:
+    """More windows never lower the expected service level nor cost fewer hours, and a group
+    never gets more windows than it has: beyond that, more staff buys nothing."""
+    from forecasting.plan import GROUP_PLAN_SCHEMA, tradeoff_by_group
+
+    cal = _model({("A",): 3, ("B",): 1}, service=10.0)
+    start = dt.datetime.combine(DAY, dt.time(18))
+    groups = pl.DataFrame(
+        [
+            (DAY, start, "extended", "A", 3, 8.0, 10.0, 2, 2, False, 3, 2.4, None, None),
+            (DAY, start, "extended", "B", 1, 6.0, 10.0, 1, 3, True, 1, 0.8, None, None),
+        ],
+        schema=GROUP_PLAN_SCHEMA,
+        orient="row",
+    )
+    out = tradeoff_by_group(groups, cal, StaffingPolicy(), 0.0, deltas=(-1, 0, 1, 2))
+    plan = out.filter(pl.col("option") == "plan").sort("delta")
+    assert plan["service_level"].to_list() == sorted(plan["service_level"].to_list())
+    assert plan["staff_hours"].to_list() == [1.0, 1.5, 2.0, 2.0]  # A capped at 3, B at 1
+    roster = out.filter(pl.col("option") == "roster")
+    assert roster.height == 1 and roster["staff_hours"][0] == pytest.approx(1.6)

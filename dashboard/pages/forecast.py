@@ -18,6 +18,7 @@ from dashboard.forecast_figures import (
 )
 from dashboard.widgets import ignore_bad, scope_guard
 from forecasting.erlang import queue_figures
+from forecasting.plan import tradeoff_by_group
 from forecasting.select import LABELS
 from forecasting.service import policy_from
 from forecasting.staffing import tradeoff
@@ -389,7 +390,15 @@ if not extended.is_empty():
     st.caption(t("fc.trade.help", lang))
     st.plotly_chart(
         tradeoff_figure(
-            tradeoff(plan, result.queueing, policy_from(settings_for(settings, quantile))), lang
+            tradeoff_by_group(
+                result.groups,
+                result.calibration,
+                policy_from(settings_for(settings, quantile)),
+                result.shrinkage,
+            )
+            if result.calibration is not None and result.groups is not None
+            else tradeoff(plan, result.queueing, policy_from(settings_for(settings, quantile))),
+            lang,
         ),
         width="stretch",
     )
