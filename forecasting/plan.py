@@ -472,3 +472,29 @@ def tradeoff_by_group(
         hours = sum(r[4] for r in rows) / available * INTERVAL_MIN / 60 if available > 0 else 0
         out.append(("roster", None, hours, sl))
     return pl.DataFrame(out, schema=TRADEOFF_SCHEMA, orient="row")
+
+
+def needed_by_slot(
+    cal: Calibration, tickets: pl.DataFrame, policy: StaffingPolicy
+) -> dict[dt.datetime, int]:
+    """Half-hour start → the windows the actual visitors of `tickets` (per queue) needed for
+    the target, each group sized on its own and capped at its windows (`size_group`)."""
+    t = tickets.filter(pl.col("queue_id").is_not_null()).with_columns(
+        pl.col("issued_at").dt.truncate(f"{INTERVAL_MIN}m").alias("_start")
+    )
+    out = {}
+    for (start,), part in t.group_by("_start"):
+        counts = dict(part.group_by("queue_id").len().iter_rows())
+        by_group = group_arrivals(cal, {q: float(n) for q, n in counts.items()})
+        out[start] = sum(
+            size_group(
+                cal,
+                g,
+                by_group[g.key],
+                policy.wait_target_min,
+                policy.service_level,
+                policy.occupancy_cap,
+            )[0]
+            for g in cal.groups
+        )
+    return out

@@ -28,7 +28,13 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
-from forecasting.plan import check_days, check_summary, plan_with_model, roster_by_group
+from forecasting.plan import (
+    check_days,
+    check_summary,
+    needed_by_slot,
+    plan_with_model,
+    roster_by_group,
+)
 from forecasting.review import (
     KaplanMeier,
     agreement,
@@ -523,19 +529,21 @@ def review_hall(
         raise ForecastError(f"hall {hall_id} has no tickets between {first} and {last}")
     frame, patience = review(tickets, hall_id, settings.wait_target_min, replications)
     service_min = mean_service(busy_cycles(tickets), tickets)
-    frame = verdict(
-        frame,
-        service_min,
-        settings.wait_target_min,
-        settings.staffing_service_level,
-        settings.staffing_occupancy_cap,
-    )
     try:
         check = plan_check_hall(
             conn, hall_id, first, min(last, newest.date()), settings, replications, scope=scope
         )
     except ForecastError:
         check = None  # no history before the first day to learn from
+    frame = verdict(
+        frame,
+        service_min,
+        settings.wait_target_min,
+        settings.staffing_service_level,
+        settings.staffing_occupancy_cap,
+        # what the plan's model would have asked for, per window group and within its windows
+        needed_by_slot(check.calibration, tickets, policy_from(settings)) if check else None,
+    )
     return ReviewRun(
         frame, patience, agreement(frame), time.perf_counter() - started, service_min, check
     )

@@ -203,3 +203,26 @@ def test_tradeoff_by_group() -> None:
     assert plan["staff_hours"].to_list() == [1.0, 1.5, 2.0, 2.0]  # A capped at 3, B at 1
     roster = out.filter(pl.col("option") == "roster")
     assert roster.height == 1 and roster["staff_hours"][0] == pytest.approx(1.6)
+
+
+def test_needed_per_group_within_its_windows() -> None:
+    """What past visitors needed, the plan's way: each group on its own, at least one window
+    where it had visitors, never more than it has; the review's verdict takes it over the
+    pooled formula."""
+    from forecasting.plan import needed_by_slot
+    from forecasting.review import verdict
+
+    tickets = _day({"W1": "A", "W2": "A", "W3": "B"})
+    cal = calibrate(tickets)
+    needed = needed_by_slot(cal, tickets, StaffingPolicy())
+    nine = dt.datetime.combine(DAY, dt.time(9))
+    assert set(needed) == {nine, nine + dt.timedelta(minutes=30)}
+    assert all(2 <= n <= 3 for n in needed.values())  # B's window, and A's (2 at most)
+    frame = pl.DataFrame(
+        {"start": [nine], "arrivals": [22], "windows_open": [3]},
+        schema={"start": pl.Datetime("us"), "arrivals": pl.Int64, "windows_open": pl.Int64},
+    )
+    out = verdict(frame, 6.0, 20.0, 0.8, 0.85, needed_at=needed)
+    assert out["windows_needed"][0] == needed[nine]
+    pooled = verdict(frame, 60.0, 20.0, 0.8, 0.85)  # an hour a ticket: far beyond 3 windows
+    assert pooled["windows_needed"][0] > 3 and pooled["flag"][0] == "under"
