@@ -172,7 +172,7 @@ def plan_with_model(
                 "seed": policy.seed + day.toordinal(),
             }
             sim_plan = simulate_groups(cal, mean_q, plan_w, **common)
-            if roster:
+            if any((day, g.key) in roster for g in cal.groups):
                 sim_roster = simulate_groups(cal, mean_q, roster_w, **common)
         for slot, start, kind, mean, staffed, slot_groups in rows:
             k = slot - first
