@@ -226,3 +226,42 @@ def test_needed_per_group_within_its_windows() -> None:
     assert out["windows_needed"][0] == needed[nine]
     pooled = verdict(frame, 60.0, 20.0, 0.8, 0.85)  # an hour a ticket: far beyond 3 windows
     assert pooled["windows_needed"][0] > 3 and pooled["flag"][0] == "under"
+
+
+def test_daily_arrivals_from_the_rollups(hall_db, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """On each database: with the daily rollups built, the days they hold are summed from
+    them and the rest counted from the tickets — the same counts per day and per queue as
+    the tickets alone give, for the hall and for one queue."""
+    from queries import rollups
+
+    url, counts = hall_db
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        rollups.ensure_tables(conn)
+        rollups.rebuild(
+            conn, LAST - dt.timedelta(days=30), LAST - dt.timedelta(days=3), wait_target_s=1200
+        )
+    first = LAST - dt.timedelta(days=60)
+    with engine.connect() as conn:
+        rolled = fq._rolled_days(conn, first, LAST)
+        assert rolled and max(rolled) <= LAST - dt.timedelta(days=3)
+        mixed = [
+            fq.daily_arrivals(conn, first, LAST, HALL, scope=ALL),
+            fq.daily_arrivals(conn, first, LAST, HALL, by_queue=True, scope=ALL),
+            fq.daily_arrivals(conn, first, LAST, HALL, queue_id=f"{HALL}-A", scope=ALL),
+        ]
+        monkeypatch.setattr(fq, "_rolled_days", lambda *_: set())
+        raw = [
+            fq.daily_arrivals(conn, first, LAST, HALL, scope=ALL),
+            fq.daily_arrivals(conn, first, LAST, HALL, by_queue=True, scope=ALL),
+            fq.daily_arrivals(conn, first, LAST, HALL, queue_id=f"{HALL}-A", scope=ALL),
+        ]
+    engine.dispose()
+    for a, b in zip(mixed, raw, strict=True):
+        assert a.equals(b)
+    expected = {d: n for d, n in counts.items() if first <= dt.date.fromisoformat(d) <= LAST}
+    assert {
+        d.isoformat(): n for d, n in mixed[0].select("date", "arrivals").iter_rows()
+    } == expected
+    assert mixed[1]["arrivals"].sum() == sum(expected.values())
+    assert 0 < mixed[2]["arrivals"].sum() < sum(expected.values())
