@@ -366,8 +366,9 @@ def simulate_groups(
     members = {g.key: np.array([index[q] for q in g.queues if q in index]) for g in cal.groups}
     for _ in range(replications):
         issued_parts, queue_parts = [], []
-        for q, expected in arrivals.items():
-            if q not in index:
+        for q in queues:  # in a fixed order: the same draws whatever order `arrivals` has
+            expected = arrivals.get(q)
+            if expected is None:
                 continue
             n_k = rng.poisson(np.maximum(np.asarray(expected, dtype=float), 0.0))
             total = int(n_k.sum())
