@@ -390,11 +390,13 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         groups = pl.concat([r.groups for r in runs if r.groups is not None], how="vertical")
         group_columns = [
             "start", "kind", "group", "windows_in_group", "arrivals", "windows_needed",
+            "windows_wanted", "short", "windows_rostered", "windows_expected",
+            "sim_service_level", "sim_service_level_rostered",
         ]  # fmt: skip
         if args.json:
             print(json.dumps(_rows(groups, group_columns, 3), ensure_ascii=False, indent=1))
             return 0
-        with pl.Config(tbl_rows=4000, tbl_cols=10, tbl_width_chars=200, float_precision=1):
+        with pl.Config(tbl_rows=4000, tbl_cols=12, tbl_width_chars=220, float_precision=2):
             print(groups.select(group_columns))
         return 0
     if args.json:
@@ -402,16 +404,24 @@ def cmd_staffing(args: argparse.Namespace) -> int:
         return 0
     for r in runs:
         q = r.queueing
-        patience = f"{q.patience_min:.0f} min (Erlang A)" if q.patience_min else "— (Erlang C)"
+        median = q.patience_median_min
+        patience = f"median patience {median:.0f} min" if median else "few give up (Erlang C)"
+        groups = len(r.calibration.groups) if r.calibration else 0
         print(
             f"{r.plan['hall_id'][0] if r.plan.height else ''}: service {q.service_min:.1f} min, "
-            f"patience {patience}, shrinkage {q.shrinkage:.0%}; {r.seconds:.1f} s"
+            f"{patience} (Kaplan–Meier), shrinkage {q.shrinkage:.0%}, {groups} window groups "
+            f"of {r.windows_in_hall} windows; {r.seconds:.1f} s"
         )
         if r.slots_over_capacity:
             print(
-                f"  {r.slots_over_capacity} half-hours need more than the hall's "
-                f"{r.windows_in_hall} windows: the target cannot be met there"
+                f"  {r.slots_over_capacity} half-hours where a window group would need more "
+                "windows than it has (the target cannot be met there):"
             )
+            for g in r.shortfalls.iter_rows(named=True):
+                print(
+                    f"    {g['group_name']} ({g['windows_in_group']} windows): "
+                    f"{g['half_hours']} half-hours, up to {g['most_wanted']} wanted"
+                )
     with pl.Config(tbl_rows=2000, tbl_cols=20, tbl_width_chars=220, float_precision=2):
         print(plan.select(columns))
     return 0
@@ -461,6 +471,11 @@ def cmd_review(args: argparse.Namespace) -> int:
                 for r in runs
                 if r.frame.height
             },
+            "plan_check": {
+                r.frame["hall_id"][0]: {k: _num(v, 4) for k, v in r.plan_check.summary.items()}
+                for r in runs
+                if r.frame.height and r.plan_check is not None
+            },
         }
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
@@ -476,6 +491,15 @@ def cmd_review(args: argparse.Namespace) -> int:
             + (f"{median:.0f} min" if median is not None else "not reached (few give up)")
             + f"; {r.seconds:.1f} s"
         )
+        c = r.plan_check.summary if r.plan_check is not None else {}
+        if c.get("half_hours"):
+            print(
+                f"  the plan's model with these days' roster (learned from the weeks before): "
+                f"service level {c['predicted_service_level']:.1%} against "
+                f"{c['observed_service_level']:.1%} observed ({c['gap_pp']:+.1f} points), "
+                f"mean wait {c['predicted_wait_min']:.1f} against "
+                f"{c['observed_wait_min']:.1f} min"
+            )
     with pl.Config(tbl_rows=2000, tbl_cols=12, tbl_width_chars=220, float_precision=2):
         print(frame.select(REVIEW_COLUMNS))
     return 0

@@ -11,6 +11,7 @@ import streamlit as st
 
 from access.scope import Scope
 from dashboard.state import engine_for
+from forecasting.calibration import Calibration
 from forecasting.demand import ForecastError
 from forecasting.select import Choice
 from forecasting.service import (
@@ -49,6 +50,9 @@ class PagePlan:
     choice: Choice | None = None
     groups: pl.DataFrame | None = None  # windows per half-hour per queue group
     roster: pl.DataFrame | None = None  # the extended-hours roster proposal
+    patience_median_min: float | None = None  # Kaplan–Meier
+    shortfalls: pl.DataFrame | None = None  # per group, the half-hours it lacks windows
+    calibration: Calibration | None = None  # the hall's calibrated queue model
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -91,6 +95,9 @@ def page_plan(url: str, hall: str, days: int, quantile: float, *, scope: Scope) 
         choice=run.forecast.choice,
         groups=run.groups,
         roster=roster,
+        patience_median_min=q.patience_median_min,
+        shortfalls=run.shortfalls,
+        calibration=run.calibration,
     )
 
 

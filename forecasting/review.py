@@ -589,21 +589,25 @@ def verdict(
     target_min: float,
     service_level: float,
     occupancy_cap: float = 0.85,
+    needed_at: dict[dt.datetime, int] | None = None,
 ) -> pl.DataFrame:
     """Where the hall was under- or over-staffed: `frame` (`REVIEW_SCHEMA`) with
-    windows_needed — what the actual arrivals needed for the service-level target (Erlang C
-    with the period's mean service time) — and flag: "under" when fewer windows were open,
+    windows_needed — what the actual arrivals needed for the service-level target: from
+    `needed_at` (half-hour start → windows, e.g. the plan's model per window group,
+    `forecasting.plan.needed_by_slot`) where given, else Erlang C with the period's mean
+    service time pooled over the hall — and flag: "under" when fewer windows were open,
     "over" when more than one window and 20% above it, else "ok"."""
     from forecasting.erlang import windows_needed
 
-    needed = [
-        max(
+    def pooled(n: int) -> int:
+        return max(
             1,
             windows_needed(n / INTERVAL_MIN, service_min, target_min, service_level, occupancy_cap),
         )
-        if n
-        else 0
-        for n in frame["arrivals"].to_list()
+
+    needed = [
+        (needed_at[start] if needed_at and start in needed_at else pooled(n)) if n else 0
+        for start, n in frame.select("start", "arrivals").iter_rows()
     ]
     slack = pl.max_horizontal(pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64))
     return frame.with_columns(pl.Series("windows_needed", needed, pl.Int64)).with_columns(

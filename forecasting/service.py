@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access.scope import OutOfScope, Scope, scope_filter
+from forecasting.calibration import CALIBRATION_DAYS, Calibration, calibrate
 from forecasting.demand import (
     DEFAULT_OPTIONS,
     ForecastError,
@@ -27,11 +28,17 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
+from forecasting.plan import (
+    check_days,
+    check_summary,
+    needed_by_slot,
+    plan_with_model,
+    roster_by_group,
+)
 from forecasting.review import (
     KaplanMeier,
     agreement,
     busy_cycles,
-    group_facts,
     mean_service,
     review,
     verdict,
@@ -40,10 +47,6 @@ from forecasting.select import Choice
 from forecasting.staffing import (
     HallQueueing,
     StaffingPolicy,
-    estimate_patience,
-    plan_by_group,
-    plan_staffing,
-    roster_by_slot,
     shrinkage_from_attendance,
 )
 from metrics.live import mask_name
@@ -56,7 +59,6 @@ from workdays import clock, unannounced_warning
 
 HISTORY_DAYS = 400
 RECENT_DAYS = 56
-GROUP_DAYS = 14  # the window groups as the hall worked them lately
 MAX_SERVICE_SAMPLES = 20_000
 
 
@@ -290,55 +292,84 @@ def _complete_days(
     return history
 
 
-def hall_queueing(
-    conn: Connection, hall_id: str, until: dt.date, break_share: float, *, scope: Scope
-) -> HallQueueing:
-    """Service times, patience and shrinkage from the hall's last `RECENT_DAYS`."""
-    first = until - dt.timedelta(days=RECENT_DAYS)
-    by_queue = fq.service_minutes(conn, hall_id, first, until, scope=scope)
-    service = by_queue["service_min"].to_numpy()
-    if service.size == 0:
-        raise ForecastError(
-            f"hall {hall_id} has no served tickets with call and finish times in the last "
-            f"{RECENT_DAYS} days: service times cannot be learned"
-        )
-    if service.size > MAX_SERVICE_SAMPLES:
-        service = np.random.default_rng(0).choice(service, MAX_SERVICE_SAMPLES, replace=False)
-    exposure = fq.patience_exposure(conn, hall_id, first, until, scope=scope)
-    shifts = fq.shifts(conn, hall_id, first, until, scope=scope)
-    counts = fq.daily_arrivals(conn, first, until, hall_id, by_queue=True, scope=scope)
-    per_queue = counts.group_by("queue_id").agg(pl.col("arrivals").sum())
-    total = per_queue["arrivals"].sum()
-    return HallQueueing(
-        service_samples=service,
-        patience_min=estimate_patience(**exposure),
-        shrinkage=shrinkage_from_attendance(shifts, break_share),
-        queue_shares={q: n / total for q, n in per_queue.iter_rows()} if total else {},
-        queue_samples={
-            q: part["service_min"].to_numpy()[:MAX_SERVICE_SAMPLES]
-            for (q,), part in by_queue.group_by("queue_id")
-        },
-    )
-
-
 @dataclass
 class StaffingRun:
-    """A hall's plan (`forecasting.staffing.PLAN_SCHEMA`), the forecast behind it and the
-    queueing facts it used."""
+    """A hall's plan (`forecasting.staffing.PLAN_SCHEMA` and `forecasting.plan.PLAN_EXTRA`),
+    the forecast behind it, the queueing facts and the calibrated model it used."""
 
     plan: pl.DataFrame
     forecast: ForecastRun
     queueing: HallQueueing
     seconds: float
     windows_in_hall: int = 0  # serving windows (not self-service) the hall has
-    groups: pl.DataFrame | None = None  # windows per half-hour per queue group (GROUP_SCHEMA)
+    groups: pl.DataFrame | None = None  # per half-hour per queue group (GROUP_PLAN_SCHEMA)
+    calibration: Calibration | None = None
 
     @property
     def slots_over_capacity(self) -> int:
-        """Half-hours whose recommendation needs more windows than the hall has."""
-        if not self.windows_in_hall:
+        """Half-hours where some group needs more windows than it has."""
+        if "groups_short" not in self.plan.columns:
             return 0
-        return int((self.plan["windows_needed"] > self.windows_in_hall).sum())
+        return int((self.plan["groups_short"] > 0).sum())
+
+    @property
+    def shortfalls(self) -> pl.DataFrame:
+        """Per group, the half-hours it lacks windows: group, group_name, windows_in_group,
+        half_hours, most_wanted (the most windows the target wanted), first (start)."""
+        if self.groups is None or "short" not in self.groups.columns:
+            return pl.DataFrame()
+        return (
+            self.groups.filter(pl.col("short"))
+            .group_by("group", "group_name", "windows_in_group")
+            .agg(
+                pl.len().alias("half_hours"),
+                pl.col("windows_wanted").max().alias("most_wanted"),
+                pl.col("start").min().alias("first"),
+            )
+            .sort("half_hours", descending=True)
+        )
+
+
+_CALIBRATIONS: dict[tuple, Calibration] = {}
+
+
+def hall_calibration(
+    conn: Connection, hall_id: str, newest: dt.datetime, shifts: pl.DataFrame, *, scope: Scope
+) -> Calibration:
+    """The hall's calibrated model (`forecasting.calibration.calibrate`) from its last
+    `CALIBRATION_DAYS` up to `newest` (the last ticket), kept per database, hall, scope and
+    last ticket for the process's next plan. `shifts`: attendance covering those days."""
+    key = (str(conn.engine.url), hall_id, newest, repr(scope))
+    if key in _CALIBRATIONS:
+        return _CALIBRATIONS[key]
+    first = newest.date() - dt.timedelta(days=CALIBRATION_DAYS - 1)
+    tickets = fq.ticket_rows(conn, hall_id, first, newest.date(), scope=scope)
+    if tickets.filter(pl.col("called_at").is_not_null()).is_empty():
+        raise ForecastError(
+            f"hall {hall_id} has no called tickets in the last {CALIBRATION_DAYS} days: "
+            "service times cannot be learned"
+        )
+    past = shifts.filter(pl.col("work_date").is_between(first, newest.date()))
+    cal = calibrate(tickets, past)
+    if len(_CALIBRATIONS) > 32:
+        _CALIBRATIONS.clear()
+    _CALIBRATIONS[key] = cal
+    return cal
+
+
+def queueing_from(cal: Calibration, shrinkage: float) -> HallQueueing:
+    """The calibrated model as `HallQueueing` for the what-if, the trade-off and pooling."""
+    samples = np.concatenate([cal.service[q] for q in cal.queues] or [np.array([10.0])])
+    if samples.size > MAX_SERVICE_SAMPLES:
+        samples = np.random.default_rng(0).choice(samples, MAX_SERVICE_SAMPLES, replace=False)
+    return HallQueueing(
+        service_samples=samples,
+        patience_min=cal.erlang_patience_min,
+        shrinkage=shrinkage,
+        queue_shares=dict(cal.queue_shares),
+        queue_samples={q: cal.service[q] for q in cal.queues},
+        patience_median_min=cal.patience_median_min,
+    )
 
 
 def staffing_hall(
@@ -353,7 +384,8 @@ def staffing_hall(
     scope: Scope,
 ) -> StaffingRun:
     """The staffing plan of one hall for first..last, which must lie after the last ticket;
-    from the scope's tickets, shifts and windows."""
+    from the scope's tickets, shifts and windows, with the hall's calibrated model
+    (`forecasting.plan.plan_with_model`)."""
     started = time.perf_counter()
     if last < first:
         raise ForecastError("--to is before --from")
@@ -367,14 +399,21 @@ def staffing_hall(
         conn, hall_id, (last - newest.date()).days, options=options, end=last, scope=scope
     )
     intraday = forecast.intraday.filter(pl.col("date").is_between(first, last))
-    queueing = hall_queueing(
-        conn, hall_id, newest.date(), settings.staffing_break_share, scope=scope
-    )
     recent = newest.date() - dt.timedelta(days=RECENT_DAYS)
     shifts = fq.shifts(conn, hall_id, recent, last, scope=scope)
+    cal = hall_calibration(conn, hall_id, newest, shifts, scope=scope)
+    shrinkage = shrinkage_from_attendance(
+        shifts.filter(pl.col("work_date") <= newest.date()), settings.staffing_break_share
+    )
+    queueing = queueing_from(cal, shrinkage)
     features = day_features(calendar_frame(conn), service_hours_frame(conn), hall_id, recent, last)
-    roster = roster_by_slot(shifts, intraday.select("date", "slot"), features)
-    plan = plan_staffing(intraday, roster, queueing, policy_from(settings), simulate=simulate)
+    days = intraday["date"].unique().sort().to_list()
+    roster = roster_by_group(
+        shifts, cal, days, dict(features.select("date", "weekday").iter_rows())
+    )
+    plan, groups = plan_with_model(
+        intraday, cal, roster, policy_from(settings), shrinkage, simulate=simulate
+    )
     w = schema.windows
     windows_in_hall = conn.execute(
         sa.select(sa.func.count()).where(
@@ -383,16 +422,6 @@ def staffing_hall(
             scope_filter(scope, w),
         )
     ).scalar_one()
-    recent_tickets = fq.ticket_rows(
-        conn,
-        hall_id,
-        newest.date() - dt.timedelta(days=GROUP_DAYS - 1),
-        newest.date(),
-        scope=scope,
-    )
-    groups = plan_by_group(
-        plan, group_facts(recent_tickets), policy_from(settings), queueing.patience_min
-    )
     q = schema.queues
     names = {
         queue: name
@@ -400,16 +429,18 @@ def staffing_hall(
             sa.select(q.c.queue_id, q.c.name).where(q.c.hall_id == hall_id, scope_filter(scope, q))
         ).all()
     }
+    labels = {g.key: "、".join(names.get(part) or part for part in g.queues) for g in cal.groups}
     groups = groups.with_columns(
-        pl.col("group")
-        .map_elements(
-            lambda key: "、".join(names.get(part) or part for part in key.split("+")),
-            return_dtype=pl.String,
-        )
-        .alias("group_name")
+        pl.col("group").replace_strict(labels, default=pl.col("group")).alias("group_name")
     )
     return StaffingRun(
-        plan, forecast, queueing, time.perf_counter() - started, int(windows_in_hall), groups
+        plan,
+        forecast,
+        queueing,
+        time.perf_counter() - started,
+        int(windows_in_hall),
+        groups,
+        cal,
     )
 
 
@@ -423,6 +454,54 @@ class ReviewRun:
     agreement: dict
     seconds: float
     service_min: float = 0.0  # mean minutes per ticket (busy cycles)
+    plan_check: PlanCheck | None = None  # the plan's model with the days' roster
+
+
+@dataclass
+class PlanCheck:
+    """The forward plan's model on past days (`forecasting.plan.check_days`): per half-hour
+    and summed up (`forecasting.plan.check_summary`), with the calibration it used (learned
+    from the `CALIBRATION_DAYS` before the first day)."""
+
+    frame: pl.DataFrame
+    summary: dict
+    calibration: Calibration
+
+
+def plan_check_hall(
+    conn: Connection,
+    hall_id: str,
+    first: dt.date,
+    last: dt.date,
+    settings: Settings,
+    replications: int = 10,
+    *,
+    scope: Scope,
+) -> PlanCheck:
+    """What the plan's calibrated model, learned before `first`, expects of days first..last
+    given their actual visitors and their actual roster, next to what the hall observed."""
+    before = first - dt.timedelta(days=1)
+    since = first - dt.timedelta(days=CALIBRATION_DAYS)
+    history = fq.ticket_rows(conn, hall_id, since, before, scope=scope)
+    if history.filter(pl.col("called_at").is_not_null()).is_empty():
+        raise ForecastError(
+            f"hall {hall_id} has no called tickets in the {CALIBRATION_DAYS} days before {first}"
+        )
+    shifts = fq.shifts(conn, hall_id, since, last, scope=scope)
+    cal = calibrate(history, shifts.filter(pl.col("work_date") <= before))
+    shrinkage = shrinkage_from_attendance(
+        shifts.filter(pl.col("work_date") <= before), settings.staffing_break_share
+    )
+    days = fq.ticket_rows(conn, hall_id, first, last, scope=scope)
+    frame = check_days(
+        cal,
+        days,
+        shifts.filter(pl.col("work_date") >= first),
+        settings.wait_target_min,
+        shrinkage,
+        replications,
+    )
+    return PlanCheck(frame, check_summary(frame), cal)
 
 
 def review_hall(
@@ -450,14 +529,24 @@ def review_hall(
         raise ForecastError(f"hall {hall_id} has no tickets between {first} and {last}")
     frame, patience = review(tickets, hall_id, settings.wait_target_min, replications)
     service_min = mean_service(busy_cycles(tickets), tickets)
+    try:
+        check = plan_check_hall(
+            conn, hall_id, first, min(last, newest.date()), settings, replications, scope=scope
+        )
+    except ForecastError:
+        check = None  # no history before the first day to learn from
     frame = verdict(
         frame,
         service_min,
         settings.wait_target_min,
         settings.staffing_service_level,
         settings.staffing_occupancy_cap,
+        # what the plan's model would have asked for, per window group and within its windows
+        needed_by_slot(check.calibration, tickets, policy_from(settings)) if check else None,
     )
-    return ReviewRun(frame, patience, agreement(frame), time.perf_counter() - started, service_min)
+    return ReviewRun(
+        frame, patience, agreement(frame), time.perf_counter() - started, service_min, check
+    )
 
 
 def roster_proposal(

@@ -75,6 +75,7 @@ class HallQueueing:
     shrinkage: float
     queue_shares: dict[str, float] = field(default_factory=dict)  # of the hall's tickets
     queue_samples: dict[str, np.ndarray] = field(default_factory=dict)  # service minutes
+    patience_median_min: float | None = None  # the Kaplan–Meier median, when known
 
     @property
     def service_min(self) -> float:

@@ -576,19 +576,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "fc.over": ("延时时段人手富余", "Extended slots over-staffed"),
     "fc.cost": ("延时服务所需工时", "Staff-hours for extended service"),
     "fc.facts": (
-        "平均办理 {service:.1f} 分钟 · 平均耐心 {patience} · 缺勤与休息折损 {shrinkage:.0%} · "
+        "平均办理 {service:.1f} 分钟 · 耐心中位数 {patience} · 缺勤与休息折损 {shrinkage:.0%} · "
         "目标 {target:.0%} 在 {wait:g} 分钟内叫号 · 占用率上限 {cap:.0%} · 计算 {seconds:.1f} 秒",
-        "Service {service:.1f} min on average · patience {patience} · shrinkage {shrinkage:.0%} "
-        "· target {target:.0%} called within {wait:g} min · occupancy cap {cap:.0%} · "
-        "computed in {seconds:.1f} s",
+        "Service {service:.1f} min on average · median patience {patience} · "
+        "shrinkage {shrinkage:.0%} · target {target:.0%} called within {wait:g} min · "
+        "occupancy cap {cap:.0%} · computed in {seconds:.1f} s",
     ),
     "fc.patience.none": ("未观测到（按 Erlang C）", "not observed (Erlang C)"),
     "fc.patience.min": ("{n:.0f} 分钟（Erlang A）", "{n:.0f} min (Erlang A)"),
+    "fc.patience.median": ("{n:.0f} 分钟（Kaplan–Meier）", "{n:.0f} min (Kaplan–Meier)"),
     "fc.capacity": (
-        "有 {n} 个半小时时段建议的窗口数超过大厅现有的 {windows} 个窗口：这些时段无法达到目标，"
-        "可考虑预约分流、延长服务时间或增设窗口。",
-        "{n} half-hours need more windows than the hall's {windows}: the target cannot be met "
-        "there; consider appointments, longer hours or more windows.",
+        "有 {n} 个半小时时段，某个窗口组的需求超过它现有的窗口（全厅 {windows} 个窗口，"
+        "专窗之间不能互相支援）：这些时段该组无法达到目标，可考虑预约分流、延长服务时间、"
+        "增设该类窗口或改为综合窗口。各组如下：",
+        "{n} half-hours where a window group needs more windows than it has (the hall has "
+        "{windows}; dedicated windows cannot help one another): that group cannot meet the "
+        "target there; consider appointments, longer hours, more such windows or comprehensive "
+        "ones. Per group:",
     ),
     "fc.demand": ("每日取号量预测", "Daily tickets forecast"),
     "fc.model": (
@@ -611,20 +615,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "fc.roster.sl_plan": ("服务水平（方案）", "Service level (proposal)"),
     "fc.groups": ("按窗口组所需窗口（综合窗口与各专窗）", "Windows needed per window group"),
     "fc.groups.help": (
-        "按近两周各窗口实际办理的业务分组（括号内为该组现有窗口数），"
-        "各组单独按 Erlang 计算：专窗之间不能互相支援。",
-        "Windows grouped by the queues they served in the last two weeks (in brackets: the "
-        "windows the group has); each group sized on its own, since dedicated windows cannot "
-        "help one another.",
+        "按近四周各窗口实际办理的业务分组（括号内为该组现有窗口数），各组单独按校准后的模型"
+        "（各业务的实际办理时长、Kaplan–Meier 耐心）计算，不超过该组现有窗口："
+        "专窗之间不能互相支援。",
+        "Windows grouped by the queues they served in the last four weeks (in brackets: the "
+        "windows the group has); each group sized on its own with the calibrated model (each "
+        "queue's handling minutes, Kaplan–Meier patience), never beyond the windows it has, "
+        "since dedicated windows cannot help one another.",
     ),
     "fc.trade": (
         "工时与服务水平的取舍（延时时段）",
         "Staff-hours against service level (extended hours)",
     ),
     "fc.trade.help": (
-        "每个延时半小时比建议多开或少开窗口时，所需工时与预计服务水平；菱形为现有排班。",
-        "One window more or fewer than recommended in every extended half-hour: the staff-hours "
-        "and the expected service level; the diamond is today's roster.",
+        "每个延时半小时、每个有需求的窗口组比建议多开或少开窗口（不超过该组现有窗口）时，"
+        "所需工时与预计服务水平；菱形为现有排班（按以往实际开窗比例）。",
+        "One window more or fewer than recommended for every window group with demand in every "
+        "extended half-hour (never beyond the windows a group has): the staff-hours and the "
+        "expected service level; the diamond is today's roster (as much of it as was really "
+        "open in the past weeks).",
     ),
     "fc.trade.delta": ("{d:+d} 窗口", "{d:+d} window"),
     "fc.trade.plan": ("建议 ± 窗口", "Plan ± windows"),
@@ -650,6 +659,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} staffed half-hours; predicted and observed differ by {gap:.1f} points on average; "
         "{service:.1f} window-minutes per ticket; patience (Kaplan–Meier median) {patience}.",
     ),
+    "fc.rev.plan": (
+        "排班计划所用模型（按此前四周校准）在本周实际排班和实际取号下预测服务水平 {predicted:.1%}，"
+        "实际 {observed:.1%}（相差 {gap:+.1f} 个百分点）；平均等候预测 {pwait:.1f} 分钟，"
+        "实际 {owait:.1f} 分钟。",
+        "The plan's model (calibrated on the four weeks before), given this week's actual roster "
+        "and tickets, expected a service level of {predicted:.1%} against {observed:.1%} "
+        "observed ({gap:+.1f} points); mean wait {pwait:.1f} against {owait:.1f} min.",
+    ),
+    "fc.short.group": ("窗口组", "Window group"),
+    "fc.short.windows": ("现有窗口", "Windows it has"),
+    "fc.short.half_hours": ("不足的半小时", "Half-hours short"),
+    "fc.short.wanted": ("目标最多需要", "Most the target wants"),
     "fc.rev.patience_long": (
         "超过观测到的等候（很少有人放弃）",
         "longer than the waits seen (few give up)",

@@ -65,20 +65,76 @@ def daily_arrivals(
     *,
     scope: Scope,
 ) -> pl.DataFrame:
-    """Tickets issued per day: hall_id, [queue_id,] date, arrivals (days without tickets absent)."""
-    t = s.tickets
-    day = day_of(t.c.issued_at).label("date")
-    keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day]
-    stmt = (
-        sa.select(*keys, sa.func.count().label("arrivals"))
-        .where(*_ticket_filters(first, last, hall_id, queue_id, scope))
-        .group_by(*keys)
-    )
+    """Tickets issued per day: hall_id, [queue_id,] date, arrivals (days without tickets absent).
+
+    Days the daily rollups hold (`queries.rollups`) are summed from them, the others counted
+    from the tickets: the same figures, without scanning a year of ticket rows."""
+    rolled = _rolled_days(conn, first, last)
     schema = {"hall_id": pl.String}
     if by_queue:
         schema["queue_id"] = pl.String
     schema |= {"date": pl.Date, "arrivals": pl.Int64}
-    return read_frame(conn, stmt, schema).sort(list(schema)[:-1])
+    parts = []
+    if rolled:
+        r = s.rollup_tickets
+        days = s.rollup_days
+        keys = [r.c.hall_id] + ([r.c.queue] if by_queue else []) + [r.c.day]
+        where = [
+            r.c.day >= first,
+            r.c.day <= last,
+            r.c.day.in_(sa.select(days.c.day).where(days.c.day.between(first, last))),
+            scope_filter(scope, r),
+        ]
+        if hall_id:
+            where.append(r.c.hall_id == hall_id)
+        if queue_id:
+            where.append(r.c.queue == queue_id)
+        stmt = (
+            sa.select(*keys, sa.func.sum(r.c.issued).label("arrivals"))
+            .where(*where)
+            .group_by(*keys)
+            .having(sa.func.sum(r.c.issued) > 0)
+        )
+        parts.append(read_frame(conn, stmt, schema))
+    t = s.tickets
+    day = day_of(t.c.issued_at).label("date")
+    keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day]
+    for run_first, run_last in _runs(first, last, rolled):
+        stmt = (
+            sa.select(*keys, sa.func.count().label("arrivals"))
+            .where(*_ticket_filters(run_first, run_last, hall_id, queue_id, scope))
+            .group_by(*keys)
+        )
+        parts.append(read_frame(conn, stmt, schema))
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return frame.sort(list(schema)[:-1])
+
+
+def _rolled_days(conn: Connection, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The days first..last the daily rollups hold (none when there are no rollups)."""
+    if not sa.inspect(conn).has_table(s.rollup_days.name):
+        return set()
+    days = s.rollup_days.c.day
+    out = set()
+    for (value,) in conn.execute(sa.select(days).where(days.between(first, last))):
+        out.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10]))
+    return out
+
+
+def _runs(first: dt.date, last: dt.date, skip: set[dt.date]):
+    """The runs of consecutive days first..last that are not in `skip`: (first, last) each."""
+    start = None
+    day = first
+    while day <= last:
+        if day in skip:
+            if start is not None:
+                yield start, day - dt.timedelta(days=1)
+                start = None
+        elif start is None:
+            start = day
+        day += dt.timedelta(days=1)
+    if start is not None:
+        yield start, last
 
 
 def slot_arrivals(

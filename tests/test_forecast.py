@@ -608,12 +608,29 @@ def test_horizon_past_the_calendar_and_past_the_announced_year(
 
 
 def test_slots_over_capacity() -> None:
+    """A half-hour is over capacity when some group needs more windows than it has, whatever
+    the hall's total; the shortfalls are listed per group."""
     from forecasting.service import StaffingRun
 
-    plan = pl.DataFrame({"windows_needed": [3, 8, 9, 12]})
-    run = StaffingRun(plan, None, None, 0.0, windows_in_hall=8)  # type: ignore[arg-type]
+    start = dt.datetime(2026, 5, 18, 9)
+    plan = pl.DataFrame({"windows_needed": [3, 8, 9, 12], "groups_short": [0, 1, 0, 2]})
+    groups = pl.DataFrame(
+        {
+            "group": ["A", "B", "A", "B"],
+            "group_name": ["甲", "乙", "甲", "乙"],
+            "windows_in_group": [4, 2, 4, 2],
+            "start": [start, start, start + dt.timedelta(minutes=30), start],
+            "windows_wanted": [3, 4, 5, 3],
+            "short": [False, True, True, True],
+        }
+    )
+    run = StaffingRun(plan, None, None, 0.0, windows_in_hall=40, groups=groups)  # type: ignore[arg-type]
     assert run.slots_over_capacity == 2
-    assert StaffingRun(plan, None, None, 0.0).slots_over_capacity == 0  # type: ignore[arg-type]
+    short = {r["group"]: r for r in run.shortfalls.to_dicts()}
+    assert short["B"]["half_hours"] == 2 and short["B"]["most_wanted"] == 4
+    assert short["A"]["half_hours"] == 1 and short["A"]["first"] == start + dt.timedelta(minutes=30)
+    bare = pl.DataFrame({"windows_needed": [3, 12]})
+    assert StaffingRun(bare, None, None, 0.0).slots_over_capacity == 0  # type: ignore[arg-type]
 
 
 def test_intervals_widen_when_recent_days_are_noisier() -> None:

@@ -18,6 +18,7 @@ from dashboard.forecast_figures import (
 )
 from dashboard.widgets import ignore_bad, scope_guard
 from forecasting.erlang import queue_figures
+from forecasting.plan import tradeoff_by_group
 from forecasting.select import LABELS
 from forecasting.service import policy_from
 from forecasting.staffing import tradeoff
@@ -153,6 +154,19 @@ def plan_vs_actual(lang: str, url: str, hall: str) -> None:
             else t("fc.rev.patience_long", lang),
         )
     )
+    check = run.plan_check.summary if run.plan_check is not None else {}
+    if check.get("half_hours"):
+        st.caption(
+            t(
+                "fc.rev.plan",
+                lang,
+                predicted=check["predicted_service_level"],
+                observed=check["observed_service_level"],
+                gap=check["gap_pp"],
+                pwait=check["predicted_wait_min"] or 0.0,
+                owait=check["observed_wait_min"] or 0.0,
+            )
+        )
     st.plotly_chart(review_figure(frame, lang), width="stretch")
     off = frame.filter(pl.col("flag") != "ok")
     if off.height:
@@ -307,9 +321,9 @@ m2.metric(t("fc.under", lang), f"{(extended['flag'] == 'under').sum()}")
 m3.metric(t("fc.over", lang), f"{(extended['flag'] == 'over').sum()}")
 m4.metric(t("fc.cost", lang), f"{extended['staff_hours'].sum():,.1f} h")
 patience_text = (
-    t("fc.patience.min", lang, n=result.patience_min)
-    if result.patience_min
-    else t("fc.patience.none", lang)
+    t("fc.patience.median", lang, n=result.patience_median_min)
+    if result.patience_median_min
+    else t("fc.rev.patience_long", lang)
 )
 st.caption(
     t(
@@ -335,6 +349,20 @@ if result.slots_over_capacity:
         ),
         icon=":material/warning:",
     )
+    if result.shortfalls is not None and result.shortfalls.height:
+        short = result.shortfalls
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("fc.short.group", lang): short["group_name"],
+                    t("fc.short.windows", lang): short["windows_in_group"],
+                    t("fc.short.half_hours", lang): short["half_hours"],
+                    t("fc.short.wanted", lang): short["most_wanted"],
+                }
+            ),
+            hide_index=True,
+            width="content",
+        )
 
 st.subheader(t("fc.demand", lang))
 if result.choice is not None:
@@ -362,7 +390,15 @@ if not extended.is_empty():
     st.caption(t("fc.trade.help", lang))
     st.plotly_chart(
         tradeoff_figure(
-            tradeoff(plan, result.queueing, policy_from(settings_for(settings, quantile))), lang
+            tradeoff_by_group(
+                result.groups,
+                result.calibration,
+                policy_from(settings_for(settings, quantile)),
+                result.shrinkage,
+            )
+            if result.calibration is not None and result.groups is not None
+            else tradeoff(plan, result.queueing, policy_from(settings_for(settings, quantile))),
+            lang,
         ),
         width="stretch",
     )
