@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import os
 import queue
 import re
@@ -30,6 +31,7 @@ import polars as pl
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from imports.batches import Batch, batches, record_batches
 from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
 from imports.limits import LimitsError
 from imports.mapping import (
@@ -42,7 +44,7 @@ from imports.mapping import (
 from imports.personal import describe as personal_describe
 from imports.personal import personal_headers
 from imports.presets import header_synonyms
-from imports.sources import Record, Source, SourceError, open_source, records
+from imports.sources import Record, Source, SourceError, open_source
 from imports.validate import IDX, LINE, ChunkValidator, Problem, References
 from metrics.settings import load_settings
 from queries import rollups
@@ -191,22 +193,6 @@ class ImportReport:
         }
 
 
-def _batches(rows: Iterator[Record], size: int, max_bytes: int) -> Iterator[list[Record]]:
-    """Chunks of at most `size` rows and about `max_bytes` of text ([imports] chunk_mb), so a
-    file of huge rows is checked a few rows at a time and memory stays bounded."""
-    batch: list[Record] = []
-    text = 0
-    for rec in rows:
-        batch.append(rec)
-        text += sum(map(len, rec.fields))
-        if len(batch) >= size or text >= max_bytes:
-            yield batch
-            batch = []
-            text = 0
-    if batch:
-        yield batch
-
-
 def inspect_file(
     table: str,
     path: Path,
@@ -275,7 +261,7 @@ def import_file(
         spec,
         source,
         mapping,
-        records(source),
+        batches(source, chunk_rows, source.limits.chunk_bytes),
         skip_bad=skip_bad,
         rejects=rejects,
         dry_run=dry_run,
@@ -291,7 +277,7 @@ def import_rows(
     spec: TableSpec,
     source: Source,
     mapping: Mapping,
-    rows: Iterable[Record],
+    rows: Iterable[Record] | Iterable[Batch],
     *,
     skip_bad: bool = False,
     rejects: Path | None = None,
@@ -308,7 +294,8 @@ def import_rows(
     days touched invalidated in it and rebuilt after commit. A rejects file is complete before
     the transaction commits (a crash after the commit never loses the rejected rows).
     `known_bad` lines (a feed re-reading rows it already rejected, unchanged since) are
-    rejected again without being counted or written to the rejects file a second time."""
+    rejected again without being counted or written to the rejects file a second time.
+    `rows` are records, or batches of them (`imports.batches`: a file read in blocks)."""
     started = time.perf_counter() if started is None else started
     report = ImportReport(
         file=source.name,
@@ -415,7 +402,10 @@ class _Run:
         self.known_bad: frozenset[int] = frozenset()
 
     def execute(
-        self, rows: Iterable[Record], chunk_rows: int, log: Callable[[str], None] | None
+        self,
+        rows: Iterable[Record] | Iterable[Batch],
+        chunk_rows: int,
+        log: Callable[[str], None] | None,
     ) -> None:
         report = self.report
         writing = not report.dry_run
@@ -425,13 +415,15 @@ class _Run:
         ) or None
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
         try:
-            for batch in _batches(iter(rows), chunk_rows, self.source.limits.chunk_bytes):
+            for batch in self._batched(rows, chunk_rows):
                 good = self._check(batch)
                 if report.rejected and not report.skip_bad:
                     writing = False  # keep checking for the full report; nothing will commit
                 if not self.spec.key:
                     self.keyless.append(good)
-                    self.keyless_records.update({rec.line: rec for rec in batch})
+                    for i in range(batch.rows):
+                        rec = batch.record(i)
+                        self.keyless_records[rec.line] = rec
                 elif writing and good.height:
                     writer.put(good.drop(IDX, LINE))
                     report.imported += good.height
@@ -461,13 +453,25 @@ class _Run:
                 self.conn, self.spec.name, self.touched, changed_existing=changed
             )
 
-    def _check(self, batch: list[Record]) -> pl.DataFrame:
+    def _batched(self, rows: Iterable[Record] | Iterable[Batch], size: int) -> Iterator[Batch]:
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return
+        rows = itertools.chain([first], rows)
+        if isinstance(first, Batch):
+            yield from rows
+            return
+        width = len(self.source.header)  # records: grouped here
+        yield from record_batches(rows, width, size, self.source.limits.chunk_bytes)
+
+    def _check(self, batch: Batch) -> pl.DataFrame:
         """Validate a chunk, account for it in the report and the rejects; its good rows."""
         report = self.report
-        result = self.validator.check(batch)
-        report.rows_read += len(batch)
+        result = self.validator.check_batch(batch)
+        report.rows_read += batch.rows
         if self.known_bad:  # rejected in an earlier round and unchanged: not reported again
-            again = {i for i in result.rejected if batch[i].line in self.known_bad}
+            again = {i for i in result.rejected if batch.line(i) in self.known_bad}
             report.rejected_again += len(again)
             result.rejected = {i: r for i, r in result.rejected.items() if i not in again}
             result.problems = [p for p in result.problems if p.line not in self.known_bad]
@@ -482,7 +486,7 @@ class _Run:
             report.warning_lines.setdefault(label, result.warning_lines[label])
         if self.rejects is not None:
             for idx, reasons in sorted(result.rejected.items()):
-                self.rejects.write(batch[idx], "; ".join(reasons))
+                self.rejects.write(batch.record(idx), "; ".join(reasons))
         good = result.good
         if self.spec.name in SPAN_COLUMN and good.height:
             col = good[SPAN_COLUMN[self.spec.name]]
