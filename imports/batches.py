@@ -36,10 +36,12 @@ class Batch:
     """Rows checked together. `frame` holds the rows read whole (IDX, LINE and one text column
     per field of the header, `field_column(i)`), `odd` the rows the reader found a problem
     in (an unclosed quote, a wrong field count), by IDX. IDX numbers the batch's rows in the
-    order of the file."""
+    order of the file. `position` (when known) tells how far into the file the batch ends,
+    for a progress bar."""
 
     frame: pl.DataFrame
     odd: dict[int, Record]
+    position: int | None = None  # bytes of the file read up to the end of this batch
 
     @property
     def rows(self) -> int:
@@ -155,9 +157,12 @@ def _fast_batches(
             if text.str.len_bytes().max() > longest:
                 break
             del lines
+            ends = text.str.len_bytes().cum_sum() + pl.Series(range(1, text.len() + 1))
             for first in range(0, text.len(), size):
                 part = text.slice(first, size)
-                yield _fast_batch(part, line + first, width, delimiter, blank)
+                batch = _fast_batch(part, line + first, width, delimiter, blank)
+                batch.position = offset + int(ends[min(first + size, text.len()) - 1])
+                yield batch
             offset += len(block)
             line += text.len()
     # the rest of the file, from the block that is not plain, record by record

@@ -249,11 +249,14 @@ def import_file(
     chunk_rows: int = CHUNK_ROWS,
     log: Callable[[str], None] | None = None,
     before_commit: Callable[[Connection, ImportReport], None] | None = None,
+    progress: Callable[[ImportReport, float | None], None] | None = None,
 ) -> ImportReport:
     """Import one file into one table (see the module docstring); raises FileRejected when
     the file as a whole is unusable, and lets database errors through after rolling back.
     `before_commit(conn, report)` runs in the import's transaction just before it commits
-    (a feed records what it took in the same transaction as the rows)."""
+    (a feed records what it took in the same transaction as the rows). `progress(report,
+    fraction)` is called after each batch with the share of the file read (None when not
+    known), instead of `log`'s line per batch."""
     started = time.perf_counter()
     spec, source, mapping = inspect_file(table, path, name, mapping_file, declared)
     return import_rows(
@@ -269,6 +272,7 @@ def import_file(
         log=log,
         before_commit=before_commit,
         started=started,
+        progress=progress,
     )
 
 
@@ -288,6 +292,7 @@ def import_rows(
     allow_empty: bool = False,
     known_bad: Iterable[int] = (),
     started: float | None = None,
+    progress: Callable[[ImportReport, float | None], None] | None = None,
 ) -> ImportReport:
     """The one path of every import: rows of a `Source` (a file's, or a query result's whose
     header is the cursor's columns) validated, upserted in one transaction, the rollups of the
@@ -322,6 +327,7 @@ def import_rows(
                 metadata.create_all(conn)  # in the transaction: a refused file leaves none
             run = _Run(conn, spec, source, mapping, report, rejects_tmp)
             run.known_bad = frozenset(known_bad)
+            run.progress = progress
             try:
                 run.execute(rows, chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
@@ -400,6 +406,11 @@ class _Run:
         self.touched: list[object] = []  # first and last value of each rollup day column
         self.rollup_span: tuple[dt.date, dt.date] | None = None
         self.known_bad: frozenset[int] = frozenset()
+        self.progress: Callable[[ImportReport, float | None], None] | None = None
+        try:
+            self.size = source.path.stat().st_size if source.format == "csv" else 0
+        except (OSError, AttributeError, TypeError):
+            self.size = 0
 
     def execute(
         self,
@@ -427,7 +438,10 @@ class _Run:
                 elif writing and good.height:
                     writer.put(good.drop(IDX, LINE))
                     report.imported += good.height
-                if log:
+                if self.progress:
+                    known = batch.position is not None and self.size
+                    self.progress(report, batch.position / self.size if known else None)
+                elif log:
                     log(f"{report.rows_read:,} rows checked, {report.rejected:,} rejected")
             writer.close()
         finally:
