@@ -50,7 +50,13 @@ from metrics.settings import load_settings
 from queries import rollups
 from queries.db import ensure_calendar, has_schema
 from queries.schema import metadata
-from queries.upsert import count_rows, replace_rows, upsert
+from queries.upsert import (
+    count_rows,
+    replace_rows,
+    restore_indexes,
+    suspend_indexes,
+    upsert,
+)
 from reports.cells import csv_row
 
 CHUNK_ROWS = 50_000
@@ -424,6 +430,12 @@ class _Run:
         lookup = (
             self.spec.name in rollups.FACTS and len(self.spec.key) == 1 and self.spec.key[0]
         ) or None
+        suspended: list[str] = []
+        if writing and before == 0 and self.spec.key and self.spec.name in rollups.FACTS:
+            # an empty fact table: its indexes are built once at the end, and no stored row
+            # can be replaced (keys repeated in the file are rejected)
+            suspended = suspend_indexes(self.conn, self.table)
+            lookup = None
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
         try:
             for batch in self._batched(rows, chunk_rows):
@@ -446,6 +458,7 @@ class _Run:
             writer.close()
         finally:
             writer.stop()
+        restore_indexes(self.conn, suspended)
         self.touched.extend(writer.old_days)
         if self.keyless:
             frame = _check_service_hours(
