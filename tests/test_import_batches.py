@@ -77,3 +77,34 @@ def test_plain_file_is_read_in_blocks(tmp_path: Path, monkeypatch: pytest.Monkey
     got = _rows(list(batches(source, 7, 1 << 30)))
     assert [line for line, _, _ in got] == list(range(2, 52))
     assert got[-1][1] == ["T49", "H01", "Q1", "2026-03-02 09:00:00", "served", "walk_in"]
+
+
+def test_batches_tell_how_far_into_the_file_they_end(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "\n".join([HEADER, *(f"T{i},H01,Q1,2026-03-02 09:00:00,served,walk_in" for i in range(50))])
+        + "\n",
+        encoding="utf-8",
+    )
+    positions = [b.position for b in batches(open_source(path), 20, 1 << 30)]
+    assert positions[-1] == path.stat().st_size
+    assert positions == sorted(positions) and len(positions) == 3
+
+
+def test_progress_bar_redraws_one_line(tmp_path: Path) -> None:
+    import io
+
+    from cli.main import ProgressBar
+    from imports.importer import ImportReport
+
+    out = io.StringIO()
+    bar = ProgressBar(out)
+    report = ImportReport(file="t.csv", table="tickets", rows_read=500_000, rejected=3)
+    bar.update(report, 0.5)
+    bar.update(report, None)
+    bar.log("rebuilding the daily rollups")
+    text = out.getvalue()
+    bar_50 = "\r[" + "#" * 15 + "." * 15 + "]  50%  500,000 rows checked, 3 rejected"
+    assert text.startswith(bar_50)
+    assert "\r500,000 rows checked, 3 rejected" in text
+    assert text.endswith("\nrebuilding the daily rollups\n")
