@@ -332,16 +332,22 @@ def cmd_import(args: argparse.Namespace) -> int:
             spec, source, mapping = inspect_file(args.table, args.file, mapping_file=args.mapping)
             _print_mapping(spec, source, mapping, args.json)
             return 0
-        report = import_file(
-            make_engine(args.db),
-            args.table,
-            args.file,
-            mapping_file=args.mapping,
-            skip_bad=args.skip_bad,
-            rejects=args.rejects,
-            dry_run=args.dry_run,
-            log=None if args.json else lambda msg: print(msg, file=sys.stderr),
-        )
+        bar = ProgressBar(sys.stderr) if not args.json and sys.stderr.isatty() else None
+        try:
+            report = import_file(
+                make_engine(args.db),
+                args.table,
+                args.file,
+                mapping_file=args.mapping,
+                skip_bad=args.skip_bad,
+                rejects=args.rejects,
+                dry_run=args.dry_run,
+                log=None if args.json else (bar.log if bar else _stderr_line),
+                progress=bar.update if bar else None,
+            )
+        finally:
+            if bar:
+                bar.close()
     except FileRejected as exc:
         if not args.dry_run:
             _audit_import(args, {"file": args.file.name, "refused": str(exc)})
@@ -357,6 +363,45 @@ def cmd_import(args: argparse.Namespace) -> int:
         for line in report.summary_lines():
             print(line)
     return 0 if report.ok else 1
+
+
+def _stderr_line(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+class ProgressBar:
+    """`hall import` on a terminal: one line redrawn after each batch (share of the file,
+    rows checked and rejected, seconds), the other messages printed below it."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.started = time.perf_counter()
+        self.drawn = False
+
+    def update(self, report, fraction: float | None) -> None:
+        seconds = time.perf_counter() - self.started
+        counts = f"{report.rows_read:,} rows checked, {report.rejected:,} rejected, {seconds:.0f} s"
+        if fraction is None:
+            line = counts
+        else:
+            fraction = min(max(fraction, 0.0), 1.0)
+            done = round(fraction * self.WIDTH)
+            line = f"[{'#' * done}{'.' * (self.WIDTH - done)}] {fraction:4.0%}  {counts}"
+        self.stream.write("\r" + line + "\x1b[K")
+        self.stream.flush()
+        self.drawn = True
+
+    def log(self, msg: str) -> None:
+        self.close()
+        print(msg, file=self.stream)
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
 
 
 def _audit_import(args: argparse.Namespace, detail: dict) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import os
 import queue
 import re
@@ -30,6 +31,7 @@ import polars as pl
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from imports.batches import Batch, batches, record_batches
 from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
 from imports.limits import LimitsError
 from imports.mapping import (
@@ -42,13 +44,19 @@ from imports.mapping import (
 from imports.personal import describe as personal_describe
 from imports.personal import personal_headers
 from imports.presets import header_synonyms
-from imports.sources import Record, Source, SourceError, open_source, records
+from imports.sources import Record, Source, SourceError, open_source
 from imports.validate import IDX, LINE, ChunkValidator, Problem, References
 from metrics.settings import load_settings
 from queries import rollups
 from queries.db import ensure_calendar, has_schema
 from queries.schema import metadata
-from queries.upsert import count_rows, replace_rows, upsert
+from queries.upsert import (
+    count_rows,
+    replace_rows,
+    restore_indexes,
+    suspend_indexes,
+    upsert,
+)
 from reports.cells import csv_row
 
 CHUNK_ROWS = 50_000
@@ -191,22 +199,6 @@ class ImportReport:
         }
 
 
-def _batches(rows: Iterator[Record], size: int, max_bytes: int) -> Iterator[list[Record]]:
-    """Chunks of at most `size` rows and about `max_bytes` of text ([imports] chunk_mb), so a
-    file of huge rows is checked a few rows at a time and memory stays bounded."""
-    batch: list[Record] = []
-    text = 0
-    for rec in rows:
-        batch.append(rec)
-        text += sum(map(len, rec.fields))
-        if len(batch) >= size or text >= max_bytes:
-            yield batch
-            batch = []
-            text = 0
-    if batch:
-        yield batch
-
-
 def inspect_file(
     table: str,
     path: Path,
@@ -263,11 +255,14 @@ def import_file(
     chunk_rows: int = CHUNK_ROWS,
     log: Callable[[str], None] | None = None,
     before_commit: Callable[[Connection, ImportReport], None] | None = None,
+    progress: Callable[[ImportReport, float | None], None] | None = None,
 ) -> ImportReport:
     """Import one file into one table (see the module docstring); raises FileRejected when
     the file as a whole is unusable, and lets database errors through after rolling back.
     `before_commit(conn, report)` runs in the import's transaction just before it commits
-    (a feed records what it took in the same transaction as the rows)."""
+    (a feed records what it took in the same transaction as the rows). `progress(report,
+    fraction)` is called after each batch with the share of the file read (None when not
+    known), instead of `log`'s line per batch."""
     started = time.perf_counter()
     spec, source, mapping = inspect_file(table, path, name, mapping_file, declared)
     return import_rows(
@@ -275,7 +270,7 @@ def import_file(
         spec,
         source,
         mapping,
-        records(source),
+        batches(source, chunk_rows, source.limits.chunk_bytes),
         skip_bad=skip_bad,
         rejects=rejects,
         dry_run=dry_run,
@@ -283,6 +278,7 @@ def import_file(
         log=log,
         before_commit=before_commit,
         started=started,
+        progress=progress,
     )
 
 
@@ -291,7 +287,7 @@ def import_rows(
     spec: TableSpec,
     source: Source,
     mapping: Mapping,
-    rows: Iterable[Record],
+    rows: Iterable[Record] | Iterable[Batch],
     *,
     skip_bad: bool = False,
     rejects: Path | None = None,
@@ -302,13 +298,15 @@ def import_rows(
     allow_empty: bool = False,
     known_bad: Iterable[int] = (),
     started: float | None = None,
+    progress: Callable[[ImportReport, float | None], None] | None = None,
 ) -> ImportReport:
     """The one path of every import: rows of a `Source` (a file's, or a query result's whose
     header is the cursor's columns) validated, upserted in one transaction, the rollups of the
     days touched invalidated in it and rebuilt after commit. A rejects file is complete before
     the transaction commits (a crash after the commit never loses the rejected rows).
     `known_bad` lines (a feed re-reading rows it already rejected, unchanged since) are
-    rejected again without being counted or written to the rejects file a second time."""
+    rejected again without being counted or written to the rejects file a second time.
+    `rows` are records, or batches of them (`imports.batches`: a file read in blocks)."""
     started = time.perf_counter() if started is None else started
     report = ImportReport(
         file=source.name,
@@ -335,6 +333,7 @@ def import_rows(
                 metadata.create_all(conn)  # in the transaction: a refused file leaves none
             run = _Run(conn, spec, source, mapping, report, rejects_tmp)
             run.known_bad = frozenset(known_bad)
+            run.progress = progress
             try:
                 run.execute(rows, chunk_rows, log)
             except SourceError as exc:  # found while reading rows, e.g. an unclosed quote
@@ -413,9 +412,17 @@ class _Run:
         self.touched: list[object] = []  # first and last value of each rollup day column
         self.rollup_span: tuple[dt.date, dt.date] | None = None
         self.known_bad: frozenset[int] = frozenset()
+        self.progress: Callable[[ImportReport, float | None], None] | None = None
+        try:
+            self.size = source.path.stat().st_size if source.format == "csv" else 0
+        except (OSError, AttributeError, TypeError):
+            self.size = 0
 
     def execute(
-        self, rows: Iterable[Record], chunk_rows: int, log: Callable[[str], None] | None
+        self,
+        rows: Iterable[Record] | Iterable[Batch],
+        chunk_rows: int,
+        log: Callable[[str], None] | None,
     ) -> None:
         report = self.report
         writing = not report.dry_run
@@ -423,23 +430,35 @@ class _Run:
         lookup = (
             self.spec.name in rollups.FACTS and len(self.spec.key) == 1 and self.spec.key[0]
         ) or None
+        suspended: list[str] = []
+        if writing and before == 0 and self.spec.key and self.spec.name in rollups.FACTS:
+            # an empty fact table: its indexes are built once at the end, and no stored row
+            # can be replaced (keys repeated in the file are rejected)
+            suspended = suspend_indexes(self.conn, self.table)
+            lookup = None
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
         try:
-            for batch in _batches(iter(rows), chunk_rows, self.source.limits.chunk_bytes):
+            for batch in self._batched(rows, chunk_rows):
                 good = self._check(batch)
                 if report.rejected and not report.skip_bad:
                     writing = False  # keep checking for the full report; nothing will commit
                 if not self.spec.key:
                     self.keyless.append(good)
-                    self.keyless_records.update({rec.line: rec for rec in batch})
+                    for i in range(batch.rows):
+                        rec = batch.record(i)
+                        self.keyless_records[rec.line] = rec
                 elif writing and good.height:
                     writer.put(good.drop(IDX, LINE))
                     report.imported += good.height
-                if log:
+                if self.progress:
+                    known = batch.position is not None and self.size
+                    self.progress(report, batch.position / self.size if known else None)
+                elif log:
                     log(f"{report.rows_read:,} rows checked, {report.rejected:,} rejected")
             writer.close()
         finally:
             writer.stop()
+        restore_indexes(self.conn, suspended)
         self.touched.extend(writer.old_days)
         if self.keyless:
             frame = _check_service_hours(
@@ -461,13 +480,25 @@ class _Run:
                 self.conn, self.spec.name, self.touched, changed_existing=changed
             )
 
-    def _check(self, batch: list[Record]) -> pl.DataFrame:
+    def _batched(self, rows: Iterable[Record] | Iterable[Batch], size: int) -> Iterator[Batch]:
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return
+        rows = itertools.chain([first], rows)
+        if isinstance(first, Batch):
+            yield from rows
+            return
+        width = len(self.source.header)  # records: grouped here
+        yield from record_batches(rows, width, size, self.source.limits.chunk_bytes)
+
+    def _check(self, batch: Batch) -> pl.DataFrame:
         """Validate a chunk, account for it in the report and the rejects; its good rows."""
         report = self.report
-        result = self.validator.check(batch)
-        report.rows_read += len(batch)
+        result = self.validator.check_batch(batch)
+        report.rows_read += batch.rows
         if self.known_bad:  # rejected in an earlier round and unchanged: not reported again
-            again = {i for i in result.rejected if batch[i].line in self.known_bad}
+            again = {i for i in result.rejected if batch.line(i) in self.known_bad}
             report.rejected_again += len(again)
             result.rejected = {i: r for i, r in result.rejected.items() if i not in again}
             result.problems = [p for p in result.problems if p.line not in self.known_bad]
@@ -482,7 +513,7 @@ class _Run:
             report.warning_lines.setdefault(label, result.warning_lines[label])
         if self.rejects is not None:
             for idx, reasons in sorted(result.rejected.items()):
-                self.rejects.write(batch[idx], "; ".join(reasons))
+                self.rejects.write(batch.record(idx), "; ".join(reasons))
         good = result.good
         if self.spec.name in SPAN_COLUMN and good.height:
             col = good[SPAN_COLUMN[self.spec.name]]

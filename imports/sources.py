@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import re
 import struct
 import zipfile
@@ -394,17 +395,27 @@ def _swallowed(
     )
 
 
-def _csv_rows(source: Source, width: int | None = None) -> Iterator[Record]:
+def _csv_rows(
+    source: Source, width: int | None = None, start: int = 0, first_line: int = 1
+) -> Iterator[Record]:
     """The CSV's records with the line each starts on. A record that runs over several lines
     and does not fit the header (`width` fields), or that grows past the cell limit, is a
     quote left open: its first line is reported as such and the lines after it are read again
-    on their own, so one stray quote does not take the rest of the file with it."""
+    on their own, so one stray quote does not take the rest of the file with it. `start` is
+    a byte offset at the beginning of line `first_line` to read from (the rest of a file the
+    fast reader handed over)."""
     limit = source.limits.cell_bytes
     csv.field_size_limit(limit)
     delimiter = source.delimiter or ","
-    mode = {"mode": "rb"} if source.mixed else {"encoding": source.encoding, "newline": ""}
-    with source.path.open(**mode) as fh:
+    fh = source.path.open("rb")
+    if start:
+        fh.seek(start)
+    if not source.mixed:  # past the start no BOM is left to take off
+        encoding = "utf-8" if start and source.encoding == "utf-8-sig" else source.encoding
+        fh = io.TextIOWrapper(fh, encoding=encoding, newline="")
+    with fh:
         feed = _LineFeed(source, fh)
+        feed.number = first_line - 1
         reader = csv.reader(feed, delimiter=source.delimiter or ",")
         while True:
             feed.start_record()
@@ -695,38 +706,48 @@ def _xlsx_rows(source: Source) -> Iterator[Record]:
             wb.close()
 
 
-def records(source: Source) -> Iterator[Record]:
+def records(source: Source, start: int = 0, first_line: int = 1) -> Iterator[Record]:
     """The data rows below the header, blank rows skipped; a row whose field count does not
-    fit the header carries the problem instead of being guessed at."""
+    fit the header carries the problem instead of being guessed at. (`start`, `first_line`:
+    a CSV read from that byte offset, which begins that line.)"""
     width = len(source.header)
-    rows = _csv_rows(source, width) if source.format == "csv" else _xlsx_rows(source)
+    rows = (
+        _csv_rows(source, width, start, first_line)
+        if source.format == "csv"
+        else _xlsx_rows(source)
+    )
     for rec in rows:
         if rec.line <= source.header_line:
             continue
-        fields = rec.fields
-        if rec.problem is not None:  # found by the reader: an unclosed quote, a huge field
-            yield rec
-            continue
-        if not "".join(fields).strip():
-            continue
-        if len(fields) > width:
-            if any(f.strip() for f in fields[width:]):
-                yield Record(
-                    rec.line,
-                    fields,
-                    f"the row has {len(fields)} fields but the header has {width}",
-                )
-                continue
-            fields = fields[:width]
-        elif len(fields) < width:
-            if source.format == "xlsx":  # read-only sheets drop trailing empty cells
-                fields = fields + [""] * (width - len(fields))
-            else:
-                yield Record(
-                    rec.line,
-                    fields,
-                    f"the row has {len(fields)} fields but the header has {width} "
-                    "(a line break inside an unquoted value?)",
-                )
-                continue
-        yield Record(rec.line, fields)
+        shaped = _shaped(rec, width, source.format)
+        if shaped is not None:
+            yield shaped
+
+
+def _shaped(rec: Record, width: int, fmt: str) -> Record | None:
+    """A row as the checks take it: None for a blank row, the problem named for a row whose
+    field count does not fit the header, trailing empty fields dropped."""
+    fields = rec.fields
+    if rec.problem is not None:  # found by the reader: an unclosed quote, a huge field
+        return rec
+    if not "".join(fields).strip():
+        return None
+    if len(fields) > width:
+        if any(f.strip() for f in fields[width:]):
+            return Record(
+                rec.line,
+                fields,
+                f"the row has {len(fields)} fields but the header has {width}",
+            )
+        fields = fields[:width]
+    elif len(fields) < width:
+        if fmt == "xlsx":  # read-only sheets drop trailing empty cells
+            fields = fields + [""] * (width - len(fields))
+        else:
+            return Record(
+                rec.line,
+                fields,
+                f"the row has {len(fields)} fields but the header has {width} "
+                "(a line break inside an unquoted value?)",
+            )
+    return Record(rec.line, fields)

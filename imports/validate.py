@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from imports import parse
+from imports.batches import IDX, LINE, Batch, field_column
 from imports.contract import INT_RANGES, TEXT_MAX_BYTES, TableSpec
 from imports.limits import ImportLimits
 from imports.mapping import Mapping
@@ -34,7 +35,6 @@ from reports.cells import csv_unescape
 from workdays import clock
 
 DEFAULT_TZ = "Asia/Shanghai"
-LINE, IDX = "__line", "__idx"
 HALL = "__hall_id"  # the row's hall after names are resolved (its time zone)
 SHOWN_MAX = 200  # characters of a bad value kept in a problem (the rejects file has it all)
 
@@ -160,6 +160,7 @@ class ChunkValidator:
         self.mapping = mapping
         self.refs = refs
         self.limits = limits or ImportLimits()
+        self.header = header
         self.positions = {col: header.index(src) for col, src in mapping.columns.items()}
         # key → line of its first row, across chunks
         self.seen = pl.DataFrame(schema={"__key": pl.String, "__first": pl.Int64})
@@ -167,19 +168,16 @@ class ChunkValidator:
 
     # --- building the raw frame --------------------------------------------------------------
 
-    def raw_frame(self, records: list[Record]) -> pl.DataFrame:
-        data: dict[str, list] = {
-            IDX: list(range(len(records))),
-            LINE: [r.line for r in records],
-        }
-        columns = list(zip(*(r.fields for r in records), strict=True)) if records else []
+    def raw_frame(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A batch's text columns as the contract's (IDX, LINE, then the columns the file or
+        the mapping's constants give), stripped, empty as null."""
+        data = [pl.col(IDX), pl.col(LINE)]
         for col in self.spec.column_names:
             if col in self.positions:
-                p = self.positions[col]
-                data[col] = list(columns[p]) if columns else []
+                data.append(pl.col(field_column(self.positions[col])).alias(col))
             elif col in self.mapping.constants:
-                data[col] = [self.mapping.constants[col]] * len(records)
-        frame = pl.DataFrame(data, schema_overrides={IDX: pl.Int64, LINE: pl.Int64})
+                data.append(pl.lit(self.mapping.constants[col]).cast(pl.String).alias(col))
+        frame = frame.select(data)
         cleaned = []
         for col in frame.columns[2:]:
             # stripped, and an exported CSV's apostrophe before "=", "+", … taken off again
@@ -195,19 +193,20 @@ class ChunkValidator:
     # --- checks ------------------------------------------------------------------------------
 
     def check(self, records: list[Record]) -> ChunkResult:
+        """Check a list of records (see `check_batch`); IDX is the index in the list."""
+        return self.check_batch(Batch.from_records(records, len(self.header)))
+
+    def check_batch(self, batch: Batch) -> ChunkResult:
+        """Check a batch of rows: the good rows typed, the rejected ones by IDX with reasons."""
         problems: list[pl.DataFrame] = []
+        odd = sorted(batch.odd.items())
         reader_problems = [
-            Problem(r.line, r.column, _shown(r) if r.column else "", r.problem)
-            for r in records
-            if r.problem is not None
+            Problem(r.line, r.column, _shown(r) if r.column else "", r.problem) for _, r in odd
         ]
-        rejected: dict[int, list[str]] = {}
-        for i, r in enumerate(records):
-            if r.problem is not None:
-                rejected[i] = [f"{r.column}: {r.problem}" if r.column else r.problem]
-        shaped = [r for r in records if r.problem is None]
-        index = [i for i, r in enumerate(records) if r.problem is None]
-        raw = self.raw_frame(shaped).with_columns(pl.Series(IDX, index, dtype=pl.Int64))
+        rejected: dict[int, list[str]] = {
+            i: [f"{r.column}: {r.problem}" if r.column else r.problem] for i, r in odd
+        }
+        raw = self.raw_frame(batch.frame)
         typed = raw.select(IDX, LINE)
 
         def flag(mask: pl.Expr, column: str, reason: str | pl.Expr, frame=None) -> None:

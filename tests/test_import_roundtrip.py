@@ -1046,6 +1046,55 @@ def test_kill_9_during_an_import_leaves_the_database_as_before(
         engine.dispose()
 
 
+def test_kill_9_while_an_empty_table_is_loaded_without_its_indexes(demo: Demo, tmp_path: Path):
+    """Into an empty fact table SQLite loads without the secondary indexes and builds them
+    before the commit; a killed import leaves the table empty with every index in place."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    load_reference(engine, demo.csv)
+    before = snapshot(engine)
+    engine.dispose()
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'"
+    with contextlib.closing(sqlite3.connect(tmp_path / "empty.db")) as conn:
+        names = sorted(conn.execute(indexes).fetchall())
+    assert len(names) >= 5
+    rows = _big_tickets(demo.frames["tickets"], 200_000).filter(
+        pl.col("ticket_id").str.starts_with("K")
+    )
+    big = write_contract_csv(rows, tmp_path / "big.csv")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "import", "--db", url, "tickets", str(big)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    try:
+        progress = [proc.stderr.readline(), proc.stderr.readline()]
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+    assert progress[1] == "100,000 rows checked, 0 rejected\n"
+    assert proc.returncode == -signal.SIGKILL and out == ""
+    with contextlib.closing(sqlite3.connect(tmp_path / "empty.db")) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert sorted(conn.execute(indexes).fetchall()) == names
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+    engine = make_engine(url)
+    try:
+        assert_tables(engine, before)
+        # and a whole import builds them again before it commits
+        assert import_file(engine, "tickets", big).committed
+    finally:
+        engine.dispose()
+    with contextlib.closing(sqlite3.connect(tmp_path / "empty.db")) as conn:
+        assert sorted(conn.execute(indexes).fetchall()) == names
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (rows.height,)
+
+
 # --- 9. calendar -------------------------------------------------------------------------------
 
 
