@@ -378,6 +378,36 @@ async def count_exceptions(pages, res: Results) -> None:
             res.errors.append(f"{kind}: {shown} exception(s) shown")
 
 
+async def open_all(openers: list, screens: int, res: Results) -> tuple[list, float]:
+    """Open every viewer at the same moment: [(kind, index, viewer)] of those that opened
+    (the others are errors) and the seconds until the last one had its figures."""
+    started = time.perf_counter()
+    opened = await asyncio.gather(*openers, return_exceptions=True)
+    all_open_s = time.perf_counter() - started
+    viewers = []
+    for i, viewer in enumerate(opened):
+        kind = "screen" if i < screens else "analyst"
+        if isinstance(viewer, BaseException):
+            res.errors.append(f"{kind} {i}: did not open ({viewer})")
+        else:
+            viewers.append((kind, i, viewer))
+    return viewers, all_open_s
+
+
+def stop_server(proc, url: str, links: list[int], log: Path, kept_log: bool, res: Results):
+    """Stop the server, revoke the kiosk links, keep the server's log when a page failed."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    revoke(url, links)
+    if not kept_log and res.errors:
+        kept = Path(tempfile.gettempdir()) / f"load_screens-{os.getpid()}.log"
+        shutil.copy(log, kept)
+        print(f"server log kept in {kept}")
+
+
 async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
     from playwright.async_api import async_playwright
 
@@ -397,26 +427,21 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             cpu = Cpu(proc.pid)
             cpu.mark("start")
-            started = time.perf_counter()
-            opened = await asyncio.gather(
-                *[
-                    open_screen(
-                        browser, base, halls[i % len(halls)], tokens[halls[i % len(halls)]], res
-                    )
-                    for i in range(args.screens)
+            pages, all_open_s = await open_all(
+                [
+                    *[
+                        open_screen(browser, base, halls[i % len(halls)],
+                                    tokens[halls[i % len(halls)]], res)
+                        for i in range(args.screens)
+                    ],
+                    *[open_analyst(browser, base, n, args.query, res)
+                      for n in range(args.analysts)],
                 ],
-                *[open_analyst(browser, base, n, args.query, res) for n in range(args.analysts)],
-                return_exceptions=True,
-            )
-            all_open_s = time.perf_counter() - started
+                args.screens,
+                res,
+            )  # fmt: skip
             cpu.mark("cold open")
-            pages = []
-            for i, page in enumerate(opened):
-                kind = "screen" if i < args.screens else "analyst"
-                if isinstance(page, BaseException):
-                    res.errors.append(f"{kind} {i}: did not open ({page})")
-                else:
-                    pages.append((kind, page))
+            pages = [(kind, page) for kind, _, page in pages]
             await count_exceptions(pages, res)
             until = time.monotonic() + args.duration
             analysts = [p for k, p in pages if k == "analyst"]
@@ -435,16 +460,7 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
             await count_exceptions(pages, res)
             await browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        revoke(url, links)
-        if args.log is None and res.errors:
-            kept = Path(tempfile.gettempdir()) / f"load_screens-{os.getpid()}.log"
-            shutil.copy(log, kept)
-            print(f"server log kept in {kept}")
+        stop_server(proc, url, links, log, args.log is not None, res)
     return report(res, all_open_s, cpu)
 
 
@@ -513,24 +529,18 @@ async def run_protocol(args: argparse.Namespace, url: str, folder: Path) -> int:
     try:
         cpu = Cpu(proc.pid)
         cpu.mark("start")
-        started = time.perf_counter()
-        opened = await asyncio.gather(
-            *[
-                protocol_screen(base, halls[i % len(halls)], tokens[halls[i % len(halls)]], res)
-                for i in range(args.screens)
+        sessions, all_open_s = await open_all(
+            [
+                *[
+                    protocol_screen(base, halls[i % len(halls)], tokens[halls[i % len(halls)]], res)
+                    for i in range(args.screens)
+                ],
+                *[protocol_analyst(base, n, args.query, res) for n in range(args.analysts)],
             ],
-            *[protocol_analyst(base, n, args.query, res) for n in range(args.analysts)],
-            return_exceptions=True,
+            args.screens,
+            res,
         )
-        all_open_s = time.perf_counter() - started
         cpu.mark("cold open")
-        sessions = []
-        for i, session in enumerate(opened):
-            kind = "screen" if i < args.screens else "analyst"
-            if isinstance(session, BaseException):
-                res.errors.append(f"{kind} {i}: did not open ({session})")
-            else:
-                sessions.append((kind, i, session))
         until = time.monotonic() + args.duration
         await asyncio.gather(
             memory_loop(proc.pid, until, res),
@@ -540,16 +550,7 @@ async def run_protocol(args: argparse.Namespace, url: str, folder: Path) -> int:
         for _, _, session in sessions:
             await session.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        revoke(url, links)
-        if args.log is None and res.errors:
-            kept = Path(tempfile.gettempdir()) / f"load_screens-{os.getpid()}.log"
-            shutil.copy(log, kept)
-            print(f"server log kept in {kept}")
+        stop_server(proc, url, links, log, args.log is not None, res)
     return report(res, all_open_s, cpu)
 
 
