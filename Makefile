@@ -44,7 +44,7 @@ bytecode: setup
 	@$(BIN)/python -m compileall -q -j 0 $(PACKAGES) streamlit_app.py >/dev/null
 
 run: setup bytecode $(DB_FILE)
-	HALL_DB_URL=sqlite:///$(DB_FILE) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	HALL_DB_URL=sqlite:///$(DB_FILE) $(BIN)/python -m dashboard.serve --server.port $(PORT)
 
 demo: setup
 	$(BIN)/hall demo --db sqlite:///$(DB_FILE) --days $(DEMO_DAYS) --replace

@@ -1,5 +1,6 @@
 """Benchmark: many viewers at once — big screens on the wall and analysts reloading 总览 —
-in real Chromium pages against one `streamlit run` server.
+in real Chromium pages against one server, started as `make run` starts it
+(`python -m dashboard.serve`).
 
     .venv/bin/python benchmarks/load_screens.py [--db URL] [--screens 20] [--analysts 10]
         [--duration 600] [--refresh 30] [--reload 30] [--halls H01,H02,…]
@@ -183,7 +184,7 @@ def start_server(
     config.write_text(f"[screen]\nrefresh_s = {refresh_s:g}\n", encoding="utf-8")
     port = free_port()
     command = [
-        str(Path(sys.executable).parent / "streamlit"), "run", "streamlit_app.py",
+        sys.executable, "-m", "dashboard.serve",  # as `make run` serves it: warmed up first
         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
     ]  # fmt: skip

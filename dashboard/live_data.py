@@ -52,13 +52,27 @@ def zone(url: str, hall_id: str) -> str:
         return q.hall_zones(conn).get(hall_id, clock.DEFAULT_TZ)
 
 
+LIVE_SLOT_S = 5
+
+
+def live_slot(now: dt.datetime, refresh_s: float) -> dt.datetime:
+    """`now` rounded down to the slot the live figures are read for: five seconds, or the
+    screen's refresh interval when that is shorter."""
+    step = max(1, min(LIVE_SLOT_S, int(refresh_s)))
+    return now.replace(second=now.second - now.second % step, microsecond=0)
+
+
 def live(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.LiveFigures:
-    """The hall's figures at `now`: read once per second for all the readers of the whole
-    hall (`hall_scope`)."""
-    return _live(url, hall_id, now, scope=hall_scope(scope, hall_id))
+    """The hall's figures as of `now`'s slot (`live_slot`), read once for all the readers of the
+    whole hall (`hall_scope`): screens that refresh within the same five seconds — every screen
+    of a hall reconnecting after a restart — share one read, and the screen says the time it
+    was read ("更新于 …"). A screen refreshes every 30 s by default, so figures at most 5 s old
+    change nothing a viewer can see."""
+    slot = live_slot(now, settings()[1].refresh_s)
+    return _live(url, hall_id, slot, scope=hall_scope(scope, hall_id))
 
 
-@st.cache_data(ttl=2, show_spinner=False, max_entries=32)
+@st.cache_data(ttl=2, show_spinner=False, max_entries=64)
 def _live(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.LiveFigures:
     metric_settings, screen_settings = settings()
     with engine_for(url).connect() as conn:

@@ -307,3 +307,64 @@ def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy
     assert t("screen.hourly.forecast", "zh") in names
     line = next(tr for tr in fig.data if tr.name == t("screen.hourly.forecast", "zh"))
     assert list(line.y) == [120.0, 150.0, 90.0]
+
+
+def test_screens_refreshing_within_five_seconds_share_one_live_read(monkeypatch) -> None:
+    """The live figures are read for `now`'s five-second slot: a hall's screens that refresh
+    within it (all of them, when they reconnect after a restart) make one read, and the next
+    slot reads again. A screen set to refresh faster than that reads at its own pace."""
+    from metrics import screen
+
+    reads: list[dt.datetime] = []
+
+    def read(conn, hall_id, now, metric_settings, screen_settings, *, scope):
+        reads.append(now)
+        return f"{hall_id} at {now:%H:%M:%S}"
+
+    monkeypatch.setattr(screen, "live_figures", read)
+    monkeypatch.setattr(live_data, "engine_for", lambda url: make_engine("sqlite://"))
+    at = dt.datetime(2026, 11, 27, 10, 41, 5)
+    kiosks = [Scope.kiosk(n, HALL) for n in range(3)]
+    shown = [
+        live_data.live("url-live", HALL, at + dt.timedelta(seconds=n), scope=k)
+        for n, k in enumerate(kiosks)
+    ]
+    assert shown == [f"{HALL} at 10:41:05"] * 3 and reads == [at]
+    assert live_data.live("url-live", HALL, at + dt.timedelta(seconds=5), scope=kiosks[0]) == (
+        f"{HALL} at 10:41:10"
+    )
+    assert len(reads) == 2
+    assert live_data.live_slot(dt.datetime(2026, 1, 1, 9, 0, 59, 900), 30) == dt.datetime(
+        2026, 1, 1, 9, 0, 55
+    )
+    assert live_data.live_slot(dt.datetime(2026, 1, 1, 9, 0, 59), 2) == dt.datetime(
+        2026, 1, 1, 9, 0, 58
+    )
+
+
+def test_the_server_reads_every_halls_screen_before_the_first_visit(monkeypatch, busy_demo):
+    """`python -m dashboard.serve` reads each hall's month figures (and starts its forecast)
+    as soon as the server is up: the first screen of a hall, whatever its kiosk link, finds
+    them there and makes no read of its own."""
+    from dashboard import serve
+    from forecasting import service
+
+    monkeypatch.setattr(service, "hourly_forecast", lambda conn, hall, day, *, scope: None)
+    engine = make_engine(busy_demo)
+    with engine.connect() as conn:
+        halls = sorted(conn.execute(sa.select(schema.halls.c.hall_id)).scalars())
+    engine.dispose()
+    assert serve.warm_screens(busy_demo) == halls
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the screen read the month itself")
+
+    monkeypatch.setattr(live_data, "_read_month", no_read)
+    from metrics import live
+
+    for hall in halls:  # the current five-minute slot on the hall's clock, as a screen reads it
+        now = live.now(live_data.zone(busy_demo, hall))
+        month = live_data.period(busy_demo, hall, now, scope=Scope.kiosk(42, hall))
+        assert isinstance(month, PeriodFigures)
+    store, _ = live_data._forecasts()
+    assert {key[1] for key in store} == set(halls)

@@ -62,9 +62,10 @@ def streamlit_server(
     port: int | None = None,
     args: tuple[str, ...] = (),
 ) -> Iterator[str]:
-    """`streamlit run streamlit_app.py` on a free port over `url`; yields its base URL and
-    stops it afterwards (the browser test modules share this). Without a HALLPULSE_CONFIG in
-    `env` the server runs without sign-in (`[access] auth = "none"`); `args` are more
+    """The app served as `make run` serves it (`python -m dashboard.serve`, which warms up
+    and runs `streamlit run streamlit_app.py`) on a free port over `url`; yields its base URL
+    and stops it afterwards (the browser test modules share this). Without a HALLPULSE_CONFIG
+    in `env` the server runs without sign-in (`[access] auth = "none"`); `args` are more
     `streamlit run` options (e.g. `--secrets.files=…`)."""
     env = dict(env or {})
     if CONFIG_ENV not in env:
@@ -72,9 +73,9 @@ def streamlit_server(
         Path(env[CONFIG_ENV]).write_text(NO_SIGN_IN, encoding="utf-8")
     port = port or free_port()
     command = [
-        str(Path(sys.executable).parent / "streamlit"),
-        "run",
-        "streamlit_app.py",
+        sys.executable,
+        "-m",
+        "dashboard.serve",
         "--server.headless=true",
         "--server.address=127.0.0.1",
         f"--server.port={port}",

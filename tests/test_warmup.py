@@ -74,3 +74,30 @@ def test_the_libraries_are_frozen_out_of_the_collection_after_every_run():
     # unfrozen, the same collection walks ~210,000 objects (0.2–0.3 s here); frozen, the few
     # objects made since. Generous for a loaded machine, far below the unfrozen cost.
     assert float(seconds) < 0.05, out.stdout
+
+
+def test_the_chart_templates_are_built_once_per_process(monkeypatch):
+    """Every figure names its template; building the two templates costs about 8 ms (Plotly
+    validates every property), once per process — not once per figure of every refresh."""
+    import plotly.io as pio
+
+    from charts import theme
+
+    built: list[int] = []
+    real = theme._template
+
+    def counting(colors, font_size):
+        built.append(font_size)
+        return real(colors, font_size)
+
+    monkeypatch.setattr(theme, "_template", counting)
+    for name in ("hallpulse", "hallpulse_dark"):
+        if name in pio.templates:
+            del pio.templates[name]
+    assert [theme.template(), theme.template(dark=True), theme.template()] == [
+        "hallpulse",
+        "hallpulse_dark",
+        "hallpulse",
+    ]
+    assert built == [14, 22]  # light and dark, once
+    assert pio.templates["hallpulse_dark"].layout.font.size == 22
