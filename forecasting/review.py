@@ -595,8 +595,11 @@ def verdict(
     windows_needed — what the actual arrivals needed for the service-level target: from
     `needed_at` (half-hour start → windows, e.g. the plan's model per window group,
     `forecasting.plan.needed_by_slot`) where given, else Erlang C with the period's mean
-    service time pooled over the hall — and flag: "under" when fewer windows were open,
-    "over" when more than one window and 20% above it, else "ok"."""
+    service time pooled over the hall — and flag: "under" when fewer windows were open and
+    the hall missed the service-level target in that half-hour (or nothing was observed), "over"
+    when more than one window and 20% above it, else "ok". A half-hour that met its target with
+    fewer windows than the model asks for is not called short: the director acts on what
+    visitors met, and the model's need is shown beside it."""
     from forecasting.erlang import windows_needed
 
     def pooled(n: int) -> int:
@@ -610,8 +613,14 @@ def verdict(
         for start, n in frame.select("start", "arrivals").iter_rows()
     ]
     slack = pl.max_horizontal(pl.lit(1), (pl.col("windows_needed") * 0.2).ceil().cast(pl.Int64))
+    missed = (
+        pl.col("observed_service_level").is_null()
+        | (pl.col("observed_service_level") < service_level)
+        if "observed_service_level" in frame.columns
+        else pl.lit(True)
+    )
     return frame.with_columns(pl.Series("windows_needed", needed, pl.Int64)).with_columns(
-        pl.when(pl.col("windows_open") < pl.col("windows_needed"))
+        pl.when((pl.col("windows_open") < pl.col("windows_needed")) & missed)
         .then(pl.lit("under"))
         .when(pl.col("windows_open") > pl.col("windows_needed") + slack)
         .then(pl.lit("over"))

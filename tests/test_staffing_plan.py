@@ -226,6 +226,10 @@ def test_needed_per_group_within_its_windows() -> None:
     assert out["windows_needed"][0] == needed[nine]
     pooled = verdict(frame, 60.0, 20.0, 0.8, 0.85)  # an hour a ticket: far beyond 3 windows
     assert pooled["windows_needed"][0] > 3 and pooled["flag"][0] == "under"
+    # the same half-hour, observed: short only where the visitors' service level fell short
+    seen = pl.concat([frame, frame]).with_columns(observed_service_level=pl.Series([0.95, 0.55]))
+    flags = verdict(seen, 60.0, 20.0, 0.8, 0.85)["flag"].to_list()
+    assert flags == ["ok", "under"]
 
 
 def test_daily_arrivals_from_the_rollups(hall_db, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
