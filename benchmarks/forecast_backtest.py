@@ -28,6 +28,7 @@ TARGETS = {"daily": 0.75, "hourly": 0.8}
 
 
 ALL = Scope.everything()  # the unrestricted scope, as the command line without --as
+SUMMARY: list[dict] = []  # one row per series, printed at the end
 
 
 def _line(name: str, result, seconds: float) -> None:
@@ -40,6 +41,22 @@ def _line(name: str, result, seconds: float) -> None:
     print(f"  chosen at the origins: {', '.join(result.chosen_at)}")
     with pl.Config(tbl_rows=20, tbl_cols=10, tbl_width_chars=140, float_precision=3):
         print(pl.concat([result.daily, result.hourly], how="diagonal"))
+    SUMMARY.append(
+        {
+            "series": name,
+            "chosen": choice.method if choice else None,
+            "runner_up": choice.runner_up if choice else None,
+            **{
+                f"{level}_{key}": result.score(level, "auto", column)
+                for level in TARGETS
+                for key, column in (
+                    ("mase", "mase"),
+                    ("floor", "floor_mase"),
+                    ("cover", "coverage_80"),
+                )
+            },
+        }
+    )
     for level, target in TARGETS.items():
         mase = result.score(level, "auto")
         rel = result.score(level, "auto", "relative_mae")
@@ -151,7 +168,30 @@ def main() -> int:
                     daily, slots, features, hours, hall, origins=args.origins, horizon=args.days
                 )
                 _line(f"demo hall {hall}", result, time.perf_counter() - t0)
+    _summary()
     return 0
+
+
+def _summary() -> None:
+    """Every series in one table: the forecast as made, its Poisson floor and coverage."""
+    import polars as pl
+
+    if not SUMMARY:
+        return
+    frame = pl.DataFrame(SUMMARY)
+    print("\nsummary (auto; floor: a forecast of the exact mean with Poisson counts)")
+    with pl.Config(tbl_rows=50, tbl_cols=12, tbl_width_chars=160, float_precision=3):
+        print(frame)
+    mase = frame["daily_mase"].drop_nulls()
+    cover = frame["daily_cover"].drop_nulls()
+    print(
+        f"  mean daily MASE over {mase.len()} series {mase.mean():.3f} (target ≤ 0.75 each: "
+        f"{(mase <= 0.75).sum()} met); daily coverage {cover.min():.1%}–{cover.max():.1%} "
+        f"({((cover >= 0.75) & (cover <= 0.85)).sum()} of {cover.len()} within 75–85%)"
+    )
+    near = frame.filter(pl.col("daily_floor") >= 0.9 * 0.75)["series"].to_list()
+    if near:
+        print(f"  mostly noise (Poisson floor ≥ 0.675): {', '.join(near)}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 At each origin the forecast sees only the days up to it and forecasts the next `horizon` days;
 the origins step back `horizon` days at a time from the end of the data. Scored: the forecast
 as made (`auto`: the method chosen by the backtest inside the history before the origin, see
-`forecasting.select`) and every candidate — Prophet, exponential smoothing, their weighted
-ensemble and the baselines, the same weekday last week (`naive_week`) and the mean of the last
-four same weekdays (`mean_4weeks`), both skipping closed days. Scores: MAE, RMSE, MASE
-(scaled by the in-sample MAE of the same-weekday-last-week forecast before each origin), the
-MAE relative to the same weekday last week on the same points and, for `auto`, the coverage
-of its 80% intervals.
+`forecasting.select`) and every candidate — Prophet, exponential smoothing, the Poisson
+regression (`glm`), their weighted ensemble and the baselines, the same weekday last week
+(`naive_week`) and the mean of the last four same weekdays (`mean_4weeks`), both skipping
+closed days. Scores: MAE, RMSE, MASE (scaled by the in-sample MAE of the same-weekday-last-week
+forecast before each origin), the MAE relative to the same weekday last week on the same points
+and, for `auto`, the coverage of its 80% intervals and its Poisson noise floor (`floor_mase`:
+the MASE a forecast of the exact mean would score if the counts were Poisson — no forecast can
+do better).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from forecasting.demand import (
     intraday_forecast,
     intraday_profile,
 )
-from forecasting.select import Choice, choose, forecast_series
+from forecasting.select import Choice, choose, forecast_series, poisson_mad
 
-METHODS = ("auto", "prophet", "ets", "ensemble", "naive_week", "mean_4weeks")
+METHODS = ("auto", "prophet", "ets", "glm", "ensemble", "naive_week", "mean_4weeks")
 HOURLY_METHODS = ("auto", "naive_week", "mean_4weeks")
 
 
@@ -122,6 +124,10 @@ def _scores(rows: list[dict], level: str, methods: tuple[str, ...]) -> pl.DataFr
                     .cast(pl.Float64)
                     .mean()
                 )
+                if method == "auto"
+                else None,
+                # a forecast of the exact mean, with Poisson counts, would score this MASE
+                "floor_mase": float(np.mean(poisson_mad(part["auto"].to_numpy()) / scale))
                 if method == "auto"
                 else None,
             }

@@ -48,7 +48,8 @@ from forecasting.review import (
     window_groups,
     window_intervals,
 )
-from simulation.queueing import NO_SHOW, SERVED, WALK_IN, Tickets, Window, simulate
+from forecasting.simcheck import Tally, run_day
+from simulation.queueing import NO_SHOW, SERVED, Window
 
 CALIBRATION_DAYS = 28  # the recent weeks the model learns from
 MIN_SERVICE_SAMPLES = 20  # fewer handled visitors: the queue's busy cycles stand in
@@ -356,11 +357,7 @@ def simulate_groups(
             ]
             group_windows.append(Window(serves, spans))
     rng = np.random.default_rng(seed)
-    count = np.zeros(span)
-    within = np.zeros(span)
-    waits = np.zeros(span)
-    called = np.zeros(span)
-    left = np.zeros(span)
+    tally = Tally(span)
     group_within = {g.key: np.zeros(span) for g in cal.groups}
     group_count = {g.key: np.zeros(span) for g in cal.groups}
     members = {g.key: np.array([index[q] for q in g.queues if q in index]) for g in cal.groups}
@@ -391,44 +388,31 @@ def simulate_groups(
                 service[mask] = rng.choice(pool, size=int(mask.sum()))
         patience = cal.patience.draw(rng, n)
         cancels = rng.uniform(size=n) < cal.cancel_share
-        outcome = simulate(
-            Tickets(
-                issued_min=issued.tolist(),
-                queue=queue.tolist(),
-                klass=[WALK_IN] * n,
-                ready_min=issued.tolist(),
-                service_min=service.tolist(),
-                patience_min=patience.tolist(),
-                cancels=cancels.tolist(),
-                misses_call=[False] * n,
-                transfer_to=[-1] * n,
-            ),
-            [Window(w.queues, list(w.intervals)) for w in group_windows],
+        served, wait, ok = run_day(
+            issued,
+            queue,
+            service,
+            patience,
+            cancels,
+            group_windows,
+            target_min=target_min,
             recall_min=cal.recall_min,
             offer_every_free_window=True,
+            wait_statuses=(SERVED, NO_SHOW),
         )
-        status = np.array(outcome.status[:n])
-        call = np.array([np.nan if c is None else c for c in outcome.called_min[:n]])
-        wait = call - issued
-        served = status == SERVED
-        ok = served & (np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9)
         slot = np.clip(((issued - start_min) // INTERVAL_MIN).astype(int), 0, span - 1)
-        np.add.at(count, slot, 1)
-        np.add.at(within, slot, ok)
-        has = np.isin(status, (SERVED, NO_SHOW)) & ~np.isnan(wait)
-        np.add.at(waits, slot[has], wait[has])
-        np.add.at(called, slot[has], 1)
-        np.add.at(left, slot, ~served)
+        tally.add(slot, served, wait, ok)
         for key, qs in members.items():
             mine = np.isin(queue, qs)
             np.add.at(group_count[key], slot[mine], 1)
             np.add.at(group_within[key], slot[mine], ok[mine])
+    count = tally.count
     with np.errstate(invalid="ignore", divide="ignore"):
         return DaySim(
             arrivals=count / max(replications, 1),
-            service_level=np.where(count > 0, within / np.maximum(count, 1), np.nan),
-            mean_wait_min=np.where(called > 0, waits / np.maximum(called, 1), np.nan),
-            abandon=np.where(count > 0, left / np.maximum(count, 1), np.nan),
+            service_level=np.where(count > 0, tally.within / np.maximum(count, 1), np.nan),
+            mean_wait_min=tally.mean_wait(),
+            abandon=np.where(count > 0, tally.left / np.maximum(count, 1), np.nan),
             group_service_level={
                 k: np.where(
                     group_count[k] > 0, group_within[k] / np.maximum(group_count[k], 1), np.nan

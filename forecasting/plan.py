@@ -33,15 +33,9 @@ from forecasting.calibration import (
 )
 from forecasting.demand import INTERVAL_MIN, quantile_expr
 from forecasting.review import SERVED_STATUSES
-from forecasting.staffing import PLAN_SCHEMA, StaffingPolicy
+from forecasting.staffing import GROUP_SLOT_SCHEMA, PLAN_SCHEMA, StaffingPolicy
 
-GROUP_PLAN_SCHEMA = {
-    "date": pl.Date,
-    "start": pl.Datetime("us"),
-    "kind": pl.String,
-    "group": pl.String,
-    "windows_in_group": pl.Int64,
-    "arrivals": pl.Float64,
+GROUP_PLAN_SCHEMA = GROUP_SLOT_SCHEMA | {
     "service_min": pl.Float64,  # minutes per ticket of the group's queue mix
     "windows_needed": pl.Int64,  # capped at windows_in_group
     "windows_wanted": pl.Int64,  # what the target would need (see `_wanted`)

@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.demand import INTERVAL_MIN
+from forecasting.simcheck import Tally, run_day
 from simulation.queueing import (
     APPOINTMENT,
     NO_SHOW,
@@ -39,9 +40,7 @@ from simulation.queueing import (
     RECALL_MIN,
     SERVED,
     WALK_IN,
-    Tickets,
     Window,
-    simulate,
 )
 
 REVIEW_SCHEMA = {
@@ -415,10 +414,7 @@ def review_day(
     slot = t["slot"].to_numpy()
     slots = np.unique(slot)
     pos = np.searchsorted(slots, slot)
-    within = np.zeros(slots.size)
-    waits = np.zeros(slots.size)
-    called_n = np.zeros(slots.size)
-    left = np.zeros(slots.size)
+    tally = Tally(slots.size)
     unknown = np.isnan(real)
     # a visitor who leaves cancels the ticket (no window time) or is called in vain (a no-show,
     # `recall_min` at the window): as they did, else as often as the hall's leavers did
@@ -433,38 +429,25 @@ def review_day(
                 svc[mask] = rng.choice(pools[q], size=int(mask.sum()))
         pat = patience.draw_given(rng, longer_than, gone_by)
         cancels = np.where(gave_up, status == "cancelled", rng.uniform(size=n) < cancel_share)
-        outcome = simulate(
-            Tickets(
-                issued_min=issued.tolist(),
-                queue=queue_of.tolist(),
-                klass=list(klass),
-                ready_min=ready.tolist(),
-                service_min=svc.tolist(),
-                patience_min=pat.tolist(),
-                cancels=cancels.tolist(),
-                misses_call=[False] * n,
-                transfer_to=[-1] * n,
-            ),
-            [Window(w.queues, list(w.intervals)) for w in windows],
+        served, wait, ok = run_day(
+            issued,
+            queue_of,
+            svc,
+            pat,
+            cancels,
+            windows,
+            target_min=target_min,
+            klass=klass,
+            ready=ready,
             recall_min=recall_min,
             offer_every_free_window=True,
+            wait_statuses=(SERVED, NO_SHOW),
         )
-        wait = np.array(
-            [
-                c - i if c is not None and st in (SERVED, NO_SHOW) else np.nan
-                for c, i, st in zip(outcome.called_min[:n], issued, outcome.status[:n], strict=True)
-            ]
-        )
-        served = np.array([st == SERVED for st in outcome.status[:n]])
-        ok = served & (np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9)
-        np.add.at(within, pos, ok)
-        has = ~np.isnan(wait)
-        np.add.at(waits, pos[has], wait[has])
-        np.add.at(called_n, pos[has], 1)
-        np.add.at(left, pos, np.array([st != SERVED for st in outcome.status[:n]]))
+        tally.add(pos, served, wait, ok)
     counts = np.bincount(pos, minlength=slots.size)
-    predicted_sl = within / np.maximum(counts * replications, 1)
-    predicted_wait = np.where(called_n > 0, waits / np.maximum(called_n, 1), np.nan)
+    predicted_sl = tally.within / np.maximum(counts * replications, 1)
+    predicted_wait = tally.mean_wait()
+    left = tally.left
     observed = (
         t.group_by("slot")
         .agg(

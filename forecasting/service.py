@@ -186,7 +186,7 @@ def forecast_hall(
     )
 
 
-CHOICE_VERSION = "select-2"  # change when the candidates or the backtest change
+CHOICE_VERSION = "select-3"  # change when the candidates or the backtest change
 
 
 def load_choice(

@@ -6,6 +6,11 @@ Arrivals are Poisson within each interval, service times are drawn from the hall
 (an array of observed minutes per queue), patience is exponential. Window groups say which
 queues a window serves: one group serving every queue is the comprehensive (一窗受理) pooled
 hall; one group per queue is dedicated windows.
+
+`run_day` and `Tally` are the one simulation step every user of the queue shares — this plan
+check, the review's replay of past days (`forecasting.review`) and the calibrated plan
+(`forecasting.calibration.simulate_groups`): one replication of a day's visitors through the
+queue, and the per-half-hour sums of who was called within the target, waits and leavers.
 """
 
 from __future__ import annotations
@@ -15,7 +20,83 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.queueing import SERVED, WALK_IN, Tickets, Window, simulate
+from simulation.queueing import RECALL_MIN, SERVED, WALK_IN, Tickets, Window, simulate
+
+
+def run_day(
+    issued: np.ndarray,
+    queue: np.ndarray,
+    service: np.ndarray,
+    patience: np.ndarray,
+    cancels: np.ndarray | list[bool],
+    windows: Sequence[Window],
+    *,
+    target_min: float,
+    klass: Sequence[int] | None = None,
+    ready: np.ndarray | None = None,
+    recall_min: float = RECALL_MIN,
+    offer_every_free_window: bool = False,
+    wait_statuses: tuple[int, ...] = (SERVED,),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One replication of a day: the n visitors (issue minute, queue index, service and
+    patience minutes, whether one who leaves cancels) through `windows` (copied: the queue
+    consumes them). Returns per visitor: served, wait (call − issue for the statuses of
+    `wait_statuses`, else NaN) and ok (served and called within `target_min`)."""
+    n = len(issued)
+    outcome = simulate(
+        Tickets(
+            issued_min=np.asarray(issued, dtype=float).tolist(),
+            queue=np.asarray(queue, dtype=int).tolist(),
+            klass=list(klass) if klass is not None else [WALK_IN] * n,
+            ready_min=np.asarray(ready if ready is not None else issued, dtype=float).tolist(),
+            service_min=np.asarray(service, dtype=float).tolist(),
+            patience_min=np.asarray(patience, dtype=float).tolist(),
+            cancels=[bool(c) for c in cancels],
+            misses_call=[False] * n,
+            transfer_to=[-1] * n,
+        ),
+        [Window(w.queues, list(w.intervals)) for w in windows],
+        recall_min=recall_min,
+        offer_every_free_window=offer_every_free_window,
+    )
+    status = outcome.status[:n]
+    wait = np.array(
+        [
+            c - i if c is not None and st in wait_statuses else np.nan
+            for c, i, st in zip(outcome.called_min[:n], issued, status, strict=True)
+        ],
+        dtype=float,
+    )
+    served = np.array([st == SERVED for st in status], dtype=bool)
+    ok = served & (np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9)
+    return served, wait, ok
+
+
+@dataclass
+class Tally:
+    """Sums over replications per half-hour (by the half-hour a visitor arrived in): visitors,
+    those called within the target, waits and the number of them, leavers."""
+
+    size: int
+
+    def __post_init__(self) -> None:
+        self.count = np.zeros(self.size)
+        self.within = np.zeros(self.size)
+        self.waits = np.zeros(self.size)
+        self.called = np.zeros(self.size)
+        self.left = np.zeros(self.size)
+
+    def add(self, pos: np.ndarray, served: np.ndarray, wait: np.ndarray, ok: np.ndarray) -> None:
+        np.add.at(self.count, pos, 1)
+        np.add.at(self.within, pos, ok)
+        has = ~np.isnan(wait)
+        np.add.at(self.waits, pos[has], wait[has])
+        np.add.at(self.called, pos[has], 1)
+        np.add.at(self.left, pos, ~served)
+
+    def mean_wait(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.called > 0, self.waits / np.maximum(self.called, 1), np.nan)
 
 
 @dataclass(frozen=True)
@@ -67,10 +148,7 @@ def simulate_plan(
         if len(samples) == 0 and sum(expected_arrivals[q]) > 0:
             raise ValueError(f"queue {q} has arrivals but no observed service times")
     rng = np.random.default_rng(seed)
-    arrivals = np.zeros(n_intervals)
-    within = np.zeros(n_intervals)
-    waits = np.zeros(n_intervals)
-    called = np.zeros(n_intervals)
+    tally = Tally(n_intervals)
     day_levels = []
     for _ in range(replications):
         issued, queue = [], []
@@ -95,37 +173,23 @@ def simulate_plan(
             patience = rng.exponential(patience_min, n)
         else:
             patience = np.full(n, np.inf)
-        tickets = Tickets(
-            issued_min=issued_arr.tolist(),
-            queue=queue_arr.tolist(),
-            klass=[WALK_IN] * n,
-            ready_min=issued_arr.tolist(),
-            service_min=service.tolist(),
-            patience_min=patience.tolist(),
-            cancels=[True] * n,  # a visitor who gave up costs the window nothing
-            misses_call=[False] * n,
-            transfer_to=[-1] * n,
+        served, wait, ok = run_day(
+            issued_arr,
+            queue_arr,
+            service,
+            patience,
+            [True] * n,  # a visitor who gave up costs the window nothing
+            _windows(groups, n_intervals, interval_min, start_min),
+            target_min=target_min,
         )
-        windows = _windows(groups, n_intervals, interval_min, start_min)
-        outcome = simulate(tickets, windows)
         slot = np.clip(((issued_arr - start_min) // interval_min).astype(int), 0, n_intervals - 1)
-        wait = np.array(
-            [
-                (c - i) if c is not None and s == SERVED else np.nan
-                for c, i, s in zip(outcome.called_min, issued_arr, outcome.status, strict=False)
-            ]
-        )
-        ok = np.nan_to_num(wait, nan=np.inf) <= target_min + 1e-9
-        np.add.at(arrivals, slot, 1)
-        np.add.at(within, slot, ok)
-        has_wait = ~np.isnan(wait)
-        np.add.at(waits, slot[has_wait], wait[has_wait])
-        np.add.at(called, slot[has_wait], 1)
+        tally.add(slot, served, wait, ok)
         if n:
             day_levels.append(ok.mean())
+    arrivals, within = tally.count, tally.within
     with np.errstate(invalid="ignore", divide="ignore"):
         level = np.where(arrivals > 0, within / np.maximum(arrivals, 1), np.nan)
-        mean_wait = np.where(called > 0, waits / np.maximum(called, 1), np.nan)
+    mean_wait = tally.mean_wait()
     levels = np.asarray(day_levels)
     se = float(levels.std(ddof=1) / np.sqrt(len(levels))) if len(levels) > 1 else float("nan")
     return SimResult(

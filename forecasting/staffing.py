@@ -492,15 +492,16 @@ def tradeoff(
     )
 
 
-GROUP_SCHEMA = {
+# a window group's half-hour: the columns every per-group plan starts with (`plan.py` too)
+GROUP_SLOT_SCHEMA = {
     "date": pl.Date,
     "start": pl.Datetime("us"),
     "kind": pl.String,
     "group": pl.String,
     "windows_in_group": pl.Int64,
     "arrivals": pl.Float64,
-    "windows_needed": pl.Int64,
 }
+GROUP_SCHEMA = GROUP_SLOT_SCHEMA | {"windows_needed": pl.Int64}
 
 
 def plan_by_group(

@@ -693,11 +693,44 @@ def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> Non
         select.choose = original
     assert calls == []  # read back, not chosen again
     assert again.choice.method == first.choice.method
-    assert again.choice.interval == pytest.approx(first.choice.interval)
+    assert np.ravel(again.choice.interval).tolist() == pytest.approx(
+        np.ravel(first.choice.interval).tolist()
+    )
     assert again.daily["yhat"].to_list() == pytest.approx(first.daily["yhat"].to_list(), rel=1e-6)
     assert again.daily["yhat_upper"].to_list() == pytest.approx(
         first.daily["yhat_upper"].to_list(), rel=1e-6
     )
+
+
+def test_a_new_choice_version_chooses_again(hall_db, engine: Engine, monkeypatch) -> None:
+    """A choice stored under another `CHOICE_VERSION` (other candidates, another backtest) is
+    not reused: the forecast chooses again, stores the new one and reads it back next time."""
+    import sqlalchemy as sa
+
+    from forecasting import select, service
+
+    with engine.connect() as conn:
+        service.forecast_hall(conn, HALL, 7, scope=ALL)
+    monkeypatch.setattr(service, "CHOICE_VERSION", "select-test")
+    calls = []
+    original = select.choose
+    monkeypatch.setattr(select, "choose", lambda *a, **k: calls.append(1) or original(*a, **k))
+    with engine.connect() as conn:
+        again = service.forecast_hall(conn, HALL, 7, scope=ALL)
+    assert calls  # chosen again: the stored choice was made by another version
+    assert again.choice is not None and again.choice.interval is not None
+    with engine.connect() as conn:
+        prints = conn.execute(
+            sa.select(s.forecast_choices.c.fingerprint).where(
+                s.forecast_choices.c.hall_id == HALL, s.forecast_choices.c.series == "*"
+            )
+        ).scalars()
+        versions = {p.split(":")[0] for p in prints}
+    assert "select-test" in versions
+    with engine.connect() as conn:  # and the new version's choice is read back next time
+        calls.clear()
+        service.forecast_hall(conn, HALL, 7, scope=ALL)
+    assert calls == []
 
 
 def test_staff_hours_against_service_level() -> None:

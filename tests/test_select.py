@@ -1,0 +1,156 @@
+"""The choice of the daily model by backtest: the Poisson regression candidate, the ensemble's
+parts, the calibrated 80% intervals and the Poisson noise floor, on simulated series."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.demand import DEFAULT_OPTIONS, REGRESSORS
+from forecasting.select import (
+    Choice,
+    _weights,
+    candidate,
+    choose,
+    forecast_series,
+    interval_bounds,
+    poisson_mad,
+)
+
+WEEKLY = {1: 160.0, 2: 120.0, 3: 110.0, 4: 115.0, 5: 90.0}  # Monday busiest, Friday quiet
+
+
+def _series(weeks: int, seed: int, scale: float = 1.0, trend: float = 0.0) -> pl.DataFrame:
+    """Poisson counts on weekdays with a weekly pattern (and a trend per week, relative):
+    date, weekday, the regressors of `day_features`, y — and `mean`, the true mean."""
+    rng = np.random.default_rng(seed)
+    first = dt.date(2026, 1, 5)  # a Monday
+    rows = []
+    for k in range(weeks * 7):
+        day = first + dt.timedelta(days=k)
+        wd = day.isoweekday()
+        if wd > 5:
+            continue
+        mean = WEEKLY[wd] * scale * (1 + trend * k / 7)
+        row = {"date": day, "weekday": wd} | {r: 0.0 for r in REGRESSORS}
+        if wd > 1:
+            row[f"service_weekday_{wd}"] = 1.0
+        rows.append(row | {"y": float(rng.poisson(mean)), "mean": mean})
+    return pl.DataFrame(rows)
+
+
+def test_poisson_regression_beats_the_baselines() -> None:
+    """On Poisson counts with a weekly pattern, the Poisson regression's two
+    weeks ahead are closer than the same weekday last week's and the four-week mean's, at every
+    one of six origins taken together, and near the true means."""
+    data = _series(26, seed=1)
+    errors = {"glm": [], "naive_week": [], "mean_4weeks": []}
+    truth = []
+    for origin in range(100, 130, 5):  # open days
+        train, test = data.head(origin), data.slice(origin, 10)
+        for method, errs in errors.items():
+            pred = candidate(method, train, test.drop("y", "mean"), DEFAULT_OPTIONS)
+            errs.extend(np.abs(pred - test["y"].to_numpy()))
+            if method == "glm":
+                truth.extend(np.abs(pred - test["mean"].to_numpy()) / test["mean"].to_numpy())
+    mae = {m: float(np.mean(e)) for m, e in errors.items()}
+    assert mae["glm"] < 0.8 * mae["naive_week"]
+    assert mae["glm"] < mae["mean_4weeks"]
+    assert float(np.mean(truth)) < 0.06  # within 6% of the true mean on average
+
+
+def test_poisson_regression_follows_the_holiday_flags() -> None:
+    """A flag (the first day after a holiday) that doubles demand each time it is seen is
+    learned: the forecast of the next such day is about double its weekday."""
+    data = _series(20, seed=2)
+    flagged = data.with_columns(
+        (pl.col("date").dt.ordinal_day() % 21 == 5).cast(pl.Float64).alias("first_after")
+    ).with_columns(
+        pl.when(pl.col("first_after") == 1).then(pl.col("y") * 2).otherwise(pl.col("y")).alias("y")
+    )
+    future = flagged.tail(15).filter(pl.col("first_after") == 1).drop("y", "mean")
+    assert future.height >= 1
+    train = flagged.head(flagged.height - 15)
+    pred = candidate("glm", train, future, DEFAULT_OPTIONS)
+    base = np.asarray([WEEKLY[wd] for wd in future["weekday"].to_list()])
+    assert pred / base == pytest.approx(np.full(future.height, 2.0), rel=0.2)
+
+
+def test_ensemble_leaves_out_parts_far_behind() -> None:
+    """Weights 1/MAE² over the parts within 1.25× the best part's MAE; a worse part gets none."""
+    errors = {
+        "prophet": np.array([10.0, -10.0]),
+        "glm": np.array([12.0, -12.0]),
+        "ets": np.array([13.0, -13.0]),  # 1.3× the best: left out
+    }
+    weights = _weights(errors)
+    assert set(weights) == {"prophet", "glm"}
+    assert weights["prophet"] / weights["glm"] == pytest.approx(1.44)
+    assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_calibrated_intervals_cover_about_80_percent() -> None:
+    """The forecast as made at twelve origins of a simulated series (weekly pattern, Poisson
+    counts): its 80% intervals cover 70–90% of the next two weeks' days, and they are wider two
+    weeks ahead than one."""
+    data = _series(36, seed=3, scale=0.3)  # 27–48 a day: Poisson noise matters
+    covered, width = [], {0: [], 1: []}
+    for origin in range(60, 176, 10):
+        train, test = data.head(origin), data.slice(origin, 10)
+        pred, choice, _ = forecast_series(train, test.drop("y", "mean"))
+        y = test["y"].to_numpy()
+        covered.extend((y >= pred["yhat_lower"].to_numpy()) & (y <= pred["yhat_upper"].to_numpy()))
+        assert choice.interval is not None and len(choice.interval) == 2
+        rel = (pred["yhat_upper"] - pred["yhat_lower"]) / pred["yhat"]
+        width[0].extend(rel[:5].to_list())
+        width[1].extend(rel[5:].to_list())
+    assert 0.70 <= float(np.mean(covered)) <= 0.90
+    assert np.mean(width[1]) >= np.mean(width[0]) * 0.98
+
+
+def test_interval_never_narrower_than_poisson() -> None:
+    """A series the backtest forecast perfectly still gets the Poisson 10%–90% band, per
+    horizon bucket."""
+    yhat = np.array([4.0, 4.0, 100.0])
+    lower, upper = interval_bounds(yhat, np.array([1, 9, 3]), ((0.0, 0.0), (0.0, 0.0)))
+    assert lower.tolist() == [2.0, 2.0, 87.0]  # scipy's Poisson quantiles
+    assert upper.tolist() == [7.0, 7.0, 113.0]
+    lower, upper = interval_bounds(yhat, np.array([1, 9, 3]), ((-0.1, 0.1), (-0.5, 0.5)))
+    assert upper.tolist() == [7.0, 7.0, 113.0]  # Poisson is wider at 4 a day
+    lower, upper = interval_bounds(yhat, np.array([1, 9, 9]), ((-0.1, 0.1), (-0.5, 0.5)))
+    assert upper[2] == pytest.approx(150.0)  # the second bucket's bounds, wider than Poisson
+
+
+def test_poisson_noise_floor() -> None:
+    """poisson_mad is E|Y − μ| of Poisson counts; a pure Poisson series sits near its floor
+    (≈ 1/√2 of the same weekday last week's error) and says it is mostly noise, a series of
+    large counts with a real weekly pattern does not."""
+    rng = np.random.default_rng(4)
+    for mu in (0.4, 3.0, 7.5, 40.0):
+        draws = rng.poisson(mu, 200_000)
+        assert poisson_mad(np.array([mu]))[0] == pytest.approx(np.abs(draws - mu).mean(), rel=0.02)
+    assert poisson_mad(np.array([0.0]))[0] == 0.0
+    noisy, _ = choose(_series(20, seed=5, scale=0.25))  # the weekly pattern and noise only
+    assert noisy.floor == pytest.approx(0.7, abs=0.12)
+    assert noisy.mostly_noise() and "mostly noise" in noisy.summary("en")
+    assert "随机噪声" in noisy.summary("zh")
+    big = _series(20, seed=6, scale=20.0, trend=0.06)
+    clear, _ = choose(big)
+    assert clear.floor < 0.4 and not clear.mostly_noise()
+    assert "Poisson noise floor" in clear.summary("en") and "mostly noise" not in clear.summary(
+        "en"
+    )
+
+
+def test_choice_round_trip_and_old_intervals() -> None:
+    """A choice survives JSON with its per-horizon interval and floor; one stored with a single
+    pair of bounds (before horizons) reads as that pair for every horizon."""
+    _, choice, _ = forecast_series(_series(16, seed=7), _series(18, seed=7).tail(10))
+    again = Choice.from_json(choice.to_json())
+    assert again.method == choice.method and again.floor == pytest.approx(choice.floor, abs=1e-4)
+    assert np.ravel(again.interval).tolist() == pytest.approx(np.ravel(choice.interval).tolist())
+    old = choice.to_json() | {"interval": [-0.2, 0.3]}
+    assert Choice.from_json(old).interval == ((-0.2, 0.3),)
