@@ -370,13 +370,30 @@ def _combine(preds: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndar
 def poisson_mad(mean: np.ndarray) -> np.ndarray:
     """E|Y − μ| for Y ~ Poisson(μ): 2 μ^(m+1) e^(−μ) / m!, m = ⌊μ⌋ — the mean absolute error
     of a forecast that knows the exact mean, when the counts are Poisson."""
-    from scipy.special import gammaln
-
     mu = np.clip(np.asarray(mean, dtype=float), 0.0, None)
     m = np.floor(mu)
     with np.errstate(divide="ignore"):
-        out = np.exp(math.log(2.0) + (m + 1) * np.log(mu) - mu - gammaln(m + 1))
+        out = np.exp(math.log(2.0) + (m + 1) * np.log(mu) - mu - _lgamma(m + 1).astype(float))
     return np.where(mu > 0, out, 0.0)
+
+
+_lgamma = np.frompyfunc(math.lgamma, 1, 1)  # log Γ elementwise (floats out)
+
+
+def poisson_ppf(q: float, mean: np.ndarray) -> np.ndarray:
+    """The q-quantile of Poisson(μ) for each μ of `mean`: the smallest k with P(Y ≤ k) ≥ q.
+    Summed from the probabilities over μ ± 8√μ (what lies outside is below 1e-14), with the
+    standard library's log Γ — no scipy import (a second and more) on the forecast's path."""
+    out = np.zeros(len(np.atleast_1d(mean)))
+    for i, mu in enumerate(np.atleast_1d(np.asarray(mean, dtype=float))):
+        if mu <= 0:
+            continue
+        spread = 8 * math.sqrt(mu) + 10
+        k = np.arange(max(0, math.floor(mu - spread)), math.ceil(mu + spread) + 1, dtype=float)
+        log_pmf = k * math.log(mu) - mu - _lgamma(k + 1).astype(float)
+        cdf = np.cumsum(np.exp(log_pmf))
+        out[i] = k[min(int(np.searchsorted(cdf, q * (1 - 1e-12))), len(k) - 1)]
+    return out
 
 
 # --- the choice -----------------------------------------------------------------------------
@@ -559,8 +576,6 @@ def interval_bounds(
     """The 80% interval of forecasts `yhat` made `ahead` days ahead: the relative bounds of
     their horizon bucket times max(ŷ, `SCALE_FLOOR`), never narrower than the Poisson
     10%–90% quantiles of ŷ (small counts vary at least that much)."""
-    from scipy.stats import poisson
-
     pairs = np.asarray(interval, dtype=float)
     bucket = np.minimum(_bucket(ahead), len(pairs) - 1)
     scale = np.maximum(yhat, SCALE_FLOOR)
@@ -568,8 +583,8 @@ def interval_bounds(
     upper = yhat + pairs[bucket, 1] * scale
     alpha = (1 - INTERVAL_COVER) / 2
     mu = np.maximum(yhat, 1e-9)
-    lower = np.minimum(lower, poisson.ppf(alpha, mu))
-    upper = np.maximum(upper, poisson.ppf(1 - alpha, mu))
+    lower = np.minimum(lower, poisson_ppf(alpha, mu))
+    upper = np.maximum(upper, poisson_ppf(1 - alpha, mu))
     return np.clip(np.minimum(lower, yhat), 0.0, None), np.maximum(upper, yhat)
 
 

@@ -154,3 +154,16 @@ def test_choice_round_trip_and_old_intervals() -> None:
     assert np.ravel(again.interval).tolist() == pytest.approx(np.ravel(choice.interval).tolist())
     old = choice.to_json() | {"interval": [-0.2, 0.3]}
     assert Choice.from_json(old).interval == ((-0.2, 0.3),)
+
+
+def test_poisson_quantiles_without_scipy():
+    """The interval's Poisson floor: exact quantiles (the smallest k with P(Y ≤ k) ≥ q), from
+    tiny to large means — the values a statistics library gives — and the mean absolute
+    deviation of a Poisson count."""
+    from forecasting.select import poisson_mad, poisson_ppf
+
+    mu = np.array([1e-9, 0.3, 1, 2.5, 7, 13.2, 50, 199.7, 1500, 12000.5])
+    assert poisson_ppf(0.1, mu).tolist() == [0, 0, 0, 1, 4, 9, 41, 182, 1450, 11860]
+    assert poisson_ppf(0.9, mu).tolist() == [0, 1, 2, 5, 10, 18, 59, 218, 1550, 12141]
+    # E|Y − 1| for Y ~ Poisson(1) is 2/e; E|Y − 2| for Poisson(2) is 2·2³·e⁻²/2! = 8/e²
+    assert poisson_mad(np.array([1.0, 2.0, 0.0])) == pytest.approx([2 / np.e, 8 / np.e**2, 0])
