@@ -21,6 +21,7 @@ from workdays import china_calendar
 
 DEFAULT_URL = "sqlite:///data/hall.db"
 URL_ENV = "HALL_DB_URL"
+POOL_SIZE = 16  # connections kept per server database, and as many more at a peak
 BATCH_ROWS = 20_000
 
 
@@ -102,7 +103,10 @@ def make_engine(db: str | None = None) -> Engine:
         return engine
     if backend == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
-    return sa.create_engine(url, pool_pre_ping=True)
+    # one server process serves every page: thirty sessions opening at once (big screens after
+    # a restart, analysts) each hold a connection for their reads. SQLAlchemy's default pool
+    # (5 kept + 10 more) made the rest wait and closed the extra ones after each use.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
 
 def init_schema(engine: Engine) -> list[str]:
