@@ -115,7 +115,11 @@ def run_import(url: str, table: str, path: Path) -> Run:
     lines = proc.stdout.strip().splitlines()
     rollup = [line for line in lines if line.startswith("daily rollups:")]
     committed = rolled = None
-    if rollup and (m := re.search(r"in ([\d.]+) s \(rows committed after ([\d.]+) s", rollup[0])):
+    if rollup and (
+        m := re.search(
+            r"in ([\d.]+) s in the import's transaction \(rows written after ([\d.]+) s", rollup[0]
+        )
+    ):
         rolled, committed = float(m.group(1)), float(m.group(2))
     return Run(
         seconds, cpu, peak / 1024, committed, rolled, "\n            ".join([lines[-1], *rollup])
@@ -169,7 +173,7 @@ def main() -> None:
             )
             if run.committed_s is not None:
                 print(
-                    f"            rows committed after {run.committed_s:.1f} s, "
+                    f"            rows written after {run.committed_s:.1f} s, "
                     f"rollups {run.rollup_s:.1f} s"
                 )
             print(f"            {run.line}")
