@@ -51,6 +51,7 @@ from queries.db import ensure_calendar, has_schema
 from queries.schema import metadata
 from queries.upsert import (
     count_rows,
+    insert_new,
     replace_rows,
     restore_indexes,
     suspend_indexes,
@@ -427,12 +428,13 @@ class _Run:
             self.spec.name in rollups.FACTS and len(self.spec.key) == 1 and self.spec.key[0]
         ) or None
         suspended: list[str] = []
-        if writing and before == 0 and self.spec.key and self.spec.name in rollups.FACTS:
+        fresh = writing and before == 0 and bool(self.spec.key) and self.spec.name in rollups.FACTS
+        if fresh:
             # an empty fact table: its indexes are built once at the end, and no stored row
-            # can be replaced (keys repeated in the file are rejected)
+            # can be replaced (keys repeated in the file are rejected): rows are only inserted
             suspended = suspend_indexes(self.conn, self.table)
             lookup = None
-        writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
+        writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup, fresh=fresh)
         try:
             for batch in self._batched(rows, chunk_rows):
                 good = self._check(batch)
@@ -541,9 +543,18 @@ class _BackgroundWriter:
     next `put()` or at `close()`, and the caller's transaction then rolls back.
     """
 
-    def __init__(self, conn: Connection, table, key: tuple[str, ...], lookup: str | None = None):
+    def __init__(
+        self,
+        conn: Connection,
+        table,
+        key: tuple[str, ...],
+        lookup: str | None = None,
+        *,
+        fresh: bool = False,
+    ):
         self.conn, self.table, self.key = conn, table, key
         self.lookup = lookup  # a fact table's key: note the stored rows' days before upserting
+        self.fresh = fresh  # the table was empty and the file's keys are unique: insert only
         self.old_days: list = []
         self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
@@ -558,7 +569,10 @@ class _BackgroundWriter:
                         keys = frame[self.lookup].to_list()
                         days, _ = rollups.old_fact_days(self.conn, self.table.name, keys)
                         self.old_days.extend(days)
-                    upsert(self.conn, self.table, frame, self.key)
+                    if self.fresh:
+                        insert_new(self.conn, self.table, frame, self.key)
+                    else:
+                        upsert(self.conn, self.table, frame, self.key)
                 except BaseException as exc:  # handed to the caller's thread
                     self.error = exc
 
