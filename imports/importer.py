@@ -29,7 +29,6 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from imports.batches import Batch, batches, record_batches
 from imports.contract import IMPORT_ORDER, TableSpec, sa_table, table_spec
@@ -52,6 +51,7 @@ from queries.db import ensure_calendar, has_schema
 from queries.schema import metadata
 from queries.upsert import (
     count_rows,
+    insert_new,
     replace_rows,
     restore_indexes,
     suspend_indexes,
@@ -96,8 +96,8 @@ class ImportReport:
     personal: list[str] = field(default_factory=list)  # headers of personal data, dropped
     calendar_added: int = 0
     rollup_days: int = 0
-    import_seconds: float = 0.0  # until the rows were committed
-    rollup_seconds: float = 0.0  # rebuilding the daily rollups after that
+    import_seconds: float = 0.0  # until the rows were written (checked, upserted, indexed)
+    rollup_seconds: float = 0.0  # rebuilding the daily rollups after that, before the commit
     committed: bool = False
     rejects_file: Path | None = None
     newest: dt.datetime | None = None  # the latest issued/accepted/evaluated time of the rows
@@ -154,7 +154,7 @@ class ImportReport:
         if self.rollup_days:
             lines.append(
                 f"daily rollups: {self.rollup_days:,} days rebuilt in {self.rollup_seconds:.1f} s "
-                f"(rows committed after {self.import_seconds:.1f} s)"
+                f"in the import's transaction (rows written after {self.import_seconds:.1f} s)"
             )
         if self.rejected and not self.skip_bad:
             lines.append(
@@ -302,7 +302,7 @@ def import_rows(
 ) -> ImportReport:
     """The one path of every import: rows of a `Source` (a file's, or a query result's whose
     header is the cursor's columns) validated, upserted in one transaction, the rollups of the
-    days touched invalidated in it and rebuilt after commit. A rejects file is complete before
+    days touched invalidated and rebuilt in it. A rejects file is complete before
     the transaction commits (a crash after the commit never loses the rejected rows).
     `known_bad` lines (a feed re-reading rows it already rejected, unchanged since) are
     rejected again without being counted or written to the rejects file a second time.
@@ -351,28 +351,25 @@ def import_rows(
                 if not dry_run:
                     report.imported = report.new_rows = report.replaced = 0
             else:
+                report.import_seconds = time.perf_counter() - started
+                if run.rollup_span is not None:
+                    # the daily rollups of the days the file touched, built in the database
+                    # (INSERT … SELECT) in the rows' transaction: they commit together
+                    if log:
+                        first, last = run.rollup_span
+                        log(f"rebuilding the daily rollups of {first} … {last}")
+                    report.rollup_days = rollups.rebuild(
+                        conn, *run.rollup_span, wait_target_s=load_settings().wait_target_min * 60
+                    )
+                    report.rollup_seconds = time.perf_counter() - started - report.import_seconds
                 if rejects_tmp and report.rejected:
                     report.rejects_file = rejects_tmp.finish()
                 if before_commit is not None:
                     before_commit(conn, report)
                 trans.commit()
                 report.committed = True
-        report.import_seconds = time.perf_counter() - started
-        if report.committed and run.rollup_span is not None:
-            # the daily rollups of the days the file touched, rebuilt once the rows are in
-            if log:
-                log(f"rebuilding the daily rollups of {run.rollup_span[0]} … {run.rollup_span[1]}")
-            try:
-                with engine.begin() as conn:
-                    report.rollup_days = rollups.rebuild(
-                        conn, *run.rollup_span, wait_target_s=load_settings().wait_target_min * 60
-                    )
-            except SQLAlchemyError as exc:  # the rows are in; those days read raw meanwhile
-                report.notes.append(
-                    f"the rows are imported, but the daily rollups were not rebuilt ({exc}); "
-                    "figures stay exact, only slower: run `hall db rollup`"
-                )
-            report.rollup_seconds = time.perf_counter() - started - report.import_seconds
+        if not report.import_seconds:
+            report.import_seconds = time.perf_counter() - started
     except BaseException:
         if rejects_tmp:
             rejects_tmp.discard()
@@ -431,12 +428,13 @@ class _Run:
             self.spec.name in rollups.FACTS and len(self.spec.key) == 1 and self.spec.key[0]
         ) or None
         suspended: list[str] = []
-        if writing and before == 0 and self.spec.key and self.spec.name in rollups.FACTS:
+        fresh = writing and before == 0 and bool(self.spec.key) and self.spec.name in rollups.FACTS
+        if fresh:
             # an empty fact table: its indexes are built once at the end, and no stored row
-            # can be replaced (keys repeated in the file are rejected)
+            # can be replaced (keys repeated in the file are rejected): rows are only inserted
             suspended = suspend_indexes(self.conn, self.table)
             lookup = None
-        writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup)
+        writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup, fresh=fresh)
         try:
             for batch in self._batched(rows, chunk_rows):
                 good = self._check(batch)
@@ -472,7 +470,7 @@ class _Run:
         if writing and report.ok:
             report.new_rows = count_rows(self.conn, self.table) - before + report.replaced
             report.calendar_added = self._extend_calendar()
-            # stale rollups go with the rows (those days read raw until rebuilt after commit)
+            # stale rollups go with the rows (rebuilt before the commit, `import_rows`)
             # rows that were there already: their old days are in `touched` when the writer
             # looked them up (facts), else every day is stale
             changed = report.new_rows < report.imported and lookup is None
@@ -545,9 +543,18 @@ class _BackgroundWriter:
     next `put()` or at `close()`, and the caller's transaction then rolls back.
     """
 
-    def __init__(self, conn: Connection, table, key: tuple[str, ...], lookup: str | None = None):
+    def __init__(
+        self,
+        conn: Connection,
+        table,
+        key: tuple[str, ...],
+        lookup: str | None = None,
+        *,
+        fresh: bool = False,
+    ):
         self.conn, self.table, self.key = conn, table, key
         self.lookup = lookup  # a fact table's key: note the stored rows' days before upserting
+        self.fresh = fresh  # the table was empty and the file's keys are unique: insert only
         self.old_days: list = []
         self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
@@ -562,7 +569,10 @@ class _BackgroundWriter:
                         keys = frame[self.lookup].to_list()
                         days, _ = rollups.old_fact_days(self.conn, self.table.name, keys)
                         self.old_days.extend(days)
-                    upsert(self.conn, self.table, frame, self.key)
+                    if self.fresh:
+                        insert_new(self.conn, self.table, frame, self.key)
+                    else:
+                        upsert(self.conn, self.table, frame, self.key)
                 except BaseException as exc:  # handed to the caller's thread
                     self.error = exc
 

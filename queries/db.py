@@ -254,8 +254,8 @@ def executemany_sqlite(conn: Connection, stmt: sa.Insert, frame: pl.DataFrame) -
 def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     """Insert a frame whose columns are a subset of the table's, in batches.
 
-    PostgreSQL gets COPY; SQLite and MySQL get executemany of one prepared INSERT (SQLite with
-    rows as tuples).
+    PostgreSQL gets COPY (psycopg 3; executemany with another driver); SQLite and MySQL get
+    executemany of one prepared INSERT (SQLite with rows as tuples).
     """
     if frame.is_empty():
         return
@@ -265,7 +265,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
         raise ValueError(f"{table.name} has no column(s) {sorted(unknown)}")
     frame = frame.select(columns)
     dialect = conn.dialect.name
-    if dialect == "postgresql":
+    if dialect == "postgresql" and _can_copy(conn):
         _copy_postgres(conn, table, frame)
         return
     if dialect == "sqlite":
@@ -274,6 +274,12 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     stmt = table.insert()
     for batch in _batches(frame, BATCH_ROWS):
         conn.execute(stmt, batch.to_dicts())
+
+
+def _can_copy(conn: Connection) -> bool:
+    """Whether the driver speaks COPY as psycopg 3 does (`cursor.copy`); another driver (e.g.
+    psycopg2) gets executemany."""
+    return conn.dialect.driver == "psycopg"
 
 
 def _copy_postgres(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:

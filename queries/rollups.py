@@ -17,12 +17,16 @@ both on every backend.
   closing times (after-close segments). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
   day.
+- They are built in the database: `rebuild` runs each partial's SELECT (the raw query at
+  grain hall × day × members) inside `INSERT … SELECT … GROUP BY`, so no row passes through
+  Python (`_build_frames` reads the same SELECTs into frames: the definition the tests hold
+  the tables to).
 - Writers keep them current: `hall import` and `hall sync` drop the rollups of the days a
   write touches in its own transaction (`invalidate_after_write`: the days of the new rows and
   of the stored rows they replace, `old_fact_days`; every day when a reference table changed)
-  and rebuild them after the commit, `hall demo` builds its days, `hall demo --follow`
-  rebuilds a closed day it changes (`refresh_days`), and `hall db rollup` rebuilds on demand,
-  e.g. after writing to the tables by other means.
+  and rebuild them in that transaction before it commits, `hall demo` builds its days,
+  `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
+  rebuilds on demand, e.g. after writing to the tables by other means.
 """
 
 from __future__ import annotations
@@ -331,30 +335,90 @@ def _build_frames(
     boundaries: list[int],
     closings: list[int],
 ) -> dict[str, pl.DataFrame]:
-    day = ("hall", "date")
-    everything = Scope.everything("rollups")  # the rollups hold every hall; readers narrow
+    """Every partial of the period read into frames (the rollups' definition; `rebuild` runs
+    the same SELECTs inside INSERT … SELECT instead, see `_build_statements`)."""
     return {
-        "tickets": mq.ticket_counts(
-            conn, period, None, wait_target_s, grain=day + TICKET_MEMBERS, scope=everything
-        ),
-        "histograms": mq.ticket_histograms(conn, period, None, grain=day, scope=everything),
-        "segments": mq.ticket_segments(conn, period, None, boundaries, grain=day, scope=everything),
-        "after_close": mq.ticket_after_close(
-            conn, period, None, closings, grain=day, scope=everything
-        ),
-        "coverage": mq.ticket_first_evaluations(
-            conn, period, grain=day + TICKET_MEMBERS, scope=everything
-        ),
-        "intake": mq.case_intake(
-            conn, period, None, grain=(*day, "item", "department"), scope=everything
-        ),
-        "completion": mq.case_completion(
-            conn, period, None, grain=(*day, "department"), scope=everything
-        ),
-        "evaluations": mq.evaluation_counts(
-            conn, period, None, grain=(*day, "window", "staff", "department"), scope=everything
-        ),
+        name: build(conn, period, wait_target_s, boundaries, closings)
+        for name, build in _BUILDERS.items()
     }
+
+
+_DAY = ("hall", "date")
+_EVERYTHING = Scope.everything("rollups")  # the rollups hold every hall; readers narrow
+# each rollup's partial: (conn, period, wait target, boundaries, closings) -> frame
+_BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
+    "tickets": lambda conn, period, target, _b, _c: mq.ticket_counts(
+        conn, period, None, target, grain=_DAY + TICKET_MEMBERS, scope=_EVERYTHING
+    ),
+    "histograms": lambda conn, period, _t, _b, _c: mq.ticket_histograms(
+        conn, period, None, grain=_DAY, scope=_EVERYTHING
+    ),
+    "segments": lambda conn, period, _t, bounds, _c: mq.ticket_segments(
+        conn, period, None, bounds, grain=_DAY, scope=_EVERYTHING
+    ),
+    "after_close": lambda conn, period, _t, _b, closings: mq.ticket_after_close(
+        conn, period, None, closings, grain=_DAY, scope=_EVERYTHING
+    ),
+    "coverage": lambda conn, period, _t, _b, _c: mq.ticket_first_evaluations(
+        conn, period, grain=_DAY + TICKET_MEMBERS, scope=_EVERYTHING
+    ),
+    "intake": lambda conn, period, _t, _b, _c: mq.case_intake(
+        conn, period, None, grain=(*_DAY, "item", "department"), scope=_EVERYTHING
+    ),
+    "completion": lambda conn, period, _t, _b, _c: mq.case_completion(
+        conn, period, None, grain=(*_DAY, "department"), scope=_EVERYTHING
+    ),
+    "evaluations": lambda conn, period, _t, _b, _c: mq.evaluation_counts(
+        conn, period, None, grain=(*_DAY, "window", "staff", "department"), scope=_EVERYTHING
+    ),
+}
+
+
+class _Statements:
+    """A stand-in for a connection, handed to the metric queries: it keeps every statement
+    they would run and answers each with no rows. The rollups then run those very SELECTs
+    inside `INSERT … SELECT` (`_build_statements`), so the rows never travel to Python and a
+    rollup row stays by construction what the raw query returns."""
+
+    def __init__(self) -> None:
+        self.statements: list[sa.Select] = []
+
+    def execute(self, stmt: sa.Select) -> _Statements:
+        self.statements.append(stmt)
+        return self
+
+    def all(self) -> list:
+        return []
+
+
+# the partials that run more than one SELECT, and the constant columns that tell them apart
+# (`ticket_histograms`: waits, then service times; its frame gets `kind` in Python)
+_STATEMENT_CONSTANTS = {"histograms": [{"kind": "wait"}, {"kind": "service"}]}
+
+
+def _build_statements(
+    period,
+    wait_target_s: float,
+    boundaries: list[int],
+    closings: list[int],
+) -> list[sa.Insert]:
+    """`INSERT INTO rollup … SELECT … GROUP BY` for every partial of the period: the SELECTs
+    of `_build_frames`, run in the database."""
+    out = []
+    for name, build in _BUILDERS.items():
+        capture = _Statements()
+        build(capture, period, wait_target_s, boundaries, closings)
+        constants = _STATEMENT_CONSTANTS.get(name, [{}] * len(capture.statements))
+        if len(constants) != len(capture.statements):  # pragma: no cover - a partial changed
+            raise RuntimeError(f"rollup {name}: {len(capture.statements)} SELECTs")
+        table = SPECS[name].table
+        for stmt, extra in zip(capture.statements, constants, strict=True):
+            stmt = stmt.add_columns(
+                *(sa.literal_column(f"'{v}'", sa.String()).label(k) for k, v in extra.items())
+            )
+            names = list(stmt.selected_columns.keys())
+            out.append(table.insert().from_select(names, stmt))
+    return out
 
 
 def closed_before(today: dt.date | None = None) -> dt.date:
@@ -403,8 +467,8 @@ def rebuild(
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
         period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
-        for name, frame in _build_frames(conn, period, wait_target_s, boundaries, closings).items():
-            bulk_insert(conn, SPECS[name].table, frame)
+        for insert in _build_statements(period, wait_target_s, boundaries, closings):
+            conn.execute(insert)
         start = end + dt.timedelta(days=1)
     built = clock.now(clock.network_zone(hall_zones(conn).values()))
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]

@@ -3,7 +3,8 @@
 - SQLite: `INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`, executemany.
 - MariaDB/MySQL: `INSERT … ON DUPLICATE KEY UPDATE col = VALUES(col)`; PyMySQL sends the
   batch as multi-row INSERTs.
-- PostgreSQL: COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT`.
+- PostgreSQL: COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT`
+  (`insert_new`, a first load into an empty table: COPY straight into the table).
 
 Only the columns present in the frame are written, so a file that lacks an optional column
 never wipes values another import put there. Everything runs on the caller's connection and
@@ -56,6 +57,22 @@ def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[st
         raise NotImplementedError(f"upsert on {dialect}")
     for offset in range(0, frame.height, BATCH_ROWS):
         conn.execute(stmt, frame.slice(offset, BATCH_ROWS).to_dicts())
+
+
+def insert_new(
+    conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[str, ...]
+) -> None:
+    """Insert rows whose keys the table does not hold (a first load into an empty table, the
+    file's repeated keys already rejected): on PostgreSQL a COPY straight into the table, with
+    no staging table and no ON CONFLICT; elsewhere one INSERT, executemany. A partitioned
+    table takes the upsert's path (its foreign partitions take no COPY). In the caller's
+    transaction like everything here: a refused file leaves no row."""
+    if frame.is_empty():
+        return
+    if conn.dialect.name == "postgresql" and partitioning.is_partitioned(conn, table):
+        upsert(conn, table, frame, key)
+        return
+    bulk_insert(conn, table, frame.select([c for c in frame.columns if c in table.c]))
 
 
 def _upsert_postgres(

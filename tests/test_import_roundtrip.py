@@ -43,7 +43,7 @@ from imports.contract import IMPORT_ORDER
 from imports.export import export_table
 from imports.importer import FileRejected, import_file, inspect_file
 from imports.validate import Problem
-from queries import schema
+from queries import db, schema
 from queries.db import make_engine
 from queries.tables import polars_schema, read_table
 from simulation.demo import DemoOptions
@@ -984,6 +984,76 @@ def test_a_database_error_midway_leaves_every_table_as_before(
         import_file(engine, "tickets", path, chunk_rows=500)
     assert added == [365]
     assert_tables(engine, before)
+
+
+def test_a_first_load_is_copied_and_a_refused_file_leaves_no_row(
+    engine: Engine, demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Into an empty table the rows go in as they are (PostgreSQL: COPY straight into the
+    table; appends: COPY into a staging table, then one upsert), in the import's transaction:
+    a file refused for a bad last row, or a write failing midway, leaves no row."""
+    load_reference(engine, demo.csv)
+    tickets = demo.sample["tickets"]
+    copied: list[str] = []
+    real_copy = db._copy_postgres
+
+    def copy(conn, table, data):
+        copied.append(table.name)
+        real_copy(conn, table, data)
+
+    monkeypatch.setattr(db, "_copy_postgres", copy)
+    postgres = engine.dialect.name == "postgresql"
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(schema.tickets)).scalar()
+
+    bad = tickets.tail(1).with_columns(ticket_id=pl.lit("BAD-1"), status=pl.lit("lost"))
+    refused = write_contract_csv(pl.concat([tickets, bad]), tmp_path / "refused.csv")
+    report = import_file(engine, "tickets", refused, chunk_rows=500)
+    assert (report.committed, report.rejected) == (False, 1)
+    assert copied == (["tickets"] * 4 if postgres else [])  # 4 chunks written, then rolled back
+    assert stored() == 0
+
+    real_insert = importer.insert_new
+    chunks: list[int] = []
+
+    def insert_then_fail(conn, table, data, key):
+        chunks.append(data.height)
+        if len(chunks) > 2:
+            raise sa.exc.OperationalError("COPY tickets …", {}, Exception("disk full"))
+        real_insert(conn, table, data, key)
+
+    monkeypatch.setattr(importer, "insert_new", insert_then_fail)
+    with pytest.raises(sa.exc.OperationalError, match="disk full"):
+        import_file(engine, "tickets", demo.sample_csv / "tickets.csv", chunk_rows=500)
+    assert chunks == [500, 500, 500]
+    assert stored() == 0
+    monkeypatch.setattr(importer, "insert_new", real_insert)
+
+    copied.clear()
+    first = import_file(engine, "tickets", demo.sample_csv / "tickets.csv", chunk_rows=500)
+    assert first.committed and stored() == tickets.height
+    assert copied.count("tickets") == (4 if postgres else 0)  # then the calendar, the rollups
+    # an append: new and changed rows, through the staging table on PostgreSQL
+    copied.clear()
+    extra = tickets.head(300).with_columns(ticket_id=pl.format("NEW-{}", pl.col("ticket_id")))
+    changed = pl.concat([tickets.head(200).with_columns(status=pl.lit("cancelled")), extra])
+    again = import_file(engine, "tickets", write_contract_csv(changed, tmp_path / "more.csv"))
+    assert (again.committed, again.new_rows, again.imported) == (True, 300, 500)
+    assert "tickets" not in copied
+    assert copied.count("hallpulse_stage_tickets") == (1 if postgres else 0)
+    assert stored() == tickets.height + 300
+    with engine.connect() as conn:
+        cancelled = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(schema.tickets)
+            .where(
+                schema.tickets.c.ticket_id.in_(tickets.head(200)["ticket_id"].to_list()),
+                schema.tickets.c.status == "cancelled",
+            )
+        ).scalar()
+    assert cancelled == 200
 
 
 def _big_tickets(existing: pl.DataFrame, n: int) -> pl.DataFrame:

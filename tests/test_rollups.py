@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import math
+import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from polars.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 
 from access.scope import Scope
@@ -25,7 +28,8 @@ from metrics.figures import compute
 from metrics.settings import Settings
 from queries import rollups
 from queries import schema as s
-from queries.db import make_engine
+from queries.db import get_meta, make_engine
+from queries.frames import read_frame
 from queries.metric_queries import DIMENSIONS, Filters
 from simulation.demo import DemoOptions
 from simulation.writer import write_demo
@@ -253,3 +257,117 @@ def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
         assert rollups.rebuild(conn, *span, wait_target_s=1200) == 1
     with demo.connect() as conn:
         assert not rollups.plan(conn, period).raw_periods
+
+
+# --- built in the database, the same rows as read into frames ----------------------------------
+
+
+def rollup_differences(engine: Engine) -> list[str]:
+    """Where the rollup tables (built by INSERT … SELECT) differ from `_build_frames`, the same
+    partials read into frames, over every rolled day: row for row, value for value."""
+    with engine.connect() as conn:
+        first, last = rollups.rolled_span(conn)
+        meta = get_meta(conn)
+        expected = rollups._build_frames(
+            conn,
+            Filters(first, last, dt.datetime.combine(last, EOD)),
+            float(meta[rollups.WAIT_TARGET_KEY]),
+            json.loads(meta[rollups.BOUNDARIES_KEY]),
+            json.loads(meta[rollups.CLOSINGS_KEY]),
+        )
+        out = []
+        for name, frame in expected.items():
+            table = rollups.SPECS[name].table
+            stmt = sa.select(*(table.c[c] for c in frame.columns)).where(
+                table.c.day >= first, table.c.day <= last
+            )
+            stored = read_frame(conn, stmt, dict(frame.schema)).sort(frame.columns)
+            try:
+                assert_frame_equal(stored, frame.sort(frame.columns), check_exact=True)
+            except AssertionError as exc:
+                out.append(f"{name}: {exc}")
+        return out
+
+
+def _tickets_per_day(engine: Engine, *days: dt.date) -> list[int]:
+    t = s.rollup_tickets
+    with engine.connect() as conn:
+        return [
+            conn.execute(sa.select(sa.func.sum(t.c.issued)).where(t.c.day == day)).scalar() or 0
+            for day in days
+        ]
+
+
+def test_rollups_built_in_sql_equal_the_partials_read_into_frames(demo: Engine, tmp_path: Path):
+    assert not rollup_differences(demo)  # `hall demo`'s rollups
+    served = [
+        _rows(
+            demo,
+            s.tickets,
+            s.tickets.c.status == "served",
+            s.tickets.c.issued_at >= dt.datetime.combine(day, dt.time(0)),
+            s.tickets.c.issued_at < dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)),
+        )[:20]
+        for day in (D(2026, 10, 10), D(2026, 10, 11))  # 10-09 was deleted above
+    ]
+    # an import of new tickets on two rolled days
+    new = [
+        {**row, "ticket_id": f"SQL{i}", "case_id": None}
+        for i, row in enumerate(served[0] + served[1])
+    ]
+    report = import_file(demo, "tickets", _write_csv(tmp_path / "new.csv", new))
+    assert report.committed and report.rollup_days == 2
+    assert not rollup_differences(demo)
+    # the same tickets again over overlapping days: some a day later, some cancelled
+    later = dt.timedelta(days=1)
+    again = [
+        {
+            **row,
+            "issued_at": row["issued_at"] + later,
+            "called_at": row["called_at"] + later,
+            "finished_at": row["finished_at"] + later if row["finished_at"] else None,
+        }
+        if i % 2
+        else {**row, "status": "cancelled", "called_at": None, "finished_at": None}
+        for i, row in enumerate(new)
+    ]
+    report = import_file(demo, "tickets", _write_csv(tmp_path / "again.csv", again))
+    assert report.committed and report.rollup_days == 3  # 10-10 … 10-12
+    assert not rollup_differences(demo)
+    assert_same(demo, Filters(FIRST, END, dt.datetime.combine(END, EOD)), "date")
+
+
+def test_rollups_bucket_days_in_hall_local_time_whatever_the_servers_zone(
+    demo: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Timestamps are the hall's local time: a ticket at 23:30 and one at 00:30 the next day
+    fall on their own local days with the process (and the PostgreSQL session) in UTC."""
+    template = _rows(demo, s.tickets, s.tickets.c.status == "served")[0]
+    late, early = dt.datetime(2026, 10, 12, 23, 30), dt.datetime(2026, 10, 13, 0, 30)
+    rows = [
+        {
+            **template,
+            "ticket_id": f"UTC{i}",
+            "case_id": None,
+            "issued_at": at,
+            "called_at": at + dt.timedelta(minutes=5),
+            "finished_at": at + dt.timedelta(minutes=9),
+        }
+        for i, at in enumerate((late, early))
+    ]
+    days = (D(2026, 10, 12), D(2026, 10, 13))
+    before = _tickets_per_day(demo, *days)
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("PGTZ", "UTC")
+    time.tzset()
+    try:
+        engine = make_engine(demo.info["url"])
+        report = import_file(engine, "tickets", _write_csv(tmp_path / "midnight.csv", rows))
+        assert report.committed and report.rollup_days == 2
+        assert _tickets_per_day(engine, *days) == [n + 1 for n in before]
+        assert not rollup_differences(engine)
+        engine.dispose()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert_same(demo, Filters(FIRST, END, dt.datetime.combine(END, EOD)), "date")
