@@ -16,7 +16,9 @@ both on every backend.
   is read: the wait target (`wait_within`), the extended-hours boundaries (segments), the
   closing times (after-close segments). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
-  day.
+  day alone; for an `as_of` inside a day it serves the days before, and the tickets first
+  evaluated that day up to `as_of` are counted from that day's evaluations
+  (`ticket_first_evaluated_since`).
 - Writers keep them current: `hall import` and `hall sync` drop the rollups of the days a
   write touches in its own transaction (`invalidate_after_write`: the days of the new rows and
   of the stored rows they replace, `old_fact_days`; every day when a reference table changed)
@@ -185,10 +187,16 @@ def plan(conn: Connection, period) -> Plan | None:
 
 def _raw_periods(period, rolled: frozenset[dt.date]):
     """The period cut to each run of consecutive days the rollups do not hold."""
+    return _periods(period, rolled, rolled=False)
+
+
+def _periods(period, days: frozenset[dt.date], *, rolled: bool):
+    """The period cut to each run of consecutive days that are in `days` (rolled=True) or
+    are not (rolled=False)."""
     run: list[dt.date] = []
     day = period.first
     while day <= period.last:
-        if day in rolled:
+        if (day in days) != rolled:
             if run:
                 yield dataclasses.replace(period, first=run[0], last=run[-1])
                 run = []
@@ -233,10 +241,11 @@ def serves(
     if name == "segments" and plan_.boundaries != list(boundaries):
         return False
     # rollups built before the after-close table existed have no closing times: read raw
-    if name == "after_close" and (plan_.closings is None or plan_.closings != list(closings or [])):
-        return False
-    # coverage is stored by the day of the first evaluation: exact for an end-of-day as_of
-    return not (name == "coverage" and period.as_of.time() < END_OF_DAY)
+    # coverage is stored by the day of the first evaluation: an as_of inside a day takes the
+    # days before from the rollup and that day's first evaluations up to as_of from the rows
+    return not (
+        name == "after_close" and (plan_.closings is None or plan_.closings != list(closings or []))
+    )
 
 
 def read(
@@ -266,7 +275,10 @@ def read(
     where += [table.c[_column(k)] == v for k, v in period.filters.items()]
     where.append(scope_filter(scope, table))
     if name == "coverage":
-        where.append(table.c.first_eval_day <= period.as_of.date())
+        day = period.as_of.date()
+        where.append(
+            table.c.first_eval_day <= day if _end_of_day(period) else table.c.first_eval_day < day
+        )
     stmt = sa.select(*selected).where(*where)
     if group_by:
         stmt = stmt.group_by(*group_by)
@@ -318,7 +330,18 @@ def partial(
         return raw(period)
     frames = [read(conn, name, period, dimension, scope=scope)]
     frames += [raw(sub) for sub in plan_.raw_periods]
+    if name == "coverage" and not _end_of_day(period):
+        since = dt.datetime.combine(period.as_of.date(), dt.time(0))
+        frames += [
+            mq.ticket_first_evaluated_since(conn, run, dimension, since, scope=scope)
+            for run in _periods(period, plan_.rolled, rolled=True)
+        ]
     return combine(name, frames, dimension)
+
+
+def _end_of_day(period) -> bool:
+    """as_of at the end of its day: the coverage rollup answers alone (first_eval_day ≤ it)."""
+    return period.as_of.time() >= END_OF_DAY
 
 
 # --- building ----------------------------------------------------------------------------------
