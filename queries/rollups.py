@@ -288,6 +288,48 @@ def read(
     return frame
 
 
+DAILY_SCHEMA = {
+    "group": pl.String(),
+    "day": pl.Date(),
+    "served": I64,
+    "wait_n": I64,
+    "wait_sum_s": I64,
+}
+
+
+def serves_daily(plan_: Plan | None, period, dimension: str) -> bool:
+    """Whether the tickets rollup holds `daily` for this grouping and these filters (its
+    members and the hall; every scope is expressed by them)."""
+    members = ("hall", *SPECS["tickets"].members)
+    return plan_ is not None and dimension in members and all(f in members for f in period.filters)
+
+
+def read_daily(conn: Connection, period, dimension: str, *, scope: Scope) -> pl.DataFrame:
+    """Served tickets and valid waits per (group, day) of the rolled days inside `scope`,
+    shaped as `queries.details.daily_by` returns them: group, day, served, wait_n, wait_sum_s."""
+    table = s.rollup_tickets
+    group = table.c[_column(dimension)]
+    stmt = (
+        sa.select(
+            group.label("group"),
+            table.c.day,
+            *(
+                sa.func.coalesce(sa.func.sum(table.c[v]), 0).label(v)
+                for v in DAILY_SCHEMA
+                if v not in ("group", "day")
+            ),
+        )
+        .where(
+            table.c.day >= period.first,
+            table.c.day <= period.last,
+            *(table.c[_column(k)] == v for k, v in period.filters.items()),
+            scope_filter(scope, table),
+        )
+        .group_by(group, table.c.day)
+    )
+    return read_frame(conn, stmt, DAILY_SCHEMA).filter(pl.col("group").is_not_null())
+
+
 def combine(name: str, frames: list[pl.DataFrame], dimension: str | None) -> pl.DataFrame:
     """Rolled and raw parts of one partial as one frame, one row per group (and extras)."""
     frames = [f for f in frames if f.height] or frames[:1]

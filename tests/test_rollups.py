@@ -23,7 +23,7 @@ from cli.main import main
 from imports.importer import import_file
 from metrics.figures import compute
 from metrics.settings import Settings
-from queries import rollups
+from queries import details, metric_inputs, rollups
 from queries import schema as s
 from queries.db import make_engine
 from queries.metric_queries import DIMENSIONS, Filters
@@ -217,6 +217,41 @@ def test_a_long_period_reads_packaged_cases_through_their_index(demo: Engine):
     assert whole["bundle_applications"] == part["bundle_applications"] > 0
     assert whole["bundles_completed"] == part["bundles_completed"]
     assert whole["bundle_on_time_rate"] == part["bundle_on_time_rate"]
+
+
+@pytest.mark.parametrize(
+    "as_of", [dt.datetime(2026, 10, 13, 15, 30), dt.datetime.combine(END, EOD)]
+)
+def test_sparklines_and_wait_histogram_from_the_rollups_equal_the_rows(demo: Engine, as_of):
+    """总览's wait histogram and 窗口绩效's daily sparklines read the rollups for the rolled days
+    (a period reaching past them reads the rest raw) and equal the rows', in a scope too."""
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=None)
+    key = ["group", "day"]
+    with demo.connect() as conn:
+        for period in (
+            Filters(FIRST, END, as_of),
+            Filters(FIRST, END, as_of, {"hall": "H01"}),
+            Filters(D(2026, 10, 9), D(2026, 10, 20), as_of),  # past the rolled days
+        ):
+            assert rollups.serves_daily(rollups.plan(conn, period), period, "window")
+            for dimension in ("hall", "department", "window", "staff"):
+                for scope in (ALL, manager):
+                    rolled = metric_inputs.daily_by(conn, period, dimension, scope=scope)
+                    raw = details.daily_by(conn, period, dimension, scope=scope)
+                    assert rolled.height > 0
+                    assert rolled.sort(key).equals(raw.sort(key)), (period, dimension)
+            for scope in (ALL, manager):
+                hist = metric_inputs.histograms(conn, period, wait_target_min=20, scope=scope)
+                raw = metric_inputs.histograms(
+                    conn, period, wait_target_min=20, scope=scope, use_rollups=False
+                )
+                order = ["kind", "bucket"]
+                assert hist.height > 0
+                assert (
+                    hist.select([*order, "n", "sum_s"])
+                    .sort(order)
+                    .equals(raw.select([*order, "n", "sum_s"]).sort(order))
+                )
 
 
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:
