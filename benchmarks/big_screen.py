@@ -16,7 +16,8 @@ never opened); `--db` uses a database as it is.
               every 30 s on the wall
     parts     live_figures / period_figures alone (no Streamlit), warm, best of --repeats
 
-Target (issue): refresh ≤ 0.3 s.
+Target (issue 15): refresh ≤ 0.1 s median. Each time is wall seconds with the CPU seconds of
+the process beside it (the machine is shared: CPU is the steadier figure), and the load average.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_S = 0.3
+TARGET_S = 0.1  # issue 15: refresh ≤ 0.1 s median
 
 
 def main() -> int:
@@ -50,6 +51,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if "HALLPULSE_CONFIG" not in os.environ:  # the screen as a signed-in admin sees it
+            config = Path(tmp) / "hallpulse.toml"
+            config.write_text('[access]\nauth = "none"\n', encoding="utf-8")
+            os.environ["HALLPULSE_CONFIG"] = str(config)
         url = args.db
         if not url:
             copy = Path(tmp) / "year.db"
@@ -83,10 +88,13 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
         at.query_params["hall"] = hall
         return at
 
+    cpu: list[float] = []
+
     def timed(at: AppTest) -> float:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         at.run()
         seconds = time.perf_counter() - started
+        cpu.append(time.process_time() - cpu_started)
         if at.exception:
             raise SystemExit(f"the big screen failed: {at.exception[0].message}")
         return seconds
@@ -98,33 +106,44 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
     cold = timed(at)
     refresh = []
     for _ in range(repeats):
-        live_data.live.clear()  # as after the 2-second sharing window: today is read again
+        live_data._live.clear()  # as after the 2-second sharing window: today is read again
         refresh.append(timed(at))
     html = "".join(e.proto.body for e in at.get("html"))
     if 'data-key="waiting_now"' not in html:
         raise SystemExit("the big screen drew no figures")
 
     engine = make_engine(url)
-    live_s, period_s = [], []
+    live_s, period_s, live_cpu, period_cpu = [], [], [], []
     with engine.connect() as conn:
         for _ in range(repeats):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             figures = live_figures(conn, hall, now, Settings(), ScreenSettings(), scope=KIOSK)
             live_s.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            live_cpu.append(time.process_time() - cpu_started)
+            started, cpu_started = time.perf_counter(), time.process_time()
             period_figures(conn, hall, now, Settings(), ScreenSettings().rank_key, scope=KIOSK)
             period_s.append(time.perf_counter() - started)
+            period_cpu.append(time.process_time() - cpu_started)
     engine.dispose()
 
     tickets = figures.today["tickets"]
     print(f"  today: {tickets['issued']:,} tickets issued, {figures.hall['waiting_now']} waiting")
-    print(f"  cold render        {cold:6.3f} s   (new session, empty caches)")
+    print(f"  cold render        {cold:6.3f} s  {cpu[0]:6.3f} CPU-s   (new session, empty caches)")
     print(
-        f"  refresh            {statistics.median(refresh):6.3f} s   median of {repeats} "
-        f"(best {min(refresh):.3f} s, worst {max(refresh):.3f} s; target ≤ {TARGET_S} s)"
+        f"  refresh            {statistics.median(refresh):6.3f} s  "
+        f"{statistics.median(cpu[1:]):6.3f} CPU-s   median of {repeats} (best "
+        f"{min(refresh):.3f} s, worst {max(refresh):.3f} s; target ≤ {TARGET_S} s median)"
     )
-    print(f"    live_figures     {min(live_s):6.3f} s   (today: queues, waits, calls, hours)")
-    print(f"    period_figures   {min(period_s):6.3f} s   (month: every 5 min, in the background)")
+    print(
+        f"    live_figures     {min(live_s):6.3f} s  {min(live_cpu):6.3f} CPU-s   "
+        "(today: queues, waits, calls, hours)"
+    )
+    print(
+        f"    period_figures   {min(period_s):6.3f} s  {min(period_cpu):6.3f} CPU-s   "
+        "(month: every 5 min, in the background)"
+    )
+    one, five, _ = os.getloadavg()
+    print(f"  load average {one:.2f} / {five:.2f}")
     ok = statistics.median(refresh) <= TARGET_S
     print("  refresh target met" if ok else "  refresh target MISSED")
     return 0 if ok else 1

@@ -27,11 +27,11 @@ from metrics.catalog import SECTIONS
 from metrics.engine import Deadlines, bad_review_status
 from metrics.figures import compute
 from metrics.settings import Settings, load_settings
-from queries import details
+from queries import details, metric_inputs
 from queries.db import calendar_frame
 from queries.live import hall_zones
 from queries.metric_queries import Filters as Period
-from queries.metric_queries import due_soon_end, ticket_histograms
+from queries.metric_queries import due_soon_end
 from queries.quality import quality_findings
 from workdays import clock
 
@@ -153,7 +153,9 @@ def sparklines(
     scope: Scope,
 ) -> dict[str, dict[str, list]]:
     with engine_for(url).connect() as conn:
-        frame = details.daily_by(conn, period(first, last, as_of, filters), dimension, scope=scope)
+        frame = metric_inputs.daily_by(
+            conn, period(first, last, as_of, filters), dimension, scope=scope
+        )
     return drilldown.sparklines(frame, first, last)
 
 
@@ -169,7 +171,12 @@ def histograms(
 ) -> pl.DataFrame:
     """Waits and service times per whole minute: kind ("wait" / "service"), minute, n."""
     with engine_for(url).connect() as conn:
-        hist = ticket_histograms(conn, period(first, last, as_of, filters), None, scope=scope)
+        hist = metric_inputs.histograms(
+            conn,
+            period(first, last, as_of, filters),
+            wait_target_min=settings().wait_target_min,
+            scope=scope,
+        )
     if hist.is_empty():
         return pl.DataFrame(schema={"kind": pl.String, "minute": pl.Int64, "n": pl.Int64})
     return (

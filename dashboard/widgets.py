@@ -14,7 +14,7 @@ import streamlit as st
 from access.scope import Scope
 from dashboard import auth, cached, state
 from i18n.text import plain, scope_text, t
-from metrics.catalog import BY_KEY
+from metrics.catalog import BY_KEY, SECTIONS
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
 from reports.cells import csv_safe
 
@@ -252,15 +252,24 @@ def filter_bar(
 
 
 def period_figures(
-    url: str, view: View, filters: tuple | None = None, by_date: bool = True
+    url: str,
+    view: View,
+    filters: tuple | None = None,
+    by_date: bool = True,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> tuple[dict, dict, list[dict]]:
     """`compute` of the view's period, of the period before it, and per date of the period
-    (inside it; empty without `by_date`), through the cache. `filters` default to the view's."""
+    (inside it; empty without `by_date`), through the cache. `filters` default to the view's;
+    `sections` are the ones the page shows (only their queries run)."""
     p, b = view.period, view.before
     f = view.filters if filters is None else filters
-    now_figures = cached.figures(url, p.first, p.last, p.as_of, f)
-    before_figures = cached.figures(url, b.first, b.last, b.as_of, f)
-    dated = daily(cached.figures(url, p.first, p.last, p.as_of, f, "date"), p) if by_date else []
+    now_figures = cached.figures(url, p.first, p.last, p.as_of, f, None, sections)
+    before_figures = cached.figures(url, b.first, b.last, b.as_of, f, None, sections)
+    dated = (
+        daily(cached.figures(url, p.first, p.last, p.as_of, f, "date", sections), p)
+        if by_date
+        else []
+    )
     return now_figures, before_figures, dated
 
 

@@ -123,3 +123,26 @@ def hour_of(value: ColumnElement) -> ColumnElement:
 def flag(condition: ColumnElement) -> ColumnElement:
     """1 where the condition holds, else 0 (NULL counts as not holding): for SUM."""
     return sa.case((condition, 1), else_=0)
+
+
+class unindexed(FunctionElement):
+    """A text column's value, kept from SQLite's choice of index (`+column`): where an index
+    on another column reads far fewer rows than the one SQLite would pick without statistics
+    (the few packaged cases of a year through `application_id`, not every case of the hall
+    through `hall_id`). PostgreSQL and MariaDB plan from their statistics: the column as is."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "unindexed"
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return compiler.process(value, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"+{compiler.process(value, **kw)}"

@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy.engine import Connection
 
 from access.scope import Scope
-from queries import partitioning, rollups
+from queries import details, partitioning, rollups
 from queries.db import calendar_frame
 from queries.metric_queries import (
     _NOTHING,
@@ -170,4 +170,42 @@ def collect(
         ),
         bundle_intake=bundle_intake(conn, of("cases"), dimension, scope=scope),
         bundle_cases=bundle_cases(conn, of("cases"), dimension, scope=scope),
+    )
+
+
+def daily_by(
+    conn: Connection, period: Filters, dimension: str, *, scope: Scope, use_rollups: bool = True
+) -> pl.DataFrame:
+    """`queries.details.daily_by` (served tickets and valid waits per group and issue day, for
+    sparklines) from the tickets rollup for the rolled days and the rows for the rest."""
+    plan = rollups.plan(conn, period) if use_rollups else None
+    if not rollups.serves_daily(plan, period, dimension):
+        return details.daily_by(conn, period, dimension, scope=scope)
+    frames = [rollups.read_daily(conn, period, dimension, scope=scope)]
+    frames += [details.daily_by(conn, sub, dimension, scope=scope) for sub in plan.raw_periods]
+    return pl.concat(frames).sort("group", "day")
+
+
+def histograms(
+    conn: Connection,
+    period: Filters,
+    *,
+    wait_target_min: float,
+    scope: Scope,
+    use_rollups: bool = True,
+) -> pl.DataFrame:
+    """Waits and service times in 0.1-minute buckets for the whole period (kind, bucket, n,
+    sum_s): `ticket_histograms` from the hall-level rollup for the rolled days where it can
+    answer (no department, window or staff in the filters or the scope), the rows for the rest."""
+    plan = rollups.plan(conn, period) if use_rollups else None
+    return rollups.partial(
+        conn,
+        "histograms",
+        plan,
+        period,
+        None,
+        lambda sub: ticket_histograms(conn, sub, None, scope=scope),
+        wait_target_s=wait_target_min * 60,
+        boundaries=[],
+        scope=scope,
     )

@@ -21,11 +21,20 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from access.scope import Scope, scope_filter
 from queries import partitioning
 from queries import schema as s
-from queries.dialect import day_of, flag, hour_of, int_div, seconds_between, time_text
+from queries.dialect import (
+    day_of,
+    flag,
+    hour_of,
+    int_div,
+    seconds_between,
+    time_text,
+    unindexed,
+)
 from queries.frames import read_frame
 
 DIMENSIONS = (
@@ -237,11 +246,14 @@ def _grouped(
     grain: tuple[str, ...] = (),
     *,
     scope: Scope,
+    unindexed_columns: tuple[sa.Column, ...] = (),
 ) -> pl.DataFrame:
     """SELECT group, extra groups, aggregates FROM table [joins] WHERE … GROUP BY …
 
     `grain` adds dimensions as further group columns (`hall` as `hall_id`, `date` as `day`,
-    the others by their name): the daily rollups are these partials at that grain."""
+    the others by their name): the daily rollups are these partials at that grain.
+    `unindexed_columns` are kept from SQLite's choice of index wherever the WHERE names them
+    (`dialect.unindexed`), filters and scope included."""
     extra_group = {**grain_columns(dims, grain), **(extra_group or {})}
     extra_joins = set(extra_joins) | set(grain)
     group = dims.group(dimension)
@@ -260,17 +272,33 @@ def _grouped(
     for name, (expr, dtype) in columns.items():
         selected.append(expr.label(name))
         schema[name] = dtype
-    stmt = (
-        sa.select(*selected)
-        .select_from(dims.from_(dimension, period, extra_joins))
-        .where(*where, *dims.where(period, scope))
-    )
+    conditions = [*where, *dims.where(period, scope)]
+    if unindexed_columns:
+        conditions = [_unindexed(w, unindexed_columns) for w in conditions]
+    stmt = sa.select(*selected).select_from(dims.from_(dimension, period, extra_joins))
+    stmt = stmt.where(*conditions)
     if group_by:
         stmt = stmt.group_by(*group_by)
     frame = read_frame(conn, stmt, schema)
     if dimension is not None:
         frame = frame.filter(pl.col("group").is_not_null())  # no value for X: left out
     return frame
+
+
+def _unindexed(clause: ColumnElement, columns: tuple[sa.Column, ...]) -> ColumnElement:
+    """`clause` with each of `columns` wrapped in `dialect.unindexed`."""
+    return replacement_traverse(
+        clause, {}, lambda el: unindexed(el) if any(el is col for col in columns) else None
+    )
+
+
+def _through_packages(period: Filters) -> tuple[sa.Column, ...]:
+    """The hall columns of `cases` to keep from SQLite's index choice in a long period: a
+    year's packaged cases are read through the `application_id` index (a few percent of the
+    cases), not every case of the hall through (hall_id, accepted_at)."""
+    if (period.last - period.first).days < SHORT_PERIOD_DAYS:
+        return ()
+    return (c.c.hall_id,)
 
 
 I64, F64 = pl.Int64(), pl.Float64()
@@ -520,6 +548,60 @@ def ticket_coverage(
     )
 
 
+def ticket_first_evaluated_since(
+    conn: Connection,
+    period: Filters,
+    dimension: str | None,
+    since: dt.datetime,
+    *,
+    scope: Scope,
+) -> pl.DataFrame:
+    """Served tickets of the period whose first active evaluation lies in [since, as_of]:
+    with the coverage rollup's tickets first evaluated before `since` (the midnight of
+    as_of's day), the coverage at an as_of inside a day. Read from that day's evaluations
+    (through the (hall, evaluated_at) index), not from the period's tickets."""
+    earlier = e.alias("e_earlier")
+    first_since = (
+        sa.select(e.c.ticket_id)
+        .distinct()
+        .where(
+            e.c.hall_id.in_(sa.select(s.halls.c.hall_id)),  # every hall: through the index
+            e.c.evaluated_at >= since,
+            e.c.evaluated_at <= period.as_of,
+            e.c.ticket_id.isnot(None),
+            _active(),
+            ~sa.select(sa.literal(1))
+            .where(
+                earlier.c.ticket_id == e.c.ticket_id,
+                sa.func.coalesce(earlier.c.is_default, sa.false()) == sa.false(),
+                earlier.c.evaluated_at < since,
+            )
+            .exists(),
+        )
+        .subquery("first_since")
+    )
+
+    def joins(base, needed):
+        # from that day's evaluated tickets (a DISTINCT subquery, materialised first) to each
+        # ticket by its key, not through the (hall, issued_at) index over the whole period
+        return _ticket_joins(
+            first_since.join(base, base.c.ticket_id == first_since.c.ticket_id), needed
+        )
+
+    dims = ticket_dims()
+    issued = sa.func.coalesce(t.c.issued_at, t.c.issued_at)  # a range the index cannot serve
+    in_period = [issued >= period.start, issued < period.end, t.c.status == "served"]
+    return _grouped(
+        conn,
+        _Dims(t, dims.exprs, joins),
+        dimension,
+        period,
+        in_period,
+        {"covered": (sa.func.count(), I64)},
+        scope=scope,
+    )
+
+
 def ticket_first_evaluations(
     conn: Connection,
     period: Filters,
@@ -717,6 +799,7 @@ def bundle_intake(
         {"cases": (sa.func.count(), I64)},
         extra_group={"application_id": (c.c.application_id, pl.String())},
         scope=scope,
+        unindexed_columns=_through_packages(period),
     )
 
 
@@ -750,7 +833,9 @@ def bundle_cases(
     app = s.cases.alias("c_app")
     done_in_period = sa.select(app.c.application_id).where(
         app.c.bundle_id.isnot(None),
-        app.c.application_id.isnot(None),
+        # = IS NOT NULL for text; SQLite reads this range through the application index
+        # (it scans every case for IS NOT NULL inside the IN list)
+        app.c.application_id >= "",
         app.c.status == "completed",
         app.c.completed_at >= period.start,
         app.c.completed_at < period.end,
@@ -762,6 +847,7 @@ def bundle_cases(
         c.c.status.not_in(TERMINAL),
         *dims.where(period, scope),
     ]
+    where = [_unindexed(w, _through_packages(period)) for w in where]
     cols = [
         c.c.application_id,
         c.c.bundle_id,

@@ -16,7 +16,9 @@ both on every backend.
   is read: the wait target (`wait_within`), the extended-hours boundaries (segments), the
   closing times (after-close segments). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
-  day.
+  day alone; for an `as_of` inside a day it serves the days before, and the tickets first
+  evaluated that day up to `as_of` are counted from that day's evaluations
+  (`ticket_first_evaluated_since`).
 - They are built in the database: `rebuild` runs each partial's SELECT (the raw query at
   grain hall × day × members) inside `INSERT … SELECT … GROUP BY`, so no row passes through
   Python (`_build_frames` reads the same SELECTs into frames: the definition the tests hold
@@ -189,10 +191,16 @@ def plan(conn: Connection, period) -> Plan | None:
 
 def _raw_periods(period, rolled: frozenset[dt.date]):
     """The period cut to each run of consecutive days the rollups do not hold."""
+    return _periods(period, rolled, rolled=False)
+
+
+def _periods(period, days: frozenset[dt.date], *, rolled: bool):
+    """The period cut to each run of consecutive days that are in `days` (rolled=True) or
+    are not (rolled=False)."""
     run: list[dt.date] = []
     day = period.first
     while day <= period.last:
-        if day in rolled:
+        if (day in days) != rolled:
             if run:
                 yield dataclasses.replace(period, first=run[0], last=run[-1])
                 run = []
@@ -237,10 +245,11 @@ def serves(
     if name == "segments" and plan_.boundaries != list(boundaries):
         return False
     # rollups built before the after-close table existed have no closing times: read raw
-    if name == "after_close" and (plan_.closings is None or plan_.closings != list(closings or [])):
-        return False
-    # coverage is stored by the day of the first evaluation: exact for an end-of-day as_of
-    return not (name == "coverage" and period.as_of.time() < END_OF_DAY)
+    # coverage is stored by the day of the first evaluation: an as_of inside a day takes the
+    # days before from the rollup and that day's first evaluations up to as_of from the rows
+    return not (
+        name == "after_close" and (plan_.closings is None or plan_.closings != list(closings or []))
+    )
 
 
 def read(
@@ -270,7 +279,10 @@ def read(
     where += [table.c[_column(k)] == v for k, v in period.filters.items()]
     where.append(scope_filter(scope, table))
     if name == "coverage":
-        where.append(table.c.first_eval_day <= period.as_of.date())
+        day = period.as_of.date()
+        where.append(
+            table.c.first_eval_day <= day if _end_of_day(period) else table.c.first_eval_day < day
+        )
     stmt = sa.select(*selected).where(*where)
     if group_by:
         stmt = stmt.group_by(*group_by)
@@ -278,6 +290,48 @@ def read(
     if dimension is not None:
         frame = frame.filter(pl.col("group").is_not_null())
     return frame
+
+
+DAILY_SCHEMA = {
+    "group": pl.String(),
+    "day": pl.Date(),
+    "served": I64,
+    "wait_n": I64,
+    "wait_sum_s": I64,
+}
+
+
+def serves_daily(plan_: Plan | None, period, dimension: str) -> bool:
+    """Whether the tickets rollup holds `daily` for this grouping and these filters (its
+    members and the hall; every scope is expressed by them)."""
+    members = ("hall", *SPECS["tickets"].members)
+    return plan_ is not None and dimension in members and all(f in members for f in period.filters)
+
+
+def read_daily(conn: Connection, period, dimension: str, *, scope: Scope) -> pl.DataFrame:
+    """Served tickets and valid waits per (group, day) of the rolled days inside `scope`,
+    shaped as `queries.details.daily_by` returns them: group, day, served, wait_n, wait_sum_s."""
+    table = s.rollup_tickets
+    group = table.c[_column(dimension)]
+    stmt = (
+        sa.select(
+            group.label("group"),
+            table.c.day,
+            *(
+                sa.func.coalesce(sa.func.sum(table.c[v]), 0).label(v)
+                for v in DAILY_SCHEMA
+                if v not in ("group", "day")
+            ),
+        )
+        .where(
+            table.c.day >= period.first,
+            table.c.day <= period.last,
+            *(table.c[_column(k)] == v for k, v in period.filters.items()),
+            scope_filter(scope, table),
+        )
+        .group_by(group, table.c.day)
+    )
+    return read_frame(conn, stmt, DAILY_SCHEMA).filter(pl.col("group").is_not_null())
 
 
 def combine(name: str, frames: list[pl.DataFrame], dimension: str | None) -> pl.DataFrame:
@@ -322,7 +376,18 @@ def partial(
         return raw(period)
     frames = [read(conn, name, period, dimension, scope=scope)]
     frames += [raw(sub) for sub in plan_.raw_periods]
+    if name == "coverage" and not _end_of_day(period):
+        since = dt.datetime.combine(period.as_of.date(), dt.time(0))
+        frames += [
+            mq.ticket_first_evaluated_since(conn, run, dimension, since, scope=scope)
+            for run in _periods(period, plan_.rolled, rolled=True)
+        ]
     return combine(name, frames, dimension)
+
+
+def _end_of_day(period) -> bool:
+    """as_of at the end of its day: the coverage rollup answers alone (first_eval_day ≤ it)."""
+    return period.as_of.time() >= END_OF_DAY
 
 
 # --- building ----------------------------------------------------------------------------------

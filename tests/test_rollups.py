@@ -26,7 +26,7 @@ from cli.main import main
 from imports.importer import import_file
 from metrics.figures import compute
 from metrics.settings import Settings
-from queries import rollups
+from queries import details, metric_inputs, rollups
 from queries import schema as s
 from queries.db import get_meta, make_engine
 from queries.frames import read_frame
@@ -118,7 +118,8 @@ def test_demo_builds_rollups_and_every_figure_equals_the_raw_rows(demo: Engine):
     ):
         assert_same(demo, Filters(FIRST, END, whole.as_of, filters), "date")
     # the National Day break alone, a week around the 调休 Saturday, one day, and an as_of
-    # inside a day (coverage then read raw)
+    # inside a day (coverage: the days before from the rollup, that day's first evaluations
+    # up to as_of from the rows)
     assert_same(demo, Filters(D(2026, 10, 1), D(2026, 10, 7), dt.datetime(2026, 10, 7, 23, 59, 59)))
     assert_same(
         demo,
@@ -127,6 +128,18 @@ def test_demo_builds_rollups_and_every_figure_equals_the_raw_rows(demo: Engine):
     )
     assert_same(demo, Filters(END, END, dt.datetime.combine(END, EOD), {"hall": "H01"}))
     assert_same(demo, Filters(D(2026, 10, 8), END, dt.datetime(2026, 10, 13, 11, 30)), "hall")
+    for as_of in (dt.datetime(2026, 10, 12, 0, 0), dt.datetime(2026, 10, 12, 15, 45, 30)):
+        in_day = Filters(D(2026, 10, 5), D(2026, 10, 12), as_of)
+        with demo.connect() as conn:
+            plan = rollups.plan(conn, in_day)
+        # the rollup answers, corrected by the rows of as_of's day (not the rows of the period)
+        assert rollups.serves(
+            "coverage", plan, in_day, None, wait_target_s=0, boundaries=[], scope=ALL
+        )
+        assert_same(demo, in_day)
+        for dimension in ("window", "staff", "department", "date"):
+            assert_same(demo, in_day, dimension)
+        assert_same(demo, Filters(in_day.first, in_day.last, as_of, {"window": window}), "date")
     # a period reaching past the rolled days reads those raw
     assert_same(
         demo, Filters(D(2026, 10, 9), D(2026, 10, 20), dt.datetime(2026, 10, 20, 23, 59, 59))
@@ -145,6 +158,104 @@ def test_another_wait_target_reads_tickets_raw(demo: Engine):
         "tickets", plan, period, None, wait_target_s=1200, boundaries=plan.boundaries, scope=ALL
     )
     assert_same(demo, period, "department", settings)
+
+
+def _both_in(engine: Engine, period: Filters, dimension, scope: Scope) -> None:
+    with engine.connect() as conn:
+        rolled = compute(conn, period, Settings(), dimension, scope=scope)
+        raw = compute(conn, period, Settings(), dimension, use_rollups=False, scope=scope)
+    differences = same(rolled, raw)
+    assert not differences, (period, dimension, differences[:10])
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        dt.datetime(2026, 10, 13, 9, 0),  # the last day in progress, early
+        dt.datetime(2026, 10, 13, 15, 30),  # … in the afternoon
+        dt.datetime(2026, 10, 10, 11, 0),  # inside the 调休 Saturday, days after it rolled
+        dt.datetime(2026, 10, 9, 0, 0),  # midnight: nothing of that day yet
+    ],
+)
+def test_coverage_inside_a_day_comes_from_the_rollups_and_equals_the_rows(demo: Engine, as_of):
+    """An as_of inside a day (a page's "now", the big screen): the coverage rollup answers
+    for the tickets first evaluated before that day, that day's evaluations up to as_of for
+    the rest; every figure equals the rows', for each grouping, filter and a manager's scope."""
+    period = Filters(FIRST, END, as_of)
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, period)
+        assert rollups.serves(
+            "coverage", plan, period, None, wait_target_s=1200, boundaries=[], scope=ALL
+        )
+        department = conn.execute(
+            sa.select(s.queues.c.dept_id).where(s.queues.c.dept_id.isnot(None)).limit(1)
+        ).scalar_one()
+    for dimension in (None, "hall", "department", "window", "staff", "date", "weekday"):
+        _both_in(demo, period, dimension, ALL)
+    _both_in(demo, Filters(FIRST, END, as_of, {"hall": "H01"}), "queue", ALL)
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids={department})
+    _both_in(demo, period, "window", manager)
+    # a period starting on as_of's day, and one of the days before it only
+    _both_in(demo, Filters(as_of.date(), END, as_of, {"hall": "H01"}), None, ALL)
+    _both_in(demo, Filters(FIRST, as_of.date() - dt.timedelta(days=1), as_of), "hall", ALL)
+
+
+def test_a_long_period_reads_packaged_cases_through_their_index(demo: Engine):
+    """Periods of two months and more read the packaged cases through the application index
+    (SQLite: the hall kept from the index choice); the figures equal the short path's."""
+    long = Filters(END - dt.timedelta(days=90), END, dt.datetime.combine(END, EOD))
+    with demo.connect() as conn:
+        for filters in ({}, {"hall": "H01"}):
+            period = Filters(long.first, long.last, long.as_of, filters)
+            for dimension in (None, "hall", "bundle", "date"):
+                result = compute(conn, period, Settings(), dimension, ("cases",), scope=ALL)
+                raw = compute(
+                    conn, period, Settings(), dimension, ("cases",), use_rollups=False, scope=ALL
+                )
+                assert not same(result, raw)
+        whole = compute(conn, long, Settings(), None, ("cases",), scope=ALL)["cases"]
+        # the same cases counted over exactly the demo's days (a short period: hall index)
+        short = Filters(FIRST, END, long.as_of)
+        assert (FIRST - long.first).days >= 62 > (END - FIRST).days
+        part = compute(conn, short, Settings(), None, ("cases",), scope=ALL)["cases"]
+    assert whole["bundle_applications"] == part["bundle_applications"] > 0
+    assert whole["bundles_completed"] == part["bundles_completed"]
+    assert whole["bundle_on_time_rate"] == part["bundle_on_time_rate"]
+
+
+@pytest.mark.parametrize(
+    "as_of", [dt.datetime(2026, 10, 13, 15, 30), dt.datetime.combine(END, EOD)]
+)
+def test_sparklines_and_wait_histogram_from_the_rollups_equal_the_rows(demo: Engine, as_of):
+    """总览's wait histogram and 窗口绩效's daily sparklines read the rollups for the rolled days
+    (a period reaching past them reads the rest raw) and equal the rows', in a scope too."""
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=None)
+    key = ["group", "day"]
+    with demo.connect() as conn:
+        for period in (
+            Filters(FIRST, END, as_of),
+            Filters(FIRST, END, as_of, {"hall": "H01"}),
+            Filters(D(2026, 10, 9), D(2026, 10, 20), as_of),  # past the rolled days
+        ):
+            assert rollups.serves_daily(rollups.plan(conn, period), period, "window")
+            for dimension in ("hall", "department", "window", "staff"):
+                for scope in (ALL, manager):
+                    rolled = metric_inputs.daily_by(conn, period, dimension, scope=scope)
+                    raw = details.daily_by(conn, period, dimension, scope=scope)
+                    assert rolled.height > 0
+                    assert rolled.sort(key).equals(raw.sort(key)), (period, dimension)
+            for scope in (ALL, manager):
+                hist = metric_inputs.histograms(conn, period, wait_target_min=20, scope=scope)
+                raw = metric_inputs.histograms(
+                    conn, period, wait_target_min=20, scope=scope, use_rollups=False
+                )
+                order = ["kind", "bucket"]
+                assert hist.height > 0
+                assert (
+                    hist.select([*order, "n", "sum_s"])
+                    .sort(order)
+                    .equals(raw.select([*order, "n", "sum_s"]).sort(order))
+                )
 
 
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:

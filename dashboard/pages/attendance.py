@@ -20,6 +20,8 @@ from dashboard.widgets import (
 from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 
+# the sections shown: attendance, and the tickets its busy hours and rates come from
+SECTIONS = ("tickets", "attendance")
 TILES = [
     "staffed_hours",
     "busy_hours",
@@ -43,7 +45,7 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view)
+    now_figures, before_figures, by_date = period_figures(url, view, sections=SECTIONS)
 
 if not now_figures["attendance"]["staffed_hours"] and not now_figures["attendance"]["absence_rate"]:
     empty_note(t("at.none", lang))
@@ -116,7 +118,7 @@ with right:
 
 st.subheader(t("at.staff", lang))
 with st.spinner(t("busy", lang)):
-    groups = cached.figures(url, p.first, p.last, p.as_of, f, "staff")["groups"]
+    groups = cached.figures(url, p.first, p.last, p.as_of, f, "staff", SECTIONS)["groups"]
 staff = {r["staff_id"]: r for r in ref["staff"].iter_rows(named=True)}
 halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
 where_halls = {} if view.get("hall") else halls  # one hall chosen: say only the department

@@ -66,7 +66,7 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, _ = period_figures(url, view, by_date=False)
+    now_figures, before_figures, _ = period_figures(url, view, by_date=False, sections=("cases",))
     opened = cached.open_cases(url, p.as_of, f)
 
 cases = now_figures["cases"]

@@ -22,6 +22,8 @@ from dashboard.widgets import (
 from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 
+# the sections shown: evaluations, and the tickets their coverage is counted against
+SECTIONS = ("tickets", "evaluations")
 TILES = [
     "count",
     "satisfaction_rate",
@@ -107,7 +109,7 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view)
+    now_figures, before_figures, by_date = period_figures(url, view, sections=SECTIONS)
 
 ev = now_figures["evaluations"]
 if not (ev["count"] or ev["default_count"]):

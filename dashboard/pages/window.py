@@ -26,6 +26,7 @@ from i18n.text import datetime_text, t
 from metrics.catalog import BY_KEY
 from queries.details import PAGE_ROWS
 
+SECTIONS = ("tickets", "evaluations", "attendance")  # the sections shown (no cases)
 TILES = [
     "served",
     "wait_mean_min",
@@ -157,10 +158,10 @@ settings = cached.settings()
 st.subheader(describe(subject))
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view, f)
+    now_figures, before_figures, by_date = period_figures(url, view, f, sections=SECTIONS)
     by_hour = [
         g
-        for g in cached.figures(url, p.first, p.last, p.as_of, f, "hour")["groups"]
+        for g in cached.figures(url, p.first, p.last, p.as_of, f, "hour", ("tickets",))["groups"]
         if g["tickets"]["issued"]
     ]
 

@@ -21,6 +21,7 @@ from metrics.catalog import BY_KEY
 from metrics.rankings import rank_groups
 
 LEVELS = ("hall", "department", "window", "staff")
+SECTIONS = ("tickets", "evaluations", "attendance")  # the sections shown (no cases)
 RANK_KEYS = (
     "wait_within_target_rate",
     "wait_mean_min",
@@ -112,7 +113,7 @@ rank_key = c2.selectbox(
 )
 
 with st.spinner(t("busy", lang)):
-    groups = cached.figures(url, p.first, p.last, p.as_of, f, level)["groups"]
+    groups = cached.figures(url, p.first, p.last, p.as_of, f, level, SECTIONS)["groups"]
     spark = cached.sparklines(url, p.first, p.last, p.as_of, f, level)
 id_col = "hall_id" if level == "hall" else f"{level if level != 'department' else 'department'}_id"
 groups = [
