@@ -53,27 +53,27 @@ def test_the_entrypoint_warms_up_before_anything_else():
 
 
 FROZEN = """
-import gc, time
+import gc
 from dashboard import warmup
 warmup.warm()
-started = time.perf_counter()
-gc.collect(2)  # what Streamlit does after every script run
-print(gc.get_freeze_count() > 100_000, time.perf_counter() - started)
+# what a full collection walks: the objects still in the collector's generations (frozen
+# ones sit in the permanent generation, outside them)
+print(gc.get_freeze_count(), len(gc.get_objects()))
 """
 
 
 def test_the_libraries_are_frozen_out_of_the_collection_after_every_run():
-    """Streamlit collects all generations after every run, a screen's refresh included: with
-    the libraries' objects frozen, that collection does not walk them."""
+    """A full collection (Python's own, or Streamlit's after a run where it is turned on)
+    walks every tracked object of the process: with the libraries' objects frozen, it does
+    not walk them — a count, not a timing, so a loaded machine cannot fail it."""
     out = subprocess.run(
         [sys.executable, "-c", FROZEN], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr
-    frozen, seconds = out.stdout.split()
-    assert frozen == "True", out.stdout
-    # unfrozen, the same collection walks ~210,000 objects (0.2–0.3 s here); frozen, the few
-    # objects made since. Generous for a loaded machine, far below the unfrozen cost.
-    assert float(seconds) < 0.05, out.stdout
+    frozen, walked = map(int, out.stdout.split())
+    # unfrozen, a collection walks ~210,000 objects (0.2–0.3 s here); frozen, the few made since
+    assert frozen > 100_000, out.stdout
+    assert walked < frozen // 10, out.stdout
 
 
 def test_the_chart_templates_are_built_once_per_process(monkeypatch):
