@@ -940,6 +940,20 @@ def test_a_custom_format_with_an_offset_becomes_the_halls_local_time(
 # --- 8. nothing half-written -------------------------------------------------------------------
 
 
+def fails_after(write, n: int, statement: str):
+    """`write` (conn, table, data, key) that writes its first `n` chunks and then fails as a
+    full disk would; the list of the chunks' sizes it was called with."""
+    calls: list[int] = []
+
+    def wrapper(conn, table, data, key):
+        calls.append(data.height)
+        if len(calls) > n:
+            raise sa.exc.OperationalError(statement, {}, Exception("disk full"))
+        write(conn, table, data, key)
+
+    return wrapper, calls
+
+
 def test_a_database_error_midway_leaves_every_table_as_before(
     engine: Engine, demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -952,14 +966,7 @@ def test_a_database_error_midway_leaves_every_table_as_before(
     before = snapshot(engine)
 
     real_upsert = importer.upsert
-    calls: list[int] = []
-
-    def upsert_then_fail(conn, table, data, key):
-        calls.append(data.height)
-        if len(calls) > 1:
-            raise sa.exc.OperationalError("INSERT INTO tickets …", {}, Exception("disk full"))
-        real_upsert(conn, table, data, key)
-
+    upsert_then_fail, calls = fails_after(real_upsert, 1, "INSERT INTO tickets …")
     monkeypatch.setattr(importer, "upsert", upsert_then_fail)
     with pytest.raises(sa.exc.OperationalError, match="disk full"):
         import_file(engine, "tickets", path, chunk_rows=500)
@@ -1016,14 +1023,7 @@ def test_a_first_load_is_copied_and_a_refused_file_leaves_no_row(
     assert stored() == 0
 
     real_insert = importer.insert_new
-    chunks: list[int] = []
-
-    def insert_then_fail(conn, table, data, key):
-        chunks.append(data.height)
-        if len(chunks) > 2:
-            raise sa.exc.OperationalError("COPY tickets …", {}, Exception("disk full"))
-        real_insert(conn, table, data, key)
-
+    insert_then_fail, chunks = fails_after(real_insert, 2, "COPY tickets …")
     monkeypatch.setattr(importer, "insert_new", insert_then_fail)
     with pytest.raises(sa.exc.OperationalError, match="disk full"):
         import_file(engine, "tickets", demo.sample_csv / "tickets.csv", chunk_rows=500)
