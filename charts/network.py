@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from charts.figures import _layout
+from charts.figures import figure
 from charts.theme import PALETTE
 
 
@@ -24,20 +24,19 @@ def tree_sunburst(rolled: pl.DataFrame, labels: dict[str, str], title: str) -> g
         f"{'—' if s is None else f'{s:.1%}'}"
         for h, n, w, s in zip(ids, rolled["issued"].to_list(), waits, sats, strict=True)
     ]
-    fig = go.Figure(
-        go.Sunburst(
-            ids=ids,
-            labels=[labels.get(h, h) for h in ids],
-            parents=parents,
-            values=[max(int(v or 0), 0) for v in rolled["issued"].to_list()],
-            branchvalues="total",
-            hovertext=hover,
-            hoverinfo="text",
-            insidetextorientation="horizontal",
-            marker={"colors": [PALETTE[d % len(PALETTE)] for d in rolled["depth"].to_list()]},
-        )
-    )
-    return _layout(fig, title, height=420, showlegend=False)
+    sunburst = {
+        "type": "sunburst",
+        "ids": ids,
+        "labels": [labels.get(h, h) for h in ids],
+        "parents": parents,
+        "values": [max(int(v or 0), 0) for v in rolled["issued"].to_list()],
+        "branchvalues": "total",
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "insidetextorientation": "horizontal",
+        "marker": {"colors": [PALETTE[d % len(PALETTE)] for d in rolled["depth"].to_list()]},
+    }
+    return figure([sunburst], title, height=420, showlegend=False)
 
 
 def level_share_bars(
@@ -45,17 +44,21 @@ def level_share_bars(
 ) -> go.Figure:
     """Horizontal bars, one group per measure (`series`: column → label, e.g. ticket_share,
     case_share), one bar per level: the share of that measure each level carries."""
-    fig = go.Figure()
+    traces = []
     for i, level in enumerate(shares["level"].to_list()):
         row = shares.row(i, named=True)
-        fig.add_bar(
-            name=level_labels.get(level, level),
-            y=list(series.values()),
-            x=[row[c] or 0.0 for c in series],
-            orientation="h",
-            marker_color=PALETTE[i % len(PALETTE)],
-            text=[f"{(row[c] or 0.0):.0%}" for c in series],
-            textposition="inside",
+        traces.append(
+            {
+                "type": "bar",
+                "name": level_labels.get(level, level),
+                "y": list(series.values()),
+                "x": [row[c] or 0.0 for c in series],
+                "orientation": "h",
+                "marker": {"color": PALETTE[i % len(PALETTE)]},
+                "text": [f"{(row[c] or 0.0):.0%}" for c in series],
+                "textposition": "inside",
+            }
         )
-    fig.update_layout(barmode="stack", xaxis={"tickformat": ".0%", "range": [0, 1]})
-    return _layout(fig, title, height=240)
+    return figure(
+        traces, title, height=240, xaxis={"tickformat": ".0%", "range": [0, 1]}, barmode="stack"
+    )
