@@ -1,0 +1,84 @@
+"""The chart builders (`charts.figures`) assemble each figure from one spec: the target lines
+must be exactly what Plotly's own `add_hline`/`add_vline` draw, and every axis keeps its own
+settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import pytest
+
+from charts import figures
+from charts.theme import TARGET
+
+DAYS = [dt.date(2026, 11, 2) + dt.timedelta(days=d) for d in range(7)]
+LINE = {"color": TARGET, "dash": "dash"}
+
+
+def _marks(fig: go.Figure) -> tuple[list, list]:
+    layout = fig.to_dict()["layout"]
+    return layout.get("shapes", []), layout.get("annotations", [])
+
+
+def _plotly_hline(y: float, label: str, width: float) -> tuple[list, list]:
+    fig = go.Figure(go.Scatter(x=[1], y=[1]))
+    fig.add_hline(
+        y=y,
+        line=LINE | {"width": width},
+        annotation_text=label,
+        annotation_position="top right",
+        annotation_font_color=TARGET,
+    )
+    return _marks(fig)
+
+
+@pytest.mark.parametrize("position", ["top right", "top"])
+def test_vertical_target_lines_are_plotlys_own(position: str) -> None:
+    expected = go.Figure(go.Bar(x=[1], y=[1]))
+    expected.add_vline(
+        x=20,
+        line=LINE | {"width": 2},
+        annotation_text="目标 20 分钟",
+        annotation_position=position,
+        annotation_font_color=TARGET,
+    )
+    shape, label = figures._target_line(20, "目标 20 分钟", 2, vertical=True, position=position)
+    assert ([shape], [label]) == _marks(expected)
+
+
+def test_a_trend_target_is_a_dashed_line_with_its_label() -> None:
+    fig = figures.trend(DAYS, {"满意率": [0.9] * 7}, "满意率", "rate", 0.95, "目标 95%")
+    assert _marks(fig) == _plotly_hline(95.0, "目标 95%", 1.5)
+    assert fig.layout.yaxis.ticksuffix == "%"
+    assert list(fig.data[0].y) == pytest.approx([90.0] * 7)
+
+
+def test_a_line_without_a_label_draws_no_annotation() -> None:
+    fig = figures.distribution([0, 5, 10], [3, 4, 5], "等待", "分钟", "人数", target=20)
+    shapes, annotations = _marks(fig)
+    assert len(shapes) == 1 and shapes[0]["x0"] == 20 and annotations == []
+
+
+def test_the_second_axis_of_grouped_bars_keeps_its_own_title() -> None:
+    fig = figures.grouped_bars(
+        DAYS,
+        {"在岗": [8] * 7, "忙碌": [6] * 7},
+        "饱和度",
+        y_title="小时",
+        line=("饱和度", [0.75] * 7),
+        line_title="饱和度 %",
+        line_is_rate=True,
+    )
+    assert fig.layout.yaxis.title.text == "小时"
+    assert fig.layout.yaxis2.title.text == "饱和度 %"
+    assert fig.layout.yaxis2.ticksuffix == "%"
+    assert list(fig.data[2].y) == pytest.approx([75.0] * 7)
+    assert fig.layout.showlegend is True and fig.layout.xaxis.type == "date"
+
+
+def test_one_series_has_no_legend_and_the_title_sits_top_left() -> None:
+    fig = figures.bars(["窗口 1", "窗口 2"], [12.0, None], "平均等待", "minutes")
+    assert fig.layout.showlegend is False
+    assert fig.layout.title.text == "平均等待" and fig.layout.title.x == 0
+    assert list(fig.data[0].text) == ["12.0", None]
