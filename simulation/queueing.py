@@ -15,6 +15,7 @@ The engine knows nothing of halls or databases: arrays in, arrays out.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -109,16 +110,15 @@ def simulate(
     served_by = [-1] * n
     status = [""] * n
 
-    events: list[tuple[float, int, int, int]] = []  # (time, kind, seq, payload)
-    seq = 0
+    # (time, kind, seq, payload): seq breaks ties in the order events were scheduled
+    events: list[tuple[float, int, int, int]] = [
+        (t, _READY, i, i) for i, t in enumerate(tickets.ready_min)
+    ]
+    seq = itertools.count(n)
+    heappush, heappop = heapq.heappush, heapq.heappop  # the loop runs ~10^5 times a day
 
     def push(t: float, kind: int, payload: int) -> None:
-        nonlocal seq
-        heapq.heappush(events, (t, kind, seq, payload))
-        seq += 1
-
-    for i in range(n):
-        push(tickets.ready_min[i], _READY, i)
+        heappush(events, (t, kind, next(seq), payload))
 
     queue_count = 1 + max([q for w in windows for q in w.queues] + list(tickets.queue) + [0])
     waiting: list[list[tuple[int, float, int]]] = [[] for _ in range(queue_count)]
@@ -128,14 +128,18 @@ def simulate(
         for q in w.queues:
             serving_windows[q].append(wi)
         for start, end in w.intervals:
-            push(start, _OPEN, wi)
-            push(end, _CLOSE, wi)
+            events.append((start, _OPEN, next(seq), wi))
+            events.append((end, _CLOSE, next(seq), wi))
+    heapq.heapify(events)  # the same order as pushing them one by one: every key is unique
 
     last_end = [max((e for _, e in w.intervals), default=-1.0) for w in windows]
     is_open = [False] * len(windows)
     soft = [False] * len(windows)  # after its last interval: serve the backlog, then go
     busy = [False] * len(windows)
     idle_since = [0.0] * len(windows)
+    window_queues = [w.queues for w in windows]
+    window_speed = [w.speed for w in windows]
+    issued_min, patience_min = tickets.issued_min, tickets.patience_min
 
     def pick(wi: int) -> int:
         """Pop the most urgent ready ticket among the window's queues, or -1.
@@ -143,15 +147,15 @@ def simulate(
         A window past its last interval only takes tickets issued before it closed.
         """
         best_q, best_key = -1, None
-        for q in windows[wi].queues:
+        for q in window_queues[wi]:
             heap = waiting[q]
             if heap and (best_key is None or heap[0] < best_key):
                 best_q, best_key = q, heap[0]
         if best_q < 0:
             return -1
-        if not is_open[wi] and tickets.issued_min[best_key[2]] > last_end[wi]:
+        if not is_open[wi] and issued_min[best_key[2]] > last_end[wi]:
             return -1
-        return heapq.heappop(waiting[best_q])[2]
+        return heappop(waiting[best_q])[2]
 
     def dispatch(wi: int, now: float) -> None:
         while True:
@@ -160,7 +164,7 @@ def simulate(
                 busy[wi] = False
                 idle_since[wi] = now
                 return
-            left_at = tickets.issued_min[i] + tickets.patience_min[i]
+            left_at = issued_min[i] + patience_min[i]
             if left_at <= now and tickets.cancels[i]:
                 status[i] = CANCELLED
                 continue
@@ -172,7 +176,7 @@ def simulate(
                 push(now + recall_min, _FREE, wi)
                 return
             called[i] = now
-            done = now + tickets.service_min[i] * windows[wi].speed
+            done = now + tickets.service_min[i] * window_speed[wi]
             finished[i] = done
             target = tickets.transfer_to[i]
             if target >= 0 and transfer_service is not None:
@@ -203,20 +207,23 @@ def simulate(
         status.append("")
         push(issue, _READY, j)
 
-    def can_take(wi: int) -> bool:
-        return (is_open[wi] or soft[wi]) and not busy[wi]
+    def longest_idle(wi: int) -> tuple[float, int]:
+        return idle_since[wi], wi
 
+    queue_of, klass, ready_min = tickets.queue, tickets.klass, tickets.ready_min
     while events:
-        now, kind, _, payload = heapq.heappop(events)
+        now, kind, _, payload = heappop(events)
         if kind == _READY:
             i = payload
-            q = tickets.queue[i]
-            heapq.heappush(waiting[q], (tickets.klass[i], tickets.ready_min[i], i))
-            free = [wi for wi in serving_windows[q] if can_take(wi)]
-            if free and not offer_every_free_window:
-                dispatch(min(free, key=lambda wi: (idle_since[wi], wi)), now)
-            elif free:
-                for wi in sorted(free, key=lambda wi: (idle_since[wi], wi)):
+            q = queue_of[i]
+            heappush(waiting[q], (klass[i], ready_min[i], i))
+            free = [wi for wi in serving_windows[q] if not busy[wi] and (is_open[wi] or soft[wi])]
+            if not free:
+                continue
+            if not offer_every_free_window:
+                dispatch(min(free, key=longest_idle), now)
+            else:
+                for wi in sorted(free, key=longest_idle):
                     if not waiting[q]:
                         break
                     dispatch(wi, now)
