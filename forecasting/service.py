@@ -189,27 +189,50 @@ def forecast_hall(
 CHOICE_VERSION = "select-3"  # change when the candidates or the backtest change
 
 
+CHOICE_DAYS = 7  # a series' model is chosen again once its choice is a week old
+
+
+def _same_method(fingerprint: str, other: str) -> bool:
+    """Whether two fingerprints name the same candidates and options (the version and the
+    Prophet options; not the history's length and sum)."""
+    a, b = fingerprint.split(":"), other.split(":")
+    return len(a) == len(b) and a[0] == b[0] and a[3:] == b[3:]
+
+
 def load_choice(
     conn: Connection, hall_id: str, series: str, history_last: dt.date, fingerprint: str
 ) -> Choice | None:
-    """The choice stored for this series and history, if any (`schema.forecast_choices`)."""
+    """The choice stored for this series (`schema.forecast_choices`): the one made on this very
+    history, else the newest made by the same candidates and options on a history that ended
+    less than `CHOICE_DAYS` before this one (never after it: no choice knows the future).
+
+    The model is refitted on every forecast, but choosing it runs a backtest of every candidate
+    (seconds per series): chosen once a week, as a forecaster would, it is not chosen again
+    each day for every hall's big screen and plan. A history changed on a day already chosen
+    for (a re-import) chooses again."""
     table = schema.forecast_choices
     if not sa.inspect(conn).has_table(table.name):
         return None
-    text = conn.execute(
-        sa.select(table.c.choice).where(
+    rows = conn.execute(
+        sa.select(table.c.choice, table.c.history_last, table.c.fingerprint)
+        .where(
             table.c.hall_id == hall_id,
             table.c.series == series,
-            table.c.history_last == history_last,
-            table.c.fingerprint == fingerprint,
+            table.c.history_last <= history_last,
+            table.c.history_last > history_last - dt.timedelta(days=CHOICE_DAYS),
         )
-    ).scalar()
-    if text is None:
-        return None
-    try:
-        return Choice.from_json(json.loads(text))
-    except (ValueError, KeyError, TypeError):
-        return None  # written by another version: choose again
+        .order_by(table.c.history_last.desc())
+    ).all()
+    for text, last, stored in rows:
+        if last == history_last and stored != fingerprint:
+            return None  # this history changed since it was chosen for
+        if not _same_method(fingerprint, stored):
+            continue
+        try:
+            return Choice.from_json(json.loads(text))
+        except (ValueError, KeyError, TypeError):
+            return None  # written by another version: choose again
+    return None
 
 
 def store_choice(

@@ -667,8 +667,9 @@ def test_intervals_widen_when_recent_days_are_noisier() -> None:
 
 
 def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> None:
-    """The first forecast runs the backtest and stores its choice; the next one from the same
-    history reads it back (no backtest) and forecasts the same."""
+    """The first forecast runs the backtest and stores its choice (unless one from the week
+    before is there); the next one from the same history reads it back (no backtest) and
+    forecasts the same."""
     import sqlalchemy as sa
 
     from forecasting import select
@@ -682,7 +683,11 @@ def test_the_choice_is_kept_for_the_same_history(hall_db, engine: Engine) -> Non
                 s.forecast_choices.c.hall_id == HALL
             )
         ).all()
-    assert ("*", LAST) in stored  # (with the big screen's, from history to an earlier day)
+    # made on this history, or on one at most a week shorter (the big screen's, from history
+    # to an earlier day, when a test forecast that first): reused for a week
+    assert any(
+        series == "*" and LAST - dt.timedelta(days=7) < last <= LAST for series, last in stored
+    )
     calls = []
     original = select.choose
     select.choose = lambda *a, **k: calls.append(1) or original(*a, **k)
@@ -731,6 +736,50 @@ def test_a_new_choice_version_chooses_again(hall_db, engine: Engine, monkeypatch
         calls.clear()
         service.forecast_hall(conn, HALL, 7, scope=ALL)
     assert calls == []
+
+
+def test_a_choice_is_reused_for_a_week_of_later_histories(
+    hall_db, engine: Engine, monkeypatch
+) -> None:
+    """The model is chosen once a week, not each day: a forecast from a history a few days
+    longer reads the choice back (no backtest); a choice older than a week, one made on a
+    later history (it would know the future), one of other candidates, or one whose history
+    has changed since is not reused."""
+    from forecasting import select, service
+
+    def until(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(23, 59, 59))
+
+    calls = []
+    original = select.choose
+    monkeypatch.setattr(select, "choose", lambda *a, **k: calls.append(1) or original(*a, **k))
+    base = LAST - dt.timedelta(days=40)  # no other test forecasts from these histories
+    with engine.connect() as conn:
+        first = service.forecast_hall(conn, HALL, 7, history_until=until(base), scope=ALL)
+    assert calls == [1] and first.choice is not None
+    with engine.connect() as conn:
+        later = service.forecast_hall(
+            conn, HALL, 7, history_until=until(base + dt.timedelta(days=3)), scope=ALL
+        )
+    assert calls == [1]  # read back
+    assert later.choice.method == first.choice.method
+    assert later.last_ticket.date() == base + dt.timedelta(days=3)  # fitted on the longer history
+
+    print_ = f"{service.CHOICE_VERSION}:1:2:0.05:additive:False"
+    with engine.connect() as conn:
+        service.store_choice(conn, HALL, "reuse-test", base, print_, first.choice)
+    with engine.connect() as conn:
+
+        def load(day: dt.date, fingerprint: str = print_):
+            return service.load_choice(conn, HALL, "reuse-test", day, fingerprint)
+
+        assert load(base + dt.timedelta(days=6)).method == first.choice.method
+        assert load(base + dt.timedelta(days=7)) is None  # a week old: choose again
+        assert load(base - dt.timedelta(days=1)) is None  # made on a later history
+        other = f"{service.CHOICE_VERSION}:1:2:0.5:additive:False"
+        assert load(base + dt.timedelta(days=1), other) is None  # other options
+        assert load(base, f"{service.CHOICE_VERSION}:1:3:0.05:additive:False") is None
+        assert load(base).method == first.choice.method
 
 
 def test_staff_hours_against_service_level() -> None:
