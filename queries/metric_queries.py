@@ -831,11 +831,15 @@ def bundle_cases(
     the application's last completion (the day it was done)."""
     dims = case_dims(c.c.completed_at)
     app = s.cases.alias("c_app")
-    done_in_period = sa.select(app.c.application_id).where(
-        app.c.bundle_id.isnot(None),
+    if _through_packages(period):
         # = IS NOT NULL for text; SQLite reads this range through the application index
         # (it scans every case for IS NOT NULL inside the IN list)
-        app.c.application_id >= "",
+        through = [app.c.application_id >= ""]
+    else:  # a short period: the period's completions through (hall_id, completed_at)
+        through = every_hall(app, Filters(period.first, period.last, period.as_of), scope)
+    done_in_period = sa.select(app.c.application_id).where(
+        app.c.bundle_id.isnot(None),
+        *through,
         app.c.status == "completed",
         app.c.completed_at >= period.start,
         app.c.completed_at < period.end,
@@ -847,7 +851,8 @@ def bundle_cases(
         c.c.status.not_in(TERMINAL),
         *dims.where(period, scope),
     ]
-    where = [_unindexed(w, _through_packages(period)) for w in where]
+    # the packages' cases through the application index, never every case of the hall
+    where = [_unindexed(w, (c.c.hall_id,)) for w in where]
     cols = [
         c.c.application_id,
         c.c.bundle_id,
