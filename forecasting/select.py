@@ -53,8 +53,9 @@ CONFIDENT_POINTS = 40
 SCALE_FLOOR = 5.0  # errors are relative to max(forecast, 5): small counts are not blown up
 TARGET_DAILY_MASE = 0.75
 NOISE_NEAR = 0.9  # "mostly noise" when the Poisson floor is above 0.9× the target
-GLM_HALF_LIFE_DAYS = 56.0  # the level: older days count less (half the weight 8 weeks back)
+GLM_HALF_LIFE_DAYS = 84.0  # the level: older days count less (half the weight 12 weeks back)
 GLM_RIDGE = 1.0
+MONTH_EARLY_DAYS = 5  # the glm's month-start rush: days 1–5 of a month (social insurance, tax)
 
 LABELS = {
     "prophet": {"zh": "Prophet（中国日历）", "en": "Prophet (China's calendar)"},
@@ -283,17 +284,22 @@ def _ets(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
 
 def _glm(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
     """Poisson regression with a log link: the weekday whose hours the day follows (调休
-    included) and the holiday flags of `day_features` (`workdays`), at the recent level — days
-    weigh less with age (half-life `GLM_HALF_LIFE_DAYS`), which follows a drift without
-    extrapolating it. No week-of-year terms: a few months of history cannot learn them. No
-    linear trend either: extrapolated, it made the bank series' backtest worse (MASE 0.69 →
-    0.75). Fitted by Newton steps (iteratively reweighted least squares) with a small ridge
-    penalty, so that flags seen once or twice do not explode."""
+    included), the holiday flags of `day_features` (`workdays`) and `month_early` — days 1 to
+    `MONTH_EARLY_DAYS` of a month, when halls see a rush (social insurance, tax; wider than the
+    two open days of `month_start`) — at the recent level: days weigh less with age (half-life
+    `GLM_HALF_LIFE_DAYS`), which follows a drift without extrapolating it. No week-of-year
+    terms: a few months of history cannot learn them. No linear trend either: extrapolated, it
+    made the bank series' backtest worse (MASE 0.69 → 0.75). Fitted by Newton steps
+    (iteratively reweighted least squares) with a small ridge penalty, so that flags seen once
+    or twice do not explode."""
     from forecasting.demand import REGRESSORS
 
     columns = [
         r for r in REGRESSORS if r in train.columns and train[r].max() > 0 and train[r].min() == 0
     ]
+    train, future = _with_month_early(train), _with_month_early(future)
+    if train["month_early"].max() > 0 and train["month_early"].min() == 0:
+        columns.append("month_early")
     last = train["date"].max()
     x = np.column_stack([np.ones(train.height), *(train[c].to_numpy() for c in columns)])
     y = train["y"].to_numpy().astype(float)
@@ -317,6 +323,13 @@ def _glm(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
         raise ValueError("the Poisson regression did not converge")
     xf = np.column_stack([np.ones(future.height), *(future[c].to_numpy() for c in columns)])
     return np.exp(np.clip(xf @ beta, -20.0, 20.0))
+
+
+def _with_month_early(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with `month_early`: 1.0 on days 1 to `MONTH_EARLY_DAYS` of a month, else 0.0."""
+    return frame.with_columns(
+        (pl.col("date").dt.day() <= MONTH_EARLY_DAYS).cast(pl.Float64).alias("month_early")
+    )
 
 
 def _prophet(train: pl.DataFrame, future: pl.DataFrame, options: ProphetOptions) -> np.ndarray:

@@ -92,6 +92,34 @@ def test_ensemble_leaves_out_parts_far_behind() -> None:
     assert sum(weights.values()) == pytest.approx(1.0)
 
 
+def test_poisson_regression_learns_the_month_start_rush() -> None:
+    """Days 1–5 of a month bring 40% more visitors (social insurance, tax): the Poisson
+    regression learns it from the date alone (no flag in the frame) and forecasts the next
+    month's first days about 1.4× their weekday, the days after at their weekday."""
+    data = _series(30, seed=4)
+    rushed = data.with_columns(
+        pl.when(pl.col("date").dt.day() <= 5)
+        .then(pl.col("mean") * 1.4)
+        .otherwise(pl.col("mean"))
+        .alias("mean")
+    )
+    rng = np.random.default_rng(5)
+    rushed = rushed.with_columns(
+        pl.Series("y", rng.poisson(rushed["mean"].to_numpy()).astype(float))
+    )
+    cut = dt.date(2026, 6, 28)
+    train = rushed.filter(pl.col("date") <= cut)
+    future = rushed.filter(
+        pl.col("date").is_between(cut + dt.timedelta(days=1), dt.date(2026, 7, 14))
+    )
+    pred = candidate("glm", train, future.drop("y", "mean"), DEFAULT_OPTIONS)
+    ratio = pred / future["mean"].to_numpy()
+    early = future["date"].dt.day().to_numpy() <= 5
+    assert early.any() and (~early).any()
+    assert ratio[early] == pytest.approx(np.ones(early.sum()), rel=0.1)
+    assert ratio[~early] == pytest.approx(np.ones((~early).sum()), rel=0.1)
+
+
 def test_calibrated_intervals_cover_about_80_percent() -> None:
     """The forecast as made at twelve origins of a simulated series (weekly pattern, Poisson
     counts): its 80% intervals cover 70–90% of the next two weeks' days, and they are wider two
