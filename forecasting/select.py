@@ -43,7 +43,11 @@ INNER_HORIZON = 14
 MIN_SCORED_ORIGINS = 2
 MAIN_MARGIN = 0.05
 ENSEMBLE_MARGIN = 0.10  # the ensemble stays unless a single model is 10% better
-PART_LIMIT = 1.25  # ensemble parts worse than 1.25× the best part's MAE are left out
+# ensemble parts worse than 1.25× the best part's MAE are left out when all `INNER_ORIGINS`
+# origins were scored; with fewer the MAE ranking is noisier and the limit widens linearly to
+# 1.5× at `MIN_SCORED_ORIGINS` (see `part_limit`)
+PART_LIMIT = 1.25
+PART_LIMIT_FEW = 1.5
 # 80% intervals: split-conformal quantiles of the backtest's relative errors, per horizon
 INTERVAL_COVER = 0.8
 HORIZON_BUCKETS = (7,)  # days ahead 1–7, then 8 and later
@@ -362,14 +366,28 @@ def candidate(
     raise ValueError(f"unknown method {method!r}")
 
 
-def _weights(errors: dict[str, np.ndarray]) -> dict[str, float]:
+def part_limit(origins: int) -> float:
+    """How many times the best part's MAE an ensemble part may have, when the parts were scored
+    on `origins` origins: `PART_LIMIT` at `INNER_ORIGINS`, widening linearly to
+    `PART_LIMIT_FEW` at `MIN_SCORED_ORIGINS` — the MAEs of a few origins rank the parts by
+    luck as much as by skill, so a part that looks a little worse there is not dropped."""
+    if origins >= INNER_ORIGINS:
+        return PART_LIMIT
+    few = max(origins, MIN_SCORED_ORIGINS)
+    share = (INNER_ORIGINS - few) / (INNER_ORIGINS - MIN_SCORED_ORIGINS)
+    return PART_LIMIT + share * (PART_LIMIT_FEW - PART_LIMIT)
+
+
+def _weights(errors: dict[str, np.ndarray], origins: int = INNER_ORIGINS) -> dict[str, float]:
     """Inverse squared MAE of the ensemble's parts that could forecast, leaving out those worse
-    than `PART_LIMIT` × the best part's MAE (a bad part only adds its error)."""
+    than `part_limit(origins)` × the best part's MAE (a bad part only adds its error);
+    `origins`: how many backtest origins the errors come from."""
     mae = {m: max(float(np.mean(np.abs(e))), 1e-9) for m, e in errors.items()}
     if not mae:
         return {}
     best = min(mae.values())
-    inv = {m: 1.0 / v**2 for m, v in mae.items() if v <= PART_LIMIT * best}
+    limit = part_limit(origins)
+    inv = {m: 1.0 / v**2 for m, v in mae.items() if v <= limit * best}
     total = sum(inv.values())
     return {m: v / total for m, v in inv.items()} if total else {}
 
@@ -474,7 +492,9 @@ def choose(
         return Choice("naive_week", None, empty, "short_history", weeks), inner
     common = inner.drop_nulls(eligible)
     errors = {m: (common[m] - common["y"]).to_numpy() for m in eligible}
-    weights = _weights({m: e for m, e in errors.items() if m in ENSEMBLE_PARTS})
+    weights = _weights(
+        {m: e for m, e in errors.items() if m in ENSEMBLE_PARTS}, common["origin"].n_unique()
+    )
     models_in = [m for m in MODELS if m in eligible]
     if models_in and len(weights) >= 2:
         ens = _combine({m: common[m].to_numpy() for m in weights}, weights)
