@@ -43,7 +43,11 @@ INNER_HORIZON = 14
 MIN_SCORED_ORIGINS = 2
 MAIN_MARGIN = 0.05
 ENSEMBLE_MARGIN = 0.10  # the ensemble stays unless a single model is 10% better
-PART_LIMIT = 1.25  # ensemble parts worse than 1.25× the best part's MAE are left out
+# ensemble parts worse than 1.25× the best part's MAE are left out when all `INNER_ORIGINS`
+# origins were scored; with fewer the MAE ranking is noisier and the limit widens linearly to
+# 1.5× at `MIN_SCORED_ORIGINS` (see `part_limit`)
+PART_LIMIT = 1.25
+PART_LIMIT_FEW = 1.5
 # 80% intervals: split-conformal quantiles of the backtest's relative errors, per horizon
 INTERVAL_COVER = 0.8
 HORIZON_BUCKETS = (7,)  # days ahead 1–7, then 8 and later
@@ -53,8 +57,9 @@ CONFIDENT_POINTS = 40
 SCALE_FLOOR = 5.0  # errors are relative to max(forecast, 5): small counts are not blown up
 TARGET_DAILY_MASE = 0.75
 NOISE_NEAR = 0.9  # "mostly noise" when the Poisson floor is above 0.9× the target
-GLM_HALF_LIFE_DAYS = 56.0  # the level: older days count less (half the weight 8 weeks back)
+GLM_HALF_LIFE_DAYS = 84.0  # the level: older days count less (half the weight 12 weeks back)
 GLM_RIDGE = 1.0
+MONTH_EARLY_DAYS = 5  # the glm's month-start rush: days 1–5 of a month (social insurance, tax)
 
 LABELS = {
     "prophet": {"zh": "Prophet（中国日历）", "en": "Prophet (China's calendar)"},
@@ -283,17 +288,22 @@ def _ets(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
 
 def _glm(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
     """Poisson regression with a log link: the weekday whose hours the day follows (调休
-    included) and the holiday flags of `day_features` (`workdays`), at the recent level — days
-    weigh less with age (half-life `GLM_HALF_LIFE_DAYS`), which follows a drift without
-    extrapolating it. No week-of-year terms: a few months of history cannot learn them. No
-    linear trend either: extrapolated, it made the bank series' backtest worse (MASE 0.69 →
-    0.75). Fitted by Newton steps (iteratively reweighted least squares) with a small ridge
-    penalty, so that flags seen once or twice do not explode."""
+    included), the holiday flags of `day_features` (`workdays`) and `month_early` — days 1 to
+    `MONTH_EARLY_DAYS` of a month, when halls see a rush (social insurance, tax; wider than the
+    two open days of `month_start`) — at the recent level: days weigh less with age (half-life
+    `GLM_HALF_LIFE_DAYS`), which follows a drift without extrapolating it. No week-of-year
+    terms: a few months of history cannot learn them. No linear trend either: extrapolated, it
+    made the bank series' backtest worse (MASE 0.69 → 0.75). Fitted by Newton steps
+    (iteratively reweighted least squares) with a small ridge penalty, so that flags seen once
+    or twice do not explode."""
     from forecasting.demand import REGRESSORS
 
     columns = [
         r for r in REGRESSORS if r in train.columns and train[r].max() > 0 and train[r].min() == 0
     ]
+    train, future = _with_month_early(train), _with_month_early(future)
+    if train["month_early"].max() > 0 and train["month_early"].min() == 0:
+        columns.append("month_early")
     last = train["date"].max()
     x = np.column_stack([np.ones(train.height), *(train[c].to_numpy() for c in columns)])
     y = train["y"].to_numpy().astype(float)
@@ -317,6 +327,13 @@ def _glm(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
         raise ValueError("the Poisson regression did not converge")
     xf = np.column_stack([np.ones(future.height), *(future[c].to_numpy() for c in columns)])
     return np.exp(np.clip(xf @ beta, -20.0, 20.0))
+
+
+def _with_month_early(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with `month_early`: 1.0 on days 1 to `MONTH_EARLY_DAYS` of a month, else 0.0."""
+    return frame.with_columns(
+        (pl.col("date").dt.day() <= MONTH_EARLY_DAYS).cast(pl.Float64).alias("month_early")
+    )
 
 
 def _prophet(train: pl.DataFrame, future: pl.DataFrame, options: ProphetOptions) -> np.ndarray:
@@ -349,14 +366,28 @@ def candidate(
     raise ValueError(f"unknown method {method!r}")
 
 
-def _weights(errors: dict[str, np.ndarray]) -> dict[str, float]:
+def part_limit(origins: int) -> float:
+    """How many times the best part's MAE an ensemble part may have, when the parts were scored
+    on `origins` origins: `PART_LIMIT` at `INNER_ORIGINS`, widening linearly to
+    `PART_LIMIT_FEW` at `MIN_SCORED_ORIGINS` — the MAEs of a few origins rank the parts by
+    luck as much as by skill, so a part that looks a little worse there is not dropped."""
+    if origins >= INNER_ORIGINS:
+        return PART_LIMIT
+    few = max(origins, MIN_SCORED_ORIGINS)
+    share = (INNER_ORIGINS - few) / (INNER_ORIGINS - MIN_SCORED_ORIGINS)
+    return PART_LIMIT + share * (PART_LIMIT_FEW - PART_LIMIT)
+
+
+def _weights(errors: dict[str, np.ndarray], origins: int = INNER_ORIGINS) -> dict[str, float]:
     """Inverse squared MAE of the ensemble's parts that could forecast, leaving out those worse
-    than `PART_LIMIT` × the best part's MAE (a bad part only adds its error)."""
+    than `part_limit(origins)` × the best part's MAE (a bad part only adds its error);
+    `origins`: how many backtest origins the errors come from."""
     mae = {m: max(float(np.mean(np.abs(e))), 1e-9) for m, e in errors.items()}
     if not mae:
         return {}
     best = min(mae.values())
-    inv = {m: 1.0 / v**2 for m, v in mae.items() if v <= PART_LIMIT * best}
+    limit = part_limit(origins)
+    inv = {m: 1.0 / v**2 for m, v in mae.items() if v <= limit * best}
     total = sum(inv.values())
     return {m: v / total for m, v in inv.items()} if total else {}
 
@@ -461,7 +492,9 @@ def choose(
         return Choice("naive_week", None, empty, "short_history", weeks), inner
     common = inner.drop_nulls(eligible)
     errors = {m: (common[m] - common["y"]).to_numpy() for m in eligible}
-    weights = _weights({m: e for m, e in errors.items() if m in ENSEMBLE_PARTS})
+    weights = _weights(
+        {m: e for m, e in errors.items() if m in ENSEMBLE_PARTS}, common["origin"].n_unique()
+    )
     models_in = [m for m in MODELS if m in eligible]
     if models_in and len(weights) >= 2:
         ens = _combine({m: common[m].to_numpy() for m in weights}, weights)

@@ -186,7 +186,7 @@ def forecast_hall(
     )
 
 
-CHOICE_VERSION = "select-3"  # change when the candidates or the backtest change
+CHOICE_VERSION = "select-4"  # change when the candidates or the backtest change
 
 
 CHOICE_DAYS = 7  # a series' model is chosen again once its choice is a week old

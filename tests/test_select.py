@@ -11,12 +11,14 @@ import pytest
 
 from forecasting.demand import DEFAULT_OPTIONS, REGRESSORS
 from forecasting.select import (
+    INNER_ORIGINS,
     Choice,
     _weights,
     candidate,
     choose,
     forecast_series,
     interval_bounds,
+    part_limit,
     poisson_mad,
 )
 
@@ -90,6 +92,55 @@ def test_ensemble_leaves_out_parts_far_behind() -> None:
     assert set(weights) == {"prophet", "glm"}
     assert weights["prophet"] / weights["glm"] == pytest.approx(1.44)
     assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_part_limit_widens_with_few_scored_origins() -> None:
+    """With all six origins scored a part 1.3× the best part's MAE is left out; scored on two
+    origins (a noisy ranking) it stays. The limit widens from 1.25 to 1.5 as origins drop."""
+    assert part_limit(INNER_ORIGINS) == pytest.approx(1.25)
+    assert part_limit(INNER_ORIGINS + 3) == pytest.approx(1.25)
+    assert part_limit(2) == pytest.approx(1.5)
+    assert part_limit(1) == pytest.approx(1.5)
+    limits = [part_limit(n) for n in range(2, INNER_ORIGINS + 1)]
+    assert limits == sorted(limits, reverse=True)
+    errors = {
+        "prophet": np.array([10.0, -10.0]),
+        "glm": np.array([12.0, -12.0]),
+        "ets": np.array([13.0, -13.0]),
+    }
+    assert set(_weights(errors, INNER_ORIGINS)) == {"prophet", "glm"}
+    few = _weights(errors, 2)
+    assert set(few) == {"prophet", "glm", "ets"}
+    assert few["prophet"] / few["ets"] == pytest.approx(1.69)
+    assert sum(few.values()) == pytest.approx(1.0)
+
+
+def test_poisson_regression_learns_the_month_start_rush() -> None:
+    """Days 1–5 of a month bring 40% more visitors (social insurance, tax): the Poisson
+    regression learns it from the date alone (no flag in the frame) and forecasts the next
+    month's first days about 1.4× their weekday, the days after at their weekday."""
+    data = _series(30, seed=4)
+    rushed = data.with_columns(
+        pl.when(pl.col("date").dt.day() <= 5)
+        .then(pl.col("mean") * 1.4)
+        .otherwise(pl.col("mean"))
+        .alias("mean")
+    )
+    rng = np.random.default_rng(5)
+    rushed = rushed.with_columns(
+        pl.Series("y", rng.poisson(rushed["mean"].to_numpy()).astype(float))
+    )
+    cut = dt.date(2026, 6, 28)
+    train = rushed.filter(pl.col("date") <= cut)
+    future = rushed.filter(
+        pl.col("date").is_between(cut + dt.timedelta(days=1), dt.date(2026, 7, 14))
+    )
+    pred = candidate("glm", train, future.drop("y", "mean"), DEFAULT_OPTIONS)
+    ratio = pred / future["mean"].to_numpy()
+    early = future["date"].dt.day().to_numpy() <= 5
+    assert early.any() and (~early).any()
+    assert ratio[early] == pytest.approx(np.ones(early.sum()), rel=0.1)
+    assert ratio[~early] == pytest.approx(np.ones((~early).sum()), rel=0.1)
 
 
 def test_calibrated_intervals_cover_about_80_percent() -> None:
