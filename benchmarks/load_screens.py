@@ -101,6 +101,17 @@ RUN_TIMER = """
 }
 """
 
+# before each key R: no field keeps the focus (R would be typed into it), and a window blur,
+# as when a person switches windows, makes Streamlit forget the keys it believes held — it
+# ignores a key whose keyup it missed, and after a rerun it sometimes misses R's (2 reloads
+# of 8 in a row on one page, 2026-12-06)
+FORGET_KEYS = """
+() => {
+  if (document.activeElement) document.activeElement.blur();
+  window.dispatchEvent(new Event('blur'));
+}
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -432,7 +443,7 @@ async def analyst_loop(page, n: int, every_s: float, until: float, res: Results)
         await asyncio.sleep(every_s)
         before = await page.evaluate("() => window.__runs.length")
         try:
-            await page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            await page.evaluate(FORGET_KEYS)
             await page.keyboard.press("r")
             await page.wait_for_function(f"() => window.__runs.length > {before}", timeout=60_000)
             if await page.locator(ANALYST_FIGURES).count() == 0:
