@@ -1,9 +1,10 @@
 """Benchmark: many viewers at once — big screens on the wall and analysts reloading 总览 —
-in real Chromium pages against one server, started as `make run` starts it
-(`python -m dashboard.serve`).
+against one server, started as `make run` starts it (`python -m dashboard.serve`), in real
+Chromium pages, in viewers speaking Streamlit's own protocol, or in both at once.
 
     .venv/bin/python benchmarks/load_screens.py [--db URL] [--screens 20] [--analysts 10]
         [--duration 600] [--refresh 30] [--reload 30] [--halls H01,H02,…]
+        [--viewers browser|protocol|mixed] [--browsers 2]
 
 Without --db a two-week demo is written to a temporary SQLite file; with --db (SQLite,
 PostgreSQL, MariaDB) the database is used as it is (it must hold the HallPulse tables and
@@ -11,22 +12,40 @@ halls). Sign-in is on, as in production: the benchmark makes a kiosk link per ha
 screens (`access.kiosk.add`) and a director account for the analysts, and revokes / leaves
 them afterwards (the link is revoked, the account stays and is named in the output).
 
-Phases and figures (each printed next to its target from the issue):
-  cold open    every page opened at the same moment on a fresh server: from `goto` to the
-               first figures (screen: its KPI tiles; analyst: signed in and 总览's tiles)
-  refresh      screens: each redraw of the screen's fragment (script state running → idle,
-               timed in the page); analysts: a reload of 总览 until its tiles are back
-  errors       exceptions shown on any page, pages that failed to load, console errors
+Viewers (--viewers):
+  browser      every viewer is a Chromium page (/usr/bin/chromium through Playwright): the
+               whole experience, but on one machine thirty renderers take most of the CPU,
+               so the figures are the browsers' more than the server's
+  protocol     every viewer speaks Streamlit's WebSocket protocol (benchmarks/st_client.py):
+               a few milliseconds of CPU per run, so the figures are the server's; what it
+               cannot tell is how long a browser takes to draw the page
+  mixed        --browsers of the viewers (default 2: one screen and one analyst; half of
+               them analysts, rounded down) are Chromium pages and the others speak the
+               protocol, all opened at the same moment: the server carries the full load
+               while real pages measure what a person sees
+
+Phases and figures, for each kind of viewer (chromium, protocol) apart, each printed next to
+its target from the issue:
+  cold open    every viewer opened at the same moment on a fresh server: from the request
+               to the first figures (screen: its KPI tiles; analyst: signed in and 总览's
+               tiles)
+  refresh      screens: each redraw of the screen's fragment (Chromium: script state
+               running → idle, timed in the page; protocol: from the page timer's request to
+               the finished run); analysts: a rerun of 总览 until its tiles are back
+  errors       exceptions shown, viewers that failed to open, failed refreshes
   memory       the server's resident memory, sampled every 10 s: first, last, peak
+  CPU          seconds of the server and of the viewers (Chromium with Playwright's driver,
+               and this process: the protocol viewers and Playwright's client) per phase
 
 Targets: refresh p95 ≤ 1 s for screens and analysts, cold open p95 ≤ 5 s, zero errors, memory
-flat (last ≤ first + 10 %). The run exits 1 when a target is missed.
+flat (last ≤ first + 10 %). The run exits 1 when a target is missed by either kind of viewer.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -36,6 +55,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +65,8 @@ sys.path.insert(0, str(ROOT))
 TARGET_REFRESH_P95_S = 1.0
 TARGET_COLD_P95_S = 5.0
 TARGET_MEMORY_GROWTH = 0.10
+KINDS = ("screen", "analyst")
+CLIENTS = ("chromium", "protocol")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -78,6 +101,17 @@ RUN_TIMER = """
 }
 """
 
+# before each key R: no field keeps the focus (R would be typed into it), and a window blur,
+# as when a person switches windows, makes Streamlit forget the keys it believes held — it
+# ignores a key whose keyup it missed, and after a rerun it sometimes misses R's (2 reloads
+# of 8 in a row on one page, 2026-12-06)
+FORGET_KEYS = """
+() => {
+  if (document.activeElement) document.activeElement.blur();
+  window.dispatchEvent(new Event('blur'));
+}
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -97,19 +131,32 @@ def main() -> int:
     parser.add_argument("--log", type=Path, help="keep the server's log here")
     parser.add_argument(
         "--viewers",
-        choices=("browser", "protocol"),
+        choices=("browser", "protocol", "mixed"),
         default="browser",
         help="browser: real Chromium pages (the whole experience, but on one machine the "
         "browsers take most of the CPU); protocol: viewers that speak Streamlit's own "
-        "WebSocket protocol (benchmarks/st_client.py), so the figures are the server's",
+        "WebSocket protocol (benchmarks/st_client.py), so the figures are the server's; "
+        "mixed: --browsers of them in Chromium, the others over the protocol",
+    )
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        help="with --viewers mixed: how many viewers are Chromium pages (2: one screen and "
+        "one analyst; half of them analysts, rounded down)",
     )
     args = parser.parse_args()
+    total = args.screens + args.analysts
+    if args.browsers is not None and args.viewers != "mixed":
+        parser.error("--browsers goes with --viewers mixed")
+    browsers = {"browser": total, "protocol": 0}.get(args.viewers, args.browsers)
+    browsers = 2 if browsers is None else browsers
+    if not 0 <= browsers <= total:
+        parser.error(f"--browsers must be between 0 and the {total} viewers")
+    plan = plan_viewers(args.screens, args.analysts, browsers)
     with tempfile.TemporaryDirectory(prefix="load-screens-") as tmp:
         folder = Path(tmp)
         url = args.db or demo_database(folder)
-        if args.viewers == "protocol":
-            return asyncio.run(run_protocol(args, url, folder))
-        return asyncio.run(run(args, url, folder))
+        return asyncio.run(run(args, url, folder, plan))
 
 
 def demo_database(folder: Path) -> str:
@@ -261,29 +308,35 @@ def cpu_s(pids: list[int]) -> float:
 
 class Cpu:
     """CPU seconds of the server and of the viewers (this benchmark and everything it started
-    besides the server: Playwright's driver and Chromium, or the protocol viewers) between
-    marks. On one machine the viewers compete with the server for the same cores; in a hall
-    each screen is its own computer, so the split says how much of a figure is the server's."""
+    besides the server) between marks. The viewers' share is split between the browsers
+    (Chromium and Playwright's driver, the processes below this one) and this process (the
+    protocol viewers and Playwright's client). On one machine the viewers compete with the
+    server for the same cores; in a hall each screen is its own computer, so the split says
+    how much of a figure is the server's."""
 
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
-        self.marks: list[tuple[str, float, float, float]] = []
+        self.marks: list[tuple[str, float, float, float, float]] = []
 
-    def read(self) -> tuple[float, float]:
+    def read(self) -> tuple[float, float, float]:
+        """CPU-s so far of the server, of the browsers and of this process."""
         server = tree(self.server_pid)
-        others = [p for p in tree(os.getpid()) if p not in server]
-        return cpu_s(server), cpu_s(others)
+        below = [p for p in tree(os.getpid()) if p not in server and p != os.getpid()]
+        return cpu_s(server), cpu_s(below), cpu_s([os.getpid()])
 
     def mark(self, name: str) -> None:
         self.marks.append((name, time.perf_counter(), *self.read()))
 
     def lines(self) -> list[str]:
         out = []
-        for (_, t0, s0, b0), (name, t1, s1, b1) in zip(self.marks, self.marks[1:], strict=False):
-            wall = t1 - t0
+        for (_, t0, s0, b0, o0), (name, t1, s1, b1, o1) in zip(
+            self.marks, self.marks[1:], strict=False
+        ):
+            browsers, own = b1 - b0, o1 - o0
             out.append(
-                f"    {name:<10} {wall:6.1f} s wall: server {s1 - s0:6.1f} CPU-s, "
-                f"viewers {b1 - b0:6.1f} CPU-s ({os.cpu_count()} cores)"
+                f"    {name:<10} {t1 - t0:6.1f} s wall: server {s1 - s0:6.1f} CPU-s, "
+                f"viewers {browsers + own:6.1f} CPU-s (browsers {browsers:.1f}, this process "
+                f"{own:.1f}; {os.cpu_count()} cores)"
             )
         return out
 
@@ -295,12 +348,53 @@ def p95(values: list[float]) -> float | None:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+@dataclass(frozen=True)
+class Viewer:
+    kind: str  # "screen" | "analyst"
+    n: int  # its number among its kind: screens show the halls round robin by it
+    client: str  # "chromium" | "protocol"
+
+
+def plan_viewers(screens: int, analysts: int, browsers: int) -> list[Viewer]:
+    """Every viewer and how it opens: `browsers` of them are Chromium pages — half of them
+    analysts (rounded down), the rest screens, as far as there are viewers of each kind —
+    the first of their kind; the others speak Streamlit's protocol."""
+    browsers = max(0, min(browsers, screens + analysts))
+    in_chromium = {"analyst": min(analysts, browsers // 2)}
+    in_chromium["screen"] = min(screens, browsers - in_chromium["analyst"])
+    in_chromium["analyst"] = browsers - in_chromium["screen"]
+    return [
+        Viewer(kind, n, "chromium" if n < in_chromium[kind] else "protocol")
+        for kind, count in (("screen", screens), ("analyst", analysts))
+        for n in range(count)
+    ]
+
+
+def describe(counts: dict[str, int]) -> str:
+    """`{"screen": 3, "analyst": 1}` → "3 screens + 1 analyst" (kinds with none left out)."""
+    parts = [f"{counts[k]} {k}{'' if counts[k] == 1 else 's'}" for k in KINDS if counts.get(k)]
+    return " + ".join(parts) or "no viewers"
+
+
 class Results:
-    def __init__(self) -> None:
+    """The figures of one kind of viewer: Chromium pages or protocol viewers."""
+
+    def __init__(self, client: str = "chromium", planned: dict[str, int] | None = None) -> None:
+        self.client = client
+        self.planned = planned or {}  # viewers of each kind (screen, analyst) it has
         self.cold: dict[str, list[float]] = {"screen": [], "analyst": []}
         self.refresh: dict[str, list[float]] = {"screen": [], "analyst": []}
         self.errors: list[str] = []
-        self.memory: list[tuple[float, float]] = []
+
+
+def group(plan: list[Viewer]) -> dict[str, Results]:
+    """client → the Results its viewers fill in, for the clients the plan has (chromium
+    first)."""
+    return {
+        client: Results(client, {k: sum(v.kind == k for v in mine) for k in KINDS})
+        for client in CLIENTS
+        if (mine := [v for v in plan if v.client == client])
+    }
 
 
 async def open_screen(browser, base: str, hall: str, token: str, res: Results):
@@ -349,7 +443,7 @@ async def analyst_loop(page, n: int, every_s: float, until: float, res: Results)
         await asyncio.sleep(every_s)
         before = await page.evaluate("() => window.__runs.length")
         try:
-            await page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            await page.evaluate(FORGET_KEYS)
             await page.keyboard.press("r")
             await page.wait_for_function(f"() => window.__runs.length > {before}", timeout=60_000)
             if await page.locator(ANALYST_FIGURES).count() == 0:
@@ -360,12 +454,12 @@ async def analyst_loop(page, n: int, every_s: float, until: float, res: Results)
         res.refresh["analyst"].append(await page.evaluate("() => window.__runs.at(-1)"))
 
 
-async def memory_loop(pid: int, until: float, res: Results) -> None:
+async def memory_loop(pid: int, until: float, memory: list[tuple[float, float]]) -> None:
     began = time.monotonic()
     while time.monotonic() < until:
-        res.memory.append((time.monotonic() - began, rss_mib(pid)))
+        memory.append((time.monotonic() - began, rss_mib(pid)))
         await asyncio.sleep(10)
-    res.memory.append((time.monotonic() - began, rss_mib(pid)))
+    memory.append((time.monotonic() - began, rss_mib(pid)))
 
 
 async def count_exceptions(pages, res: Results) -> None:
@@ -379,90 +473,38 @@ async def count_exceptions(pages, res: Results) -> None:
             res.errors.append(f"{kind}: {shown} exception(s) shown")
 
 
-async def open_all(openers: list, screens: int, res: Results) -> tuple[list, float]:
-    """Open every viewer at the same moment: [(kind, index, viewer)] of those that opened
-    (the others are errors) and the seconds until the last one had its figures."""
+async def open_all(
+    openers: list[tuple[Viewer, Awaitable]], groups: dict[str, Results]
+) -> tuple[list[tuple[Viewer, object]], float]:
+    """Open every viewer at the same moment: [(viewer, page or session)] of those that opened
+    (the others are errors of their client) and the seconds until the last one had its
+    figures."""
     started = time.perf_counter()
-    opened = await asyncio.gather(*openers, return_exceptions=True)
+    opened = await asyncio.gather(*(o for _, o in openers), return_exceptions=True)
     all_open_s = time.perf_counter() - started
     viewers = []
-    for i, viewer in enumerate(opened):
-        kind = "screen" if i < screens else "analyst"
-        if isinstance(viewer, BaseException):
-            res.errors.append(f"{kind} {i}: did not open ({viewer})")
+    for (viewer, _), opened_as in zip(openers, opened, strict=True):
+        if isinstance(opened_as, BaseException):
+            groups[viewer.client].errors.append(
+                f"{viewer.kind} {viewer.n}: did not open ({opened_as})"
+            )
         else:
-            viewers.append((kind, i, viewer))
+            viewers.append((viewer, opened_as))
     return viewers, all_open_s
 
 
-def stop_server(proc, url: str, links: list[int], log: Path, kept_log: bool, res: Results):
-    """Stop the server, revoke the kiosk links, keep the server's log when a page failed."""
+def stop_server(proc, url: str, links: list[int], log: Path, kept_log: bool, errors: bool):
+    """Stop the server, revoke the kiosk links, keep the server's log when a viewer failed."""
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
     revoke(url, links)
-    if not kept_log and res.errors:
+    if not kept_log and errors:
         kept = Path(tempfile.gettempdir()) / f"load_screens-{os.getpid()}.log"
         shutil.copy(log, kept)
         print(f"server log kept in {kept}")
-
-
-async def run(args: argparse.Namespace, url: str, folder: Path) -> int:
-    from playwright.async_api import async_playwright
-
-    from queries.db import redact
-
-    tokens, links = prepare(url, args.halls)
-    log = args.log or folder / "server.log"
-    proc, base = start_server(url, folder, args.refresh, log)
-    res = Results()
-    halls = list(tokens)
-    shown = ", ".join(halls[: args.screens])
-    print(f"{args.screens} screens ({shown}) + {args.analysts} analysts on "
-          f"{redact(url)}, {args.duration:g} s, screens refresh every {args.refresh:g} s, "
-          f"analysts reload every {args.reload:g} s")  # fmt: skip
-    try:
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            cpu = Cpu(proc.pid)
-            cpu.mark("start")
-            pages, all_open_s = await open_all(
-                [
-                    *[
-                        open_screen(browser, base, halls[i % len(halls)],
-                                    tokens[halls[i % len(halls)]], res)
-                        for i in range(args.screens)
-                    ],
-                    *[open_analyst(browser, base, n, args.query, res)
-                      for n in range(args.analysts)],
-                ],
-                args.screens,
-                res,
-            )  # fmt: skip
-            cpu.mark("cold open")
-            pages = [(kind, page) for kind, _, page in pages]
-            await count_exceptions(pages, res)
-            until = time.monotonic() + args.duration
-            analysts = [p for k, p in pages if k == "analyst"]
-            await asyncio.gather(
-                memory_loop(proc.pid, until, res),
-                *[analyst_loop(pg, n, args.reload, until, res) for n, pg in enumerate(analysts)],
-                asyncio.sleep(max(0.0, until - time.monotonic())),
-            )
-            cpu.mark("load")
-            for kind, page in pages:
-                if kind == "screen":
-                    try:
-                        res.refresh["screen"] += await page.evaluate("() => window.__runs")
-                    except Exception as exc:
-                        res.errors.append(f"screen: timings lost ({exc})")
-            await count_exceptions(pages, res)
-            await browser.close()
-    finally:
-        stop_server(proc, url, links, log, args.log is not None, res)
-    return report(res, all_open_s, cpu)
 
 
 def has_metrics(elements) -> bool:
@@ -515,81 +557,141 @@ async def protocol_loop(session, kind: str, n: int, every_s: float, until: float
         res.refresh[kind].append(run.seconds)
 
 
-async def run_protocol(args: argparse.Namespace, url: str, folder: Path) -> int:
+def opener(viewer: Viewer, browser, base: str, tokens: dict[str, str], query: str, res: Results):
+    """What opens one viewer: a Chromium page or a protocol session, a screen (on the hall
+    its number gives, round robin) or an analyst."""
+    halls = list(tokens)
+    hall = halls[viewer.n % len(halls)]
+    if viewer.client == "chromium":
+        if viewer.kind == "screen":
+            return open_screen(browser, base, hall, tokens[hall], res)
+        return open_analyst(browser, base, viewer.n, query, res)
+    if viewer.kind == "screen":
+        return protocol_screen(base, hall, tokens[hall], res)
+    return protocol_analyst(base, viewer.n, query, res)
+
+
+async def run(args: argparse.Namespace, url: str, folder: Path, plan: list[Viewer]) -> int:
     from queries.db import redact
 
     tokens, links = prepare(url, args.halls)
     log = args.log or folder / "server.log"
     proc, base = start_server(url, folder, args.refresh, log)
-    res = Results()
+    groups = group(plan)
+    memory: list[tuple[float, float]] = []
     halls = list(tokens)
+    clients = {
+        "chromium": "in Chromium",
+        "protocol": "speaking Streamlit's protocol (no browser)",
+    }
+    how = ", ".join(f"{describe(res.planned)} {clients[c]}" for c, res in groups.items())
     print(f"{args.screens} screens ({', '.join(halls[: args.screens])}) + {args.analysts} "
-          f"analysts on {redact(url)}, {args.duration:g} s, viewers speaking Streamlit's "
-          f"protocol (no browser), screens refresh every {args.refresh:g} s, analysts reload "
-          f"every {args.reload:g} s")  # fmt: skip
+          f"analysts on {redact(url)}, {args.duration:g} s: {how}; screens refresh every "
+          f"{args.refresh:g} s, analysts reload every {args.reload:g} s")  # fmt: skip
     try:
-        cpu = Cpu(proc.pid)
-        cpu.mark("start")
-        sessions, all_open_s = await open_all(
-            [
-                *[
-                    protocol_screen(base, halls[i % len(halls)], tokens[halls[i % len(halls)]], res)
-                    for i in range(args.screens)
-                ],
-                *[protocol_analyst(base, n, args.query, res) for n in range(args.analysts)],
-            ],
-            args.screens,
-            res,
-        )
-        cpu.mark("cold open")
-        until = time.monotonic() + args.duration
-        await asyncio.gather(
-            memory_loop(proc.pid, until, res),
-            *[protocol_loop(s, kind, i, args.reload, until, res) for kind, i, s in sessions],
-        )
-        cpu.mark("load")
-        for _, _, session in sessions:
-            await session.close()
+        async with contextlib.AsyncExitStack() as stack:
+            browser = None
+            if "chromium" in groups:
+                from playwright.async_api import async_playwright
+
+                playwright = await stack.enter_async_context(async_playwright())
+                browser = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+                stack.push_async_callback(browser.close)
+            cpu = Cpu(proc.pid)
+            cpu.mark("start")
+            viewers, all_open_s = await open_all(
+                [(v, opener(v, browser, base, tokens, args.query, groups[v.client])) for v in plan],
+                groups,
+            )
+            cpu.mark("cold open")
+            pages = [(f"{v.kind} {v.n}", page) for v, page in viewers if v.client == "chromium"]
+            await count_exceptions(pages, groups.get("chromium", Results()))
+            until = time.monotonic() + args.duration
+            loops = []
+            for v, opened in viewers:
+                res = groups[v.client]
+                if v.client == "protocol":
+                    loops.append(protocol_loop(opened, v.kind, v.n, args.reload, until, res))
+                elif v.kind == "analyst":
+                    loops.append(analyst_loop(opened, v.n, args.reload, until, res))
+            await asyncio.gather(
+                memory_loop(proc.pid, until, memory),
+                *loops,
+                asyncio.sleep(max(0.0, until - time.monotonic())),  # Chromium screens' timers
+            )
+            cpu.mark("load")
+            for v, opened in viewers:
+                res = groups[v.client]
+                if v.client == "protocol":
+                    await opened.close()
+                elif v.kind == "screen":
+                    try:
+                        res.refresh["screen"] += await opened.evaluate("() => window.__runs")
+                    except Exception as exc:
+                        res.errors.append(f"screen {v.n}: timings lost ({exc})")
+            await count_exceptions(pages, groups.get("chromium", Results()))
     finally:
-        stop_server(proc, url, links, log, args.log is not None, res)
-    return report(res, all_open_s, cpu)
+        failed = any(res.errors for res in groups.values())
+        stop_server(proc, url, links, log, args.log is not None, failed)
+    return report(list(groups.values()), memory, all_open_s, cpu)
 
 
-def report(res: Results, all_open_s: float, cpu: Cpu) -> int:
+def report_group(res: Results) -> list[bool]:
+    """Print one kind of viewer's figures beside their targets; whether each target is met
+    (kinds of viewer it has none of are left out)."""
+
     def fmt(value: float | None) -> str:
         return "—" if value is None else f"{value:.2f} s"
 
     def line(name: str, value: float | None, target: float, extra: str = "") -> bool:
         ok = value is not None and value <= target
-        print(f"  {name:<32} {fmt(value):>9}   target ≤ {target:g} s  "
+        print(f"    {name:<30} {fmt(value):>9}   target ≤ {target:g} s  "
               f"{'ok' if ok else 'MISSED'}{extra}")  # fmt: skip
         return ok
 
-    print("results")
+    print(f"  {res.client}: {describe(res.planned)}")
+    kinds = [k for k in KINDS if res.planned.get(k)]
     oks = []
-    cold_all = res.cold["screen"] + res.cold["analyst"]
-    oks.append(line("cold open p95 (all pages)", p95(cold_all), TARGET_COLD_P95_S,
-                    f"   (n={len(cold_all)}, all open after {all_open_s:.1f} s)"))  # fmt: skip
-    for kind in ("screen", "analyst"):
+    cold = [s for k in kinds for s in res.cold[k]]
+    planned = sum(res.planned.get(k, 0) for k in kinds)
+    oks.append(line("cold open p95", p95(cold), TARGET_COLD_P95_S,
+                    f"   (n={len(cold)} of {planned})"))  # fmt: skip
+    for kind in kinds:
         values = res.cold[kind]
         if values:
-            print(f"    {kind:<8} cold open median {statistics.median(values):.2f} s, "
+            print(f"      {kind:<8} cold open median {statistics.median(values):.2f} s, "
                   f"max {max(values):.2f} s")  # fmt: skip
     for kind, name in (("screen", "screen refresh p95"), ("analyst", "overview reload p95")):
+        if kind not in kinds:
+            continue
         values = res.refresh[kind]
         extra = f"   (n={len(values)}" + (
             f", median {statistics.median(values):.2f} s)" if values else ")"
         )
         oks.append(line(name, p95(values), TARGET_REFRESH_P95_S, extra))
-    print(
-        f"  {'errors':<32} {len(res.errors):>9}   target 0  {'ok' if not res.errors else 'MISSED'}"
-    )
+    print(f"    {'errors':<30} {len(res.errors):>9}   target 0  "
+          f"{'ok' if not res.errors else 'MISSED'}")  # fmt: skip
     for error in res.errors[:10]:
-        print(f"    {error[:200]}")
+        print(f"      {error[:200]}")
     oks.append(not res.errors)
-    if len(res.memory) >= 2:
-        first, last = res.memory[0][1], res.memory[-1][1]
-        peak = max(m for _, m in res.memory)
+    return oks
+
+
+def report(
+    groups: list[Results], memory: list[tuple[float, float]], all_open_s: float, cpu: Cpu
+) -> int:
+    """Print the figures of each kind of viewer, the server's memory and the CPU split;
+    0 when every target is met, else 1."""
+    print("results")
+    oks = []
+    for res in groups:
+        oks += report_group(res)
+    print(f"  {'every viewer open after':<32} {all_open_s:7.1f} s")
+    if len(memory) >= 2:
+        first, last = memory[0][1], memory[-1][1]
+        peak = max(m for _, m in memory)
         flat = last <= first * (1 + TARGET_MEMORY_GROWTH)
         print(f"  {'server memory first → last':<32} {first:,.0f} → {last:,.0f} MiB "
               f"(peak {peak:,.0f})   target: last ≤ first + {TARGET_MEMORY_GROWTH:.0%}  "
