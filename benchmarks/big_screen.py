@@ -13,7 +13,10 @@ never opened); `--db` uses a database as it is.
     refresh   the next redraws: the live figures (today) read again, the month's as read for
               the current five-minute slot (a new slot is read in a background thread while
               the screen shows the previous one: `dashboard.live_data.period`) — what happens
-              every 30 s on the wall
+              every 30 s on the wall. The refreshes right after the cold render share the
+              process with the day's hourly forecast, fitted once a day per hall in a
+              background thread: they are printed apart ("while the forecast is fitted"), and
+              the steady refreshes are timed once the screen's background threads are done
     parts     live_figures / period_figures alone (no Streamlit), warm, best of --repeats
 
 Target (issue 15): refresh ≤ 0.1 s median. Each time is wall seconds with the CPU seconds of
@@ -29,6 +32,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -90,6 +94,10 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
 
     cpu: list[float] = []
 
+    def background() -> bool:
+        """A figure or forecast is being read in one of the screen's background threads."""
+        return any(t.name.startswith("hallpulse-") for t in threading.enumerate())
+
     def timed(at: AppTest) -> float:
         started, cpu_started = time.perf_counter(), time.process_time()
         at.run()
@@ -104,6 +112,16 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
     st.cache_data.clear()
     st.cache_resource.clear()
     cold = timed(at)
+    # the first refreshes share the process with the day's forecast, fitted in a background
+    # thread after the cold render (once a day per hall); the steady refreshes come after it
+    busy: list[float] = []
+    while background() and len(busy) < 50:
+        live_data._live.clear()
+        busy.append(timed(at))
+    for thread in threading.enumerate():
+        if thread.name.startswith("hallpulse-"):
+            thread.join()
+    del cpu[1:]
     refresh = []
     for _ in range(repeats):
         live_data._live.clear()  # as after the 2-second sharing window: today is read again
@@ -134,6 +152,11 @@ def run(url: str, now: dt.datetime, hall: str, repeats: int) -> int:
         f"{statistics.median(cpu[1:]):6.3f} CPU-s   median of {repeats} (best "
         f"{min(refresh):.3f} s, worst {max(refresh):.3f} s; target ≤ {TARGET_S} s median)"
     )
+    if busy:
+        print(
+            f"  while the forecast is fitted  median {statistics.median(busy):.3f} s of "
+            f"{len(busy)} refreshes (worst {max(busy):.3f} s; once a day per hall)"
+        )
     print(
         f"    live_figures     {min(live_s):6.3f} s  {min(live_cpu):6.3f} CPU-s   "
         "(today: queues, waits, calls, hours)"

@@ -149,6 +149,7 @@ def period(url: str, hall_id: str, now: dt.datetime, *, scope: Scope) -> screen.
                 month.reading = threading.Thread(
                     target=_refresh_month,
                     args=(months, lock, key, engine_for(url), slot),
+                    name="hallpulse-month",
                     daemon=True,
                 )
                 month.reading.start()
@@ -192,7 +193,10 @@ def hourly_forecast(url: str, hall_id: str, day: dt.date, *, scope: Scope) -> pl
             return store[key]
         store[key] = None
     threading.Thread(
-        target=_fit_forecast, args=(store, lock, key, engine_for(url)), daemon=True
+        target=_fit_forecast,
+        args=(store, lock, key, engine_for(url)),
+        name="hallpulse-forecast",
+        daemon=True,
     ).start()
     return None
 
