@@ -27,6 +27,7 @@ from forecasting.demand import (
     forecast_demand,
     intraday_forecast,
     intraday_profile,
+    profile_days,
 )
 from forecasting.plan import (
     check_days,
@@ -168,6 +169,7 @@ def forecast_hall(
         last.date(),
         hall_id,
         queue_id,
+        days=profile_days(features, first_day),
         scope=scope,
     )
     profile = intraday_profile(slots, features, hours, hall_id, first_day)

@@ -8,6 +8,7 @@ a director forecasts the halls of their scope, a department manager their depart
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import polars as pl
 import sqlalchemy as sa
@@ -44,11 +45,29 @@ def ticket_span(
     """First and last `issued_at` the scope sees (of one hall, or of all); (None, None)
     without tickets."""
     t = s.tickets
-    stmt = sa.select(sa.func.min(t.c.issued_at), sa.func.max(t.c.issued_at)).where(
-        scope_filter(scope, t)
-    )
+
+    def edge(aggregate, hall) -> sa.ScalarSelect:
+        # one MIN or MAX per hall: each is a seek at one end of the (hall_id, issued_at) index
+        # (MIN and MAX over every hall at once scanned every ticket: 0.7 s on a year's demo)
+        return (
+            sa.select(aggregate(t.c.issued_at))
+            .where(t.c.hall_id == hall, scope_filter(scope, t))
+            .scalar_subquery()
+        )
+
     if hall_id:
-        stmt = stmt.where(t.c.hall_id == hall_id)
+        stmt = sa.select(edge(sa.func.min, hall_id), edge(sa.func.max, hall_id))
+    else:
+        h = s.halls
+        per_hall = (
+            sa.select(
+                edge(sa.func.min, h.c.hall_id).correlate(h).label("first"),
+                edge(sa.func.max, h.c.hall_id).correlate(h).label("last"),
+            )
+            .select_from(h)
+            .subquery()
+        )
+        stmt = sa.select(sa.func.min(per_hall.c.first), sa.func.max(per_hall.c.last))
     first, last = conn.execute(stmt).one()
     if isinstance(first, str):  # SQLite without declared types in an aggregate
         first, last = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
@@ -145,25 +164,38 @@ def slot_arrivals(
     queue_id: str | None = None,
     by_queue: bool = False,
     *,
+    days: Collection[dt.date] | None = None,
     scope: Scope,
 ) -> pl.DataFrame:
     """Tickets issued per half-hour: hall_id, [queue_id,] date, slot (0–47: minute of day // 30),
-    arrivals."""
+    arrivals. With `days`, only those days of first..last are read (a run of consecutive days
+    per query)."""
     t = s.tickets
     day = day_of(t.c.issued_at).label("date")
     half = sa.case((sa.cast(sa.extract("minute", t.c.issued_at), sa.Integer) >= 30, 1), else_=0)
     slot = (hour_of(t.c.issued_at) * 2 + half).label("slot")
     keys = [t.c.hall_id] + ([t.c.queue_id] if by_queue else []) + [day, slot]
-    stmt = (
-        sa.select(*keys, sa.func.count().label("arrivals"))
-        .where(*_ticket_filters(first, last, hall_id, queue_id, scope))
-        .group_by(*keys)
-    )
     schema = {"hall_id": pl.String}
     if by_queue:
         schema["queue_id"] = pl.String
     schema |= {"date": pl.Date, "slot": pl.Int32, "arrivals": pl.Int64}
-    return read_frame(conn, stmt, schema)
+    if days is None:
+        runs = [(first, last)]
+    else:
+        wanted = set(days)
+        every = {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
+        runs = list(_runs(first, last, every - wanted))
+    parts = [
+        read_frame(
+            conn,
+            sa.select(*keys, sa.func.count().label("arrivals"))
+            .where(*_ticket_filters(run_first, run_last, hall_id, queue_id, scope))
+            .group_by(*keys),
+            schema,
+        )
+        for run_first, run_last in runs
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def service_minutes(

@@ -22,10 +22,11 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from access import accounts, audit
-from access.scope import OutOfScope, Scope, scope_for
+from access.scope import OutOfScope, Scope, scope_filter, scope_for
 from cli.main import main
 from dashboard import state
 from i18n.text import plain, t
@@ -429,6 +430,22 @@ def test_forecast_reads_take_the_scope_in_sql(world):
         assert 0 < mine["arrivals"].sum() == d01 < whole
         slots = fq.slot_arrivals(conn, FIRST, LAST, "H01", scope=m1)
         assert slots["arrivals"].sum() == d01
+        only = fq.slot_arrivals(conn, FIRST, LAST, "H01", days=[LAST], scope=m1)
+        assert_frame_equal(only, slots.filter(pl.col("date") == LAST), check_row_order=False)
+        assert fq.slot_arrivals(conn, FIRST, LAST, "H01", days=[], scope=m1).is_empty()
+        # the first and last ticket a scope sees (per hall through the index): as a plain
+        # MIN/MAX over the tickets would say
+        tk = s.tickets
+        for scope, hall in ((ALL, None), (d3, None), (m1, None), (ALL, "H02"), (d4, "H01")):
+            edges = sa.func.min(tk.c.issued_at), sa.func.max(tk.c.issued_at)
+            plain = sa.select(*edges).where(
+                scope_filter(scope, tk), *([tk.c.hall_id == hall] if hall else [])
+            )
+            expected = tuple(
+                dt.datetime.fromisoformat(v) if isinstance(v, str) else v
+                for v in conn.execute(plain).one()
+            )
+            assert fq.ticket_span(conn, hall, scope=scope) == expected, (scope.who, hall)
         rows = fq.ticket_rows(conn, "H01", FIRST, LAST, scope=m1)
         q = s.queues
         queues = set(conn.execute(sa.select(q.c.queue_id).where(q.c.dept_id == "D01")).scalars())
