@@ -67,7 +67,8 @@ def _day_sqlite(element, compiler, **kw):
 
 
 class int_div(FunctionElement):
-    """Integer division of a non-negative integer by a positive integer constant."""
+    """Integer division of a non-negative integer by a positive integer constant. Each operand
+    is bracketed: `int_div(x + 899, 900)` is (x + 899) / 900, not x + 899 / 900."""
 
     type = sa.Integer()
     inherit_cache = True
@@ -77,14 +78,14 @@ class int_div(FunctionElement):
 @compiles(int_div)
 def _div_default(element, compiler, **kw):  # SQLite and PostgreSQL divide integers exactly
     a, b = list(element.clauses)
-    return f"({compiler.process(a, **kw)} / {compiler.process(b, **kw)})"
+    return f"(({compiler.process(a, **kw)}) / ({compiler.process(b, **kw)}))"
 
 
 @compiles(int_div, "mysql")
 @compiles(int_div, "mariadb")
 def _div_mysql(element, compiler, **kw):
     a, b = list(element.clauses)
-    return f"({compiler.process(a, **kw)} DIV {compiler.process(b, **kw)})"
+    return f"(({compiler.process(a, **kw)}) DIV ({compiler.process(b, **kw)}))"
 
 
 class time_text(FunctionElement):
