@@ -283,11 +283,12 @@ def occupancy(
     *,
     scope: Scope,
 ) -> pl.DataFrame:
+    """Open windows against people waiting per quarter-hour, counted in the database
+    (`details.occupancy_counts`): a year's view reads no ticket row."""
     sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:
-        shifts = details.staffed_intervals(conn, sc, scope=scope)
-        tickets = details.ticket_intervals(conn, sc, scope=scope)
-    return drilldown.occupancy(shifts, tickets)
+        counts = details.occupancy_counts(conn, sc, scope=scope)
+    return drilldown.occupancy_from_counts(counts)
 
 
 @scoped
