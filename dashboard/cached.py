@@ -71,14 +71,22 @@ def figures(
     filters: Filters = (),
     dimension: str | None = None,
     sections: tuple[str, ...] = SECTIONS,
+    keys: tuple[str, ...] | None = None,
     *,
     scope: Scope,
 ) -> dict:
     """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension;
-    with `sections`, only those are read (a table of one section's figures)."""
+    with `sections`, only those are read (a table of one section's figures); with `keys`,
+    only those figures and the partials they are finished from."""
     with engine_for(url).connect() as conn:
         return compute(
-            conn, period(first, last, as_of, filters), settings(), dimension, sections, scope=scope
+            conn,
+            period(first, last, as_of, filters),
+            settings(),
+            dimension,
+            sections,
+            scope=scope,
+            keys=keys,
         )
 
 
