@@ -214,8 +214,10 @@ def case_channels(
     *,
     scope: Scope,
 ) -> pl.DataFrame:
+    """Cases accepted in the period by channel, from the intake rollup where it holds the days
+    (`metric_inputs.case_channels`)."""
     with engine_for(url).connect() as conn:
-        return details.case_breakdown(conn, period(first, last, as_of, filters), scope=scope)
+        return metric_inputs.case_channels(conn, period(first, last, as_of, filters), scope=scope)
 
 
 @scoped

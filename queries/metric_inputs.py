@@ -216,3 +216,29 @@ def histograms(
         scope=scope,
     )
 
+
+def case_channels(
+    conn: Connection, period: Filters, *, scope: Scope, use_rollups: bool = True
+) -> pl.DataFrame:
+    """`queries.details.case_breakdown` (cases accepted in the period by channel: channel,
+    accepted, tolerance; most first) from the intake rollup's `channel` member for the
+    rolled days and the rows for the rest."""
+    plan = rollups.plan(conn, period) if use_rollups else None
+    frame = rollups.partial(
+        conn,
+        "intake",
+        plan,
+        period,
+        "channel",
+        lambda sub: case_intake(conn, sub, "channel", scope=scope),
+        wait_target_s=0,
+        boundaries=[],
+        scope=scope,
+    )
+    return (
+        frame.group_by("group")
+        .agg(pl.col("accepted").sum(), pl.col("tolerance").sum())
+        .filter(pl.col("accepted") > 0)
+        .select(pl.col("group").alias("channel"), "accepted", "tolerance")
+        .sort(["accepted", "channel"], descending=[True, False])
+    )
