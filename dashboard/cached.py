@@ -71,14 +71,22 @@ def figures(
     filters: Filters = (),
     dimension: str | None = None,
     sections: tuple[str, ...] = SECTIONS,
+    keys: tuple[str, ...] | None = None,
     *,
     scope: Scope,
 ) -> dict:
     """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension;
-    with `sections`, only those are read (a table of one section's figures)."""
+    with `sections`, only those are read (a table of one section's figures); with `keys`,
+    only those figures and the partials they are finished from."""
     with engine_for(url).connect() as conn:
         return compute(
-            conn, period(first, last, as_of, filters), settings(), dimension, sections, scope=scope
+            conn,
+            period(first, last, as_of, filters),
+            settings(),
+            dimension,
+            sections,
+            scope=scope,
+            keys=keys,
         )
 
 
@@ -206,8 +214,10 @@ def case_channels(
     *,
     scope: Scope,
 ) -> pl.DataFrame:
+    """Cases accepted in the period by channel, from the intake rollup where it holds the days
+    (`metric_inputs.case_channels`)."""
     with engine_for(url).connect() as conn:
-        return details.case_breakdown(conn, period(first, last, as_of, filters), scope=scope)
+        return metric_inputs.case_channels(conn, period(first, last, as_of, filters), scope=scope)
 
 
 @scoped
@@ -283,11 +293,12 @@ def occupancy(
     *,
     scope: Scope,
 ) -> pl.DataFrame:
+    """Open windows against people waiting per quarter-hour, counted in the database
+    (`details.occupancy_counts`): a year's view reads no ticket row."""
     sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:
-        shifts = details.staffed_intervals(conn, sc, scope=scope)
-        tickets = details.ticket_intervals(conn, sc, scope=scope)
-    return drilldown.occupancy(shifts, tickets)
+        counts = details.occupancy_counts(conn, sc, scope=scope)
+    return drilldown.occupancy_from_counts(counts)
 
 
 @scoped

@@ -257,16 +257,18 @@ def period_figures(
     filters: tuple | None = None,
     by_date: bool = True,
     sections: tuple[str, ...] = SECTIONS,
+    keys: tuple[str, ...] | None = None,
 ) -> tuple[dict, dict, list[dict]]:
     """`compute` of the view's period, of the period before it, and per date of the period
     (inside it; empty without `by_date`), through the cache. `filters` default to the view's;
-    `sections` are the ones the page shows (only their queries run)."""
+    `sections` are the ones the page shows (only their queries run); `keys`, when given, the
+    figures it shows (only their partials are read; `metrics.engine.needs`)."""
     p, b = view.period, view.before
     f = view.filters if filters is None else filters
-    now_figures = cached.figures(url, p.first, p.last, p.as_of, f, None, sections)
-    before_figures = cached.figures(url, b.first, b.last, b.as_of, f, None, sections)
+    now_figures = cached.figures(url, p.first, p.last, p.as_of, f, None, sections, keys)
+    before_figures = cached.figures(url, b.first, b.last, b.as_of, f, None, sections, keys)
     dated = (
-        daily(cached.figures(url, p.first, p.last, p.as_of, f, "date", sections), p)
+        daily(cached.figures(url, p.first, p.last, p.as_of, f, "date", sections, keys), p)
         if by_date
         else []
     )

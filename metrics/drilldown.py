@@ -141,3 +141,57 @@ def occupancy(shifts: pl.DataFrame, tickets: pl.DataFrame, step_min: int = 15) -
         {"time": slots, "open_windows": open_sum / n, "waiting": wait_sum / n},
         schema={"time": pl.Time, "open_windows": pl.Float64, "waiting": pl.Float64},
     )
+
+
+def occupancy_from_counts(counts, step_min: int = 15) -> pl.DataFrame:
+    """`occupancy` from `queries.details.occupancy_counts` (the same columns and figures,
+    without reading a ticket row): distinct windows staffed per slot summed over the staffed
+    days, and waiting tickets from where each (issue day, call day, first slot, call slot)
+    group starts and stops waiting, each a mean over the staffed days."""
+    schema = {"time": pl.Time, "open_windows": pl.Float64, "waiting": pl.Float64}
+    if counts is None:
+        return pl.DataFrame(schema=schema)
+    n = counts.slots
+    step_s = step_min * 60
+    slots = [
+        (dt.datetime(2000, 1, 1) + dt.timedelta(seconds=counts.first_s + i * step_s)).time()
+        for i in range(n)
+    ]
+    open_sum = np.zeros(n)
+    covered = (  # each window once a day per slot, however many of its shifts overlap
+        counts.shifts.select(
+            "work_date",
+            "window_id",
+            pl.int_ranges(pl.col("ka").clip(0, n), pl.col("kb").clip(0, n)).alias("k"),
+        )
+        .explode("k")
+        .drop_nulls("k")
+        .unique()
+        .group_by("k")
+        .len()
+    )
+    for k, count in covered.iter_rows():
+        open_sum[k] += count
+    staffed = set(counts.days)
+    change = np.zeros(n + 1)  # +n where a group starts waiting, -n where it stops (same day)
+    waits = counts.waits.filter(pl.col("issue_day").is_in(sorted(staffed)))
+    same = waits.filter(pl.col("issue_day") == pl.col("call_day"))
+    for col, sign in (("ka", 1), ("kc", -1)):
+        part = same.group_by(pl.col(col).clip(0, n).alias("k")).agg(pl.col("n").sum())
+        for k, count in part.iter_rows():
+            change[k] += sign * count
+    wait_sum = np.cumsum(change)[:n]
+    later = counts.waits.filter(pl.col("issue_day") < pl.col("call_day"))
+    for issue_day, call_day, ka, kc, count in later.iter_rows():  # waits past midnight: rare
+        for day in staffed:
+            if issue_day < day < call_day:
+                wait_sum += count
+        if issue_day in staffed:
+            wait_sum[min(max(ka, 0), n) :] += count
+        if call_day in staffed:
+            wait_sum[: min(max(kc, 0), n)] += count
+    days = len(counts.days)
+    return pl.DataFrame(
+        {"time": slots, "open_windows": open_sum / days, "waiting": wait_sum / days},
+        schema=schema,
+    )

@@ -668,6 +668,80 @@ def _regroup(inputs: MetricInputs, key: pl.Expr) -> MetricInputs:
     return dataclasses.replace(inputs, **{f: one(getattr(inputs, f)) for f in PARTIALS})
 
 
+# the partials of MetricInputs each figure is finished from (the counts of its section's rows
+# always: they decide which groups a section has)
+_TICKETS, _CASES, _EVALS = ("tickets",), ("intake", "completion", "open_cases"), ("evaluations",)
+NEEDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "issued",
+            "served",
+            "no_show",
+            "cancelled",
+            "abandon_rate",
+            "wait_mean_min",
+            "wait_max_min",
+            "wait_within_target_rate",
+            "service_mean_min",
+            "appointment_share",
+        ),
+        _TICKETS,
+    ),
+    **dict.fromkeys(
+        ("wait_median_min", "wait_p90_min", "service_median_min"), (*_TICKETS, "histograms")
+    ),
+    "extended_hours_issued": (*_TICKETS, "segments"),
+    **dict.fromkeys(("after_close_served", "after_close_minutes_mean"), (*_TICKETS, "after_close")),
+    **dict.fromkeys(
+        (
+            "accepted",
+            "completed",
+            "on_time_rate",
+            "overdue_open",
+            "due_soon_open",
+            "one_visit_rate",
+            "online_rate",
+            "instant_share",
+            "tolerance_accepted",
+            "speedup_rate",
+        ),
+        _CASES,
+    ),
+    **dict.fromkeys(("bundle_applications", "bundle_case_share"), (*_CASES, "bundle_intake")),
+    **dict.fromkeys(
+        ("bundles_completed", "bundle_on_time_rate", "bundle_one_visit_rate"),
+        (*_CASES, "bundle_cases"),
+    ),
+    **dict.fromkeys(
+        (
+            "count",
+            "default_count",
+            "satisfaction_rate",
+            "very_satisfied_rate",
+            "mean_rating",
+            "bad_count",
+        ),
+        _EVALS,
+    ),
+    **dict.fromkeys(
+        ("bad_revisited_on_time_rate", "bad_rectified_on_time_rate", "bad_overdue"),
+        (*_EVALS, "bad_reviews"),
+    ),
+    "coverage_rate": (*_EVALS, "coverage", "tickets"),
+    **dict.fromkeys(KEYS["attendance"], ("attendance", "tickets")),
+}
+
+
+def needs(keys) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The sections and the partials (`MetricInputs` fields) the figures `keys` are finished
+    from: `queries.metric_inputs.collect` reads only those."""
+    unknown = [k for k in keys if k not in NEEDS]
+    if unknown:
+        raise ValueError(f"unknown metric key(s) {unknown}")
+    sections = tuple(s for s in KEYS if any(k in KEYS[s] for k in keys))
+    return sections, frozenset(p for k in keys for p in NEEDS[k])
+
+
 def finish(inputs: MetricInputs, settings: Settings) -> dict:
     """Every figure of metrics.md for the scope (see the module docstring for the shape)."""
     dimension = inputs.dimension

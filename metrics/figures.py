@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 
 from access.scope import Scope
 from metrics.catalog import BY_KEY, KEYS, SECTION_LABELS, SECTIONS
-from metrics.engine import finish, group_label
+from metrics.engine import finish, group_label, needs
 from metrics.settings import Settings
 from queries.metric_inputs import collect
 from queries.metric_queries import Filters
@@ -22,13 +22,21 @@ def compute(
     *,
     scope: Scope,
     use_rollups: bool = True,
+    keys: tuple[str, ...] | None = None,
 ):
     """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
     `{"groups": [...]}`, exactly as `hall metrics --json` prints it. With `sections`, only
     those sections are queried and returned (the big screen's live refresh). The daily
     rollups serve the closed days they hold (`use_rollups=False` reads every row, for checks).
     `scope` (`access.scope.Scope`, required) is the reader's: every figure, rollups included,
-    counts only the rows it may see, so a manager's 等候达标率 is their department's."""
+    counts only the rows it may see, so a manager's 等候达标率 is their department's.
+
+    With `keys` (metric keys of the catalog), only the partials those figures are finished
+    from are read (`metrics.engine.needs`; `sections` is then ignored) and each section holds
+    only those keys: a page asks for the figures it shows."""
+    partials = None
+    if keys is not None:
+        sections, partials = needs(keys)
     inputs = collect(
         conn,
         period,
@@ -36,10 +44,14 @@ def compute(
         wait_target_min=settings.wait_target_min,
         late_grace_min=settings.late_grace_min,
         sections=sections,
+        partials=partials,
         use_rollups=use_rollups,
         scope=scope,
     )
     result = finish(inputs, settings)
+    if keys is not None:
+        result = _only(result, dimension, set(keys), sections)
+        return result
     if tuple(sections) == SECTIONS:
         return result
     if dimension is None:
@@ -50,6 +62,18 @@ def compute(
             {k: v for k, v in g.items() if k not in SECTIONS or k in keep} for g in result["groups"]
         ]
     }
+
+
+def _only(result: dict, dimension: str | None, keys: set[str], sections) -> dict:
+    """The result cut to `keys` in their `sections` (groups keep their label)."""
+
+    def cut(values: dict) -> dict:
+        return {name: {k: v for k, v in values[name].items() if k in keys} for name in sections}
+
+    if dimension is None:
+        return cut(result)
+    label = group_label(dimension)
+    return {"groups": [{label: g[label], **cut(g)} for g in result["groups"]]}
 
 
 def format_table(result: dict, dimension: str | None, lang: str = "zh") -> str:

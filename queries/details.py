@@ -8,13 +8,16 @@ schemas; the few dialect differences come from `queries.dialect`.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access.scope import Scope, scope_filter
 from queries import schema as s
-from queries.dialect import day_of, flag, hour_of, seconds_between
+from queries.dialect import day_of, flag, hour_of, int_div, second_of_day, seconds_between
 from queries.frames import read_frame
 from queries.metric_queries import (
     Filters,
@@ -413,3 +416,101 @@ def staffed_intervals(conn: Connection, period: Filters, *, scope: Scope) -> pl.
     )
     schema = {"work_date": DAY, "window_id": STR, "clock_in": DTM, "clock_out": DTM}
     return read_frame(conn, stmt, schema)
+
+
+# --- open windows against people waiting, per quarter-hour, counted in the database ----------
+
+
+@dataclass(frozen=True)
+class OccupancyCounts:
+    """What `metrics.drilldown.occupancy_from_counts` needs: the slots (every `step_s` from
+    `first_s`, the first clock-in's time of day floored to the step, up to the last
+    clock-out's time of day), the staffed days, the shifts as the slots they cover
+    (`shifts`: work_date, window_id, ka, kb; staffed at slot k when ka ≤ k < kb; a few
+    thousand rows a year) and the called tickets counted in SQL by the slots they were
+    issued and called in (`waits`: issue_day, call_day, ka, kc, n; waiting at slot k of its
+    day when ka ≤ k < kc). Slot indices at or before 0 mean "from the first slot"."""
+
+    first_s: int
+    slots: int
+    days: list
+    shifts: pl.DataFrame
+    waits: pl.DataFrame
+
+
+def _ceil_slot(seconds: sa.ColumnElement, first_s: int, step_s: int) -> sa.ColumnElement:
+    """The first slot at or after `seconds` (seconds from the day's midnight): its index
+    where that is after `first_s`, else some value ≤ 0 (division truncates towards zero; the
+    caller clips at 0) — no CASE evaluated per row."""
+    return int_div(seconds + (step_s - 1 - first_s), step_s)
+
+
+def occupancy_counts(
+    conn: Connection, period: Filters, *, scope: Scope, step_s: int = 900
+) -> OccupancyCounts | None:
+    """Open windows and waiting tickets per slot of the day (`OccupancyCounts`) for the
+    shifts of `staffed_intervals` and the tickets of `ticket_intervals`, aggregated in the
+    database: a year is a few thousand rows instead of every ticket. None without shifts."""
+    dims = attendance_dims()
+    shift_where = [
+        a.c.work_date >= period.first,
+        a.c.work_date <= period.last,
+        a.c.window_id.isnot(None),
+        a.c.clock_in.isnot(None),
+        a.c.clock_out > a.c.clock_in,
+        *dims.where(period, scope),
+    ]
+    shifts_from = dims.from_(None, period)
+    bounds = conn.execute(
+        sa.select(
+            sa.func.min(second_of_day(a.c.clock_in)), sa.func.max(second_of_day(a.c.clock_out))
+        )
+        .select_from(shifts_from)
+        .where(*shift_where)
+    ).one()
+    if bounds[0] is None:
+        return None
+    first_s = int(bounds[0]) // step_s * step_s
+    slots = max(0, (int(bounds[1]) - first_s) // step_s + 1)
+    days = sorted(
+        conn.execute(
+            sa.select(a.c.work_date).distinct().select_from(shifts_from).where(*shift_where)
+        ).scalars()
+    )
+    days = [d if not isinstance(d, str) else dt.date.fromisoformat(d[:10]) for d in days]
+    covered = (  # a few rows a day: windows counted once a day in metrics.drilldown
+        sa.select(
+            a.c.work_date.label("work_date"),
+            a.c.window_id.label("window_id"),
+            _ceil_slot(seconds_between(a.c.clock_in, a.c.work_date), first_s, step_s).label("ka"),
+            _ceil_slot(seconds_between(a.c.clock_out, a.c.work_date), first_s, step_s).label("kb"),
+        )
+        .distinct()
+        .select_from(shifts_from)
+        .where(*shift_where)
+        .subquery("covered")
+    )
+    shifts = read_frame(
+        conn,
+        sa.select(covered),
+        {"work_date": DAY, "window_id": STR, "ka": I64, "kb": I64},
+    )
+    from_, where = _ticket_where(period, scope)
+    issue_day, call_day = day_of(t.c.issued_at), day_of(t.c.called_at)
+    ka = _ceil_slot(second_of_day(t.c.issued_at), first_s, step_s)
+    kc = _ceil_slot(second_of_day(t.c.called_at), first_s, step_s)
+    waits = read_frame(
+        conn,
+        sa.select(
+            issue_day.label("issue_day"),
+            call_day.label("call_day"),
+            ka.label("ka"),
+            kc.label("kc"),
+            sa.func.count().label("n"),
+        )
+        .select_from(from_)
+        .where(*where, t.c.called_at.isnot(None), t.c.called_at >= t.c.issued_at)
+        .group_by(issue_day, call_day, ka, kc),
+        {"issue_day": DAY, "call_day": DAY, "ka": I64, "kc": I64, "n": I64},
+    )
+    return OccupancyCounts(first_s, slots, days, shifts, waits)

@@ -67,7 +67,9 @@ def _day_sqlite(element, compiler, **kw):
 
 
 class int_div(FunctionElement):
-    """Integer division of a non-negative integer by a positive integer constant."""
+    """Integer division of an integer by a positive integer constant, truncating towards zero
+    on every dialect (exact floor for a non-negative dividend). Each operand is bracketed:
+    `int_div(x + 899, 900)` is (x + 899) / 900, not x + 899 / 900."""
 
     type = sa.Integer()
     inherit_cache = True
@@ -77,14 +79,14 @@ class int_div(FunctionElement):
 @compiles(int_div)
 def _div_default(element, compiler, **kw):  # SQLite and PostgreSQL divide integers exactly
     a, b = list(element.clauses)
-    return f"({compiler.process(a, **kw)} / {compiler.process(b, **kw)})"
+    return f"(({compiler.process(a, **kw)}) / ({compiler.process(b, **kw)}))"
 
 
 @compiles(int_div, "mysql")
 @compiles(int_div, "mariadb")
 def _div_mysql(element, compiler, **kw):
     a, b = list(element.clauses)
-    return f"({compiler.process(a, **kw)} DIV {compiler.process(b, **kw)})"
+    return f"(({compiler.process(a, **kw)}) DIV ({compiler.process(b, **kw)}))"
 
 
 class time_text(FunctionElement):
@@ -118,6 +120,43 @@ def _time_text_mysql(element, compiler, **kw):
 def hour_of(value: ColumnElement) -> ColumnElement:
     """The hour (0–23) of a timestamp, an integer on every dialect."""
     return sa.cast(sa.extract("hour", value), sa.Integer)
+
+
+class second_of_day(FunctionElement):
+    """Seconds since midnight (0–86399) of a timestamp stored to the second, an integer on
+    every dialect (on SQLite from the stored text's digits, not a date parse per row)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "second_of_day"
+
+
+@compiles(second_of_day)
+def _second_of_day_default(element, compiler, **kw):  # PostgreSQL, MariaDB
+    (value,) = list(element.clauses)
+    v = compiler.process(value, **kw)
+    return (
+        f"(CAST(EXTRACT(HOUR FROM {v}) AS INTEGER) * 3600"
+        f" + CAST(EXTRACT(MINUTE FROM {v}) AS INTEGER) * 60"
+        f" + CAST(EXTRACT(SECOND FROM {v}) AS INTEGER))"
+    )
+
+
+@compiles(second_of_day, "mysql")
+@compiles(second_of_day, "mariadb")
+def _second_of_day_mysql(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"TIME_TO_SEC(TIME({compiler.process(value, **kw)}))"
+
+
+@compiles(second_of_day, "sqlite")
+def _second_of_day_sqlite(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    v = compiler.process(value, **kw)
+    return (
+        f"(CAST(substr({v}, 12, 2) AS INTEGER) * 3600"
+        f" + CAST(substr({v}, 15, 2) AS INTEGER) * 60 + CAST(substr({v}, 18, 2) AS INTEGER))"
+    )
 
 
 def flag(condition: ColumnElement) -> ColumnElement:

@@ -78,6 +78,7 @@ def collect(
     wait_target_min: float,
     late_grace_min: float,
     sections: tuple[str, ...] = SECTIONS,
+    partials: frozenset[str] | None = None,
     use_rollups: bool = True,
     scope: Scope,
 ) -> MetricInputs:
@@ -86,8 +87,10 @@ def collect(
     rollups answer only where their members can express the scope.
 
     The queries of a section left out of `sections` get an impossible filter: the database
-    answers them without reading a row, and their partials are empty. The daily rollups
-    answer for the closed days they hold where they can (`queries.rollups`).
+    answers them without reading a row, and their partials are empty; so do the partials
+    not in `partials` when it is given (the `MetricInputs` fields some figures need,
+    `metrics.engine.needs`; it then decides alone). The daily rollups answer for the closed
+    days they hold where they can (`queries.rollups`).
     """
     if dimension is not None and dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
@@ -104,10 +107,13 @@ def collect(
     plan = rollups.plan(conn, period) if use_rollups else None
     nothing = Filters(period.first, period.last, period.as_of, {**period.filters, _NOTHING: ""})
 
+    def wanted(name: str, section: str) -> bool:
+        return section in sections if partials is None else name in partials
+
     def part(name: str, section: str, raw) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
-        section left out reads nothing."""
-        if section not in sections:
+        section or partial left out reads nothing."""
+        if not wanted(name, section):
             return raw(nothing)
         return rollups.partial(
             conn,
@@ -122,8 +128,8 @@ def collect(
             scope=scope,
         )
 
-    def of(section: str) -> Filters:
-        return period if section in sections else nothing
+    def of(name: str, section: str) -> Filters:
+        return period if wanted(name, section) else nothing
 
     return MetricInputs(
         period=period,
@@ -153,23 +159,23 @@ def collect(
         completion=part(
             "completion", "cases", lambda sc: case_completion(conn, sc, dimension, scope=scope)
         ),
-        open_cases=case_open(conn, of("cases"), dimension, soon_end, scope=scope),
+        open_cases=case_open(conn, of("open_cases", "cases"), dimension, soon_end, scope=scope),
         evaluations=part(
             "evaluations",
             "evaluations",
             lambda sc: evaluation_counts(conn, sc, dimension, scope=scope),
         ),
-        bad_reviews=bad_reviews(conn, of("evaluations"), dimension, scope=scope),
+        bad_reviews=bad_reviews(conn, of("bad_reviews", "evaluations"), dimension, scope=scope),
         attendance=attendance_counts(
-            conn, of("attendance"), dimension, late_grace_min * 60, scope=scope
+            conn, of("attendance", "attendance"), dimension, late_grace_min * 60, scope=scope
         ),
         after_close=part(
             "after_close",
             "tickets",
             lambda sc: ticket_after_close(conn, sc, dimension, closings, scope=scope),
         ),
-        bundle_intake=bundle_intake(conn, of("cases"), dimension, scope=scope),
-        bundle_cases=bundle_cases(conn, of("cases"), dimension, scope=scope),
+        bundle_intake=bundle_intake(conn, of("bundle_intake", "cases"), dimension, scope=scope),
+        bundle_cases=bundle_cases(conn, of("bundle_cases", "cases"), dimension, scope=scope),
     )
 
 
@@ -208,4 +214,31 @@ def histograms(
         wait_target_s=wait_target_min * 60,
         boundaries=[],
         scope=scope,
+    )
+
+
+def case_channels(
+    conn: Connection, period: Filters, *, scope: Scope, use_rollups: bool = True
+) -> pl.DataFrame:
+    """`queries.details.case_breakdown` (cases accepted in the period by channel: channel,
+    accepted, tolerance; most first) from the intake rollup's `channel` member for the
+    rolled days and the rows for the rest."""
+    plan = rollups.plan(conn, period) if use_rollups else None
+    frame = rollups.partial(
+        conn,
+        "intake",
+        plan,
+        period,
+        "channel",
+        lambda sub: case_intake(conn, sub, "channel", scope=scope),
+        wait_target_s=0,
+        boundaries=[],
+        scope=scope,
+    )
+    return (
+        frame.group_by("group")
+        .agg(pl.col("accepted").sum(), pl.col("tolerance").sum())
+        .filter(pl.col("accepted") > 0)
+        .select(pl.col("group").alias("channel"), "accepted", "tolerance")
+        .sort(["accepted", "channel"], descending=[True, False])
     )

@@ -97,6 +97,12 @@ class RollupSpec:
 
 
 TICKET_MEMBERS = ("queue", "window", "staff", "department")
+INTAKE_MEMBERS = ("item", "department", "bundle", "channel")
+COMPLETION_MEMBERS = ("department", "item", "bundle")
+# the members each rollup holds, recorded when they are built (`MEMBERS_KEY`); rollups built
+# before the record held these (a database not rebuilt since is read raw where they fall short)
+MEMBERS_KEY = "rollup_members"
+BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("department",)}
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
@@ -117,11 +123,11 @@ SPECS: dict[str, RollupSpec] = {
             max_types={"last_end": pl.Datetime("us")},
         ),
         RollupSpec("coverage", s.rollup_coverage, TICKET_MEMBERS, kept_by=("first_eval_day",)),
-        RollupSpec("intake", s.rollup_intake, ("item", "department")),
+        RollupSpec("intake", s.rollup_intake, INTAKE_MEMBERS),
         RollupSpec(
             "completion",
             s.rollup_completion,
-            ("department",),
+            COMPLETION_MEMBERS,
             {
                 "accepted_day": pl.Date(),
                 "completed_day": pl.Date(),
@@ -153,12 +159,42 @@ class Plan:
     wait_target_s: float | None
     boundaries: list[int] | None
     closings: list[int] | None = None
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name → members held
+
+    def held(self, name: str) -> tuple[str, ...]:
+        """The members the stored rollup `name` holds (those of a build before the record)."""
+        if name in self.members:
+            return self.members[name]
+        return BUILT_BEFORE_MEMBERS.get(name, SPECS[name].members)
 
 
-def ensure_tables(conn: Connection) -> None:
+def ensure_tables(conn: Connection) -> tuple[dt.date, dt.date] | None:
     """Create the rollup tables a database lacks (one made before a rollup was added: its
-    other rollups stay, and the new one is read raw until the next rebuild fills it)."""
+    other rollups stay, and the new one is read raw until the next rebuild fills it). A
+    rollup table made before a member was added is made again, empty, and every rolled day
+    is forgotten (read raw, so never wrong) until the next rebuild, which then builds all;
+    returns the span of days so forgotten (None: nothing was)."""
+    inspector = sa.inspect(conn)
+    stale = [
+        table
+        for table in s.ROLLUP_TABLES
+        if inspector.has_table(table.name)
+        and {c.name for c in table.c} - {c["name"] for c in inspector.get_columns(table.name)}
+    ]
+    dropped = rolled_span(conn) if stale else None
+    if stale:
+        for table in s.ROLLUP_TABLES:
+            if inspector.has_table(table.name) and table not in stale:
+                conn.execute(table.delete())
+        for table in stale:
+            table.drop(conn)
+        conn.execute(s.meta.delete().where(s.meta.c.key == MEMBERS_KEY))
     s.metadata.create_all(conn, tables=list(s.ROLLUP_TABLES), checkfirst=True)
+    return dropped
+
+
+def _members_record() -> str:
+    return json.dumps({name: list(spec.members) for name, spec in SPECS.items()})
 
 
 def has_rollups(conn: Connection) -> bool:
@@ -186,6 +222,7 @@ def plan(conn: Connection, period) -> Plan | None:
         wait_target_s=float(target) if target is not None else None,
         boundaries=json.loads(bounds) if bounds is not None else None,
         closings=json.loads(meta[CLOSINGS_KEY]) if CLOSINGS_KEY in meta else None,
+        members={k: tuple(v) for k, v in json.loads(meta.get(MEMBERS_KEY, "{}")).items()},
     )
 
 
@@ -228,17 +265,17 @@ def serves(
     scope reads the rows)."""
     if plan_ is None or name not in SPECS:
         return False
-    spec = SPECS[name]
+    members = plan_.held(name)
     restricted = {
         "department": scope.dept_ids is not None,
         "staff": scope.staff_id is not None,
         "window": scope.window_ids is not None,
     }
-    if any(on and member not in spec.members for member, on in restricted.items()):
+    if any(on and member not in members for member, on in restricted.items()):
         return False
-    if dimension not in CALENDAR_DIMENSIONS and dimension not in spec.members:
+    if dimension not in CALENDAR_DIMENSIONS and dimension not in members:
         return False
-    if any(f != "hall" and f not in spec.members for f in period.filters):
+    if any(f != "hall" and f not in members for f in period.filters):
         return False
     if name == "tickets" and plan_.wait_target_s != float(wait_target_s):
         return False
@@ -428,10 +465,10 @@ _BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
         conn, period, grain=_DAY + TICKET_MEMBERS, scope=_EVERYTHING
     ),
     "intake": lambda conn, period, _t, _b, _c: mq.case_intake(
-        conn, period, None, grain=(*_DAY, "item", "department"), scope=_EVERYTHING
+        conn, period, None, grain=(*_DAY, *INTAKE_MEMBERS), scope=_EVERYTHING
     ),
     "completion": lambda conn, period, _t, _b, _c: mq.case_completion(
-        conn, period, None, grain=(*_DAY, "department"), scope=_EVERYTHING
+        conn, period, None, grain=(*_DAY, *COMPLETION_MEMBERS), scope=_EVERYTHING
     ),
     "evaluations": lambda conn, period, _t, _b, _c: mq.evaluation_counts(
         conn, period, None, grain=(*_DAY, "window", "staff", "department"), scope=_EVERYTHING
@@ -508,8 +545,10 @@ def rebuild(
 ) -> int:
     """Rebuild the rollups of the closed days first..last (at most yesterday) in the caller's
     transaction; returns the number of days now rolled. Rollups built with another wait target
-    or other extended-hours boundaries are rebuilt in full."""
-    ensure_tables(conn)
+    or other extended-hours boundaries, or before a member was added, are rebuilt in full."""
+    dropped = ensure_tables(conn)
+    if dropped is not None:
+        first, last = min(first, dropped[0]), max(last, dropped[1])
     today = today or hall_today(conn)
     hours = service_hours_frame(conn)
     boundaries = extended_boundaries(hours)
@@ -523,6 +562,11 @@ def rebuild(
     held = rolled_span(conn)
     if held and not same:  # settings or service hours changed: everything again
         first, last = min(first, held[0]), max(last, held[1])
+    if meta.get(MEMBERS_KEY) != _members_record():  # built before a member was added: all
+        span = _everything(conn, [first, last])
+        first, last = span if span is not None else (first, last)
+        for table in s.ROLLUP_TABLES:  # none of the days rolled before keeps the old shape
+            conn.execute(table.delete())
     last = min(last, closed_before(today))
     if first > last:
         return 0
@@ -544,6 +588,7 @@ def rebuild(
             WAIT_TARGET_KEY: str(float(wait_target_s)),
             BOUNDARIES_KEY: json.dumps(boundaries),
             CLOSINGS_KEY: json.dumps(closings),
+            MEMBERS_KEY: _members_record(),
         },
     )
     return len(days)
@@ -695,7 +740,8 @@ def invalidate_after_write(
         if table == "evaluations":  # coverage is kept on the evaluated tickets' days
             first, last = _with_ticket_days(conn, first, last)
     if held is not None:
-        ensure_tables(conn)
+        if ensure_tables(conn) is not None:  # made again: every day it held is to rebuild
+            first, last = min(first, held[0]), max(last, held[1])
         for rollup in s.ROLLUP_TABLES:
             conn.execute(rollup.delete().where(rollup.c.day >= first, rollup.c.day <= last))
     return first, last

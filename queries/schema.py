@@ -415,11 +415,15 @@ rollup_intake = _rollup(
     "intake",
     Column("item", ROLLUP_ID),
     Column("department", ROLLUP_ID),
+    Column("bundle", ROLLUP_ID),  # 一件事 package (办件时效's packages table)
+    Column("channel", CODE),  # 办件时效's intake by channel
     *[Column(c, _SUM, nullable=False) for c in ("accepted", "online", "instant", "tolerance")],
 )
 rollup_completion = _rollup(
     "completion",
     Column("department", ROLLUP_ID),
+    Column("item", ROLLUP_ID),
+    Column("bundle", ROLLUP_ID),
     Column("accepted_day", Date),
     Column("completed_day", Date),
     Column("kind", CODE),

@@ -1488,3 +1488,45 @@ def test_after_close_pattern(days, expected, habitual):
     got = (pattern.days_served, pattern.days_after, pattern.served_after, pattern.minutes_mean)
     assert got == expected
     assert pattern.habitual is habitual
+
+
+# --- compute(keys=…): a page reads only the partials of the figures it shows ---------------------
+
+PAGE_KEYS = {
+    "attendance": KEYS["attendance"],
+    "cases": KEYS["cases"],
+    "cases_table": ("completed", "on_time_rate", "overdue_open", "due_soon_open", "one_visit_rate"),
+    "queue_counts": ("issued", "served", "wait_mean_min", "wait_within_target_rate"),
+    "evaluations": KEYS["evaluations"],
+    "medians": ("wait_median_min", "service_median_min", "extended_hours_issued"),
+    "after_close": ("after_close_served", "after_close_minutes_mean", "coverage_rate"),
+}
+
+
+@pytest.mark.parametrize("dimension", [None, "department", "staff", "window", "item", "date"])
+def test_keys_read_only_their_partials_and_equal_every_figure(engine, dimension) -> None:
+    """compute(keys=…) gives exactly the figures of a full compute for those keys; a group it
+    leaves out (its section's rows were not read) has nothing but empty figures there, so no
+    group with figures drops out of a per-group table."""
+    seed(engine)
+    full = run(engine, dimension=dimension)
+    with engine.connect() as conn:
+        for name, keys in PAGE_KEYS.items():
+            part = compute(
+                conn, Filters(FIRST, LAST, AS_OF), Settings(), dimension, scope=ALL, keys=keys
+            )
+            sections = [sec for sec in SECTIONS if set(keys) & set(KEYS[sec])]
+            if dimension is None:
+                for sec in sections:
+                    assert part[sec] == {k: full[sec][k] for k in keys if k in KEYS[sec]}, name
+                continue
+            label = "date" if dimension == "date" else f"{dimension}_id"
+            got = {g[label]: g for g in part["groups"]}
+            assert set(got) <= {g[label] for g in full["groups"]}, name
+            for g in full["groups"]:
+                for sec in sections:
+                    want = {k: g[sec][k] for k in keys if k in KEYS[sec]}
+                    if g[label] in got:
+                        assert got[g[label]][sec] == want, (name, g[label])
+                    else:  # left out: only empty figures (0 or None) for these keys
+                        assert all(not v for v in want.values()), (name, g[label], want)

@@ -146,6 +146,100 @@ def test_demo_builds_rollups_and_every_figure_equals_the_raw_rows(demo: Engine):
     )
 
 
+def test_cases_by_item_bundle_and_channel_come_from_the_rollups_and_equal_the_rows(demo: Engine):
+    """办件时效's year view: intake by bundle and channel, completion by item and bundle are
+    rollup members, so those groupings read no case row for the rolled days; each equals the
+    rows, inside a department scope too (scope stays in SQL on the rollups)."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    department = _one(demo, s.items.c.dept_id)
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids={department})
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, whole)
+        for name, dimension in (
+            ("intake", "bundle"),
+            ("intake", "channel"),
+            ("intake", "item"),
+            ("completion", "item"),
+            ("completion", "bundle"),
+        ):
+            assert rollups.serves(
+                name, plan, whole, dimension, wait_target_s=0, boundaries=[], scope=manager
+            ), (name, dimension)
+        for scope in (ALL, manager):
+            channels = metric_inputs.case_channels(conn, whole, scope=scope)
+            raw = metric_inputs.case_channels(conn, whole, scope=scope, use_rollups=False)
+            rows = details.case_breakdown(conn, whole, scope=scope).sort("channel")
+            assert channels.height > 0
+            assert_frame_equal(channels.sort("channel"), rows)
+            assert_frame_equal(raw.sort("channel"), rows)
+    for dimension in ("item", "bundle"):
+        for scope in (ALL, manager):
+            with demo.connect() as conn:
+                rolled = compute(conn, whole, Settings(), dimension, ("cases",), scope=scope)
+                raw = compute(
+                    conn, whole, Settings(), dimension, ("cases",), use_rollups=False, scope=scope
+                )
+            assert rolled["groups"] and not same(rolled, raw)
+
+
+def test_rollups_built_before_the_case_members_are_read_raw_until_rebuilt(demo: Engine):
+    """A database whose rollups were built before intake and completion had their bundle,
+    channel and item members: its tables lack those columns and its meta lacks
+    `rollup_members`. It is read from the rows where those members are needed (same
+    figures), and the next rebuild makes the tables again and rolls every day."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    old = sa.MetaData()
+    old_intake = sa.Table(
+        s.rollup_intake.name,
+        old,
+        *(
+            sa.Column(c.name, c.type, nullable=c.nullable)
+            for c in s.rollup_intake.c
+            if c.name not in ("bundle", "channel")
+        ),
+    )
+    with demo.begin() as conn:  # as the rollups were before: no new columns, no record
+        kept = [c.name for c in old_intake.c]
+        rows = [
+            dict(r._mapping) for r in conn.execute(sa.select(*(s.rollup_intake.c[n] for n in kept)))
+        ]
+        s.rollup_intake.drop(conn)
+        old_intake.create(conn)
+        conn.execute(old_intake.insert(), rows)
+        conn.execute(s.meta.delete().where(s.meta.c.key == rollups.MEMBERS_KEY))
+    rebuilt = Filters(FIRST, END, whole.as_of)
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, whole)
+        assert plan is not None and plan.held("intake") == ("item", "department")
+        assert not rollups.serves(
+            "completion", plan, whole, "item", wait_target_s=0, boundaries=[], scope=ALL
+        )
+        assert rollups.serves(  # the members it had still answer
+            "completion", plan, whole, "department", wait_target_s=0, boundaries=[], scope=ALL
+        )
+    for dimension in (None, "item", "bundle", "department"):
+        assert_same(demo, whole, dimension)
+    with demo.connect() as conn:  # the channels read raw (the table has no channel column)
+        assert_frame_equal(
+            metric_inputs.case_channels(conn, whole, scope=ALL).sort("channel"),
+            details.case_breakdown(conn, whole, scope=ALL).sort("channel"),
+        )
+    with demo.begin() as conn:  # a write's rebuild of one day: the tables made again, all rolled
+        span = rollups.invalidate_after_write(conn, "cases", [END], changed_existing=False)
+        assert span == (FIRST, END)  # every day the remade tables held
+        target = Settings().wait_target_min * 60
+        rollups.rebuild(conn, *span, wait_target_s=target, today=END + dt.timedelta(days=1))
+    with demo.connect() as conn:
+        assert rollups.rolled_span(conn) == (FIRST, END)
+        plan = rollups.plan(conn, rebuilt)
+        assert not plan.raw_periods and plan.held("intake") == rollups.INTAKE_MEMBERS
+        assert rollups.serves(
+            "intake", plan, whole, "channel", wait_target_s=0, boundaries=[], scope=ALL
+        )
+    for dimension in (None, "item", "bundle"):
+        assert_same(demo, whole, dimension)
+
+
 def test_another_wait_target_reads_tickets_raw(demo: Engine):
     period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     settings = Settings(wait_target_min=7)

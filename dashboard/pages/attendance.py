@@ -18,10 +18,12 @@ from dashboard.widgets import (
     table_height,
 )
 from i18n.text import datetime_text, t
-from metrics.catalog import BY_KEY
+from metrics.catalog import BY_KEY, KEYS
 
-# the sections shown: attendance, and the tickets its busy hours and rates come from
+# the sections shown: attendance, and the tickets its busy hours and rates come from; only the
+# attendance figures are shown, so only their partials are read (no wait histograms)
 SECTIONS = ("tickets", "attendance")
+KEYS_SHOWN = KEYS["attendance"]
 TILES = [
     "staffed_hours",
     "busy_hours",
@@ -45,7 +47,9 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view, sections=SECTIONS)
+    now_figures, before_figures, by_date = period_figures(
+        url, view, sections=SECTIONS, keys=KEYS_SHOWN
+    )
 
 if not now_figures["attendance"]["staffed_hours"] and not now_figures["attendance"]["absence_rate"]:
     empty_note(t("at.none", lang))
@@ -118,7 +122,9 @@ with right:
 
 st.subheader(t("at.staff", lang))
 with st.spinner(t("busy", lang)):
-    groups = cached.figures(url, p.first, p.last, p.as_of, f, "staff", SECTIONS)["groups"]
+    groups = cached.figures(url, p.first, p.last, p.as_of, f, "staff", SECTIONS, KEYS_SHOWN)[
+        "groups"
+    ]
 staff = {r["staff_id"]: r for r in ref["staff"].iter_rows(named=True)}
 halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
 where_halls = {} if view.get("hall") else halls  # one hall chosen: say only the department

@@ -34,6 +34,8 @@ TILES = [
     "speedup_rate",
 ]
 WORST_ITEMS = 15
+# the per-department and per-item tables: no package partials (read for the tiles only)
+TABLE_KEYS = ("completed", "on_time_rate", "overdue_open", "due_soon_open", "one_visit_rate")
 
 
 def case_table(frame: pl.DataFrame, ref: dict[str, pl.DataFrame], lang: str, overdue: bool):
@@ -79,8 +81,12 @@ st.caption(t("cs.stock_note", lang, as_of=datetime_text(p.as_of)))
 
 st.subheader(t("cs.on_time", lang))
 with st.spinner(t("busy", lang)):
-    by_dept = cached.figures(url, p.first, p.last, p.as_of, f, "department", ("cases",))["groups"]
-    by_item = cached.figures(url, p.first, p.last, p.as_of, f, "item", ("cases",))["groups"]
+    by_dept = cached.figures(
+        url, p.first, p.last, p.as_of, f, "department", ("cases",), TABLE_KEYS
+    )["groups"]
+    by_item = cached.figures(url, p.first, p.last, p.as_of, f, "item", ("cases",), TABLE_KEYS)[
+        "groups"
+    ]
 depts = dict(zip(ref["departments"]["dept_id"], ref["departments"]["name"], strict=True))
 items = dict(zip(ref["items"]["item_id"], ref["items"]["name"], strict=True))
 m = BY_KEY["on_time_rate"]

@@ -20,10 +20,11 @@ from dashboard.widgets import (
     table_height,
 )
 from i18n.text import datetime_text, t
-from metrics.catalog import BY_KEY
+from metrics.catalog import BY_KEY, KEYS
 
 # the sections shown: evaluations, and the tickets their coverage is counted against
 SECTIONS = ("tickets", "evaluations")
+KEYS_SHOWN = KEYS["evaluations"]  # only their partials: the tickets' counts, no histograms
 TILES = [
     "count",
     "satisfaction_rate",
@@ -109,7 +110,9 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view, sections=SECTIONS)
+    now_figures, before_figures, by_date = period_figures(
+        url, view, sections=SECTIONS, keys=KEYS_SHOWN
+    )
 
 ev = now_figures["evaluations"]
 if not (ev["count"] or ev["default_count"]):

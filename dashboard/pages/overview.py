@@ -32,6 +32,10 @@ TILES = [
 ]
 AFTER_CLOSE = ["extended_hours_issued", "after_close_served", "after_close_minutes_mean"]
 STOCK = {"overdue_open", "due_soon_open"}  # judged at a moment: no daily series
+# every figure the page shows: only their partials are read (not the bundles, coverage…)
+KEYS_SHOWN = tuple(
+    dict.fromkeys([*TILES, *AFTER_CLOSE, "accepted", "count", "staffed_hours", "wait_p90_min"])
+)
 
 
 def daily_series(groups: list[dict], keys: list[str]) -> dict[str, list]:
@@ -52,7 +56,7 @@ p, f = view.period, view.filters
 settings = cached.settings()
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view)
+    now_figures, before_figures, by_date = period_figures(url, view, keys=KEYS_SHOWN)
 
 if not has_data(now_figures):
     empty_note(t("empty.period", lang))

@@ -39,6 +39,8 @@ TILES = [
     "staffed_hours",
     "busy_hours",
 ]
+KEYS_SHOWN = (*TILES, "issued", "utilization")  # only their partials are read
+HOUR_KEYS = ("issued", "served", "wait_mean_min")
 DOWNLOAD_ROWS = 20_000
 
 
@@ -158,10 +160,14 @@ settings = cached.settings()
 st.subheader(describe(subject))
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view, f, sections=SECTIONS)
+    now_figures, before_figures, by_date = period_figures(
+        url, view, f, sections=SECTIONS, keys=KEYS_SHOWN
+    )
     by_hour = [
         g
-        for g in cached.figures(url, p.first, p.last, p.as_of, f, "hour", ("tickets",))["groups"]
+        for g in cached.figures(url, p.first, p.last, p.as_of, f, "hour", ("tickets",), HOUR_KEYS)[
+            "groups"
+        ]
         if g["tickets"]["issued"]
     ]
 

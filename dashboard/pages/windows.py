@@ -43,6 +43,11 @@ COLUMNS = (
     "served_per_staffed_hour",
 )
 
+# every figure the table, the ranking and its sample sizes read: only their partials are read
+KEYS_SHOWN = tuple(
+    dict.fromkeys([*COLUMNS, *RANK_KEYS, "issued", "served", "staffed_hours", "count"])
+)
+
 
 def names(
     ref: dict[str, pl.DataFrame], level: str, one_hall: bool, lang: str
@@ -113,7 +118,7 @@ rank_key = c2.selectbox(
 )
 
 with st.spinner(t("busy", lang)):
-    groups = cached.figures(url, p.first, p.last, p.as_of, f, level, SECTIONS)["groups"]
+    groups = cached.figures(url, p.first, p.last, p.as_of, f, level, SECTIONS, KEYS_SHOWN)["groups"]
     spark = cached.sparklines(url, p.first, p.last, p.as_of, f, level)
 id_col = "hall_id" if level == "hall" else f"{level if level != 'department' else 'department'}_id"
 groups = [
