@@ -562,10 +562,11 @@ def rebuild(
     held = rolled_span(conn)
     if held and not same:  # settings or service hours changed: everything again
         first, last = min(first, held[0]), max(last, held[1])
-    if meta.get(MEMBERS_KEY) != _members_record():  # built before a member was added: all
-        span = _everything(conn, [first, last])
-        first, last = span if span is not None else (first, last)
-        for table in s.ROLLUP_TABLES:  # none of the days rolled before keeps the old shape
+    if held and meta.get(MEMBERS_KEY) != _members_record():
+        # rolled before a member was added: every day held is rolled again, none of them
+        # keeps the old shape (a first build rolls only the days asked for)
+        first, last = min(first, held[0]), max(last, held[1])
+        for table in s.ROLLUP_TABLES:
             conn.execute(table.delete())
     last = min(last, closed_before(today))
     if first > last:
