@@ -8,7 +8,6 @@ schemas; the few dialect differences come from `queries.dialect`.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
@@ -472,12 +471,6 @@ def occupancy_counts(
         return None
     first_s = int(bounds[0]) // step_s * step_s
     slots = max(0, (int(bounds[1]) - first_s) // step_s + 1)
-    days = sorted(
-        conn.execute(
-            sa.select(a.c.work_date).distinct().select_from(shifts_from).where(*shift_where)
-        ).scalars()
-    )
-    days = [d if not isinstance(d, str) else dt.date.fromisoformat(d[:10]) for d in days]
     covered = (  # a few rows a day: windows counted once a day in metrics.drilldown
         sa.select(
             a.c.work_date.label("work_date"),
@@ -495,6 +488,7 @@ def occupancy_counts(
         sa.select(covered),
         {"work_date": DAY, "window_id": STR, "ka": I64, "kb": I64},
     )
+    days = sorted(shifts["work_date"].unique().to_list())  # the staffed days: those of the shifts
     from_, where = _ticket_where(period, scope)
     issue_day, call_day = day_of(t.c.issued_at), day_of(t.c.called_at)
     ka = _ceil_slot(second_of_day(t.c.issued_at), first_s, step_s)
