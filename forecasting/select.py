@@ -1,7 +1,7 @@
 """The daily model of each series chosen by its own rolling-origin backtest.
 
 Candidates: Prophet on China's calendar (`forecasting.demand.fit_predict`), exponential
-smoothing with a weekly season (Holt-Winters from `statsmodels`, on the grid of the hall's
+smoothing with a weekly season (Holt-Winters, `forecasting.smoothing`, on the grid of the hall's
 regular opening weekdays), a weighted ensemble of the two models and the mean of the last four
 same weekdays, and the two seasonal-naive baselines: the same weekday last week
 (`naive_week`) and the mean of the last four same weekdays (`mean_4weeks`).
@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from forecasting.demand import DEFAULT_OPTIONS, MIN_FIT_DAYS, ProphetOptions, fit_predict
+from forecasting.smoothing import holt_winters
 
 METHODS = ("prophet", "ets", "glm", "ensemble", "naive_week", "mean_4weeks")
 MODELS = ("prophet", "ets", "glm")  # fitted models: need MIN_FIT_DAYS open days
@@ -225,8 +225,6 @@ def _ets(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
     """Holt-Winters with a multiplicative weekly season (additive when there are zeros) on the
     grid of the hall's regular opening weekdays; days of the grid without data (holidays) are
     filled with the mean of the last four same weekdays."""
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
     regular_rows = (
         train.filter(pl.col("makeup_workday") == 0) if "makeup_workday" in train.columns else train
     )
@@ -256,7 +254,6 @@ def _ets(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
     period = len(regular)
     if y.size < 2 * period + 2:
         raise ValueError("too short")
-    seasonal = "mul" if y.min() > 0 else "add"
     ahead = []
     day = last + dt.timedelta(days=1)
     end = future["date"].max()
@@ -264,16 +261,7 @@ def _ets(train: pl.DataFrame, future: pl.DataFrame) -> np.ndarray:
         if day.isoweekday() in regular:
             ahead.append(day)
         day += dt.timedelta(days=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = ExponentialSmoothing(
-            y,
-            trend=None,
-            seasonal=seasonal if period > 1 else None,
-            seasonal_periods=period if period > 1 else None,
-            initialization_method="estimated",
-        ).fit()
-        path = np.asarray(model.forecast(len(ahead)), dtype=float) if ahead else np.array([])
+    path = holt_winters(y, period, len(ahead), multiplicative=bool(y.min() > 0))
     by_day = dict(zip(ahead, path, strict=True))
     out = []
     for day, weekday in future.select("date", "weekday").iter_rows():

@@ -218,3 +218,33 @@ def test_poisson_quantiles_without_scipy():
     assert poisson_ppf(0.9, mu).tolist() == [0, 1, 2, 5, 10, 18, 59, 218, 1550, 12141]
     # E|Y − 1| for Y ~ Poisson(1) is 2/e; E|Y − 2| for Poisson(2) is 2·2³·e⁻²/2! = 8/e²
     assert poisson_mad(np.array([1.0, 2.0, 0.0])) == pytest.approx([2 / np.e, 8 / np.e**2, 0])
+
+
+def test_a_cold_forecast_imports_neither_statsmodels_nor_plotting() -> None:
+    """Prophet and Holt-Winters fitted in a fresh interpreter: statsmodels (with scipy) and
+    Prophet's plots (matplotlib.pyplot, Plotly's graph objects) were over half of a cold
+    forecast's imports; the fits need none of them."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, "tests")
+        from test_select import _series
+        from forecasting.demand import DEFAULT_OPTIONS
+        from forecasting.select import candidate
+        data = _series(20, seed=4)
+        train, test = data.head(80), data.slice(80, 10).drop("y", "mean")
+        for method in ("prophet", "ets"):
+            assert candidate(method, train, test, DEFAULT_OPTIONS).size == 10
+        heavy = ("statsmodels", "scipy", "matplotlib.pyplot", "plotly.graph_objs")
+        print(",".join(m for m in heavy if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ""
