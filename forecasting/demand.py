@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import sys
+import types
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -207,14 +209,37 @@ def _quiet() -> None:
             logger.addFilter(_errors_only)
 
 
+def _no_plots(*args, **kwargs):
+    raise RuntimeError(
+        "Prophet's own plots are not loaded in HallPulse (charts are drawn in charts/)"
+    )
+
+
+def prophet_class() -> type:
+    """Prophet, imported without its plotting module.
+
+    `prophet.forecaster` imports `prophet.plot`, which imports matplotlib.pyplot and Plotly's
+    graph objects at once: about 1 s of a cold forecast (0.03 s is Prophet itself once pandas
+    is in). HallPulse never draws with Prophet's `plot`/`plot_components`, so before Prophet's
+    first import `prophet.plot` is registered as a small module whose two functions say so.
+    Where Prophet was imported already (its plots included), it is used as it is."""
+    if "prophet.forecaster" not in sys.modules and "prophet.plot" not in sys.modules:
+        plots = types.ModuleType("prophet.plot", "Prophet's plots, not loaded (see prophet_class)")
+        plots.plot = plots.plot_components = _no_plots
+        sys.modules["prophet.plot"] = plots
+    from prophet import Prophet
+
+    return Prophet
+
+
 def fit_predict(
     train: pl.DataFrame, future: pl.DataFrame, options: ProphetOptions = DEFAULT_OPTIONS
 ) -> pl.DataFrame:
     """One Prophet series: `train` has date, y and the regressors; `future` date and the
     regressors. Returns date, yhat, yhat_lower, yhat_upper (80%, clipped at 0)."""
     import pandas as pd
-    from prophet import Prophet
 
+    Prophet = prophet_class()
     _quiet()
     if train.height < MIN_FIT_DAYS:
         raise ForecastError(
