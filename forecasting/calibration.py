@@ -402,10 +402,16 @@ def simulate_groups(
         )
         slot = np.clip(((issued - start_min) // INTERVAL_MIN).astype(int), 0, span - 1)
         tally.add(slot, served, wait, ok)
+        # visitors and those within target per (queue, half-hour), then each group's queues
+        cell = queue * span + slot
+        by_queue = np.bincount(cell, minlength=len(queues) * span).reshape(len(queues), span)
+        ok_by_queue = np.bincount(cell, weights=ok, minlength=len(queues) * span).reshape(
+            len(queues), span
+        )
         for key, qs in members.items():
-            mine = np.isin(queue, qs)
-            np.add.at(group_count[key], slot[mine], 1)
-            np.add.at(group_within[key], slot[mine], ok[mine])
+            if qs.size:
+                group_count[key] += by_queue[qs].sum(axis=0)
+                group_within[key] += ok_by_queue[qs].sum(axis=0)
     count = tally.count
     with np.errstate(invalid="ignore", divide="ignore"):
         return DaySim(

@@ -107,12 +107,16 @@ def _log_a(x: float, y: np.ndarray) -> np.ndarray:
     if top <= 0:
         return np.zeros_like(y)
     terms = int(max(top - x, 0.0) + 12.0 * math.sqrt(top) + 60.0)
-    j = np.arange(1, terms + 1, dtype=float)
-    with np.errstate(divide="ignore"):
-        steps = np.log(y)[:, None] - np.log(x + j)[None, :]
-    logs = np.concatenate([np.zeros((y.size, 1)), np.cumsum(steps, axis=1)], axis=1)
+    j = np.arange(0, terms + 1, dtype=float)
+    # log of term j: j·log y − Σ_{i≤j} log(x+i), the sum shared by every y
+    falls = np.concatenate([[0.0], np.cumsum(np.log(x + j[1:]))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.multiply.outer(np.log(y), j)
+    logs[:, 0] = 0.0  # y = 0: only the first term, 1
+    logs -= falls
     peak = logs.max(axis=1, keepdims=True)
-    return (peak + np.log(np.exp(logs - peak).sum(axis=1, keepdims=True)))[:, 0]
+    logs -= peak
+    return peak[:, 0] + np.log(np.exp(logs, out=logs).sum(axis=1))
 
 
 def erlang_a(

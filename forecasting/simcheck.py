@@ -87,12 +87,14 @@ class Tally:
         self.left = np.zeros(self.size)
 
     def add(self, pos: np.ndarray, served: np.ndarray, wait: np.ndarray, ok: np.ndarray) -> None:
-        np.add.at(self.count, pos, 1)
-        np.add.at(self.within, pos, ok)
+        # bincount, not np.add.at: the same sums at a tenth of the cost (a plan adds 560 days)
+        size = self.size
         has = ~np.isnan(wait)
-        np.add.at(self.waits, pos[has], wait[has])
-        np.add.at(self.called, pos[has], 1)
-        np.add.at(self.left, pos, ~served)
+        self.count += np.bincount(pos, minlength=size)
+        self.within += np.bincount(pos, weights=ok, minlength=size)
+        self.waits += np.bincount(pos[has], weights=wait[has], minlength=size)
+        self.called += np.bincount(pos[has], minlength=size)
+        self.left += np.bincount(pos, weights=~served, minlength=size)
 
     def mean_wait(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
