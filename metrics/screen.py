@@ -27,11 +27,24 @@ from queries import live as q
 from queries.metric_queries import Filters, bad_reviews
 from queries.overview import calendar_around, service_hours_frame
 
+# today's figures the screen shows (its tiles and the satisfaction cell): every refresh reads
+# only their partials — not the wait histograms, extended-hours segments, after-close service
+# or evaluation coverage that the rest of a compute() would read
+TODAY_KEYS = (
+    "issued",
+    "served",
+    "wait_mean_min",
+    "wait_max_min",
+    "wait_within_target_rate",
+    "count",
+    "satisfaction_rate",
+)
+
 
 @dataclass(frozen=True)
 class LiveFigures:
     now: dt.datetime
-    today: dict  # compute() of today's scope for the hall
+    today: dict  # compute(keys=TODAY_KEYS) of today's scope for the hall
     hall: dict  # metrics.live.hall_now
     queues: pl.DataFrame  # metrics.live.queue_board
     hourly: pl.DataFrame  # hour, today, last_week
@@ -66,7 +79,7 @@ def live_figures(
     """Today's figures of the hall inside `scope` (a kiosk link's: one hall, no names)."""
     start = day_start(now)
     today_period = Filters(now.date(), now.date(), now, {"hall": hall_id})
-    today = compute(conn, today_period, settings, sections=("tickets", "evaluations"), scope=scope)
+    today = compute(conn, today_period, settings, scope=scope, keys=TODAY_KEYS)
     per_queue = q.queue_today(conn, hall_id, start, now, scope=scope)
     waits = live.current_waits(q.waiting_tickets(conn, hall_id, start, now, scope=scope), now)
     since = now - dt.timedelta(minutes=screen.recent_call_min)
