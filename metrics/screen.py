@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from access.scope import Scope
 from metrics import freshness, live
-from metrics.catalog import BY_KEY, SECTIONS
+from metrics.catalog import BY_KEY
 from metrics.figures import compute
 from metrics.rankings import rank_groups
 from metrics.settings import Settings
@@ -41,6 +41,19 @@ TODAY_KEYS = (
 )
 
 
+# the month's figures the screen shows: satisfaction and bad reviews overdue, the on-time rate
+# with the cases completed, and the open cases overdue or due soon (not the 一件事 packages,
+# channels or intake a whole compute() would read)
+MONTH_KEYS = (
+    "satisfaction_rate",
+    "bad_overdue",
+    "on_time_rate",
+    "completed",
+    "overdue_open",
+    "due_soon_open",
+)
+
+
 @dataclass(frozen=True)
 class LiveFigures:
     now: dt.datetime
@@ -57,7 +70,7 @@ class LiveFigures:
 @dataclass(frozen=True)
 class PeriodFigures:
     first: dt.date
-    month: dict  # compute() of the month to date
+    month: dict  # compute(keys=MONTH_KEYS) of the month to date
     bad_pending: int
     ranking: list[dict]  # rank_groups rows with `name`, departments with a sample only
     rank_key: str
@@ -129,15 +142,12 @@ def period_figures(
     """The month's figures of the hall inside `scope`."""
     first = now.date().replace(day=1)
     month_period = Filters(first, now.date(), now, {"hall": hall_id})
-    month = compute(conn, month_period, settings, sections=("cases", "evaluations"), scope=scope)
-    # the ranked figure's section, and the one its sample guard counts (served or evaluations)
-    needed = {BY_KEY[rank_key].section, "tickets"}
-    if BY_KEY[rank_key].section == "evaluations":
-        needed = {"evaluations"}
-    sections = tuple(s for s in SECTIONS if s in needed)
-    groups = compute(conn, month_period, settings, "department", sections=sections, scope=scope)[
-        "groups"
-    ]
+    month = compute(conn, month_period, settings, scope=scope, keys=MONTH_KEYS)
+    # the ranked figure and the sample its guard counts (served tickets or evaluations)
+    sample = "count" if BY_KEY[rank_key].section == "evaluations" else "served"
+    groups = compute(
+        conn, month_period, settings, "department", scope=scope, keys=(rank_key, sample)
+    )["groups"]
     names = q.department_names(conn, scope=scope)
     ranking = [
         {**row, "name": names.get(row["group"], row["group"])}
