@@ -70,6 +70,18 @@ class MetricInputs:
     bundle_cases: pl.DataFrame  # the remaining cases of applications done in the period
 
 
+# the empty frame of each partial left out (its columns and types, as its query returns them
+# for no rows), per dialect, grouping and hours boundaries: the query runs once per process
+_EMPTY: dict[tuple, pl.DataFrame] = {}
+
+
+def _empty(key: tuple, run) -> pl.DataFrame:
+    frame = _EMPTY.get(key)
+    if frame is None:
+        frame = _EMPTY[key] = run()
+    return frame.clear()
+
+
 def collect(
     conn: Connection,
     period: Filters,
@@ -87,7 +99,8 @@ def collect(
     rollups answer only where their members can express the scope.
 
     The queries of a section left out of `sections` get an impossible filter: the database
-    answers them without reading a row, and their partials are empty; so do the partials
+    answers them without reading a row, and their partials are empty (the empty frame is kept
+    after the first time, so a left-out partial costs no query after it); so do the partials
     not in `partials` when it is given (the `MetricInputs` fields some figures need,
     `metrics.engine.needs`; it then decides alone). The daily rollups answer for the closed
     days they hold where they can (`queries.rollups`).
@@ -110,11 +123,15 @@ def collect(
     def wanted(name: str, section: str) -> bool:
         return section in sections if partials is None else name in partials
 
+    def left_out(name: str, run) -> pl.DataFrame:
+        key = (conn.dialect.name, name, dimension, tuple(boundaries), tuple(closings))
+        return _empty(key, lambda: run(nothing))
+
     def part(name: str, section: str, raw) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
         section or partial left out reads nothing."""
         if not wanted(name, section):
-            return raw(nothing)
+            return left_out(name, raw)
         return rollups.partial(
             conn,
             name,
@@ -128,8 +145,9 @@ def collect(
             scope=scope,
         )
 
-    def of(name: str, section: str) -> Filters:
-        return period if wanted(name, section) else nothing
+    def direct(name: str, section: str, run) -> pl.DataFrame:
+        """A partial read from the rows only: `run(filters)`, or empty when left out."""
+        return run(period) if wanted(name, section) else left_out(name, run)
 
     return MetricInputs(
         period=period,
@@ -159,23 +177,33 @@ def collect(
         completion=part(
             "completion", "cases", lambda sc: case_completion(conn, sc, dimension, scope=scope)
         ),
-        open_cases=case_open(conn, of("open_cases", "cases"), dimension, soon_end, scope=scope),
+        open_cases=direct(
+            "open_cases", "cases", lambda f: case_open(conn, f, dimension, soon_end, scope=scope)
+        ),
         evaluations=part(
             "evaluations",
             "evaluations",
             lambda sc: evaluation_counts(conn, sc, dimension, scope=scope),
         ),
-        bad_reviews=bad_reviews(conn, of("bad_reviews", "evaluations"), dimension, scope=scope),
-        attendance=attendance_counts(
-            conn, of("attendance", "attendance"), dimension, late_grace_min * 60, scope=scope
+        bad_reviews=direct(
+            "bad_reviews", "evaluations", lambda f: bad_reviews(conn, f, dimension, scope=scope)
+        ),
+        attendance=direct(
+            "attendance",
+            "attendance",
+            lambda f: attendance_counts(conn, f, dimension, late_grace_min * 60, scope=scope),
         ),
         after_close=part(
             "after_close",
             "tickets",
             lambda sc: ticket_after_close(conn, sc, dimension, closings, scope=scope),
         ),
-        bundle_intake=bundle_intake(conn, of("bundle_intake", "cases"), dimension, scope=scope),
-        bundle_cases=bundle_cases(conn, of("bundle_cases", "cases"), dimension, scope=scope),
+        bundle_intake=direct(
+            "bundle_intake", "cases", lambda f: bundle_intake(conn, f, dimension, scope=scope)
+        ),
+        bundle_cases=direct(
+            "bundle_cases", "cases", lambda f: bundle_cases(conn, f, dimension, scope=scope)
+        ),
     )
 
 

@@ -1530,3 +1530,28 @@ def test_keys_read_only_their_partials_and_equal_every_figure(engine, dimension)
                         assert got[g[label]][sec] == want, (name, g[label])
                     else:  # left out: only empty figures (0 or None) for these keys
                         assert all(not v for v in want.values()), (name, g[label], want)
+
+
+def test_left_out_partials_run_no_query_after_the_first_time(engine) -> None:
+    """A partial left out of compute(keys=…) is an empty frame of its columns: its query (an
+    impossible filter) runs once per process, then the frame is reused. A second identical
+    compute therefore issues only the statements of the partials it reads, and its figures
+    are unchanged."""
+    seed(engine)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    period = Filters(FIRST, LAST, AS_OF)
+    keys = ("issued", "served")  # tickets' counts only: every other partial is left out
+    with engine.connect() as conn:
+        first = compute(conn, period, Settings(), scope=ALL, keys=keys)
+        sa.event.listen(conn, "before_cursor_execute", count)
+        again = compute(conn, period, Settings(), scope=ALL, keys=keys)
+        sa.event.remove(conn, "before_cursor_execute", count)
+        full = compute(conn, period, Settings(), scope=ALL)
+    assert again == first
+    assert again["tickets"] == {k: full["tickets"][k] for k in keys}
+    reads = [s for s in statements if "bundle" in s or "attendance" in s or "evaluations" in s]
+    assert reads == [], reads[:1]
