@@ -9,6 +9,7 @@ kiosk link's, or the signed-in reader's): it is part of every cache key.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import threading
@@ -192,13 +193,36 @@ def hourly_forecast(url: str, hall_id: str, day: dt.date, *, scope: Scope) -> pl
         if key in store:
             return store[key]
         store[key] = None
-    threading.Thread(
-        target=_fit_forecast,
-        args=(store, lock, key, engine_for(url)),
-        name="hallpulse-forecast",
-        daemon=True,
-    ).start()
+    _queue_fit((store, lock, key, engine_for(url)))
     return None
+
+
+# Fits wait in one queue and run one at a time in one background thread (started when a fit
+# is queued, gone when the queue is empty): at start-up every hall's forecast is asked for at
+# once, and seven fits in seven threads took both cores from the first visitors.
+_pending: collections.deque = collections.deque()
+_pending_lock = threading.Lock()
+_fitter: threading.Thread | None = None
+
+
+def _queue_fit(job: tuple) -> None:
+    global _fitter
+    with _pending_lock:
+        _pending.append(job)
+        if _fitter is None or not _fitter.is_alive():
+            _fitter = threading.Thread(target=_fit_queued, name="hallpulse-forecast", daemon=True)
+            _fitter.start()
+
+
+def _fit_queued() -> None:
+    global _fitter
+    while True:
+        with _pending_lock:
+            if not _pending:
+                _fitter = None
+                return
+            job = _pending.popleft()
+        _fit_forecast(*job)
 
 
 def _fit_forecast(store: dict, lock: threading.Lock, key: tuple, engine: Engine) -> None:

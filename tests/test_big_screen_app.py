@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 
 import pytest
@@ -234,8 +235,6 @@ def test_screens_opening_at_once_read_a_halls_month_once(monkeypatch) -> None:
     """Twenty screens of one hall opening at the same moment, each with its own kiosk link:
     one read of the month's figures, the others wait for it. A department's reader keeps its
     own figures (a narrower scope is never served the hall's)."""
-    import threading
-
     reads: list[Scope] = []
     started = threading.Event()
 
@@ -267,6 +266,40 @@ def test_screens_opening_at_once_read_a_halls_month_once(monkeypatch) -> None:
     dept = Scope(who="m1", role="manager", hall_ids=frozenset({HALL}), dept_ids=frozenset({"D1"}))
     assert live_data.period("url-once", HALL, at, scope=dept) == f"{HALL} for m1"
     assert len(reads) == 2 and reads[1] is dept
+
+
+def test_the_halls_forecasts_are_fitted_one_at_a_time(monkeypatch) -> None:
+    """Every hall's forecast asked for at once (the server's start-up, a wall of screens):
+    the fits queue in one background thread instead of running side by side, each hall is
+    fitted once, and the thread is gone when the queue is empty."""
+    import polars as pl
+
+    from forecasting import service
+
+    running, most, fitted = [0], [0], []
+    guard = threading.Lock()
+
+    def fit(conn, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame:
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with guard:
+            running[0] -= 1
+            fitted.append(hall_id)
+        return pl.DataFrame({"hour": [9], "yhat": [1.0], "yhat_lower": [0.5], "yhat_upper": [2.0]})
+
+    monkeypatch.setattr(service, "hourly_forecast", fit)
+    halls = [f"H{n:02d}" for n in range(1, 8)]
+    day = BUSY_NOW.date()
+    for hall in halls * 2:  # asked twice: fitted once
+        assert live_data.hourly_forecast("sqlite://", hall, day, scope=ALL) is None
+    for _ in range(200):
+        if not any(t.name == "hallpulse-forecast" for t in threading.enumerate()):
+            break
+        time.sleep(0.05)
+    assert sorted(fitted) == halls and most[0] == 1
+    assert all(live_data.hourly_forecast("sqlite://", h, day, scope=ALL) is not None for h in halls)
 
 
 def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy_demo: str):
