@@ -45,13 +45,15 @@ def period(first: dt.date, last: dt.date, as_of: dt.datetime, filters: Filters) 
 
 def scoped(reader):
     """A cached reader in the reader's scope: `scope` is a keyword of `reader` (hashed into the
-    cache key); a call without it runs in `dashboard.state.scope()`."""
+    cache key: its rights, `Scope.rights`, so readers who may see the same rows share an
+    entry); a call without it runs in `dashboard.state.scope()`."""
     # while the database cannot be reached, the last good result (outage.remembered)
     cached = remembered(st.cache_data(ttl=TTL_SECONDS, show_spinner=False)(reader))
 
     @functools.wraps(reader)
     def call(*args, scope: Scope | None = None, **kwargs):
-        return cached(*args, scope=state.scope() if scope is None else scope, **kwargs)
+        scope = state.scope() if scope is None else scope
+        return cached(*args, scope=scope.rights(), **kwargs)  # shared by readers of equal rights
 
     call.clear = cached.clear
     return call

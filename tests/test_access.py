@@ -625,3 +625,38 @@ def test_cli_round_trip(tmp_path: Path, monkeypatch, capsys):
     assert [r["action"] for r in only_d2] == ["sign_in"]
     text = hall("audit", "--action", "kiosk_add")[1]
     assert "kiosk_add kiosk:1" in text and "东屏" in text
+
+
+def test_readers_with_the_same_rights_share_cached_figures(monkeypatch) -> None:
+    """The dashboard's cached readers key on a scope's rights, not on the reader's name: two
+    directors of the same hall are served one read, a director of another hall or a
+    department's manager gets their own (a narrower scope is never served a wider one's)."""
+    import streamlit as st
+
+    from dashboard import cached
+
+    reads: list[Scope] = []
+
+    def compute(conn, period, settings, dimension, sections, *, scope, keys):
+        reads.append(scope)
+        return {"halls": sorted(scope.hall_ids or [])}
+
+    monkeypatch.setattr(cached, "compute", compute)
+    monkeypatch.setattr(cached, "settings", lambda: None)
+    st.cache_data.clear()
+    day, at = dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 18, 0)
+    one = frozenset({"H01"})
+    wang = Scope(who="wang", role="director", hall_ids=one)
+    li = Scope(who="li", role="director", hall_ids=one)
+    other = Scope(who="zhao", role="director", hall_ids=frozenset({"H02"}))
+    manager = Scope(who="sun", role="manager", hall_ids=one, dept_ids=frozenset({"D1"}))
+    url = "sqlite://"
+    assert cached.figures(url, day, day, at, scope=wang) == {"halls": ["H01"]}
+    assert cached.figures(url, day, day, at, scope=li) == {"halls": ["H01"]}
+    assert len(reads) == 1 and reads[0].who == "" and reads[0].hall_ids == one
+    cached.figures(url, day, day, at, scope=other)
+    cached.figures(url, day, day, at, scope=manager)
+    assert [r.hall_ids for r in reads[1:]] == [frozenset({"H02"}), one]
+    assert reads[2].dept_ids == frozenset({"D1"})
+    assert wang.rights() == li.rights() != manager.rights()
+    st.cache_data.clear()
