@@ -48,10 +48,11 @@ ENSEMBLE_MARGIN = 0.10  # the ensemble stays unless a single model is 10% better
 # 1.5× at `MIN_SCORED_ORIGINS` (see `part_limit`)
 PART_LIMIT = 1.25
 PART_LIMIT_FEW = 1.5
-# 80% intervals: split-conformal quantiles of the backtest's relative errors, per horizon
+# 80% intervals: split-conformal quantiles of the backtest's relative errors, shaped by horizon
+# and calibrated on held-out origins (see `_interval`)
 INTERVAL_COVER = 0.8
+CALIBRATION_LIMITS = (0.8, 2.0)
 HORIZON_BUCKETS = (7,)  # days ahead 1–7, then 8 and later
-MIN_BUCKET_POINTS = 20
 MIN_INTERVAL_POINTS = 10
 CONFIDENT_POINTS = 40
 SCALE_FLOOR = 5.0  # errors are relative to max(forecast, 5): small counts are not blown up
@@ -564,37 +565,85 @@ def _conformal(rel: np.ndarray, n: int | None = None) -> tuple[float, float]:
     ⌊(m+1)·0.1⌋-th and ⌈(m+1)·0.9⌉-th smallest of m. When the backtest had fewer than
     `CONFIDENT_POINTS` errors in all (`n`, default m), the bounds are widened by
     √(CONFIDENT_POINTS / n): a few weeks of errors under-state the spread (short histories)."""
+    lo, hi = _ranks(rel)
+    widen = max(1.0, math.sqrt(CONFIDENT_POINTS / (n or rel.size)))
+    return lo * widen, hi * widen
+
+
+def _ranks(rel: np.ndarray) -> tuple[float, float]:
+    """The ⌊(m+1)·0.1⌋-th and ⌈(m+1)·0.9⌉-th smallest of the m relative errors `rel` (the
+    split-conformal bounds of an `INTERVAL_COVER` interval), never excluding 0."""
     s = np.sort(rel)
     m = s.size
-    n = n or m
     alpha = (1 - INTERVAL_COVER) / 2
     lo = s[min(max(math.floor(alpha * (m + 1)) - 1, 0), m - 1)]
     hi = s[min(max(math.ceil((1 - alpha) * (m + 1)) - 1, 0), m - 1)]
-    widen = max(1.0, math.sqrt(CONFIDENT_POINTS / n))
-    return float(min(lo, 0.0)) * widen, float(max(hi, 0.0)) * widen
+    return float(min(lo, 0.0)), float(max(hi, 0.0))
+
+
+def _shaped(rel: np.ndarray, ahead: np.ndarray) -> np.ndarray:
+    """Relative bounds per horizon bucket (rows of (lower, upper)): the conformal bounds of all
+    the errors `rel` (made `ahead` days ahead), times each bucket's mean absolute error over
+    the mean of all. The tails of 20–40 errors per bucket are too few to place an 80% bound
+    on their own (their extreme ranks over-covered, by about 3 points in the backtests); the
+    mean absolute error of a bucket is steady enough to say how much wider it is."""
+    lo, hi = _ranks(rel)
+    bucket = _bucket(ahead)
+    mae = float(np.mean(np.abs(rel)))
+    rows = []
+    for b in range(len(HORIZON_BUCKETS) + 1):
+        part = rel[bucket == b]
+        enough = part.size >= MIN_INTERVAL_POINTS and mae > 0
+        ratio = float(np.mean(np.abs(part))) / mae if enough else 1.0
+        rows.append((lo * ratio, hi * ratio))
+    return np.asarray(rows, dtype=float)
+
+
+def calibration(rel: np.ndarray, ahead: np.ndarray, origin: np.ndarray) -> float:
+    """How much the bounds of `_shaped` must be scaled to cover `INTERVAL_COVER` of errors
+    they did not see: each backtest origin's errors are held out in turn, the bounds built
+    from the other origins', and the factor each held-out error needs to fall inside is
+    taken at the conformal rank. The days of one origin share its misses (a level the fit
+    had wrong stays wrong for the whole horizon), so the errors are not exchangeable point
+    by point and the bounds of all of them under- or over-state the spread of a new origin;
+    held out by origin, they show by how much. Within `CALIBRATION_LIMITS`; 1 when fewer
+    than two origins leave `MIN_INTERVAL_POINTS` errors to build from."""
+    need = []
+    for o in np.unique(origin):
+        out = origin == o
+        if (~out).sum() < MIN_INTERVAL_POINTS:
+            return 1.0
+        pairs = _shaped(rel[~out], ahead[~out])
+        bucket = np.minimum(_bucket(ahead[out]), len(pairs) - 1)
+        lo, hi = pairs[bucket, 0], pairs[bucket, 1]
+        r = rel[out]
+        need.extend(np.where(r < 0, r / np.minimum(lo, -1e-9), r / np.maximum(hi, 1e-9)))
+    if len(np.unique(origin)) < 2:
+        return 1.0
+    s = np.sort(np.asarray(need))
+    factor = s[min(math.ceil(INTERVAL_COVER * (s.size + 1)) - 1, s.size - 1)]
+    return float(np.clip(factor, *CALIBRATION_LIMITS))
 
 
 def _interval(
     inner: pl.DataFrame, method: str, train: pl.DataFrame
 ) -> tuple[tuple[float, float], ...]:
     """Relative error bounds (y − ŷ) / max(ŷ, `SCALE_FLOOR`) of `method` on its own backtest,
-    one pair per horizon bucket (`HORIZON_BUCKETS`; a bucket with fewer than
-    `MIN_BUCKET_POINTS` errors takes those of all horizons); with too few points, those of the
-    same weekday last week over the whole history."""
+    one pair per horizon bucket (`HORIZON_BUCKETS`): the conformal bounds of all its errors
+    shaped by horizon (`_shaped`), scaled by the `calibration` of the held-out origins and
+    widened by √(CONFIDENT_POINTS / n) below `CONFIDENT_POINTS` errors (a few weeks of
+    errors under-state the spread); with too few points, those of the same weekday last week
+    over the whole history."""
     if method in inner.columns:
         part = inner.drop_nulls([method])
         if part.height >= MIN_INTERVAL_POINTS:
             pred = part[method].to_numpy()
             rel = (part["y"].to_numpy() - pred) / np.maximum(pred, SCALE_FLOOR)
             ahead = np.asarray([(d - o).days for o, d in part.select("origin", "date").iter_rows()])
-            bucket = _bucket(ahead)
-            pooled = _conformal(rel)
-            return tuple(
-                _conformal(rel[bucket == b], rel.size)
-                if (bucket == b).sum() >= MIN_BUCKET_POINTS
-                else pooled
-                for b in range(len(HORIZON_BUCKETS) + 1)
-            )
+            origin = np.asarray([o.toordinal() for o in part["origin"].to_list()])
+            widen = max(1.0, math.sqrt(CONFIDENT_POINTS / rel.size))
+            factor = calibration(rel, ahead, origin) * widen
+            return tuple((float(lo), float(hi)) for lo, hi in _shaped(rel, ahead) * factor)
     lag = same_weekday(train, train["date"].to_list(), 1)
     ok = ~np.isnan(lag)
     if ok.sum() >= 5:

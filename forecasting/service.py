@@ -188,7 +188,7 @@ def forecast_hall(
     )
 
 
-CHOICE_VERSION = "select-4"  # change when the candidates or the backtest change
+CHOICE_VERSION = "select-5"  # change when the candidates or the backtest change
 
 
 CHOICE_DAYS = 7  # a series' model is chosen again once its choice is a week old

@@ -11,9 +11,13 @@ import pytest
 
 from forecasting.demand import DEFAULT_OPTIONS, REGRESSORS
 from forecasting.select import (
+    CALIBRATION_LIMITS,
     INNER_ORIGINS,
     Choice,
+    _interval,
+    _shaped,
     _weights,
+    calibration,
     candidate,
     choose,
     forecast_series,
@@ -160,6 +164,63 @@ def test_calibrated_intervals_cover_about_80_percent() -> None:
         width[1].extend(rel[5:].to_list())
     assert 0.70 <= float(np.mean(covered)) <= 0.90
     assert np.mean(width[1]) >= np.mean(width[0]) * 0.98
+
+
+def _errors(origin_shift: np.ndarray, noise: float, seed: int = 0):
+    """Relative errors of six backtest origins with 14 days each: a shared miss per origin
+    (`origin_shift[k]`) plus independent noise; (rel, ahead, origin)."""
+    rng = np.random.default_rng(seed)
+    ahead = np.tile(np.arange(1, 15), 6)
+    origin = np.repeat(np.arange(6), 14)
+    rel = origin_shift[origin] + rng.normal(0.0, noise, origin.size)
+    return rel, ahead, origin
+
+
+def test_calibration_from_held_out_origins() -> None:
+    """Errors that are independent day by day need no correction (factor near 1); errors that
+    one origin shares (a level the fit had wrong for the whole horizon) are wider for a new
+    origin than all the errors together say, and the held-out origins widen the bounds."""
+    rel, ahead, origin = _errors(np.zeros(6), 0.1)
+    assert 0.8 <= calibration(rel, ahead, origin) <= 1.25
+    shifts = np.array([0.25, -0.2, 0.0, 0.15, -0.25, 0.05])
+    rel, ahead, origin = _errors(shifts, 0.03)
+    assert calibration(rel, ahead, origin) > 1.2
+    assert CALIBRATION_LIMITS[0] <= calibration(rel, ahead, origin) <= CALIBRATION_LIMITS[1]
+    # one origin only: nothing to hold out
+    assert calibration(rel[:14], ahead[:14], origin[:14]) == 1.0
+
+
+def test_interval_narrows_with_small_backtest_errors() -> None:
+    """The interval follows the series' own backtest: errors a quarter as large give bounds
+    about a quarter as wide, later horizons with larger errors get wider bounds, and the
+    bounds never exclude the forecast."""
+    first = dt.date(2026, 3, 1)
+    for noise in (0.2, 0.05):
+        rng = np.random.default_rng(7)
+        rows = []
+        for k in range(6):
+            origin = first + dt.timedelta(days=7 * k)
+            for a in range(1, 15):
+                pred = 100.0
+                grow = 1.0 + (a > 7)  # the second week misses twice as much
+                rows.append(
+                    (
+                        origin,
+                        origin + dt.timedelta(days=a),
+                        pred * (1 + rng.normal(0, noise * grow)),
+                        pred,
+                    )
+                )
+        inner = pl.DataFrame(rows, schema=["origin", "date", "y", "glm"], orient="row")
+        bounds = np.asarray(_interval(inner, "glm", inner.select("date", "y")))
+        assert (bounds[:, 0] <= 0).all() and (bounds[:, 1] >= 0).all()
+        assert bounds[1, 1] - bounds[1, 0] > 1.4 * (bounds[0, 1] - bounds[0, 0])
+        width = bounds[0, 1] - bounds[0, 0]
+        # an 80% normal interval is ±1.28σ: about 2.56 × the noise wide
+        assert 1.6 * noise <= width <= 4.0 * noise
+    rel, ahead, _ = _errors(np.zeros(6), 0.1)
+    wide, narrow = _shaped(rel, ahead), _shaped(rel / 4, ahead)
+    assert narrow == pytest.approx(wide / 4)
 
 
 def test_interval_never_narrower_than_poisson() -> None:
