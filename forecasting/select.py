@@ -34,6 +34,8 @@ METHODS = ("prophet", "ets", "glm", "ensemble", "naive_week", "mean_4weeks")
 MODELS = ("prophet", "ets", "glm")  # fitted models: need MIN_FIT_DAYS open days
 BASELINES = ("naive_week", "mean_4weeks")
 ENSEMBLE_PARTS = ("prophet", "ets", "glm")
+CALENDAR_PARTS = ("prophet", "glm")  # the parts that know the holiday calendar
+HOLIDAY_FLAGS = ("holiday_open", "makeup_workday", "pre_holiday", "post_holiday", "first_after")
 # simpler wins a tie
 TIE_ORDER = ("naive_week", "mean_4weeks", "glm", "ets", "prophet", "ensemble")
 INNER_ORIGINS = 6
@@ -461,10 +463,30 @@ def _weights(errors: dict[str, np.ndarray], origins: int = INNER_ORIGINS) -> dic
     return {m: v / total for m, v in inv.items()} if total else {}
 
 
-def _combine(preds: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+def holiday_days(frame: pl.DataFrame) -> np.ndarray:
+    """Whether each row of `frame` is a day of the holiday calendar (`HOLIDAY_FLAGS`: open on
+    a holiday, a 调休 working weekend, just before or after a break)."""
+    flags = [c for c in HOLIDAY_FLAGS if c in frame.columns]
+    if not flags:
+        return np.zeros(frame.height, dtype=bool)
+    return (frame.select(flags).to_numpy() > 0).any(axis=1)
+
+
+def _combine(
+    preds: dict[str, np.ndarray], weights: dict[str, float], holiday: np.ndarray | None = None
+) -> np.ndarray:
+    """The weighted ensemble; on `holiday` days only its parts that know the calendar
+    (`CALENDAR_PARTS`, their weights scaled up to 1) when it has any: a model without the
+    calendar (exponential smoothing) forecasts the day after a break like any other day and
+    only pulls the ensemble away from the surge the others expect."""
     if not weights:
         return np.full(len(next(iter(preds.values()))), np.nan)
-    return sum(w * preds[m] for m, w in weights.items())
+    out = sum(w * preds[m] for m, w in weights.items())
+    aware = {m: w for m, w in weights.items() if m in CALENDAR_PARTS}
+    if holiday is not None and holiday.any() and aware and len(aware) < len(weights):
+        total = sum(aware.values())
+        out = np.where(holiday, sum(w / total * preds[m] for m, w in aware.items()), out)
+    return out
 
 
 def poisson_mad(mean: np.ndarray) -> np.ndarray:
@@ -566,9 +588,18 @@ def choose(
     )
     models_in = [m for m in MODELS if m in eligible]
     if models_in and len(weights) >= 2:
-        ens = _combine({m: common[m].to_numpy() for m in weights}, weights)
+        flagged = set(train.filter(pl.Series(holiday_days(train)))["date"].to_list())
+        on_holiday = [
+            np.asarray([d in flagged for d in f["date"].to_list()]) for f in (common, inner)
+        ]
+        ens = _combine({m: common[m].to_numpy() for m in weights}, weights, on_holiday[0])
         errors["ensemble"] = ens - common["y"].to_numpy()
-        inner = inner.with_columns(sum(pl.col(m) * w for m, w in weights.items()).alias("ensemble"))
+        every = _combine(
+            {m: inner[m].cast(pl.Float64).fill_null(np.nan).to_numpy() for m in weights},
+            weights,
+            on_holiday[1],
+        )
+        inner = inner.with_columns(pl.Series("ensemble", every, pl.Float64).fill_nan(None))
     base = float(np.mean(np.abs(errors["naive_week"])))
     rows = [
         {
@@ -779,7 +810,7 @@ def forecast_series(
     if chosen == "ensemble" or (every and choice.weights):
         weights = choice.weights or {}
         if weights and all(m in preds and not np.isnan(preds[m]).any() for m in weights):
-            preds["ensemble"] = _combine(preds, weights)
+            preds["ensemble"] = _combine(preds, weights, holiday_days(future))
     yhat = preds.get(chosen)
     if yhat is None or (yhat.size and np.isnan(yhat).any()):
         # the chosen model failed on the full history: fall back to the baseline

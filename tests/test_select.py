@@ -17,6 +17,7 @@ from forecasting.select import (
     CALIBRATION_LIMITS,
     INNER_ORIGINS,
     Choice,
+    _combine,
     _interval,
     _shaped,
     _weights,
@@ -24,6 +25,7 @@ from forecasting.select import (
     candidate,
     choose,
     forecast_series,
+    holiday_days,
     holt_winters,
     interval_bounds,
     part_limit,
@@ -321,3 +323,23 @@ def test_exponential_smoothing_without_statsmodels() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_ensemble_leaves_holiday_days_to_the_calendar_models() -> None:
+    """On the days around a break the ensemble takes only its parts that know the calendar
+    (their weights scaled up to 1); other days keep every part's weight."""
+    frame = pl.DataFrame(
+        {r: [0.0, 0.0, 0.0] for r in REGRESSORS}
+        | {"date": [dt.date(2026, 10, 8), dt.date(2026, 10, 9), dt.date(2026, 10, 13)]}
+    ).with_columns(
+        pl.Series("first_after", [1.0, 0.0, 0.0]), pl.Series("makeup_workday", [0.0, 1.0, 0.0])
+    )
+    holiday = holiday_days(frame)
+    assert holiday.tolist() == [True, True, False]
+    preds = {"prophet": np.full(3, 300.0), "glm": np.full(3, 200.0), "ets": np.full(3, 100.0)}
+    weights = {"prophet": 0.25, "glm": 0.25, "ets": 0.5}
+    out = _combine(preds, weights, holiday)
+    assert out.tolist() == pytest.approx([250.0, 250.0, 175.0])
+    assert _combine(preds, weights).tolist() == pytest.approx([175.0] * 3)
+    only_ets = _combine({"ets": preds["ets"], "glm": preds["glm"]}, {"ets": 1.0}, holiday)
+    assert only_ets.tolist() == pytest.approx([100.0] * 3)  # no calendar part: unchanged
