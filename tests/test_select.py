@@ -4,6 +4,9 @@ parts, the calibrated 80% intervals and the Poisson noise floor, on simulated se
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -11,17 +14,25 @@ import pytest
 
 from forecasting.demand import DEFAULT_OPTIONS, REGRESSORS
 from forecasting.select import (
+    CALIBRATION_LIMITS,
     INNER_ORIGINS,
     Choice,
+    _combine,
+    _interval,
+    _shaped,
     _weights,
+    calibration,
     candidate,
     choose,
     forecast_series,
+    holiday_days,
+    holt_winters,
     interval_bounds,
     part_limit,
     poisson_mad,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 WEEKLY = {1: 160.0, 2: 120.0, 3: 110.0, 4: 115.0, 5: 90.0}  # Monday busiest, Friday quiet
 
 
@@ -162,6 +173,63 @@ def test_calibrated_intervals_cover_about_80_percent() -> None:
     assert np.mean(width[1]) >= np.mean(width[0]) * 0.98
 
 
+def _errors(origin_shift: np.ndarray, noise: float, seed: int = 0):
+    """Relative errors of six backtest origins with 14 days each: a shared miss per origin
+    (`origin_shift[k]`) plus independent noise; (rel, ahead, origin)."""
+    rng = np.random.default_rng(seed)
+    ahead = np.tile(np.arange(1, 15), 6)
+    origin = np.repeat(np.arange(6), 14)
+    rel = origin_shift[origin] + rng.normal(0.0, noise, origin.size)
+    return rel, ahead, origin
+
+
+def test_calibration_from_held_out_origins() -> None:
+    """Errors that are independent day by day need no correction (factor near 1); errors that
+    one origin shares (a level the fit had wrong for the whole horizon) are wider for a new
+    origin than all the errors together say, and the held-out origins widen the bounds."""
+    rel, ahead, origin = _errors(np.zeros(6), 0.1)
+    assert 0.8 <= calibration(rel, ahead, origin) <= 1.25
+    shifts = np.array([0.25, -0.2, 0.0, 0.15, -0.25, 0.05])
+    rel, ahead, origin = _errors(shifts, 0.03)
+    assert calibration(rel, ahead, origin) > 1.2
+    assert CALIBRATION_LIMITS[0] <= calibration(rel, ahead, origin) <= CALIBRATION_LIMITS[1]
+    # one origin only: nothing to hold out
+    assert calibration(rel[:14], ahead[:14], origin[:14]) == 1.0
+
+
+def test_interval_narrows_with_small_backtest_errors() -> None:
+    """The interval follows the series' own backtest: errors a quarter as large give bounds
+    about a quarter as wide, later horizons with larger errors get wider bounds, and the
+    bounds never exclude the forecast."""
+    first = dt.date(2026, 3, 1)
+    for noise in (0.2, 0.05):
+        rng = np.random.default_rng(7)
+        rows = []
+        for k in range(6):
+            origin = first + dt.timedelta(days=7 * k)
+            for a in range(1, 15):
+                pred = 100.0
+                grow = 1.0 + (a > 7)  # the second week misses twice as much
+                rows.append(
+                    (
+                        origin,
+                        origin + dt.timedelta(days=a),
+                        pred * (1 + rng.normal(0, noise * grow)),
+                        pred,
+                    )
+                )
+        inner = pl.DataFrame(rows, schema=["origin", "date", "y", "glm"], orient="row")
+        bounds = np.asarray(_interval(inner, "glm", inner.select("date", "y")))
+        assert (bounds[:, 0] <= 0).all() and (bounds[:, 1] >= 0).all()
+        assert bounds[1, 1] - bounds[1, 0] > 1.4 * (bounds[0, 1] - bounds[0, 0])
+        width = bounds[0, 1] - bounds[0, 0]
+        # an 80% normal interval is ±1.28σ: about 2.56 × the noise wide
+        assert 1.6 * noise <= width <= 4.0 * noise
+    rel, ahead, _ = _errors(np.zeros(6), 0.1)
+    wide, narrow = _shaped(rel, ahead), _shaped(rel / 4, ahead)
+    assert narrow == pytest.approx(wide / 4)
+
+
 def test_interval_never_narrower_than_poisson() -> None:
     """A series the backtest forecast perfectly still gets the Poisson 10%–90% band, per
     horizon bucket."""
@@ -224,8 +292,6 @@ def test_a_cold_forecast_imports_neither_statsmodels_nor_plotting() -> None:
     """Prophet and Holt-Winters fitted in a fresh interpreter: statsmodels (with scipy) and
     Prophet's plots (matplotlib.pyplot, Plotly's graph objects) were over half of a cold
     forecast's imports; the fits need none of them."""
-    import subprocess
-    import sys
     import textwrap
 
     code = textwrap.dedent(
@@ -248,3 +314,41 @@ def test_a_cold_forecast_imports_neither_statsmodels_nor_plotting() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == ""
+
+
+def test_holt_winters_learns_the_season_and_follows_the_level() -> None:
+    """The own Holt-Winters: a weekly pattern of five open days is forecast within the noise,
+    multiplicative and additive; after a lasting step up in the level the forecast follows."""
+    rng = np.random.default_rng(11)
+    pattern = np.array(list(WEEKLY.values()))
+    for multiplicative in (True, False):
+        y = rng.poisson(np.tile(pattern, 30)).astype(float)
+        path = holt_winters(y, 5, 10, multiplicative, horizon=10)
+        assert path.shape == (10,)
+        assert np.abs(path - np.tile(pattern, 2)).mean() < 0.06 * pattern.mean()
+    stepped = np.concatenate([np.tile(pattern, 20), 1.5 * np.tile(pattern, 10)])
+    y = rng.poisson(stepped).astype(float)
+    path = holt_winters(y, 5, 5, True, horizon=10)
+    assert np.abs(path / pattern - 1.5).mean() < 0.08
+    flat = holt_winters(np.full(40, 7.0), 1, 3, True)  # no season
+    assert flat == pytest.approx([7.0, 7.0, 7.0])
+
+
+def test_ensemble_leaves_holiday_days_to_the_calendar_models() -> None:
+    """On the days around a break the ensemble takes only its parts that know the calendar
+    (their weights scaled up to 1); other days keep every part's weight."""
+    frame = pl.DataFrame(
+        {r: [0.0, 0.0, 0.0] for r in REGRESSORS}
+        | {"date": [dt.date(2026, 10, 8), dt.date(2026, 10, 9), dt.date(2026, 10, 13)]}
+    ).with_columns(
+        pl.Series("first_after", [1.0, 0.0, 0.0]), pl.Series("makeup_workday", [0.0, 1.0, 0.0])
+    )
+    holiday = holiday_days(frame)
+    assert holiday.tolist() == [True, True, False]
+    preds = {"prophet": np.full(3, 300.0), "glm": np.full(3, 200.0), "ets": np.full(3, 100.0)}
+    weights = {"prophet": 0.25, "glm": 0.25, "ets": 0.5}
+    out = _combine(preds, weights, holiday)
+    assert out.tolist() == pytest.approx([250.0, 250.0, 175.0])
+    assert _combine(preds, weights).tolist() == pytest.approx([175.0] * 3)
+    only_ets = _combine({"ets": preds["ets"], "glm": preds["glm"]}, {"ets": 1.0}, holiday)
+    assert only_ets.tolist() == pytest.approx([100.0] * 3)  # no calendar part: unchanged
