@@ -110,7 +110,11 @@ def collect(
     def wanted(name: str, section: str) -> bool:
         return section in sections if partials is None else name in partials
 
-    def part(name: str, section: str, raw) -> pl.DataFrame:
+    # the completion partial carries the speed-up's days only for `speedup_rate`
+    # (`metrics.engine.needs` names the pseudo-partial "speedup" for it)
+    speed = partials is None or "speedup" in partials
+
+    def part(name: str, section: str, raw, **options) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
         section or partial left out reads nothing."""
         if not wanted(name, section):
@@ -126,6 +130,7 @@ def collect(
             boundaries=boundaries,
             closings=closings,
             scope=scope,
+            **options,
         )
 
     def of(name: str, section: str) -> Filters:
@@ -157,7 +162,10 @@ def collect(
         ),
         intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension, scope=scope)),
         completion=part(
-            "completion", "cases", lambda sc: case_completion(conn, sc, dimension, scope=scope)
+            "completion",
+            "cases",
+            lambda sc: case_completion(conn, sc, dimension, scope=scope, speed=speed),
+            speed=speed,
         ),
         open_cases=case_open(conn, of("open_cases", "cases"), dimension, soon_end, scope=scope),
         evaluations=part(

@@ -15,6 +15,7 @@ import math
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
@@ -605,3 +606,64 @@ def test_rollups_bucket_days_in_hall_local_time_whatever_the_servers_zone(
         monkeypatch.undo()
         time.tzset()
     assert_same(demo, Filters(FIRST, END, dt.datetime.combine(END, EOD)), "date")
+
+
+# --- the completion partial without the speed-up's days ----------------------------------------
+
+TABLE_KEYS = ("completed", "on_time_rate", "overdue_open", "due_soon_open", "one_visit_rate")
+
+
+def test_completion_without_the_speed_up_equals_the_rows_and_the_full_read(demo: Engine):
+    """Figures that do not show `speedup_rate` read the completion partial with days only on
+    the calendar-judged rows (`case_completion(speed=False)`, `rollups.read(speed=False)`):
+    far fewer rows, the same figures, rolled or raw, grouped or not, inside a department
+    scope too. Some cases lose their due_at first (then the calendar judges them, days kept)."""
+    with demo.begin() as conn:
+        ids = conn.execute(
+            sa.select(s.cases.c.case_id)
+            .where(s.cases.c.status == "completed", s.cases.c.due_at.isnot(None))
+            .order_by(s.cases.c.case_id)
+            .limit(60)
+        ).scalars()
+        conn.execute(s.cases.update().where(s.cases.c.case_id.in_(list(ids))).values(due_at=None))
+        rollups.rebuild_all(conn, wait_target_s=Settings().wait_target_min * 60)
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    department = _one(demo, s.items.c.dept_id)
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids={department})
+    with demo.connect() as conn:
+        for dimension in (None, "department", "item", "bundle", "date"):
+            for scope in (ALL, manager):
+                full = compute(conn, whole, Settings(), dimension, scope=scope)
+                for use_rollups in (True, False):
+                    part = compute(
+                        conn,
+                        whole,
+                        Settings(),
+                        dimension,
+                        scope=scope,
+                        keys=TABLE_KEYS,
+                        use_rollups=use_rollups,
+                    )
+                    groups = full["groups"] if dimension else [full]
+                    got = {
+                        str(g.get(f"{dimension}_id", g.get("date"))): g
+                        for g in part.get("groups", [part])
+                    }
+                    for g in groups:
+                        key = str(g.get(f"{dimension}_id", g.get("date")))
+                        want = {k: g["cases"][k] for k in TABLE_KEYS}
+                        if key in got:
+                            assert not same(got[key]["cases"], want), (dimension, key)
+                        else:
+                            assert not any(want.values()), (dimension, key, want)
+        # the rollup's rows: the speed-up's days folded away, the calendar-judged kept
+        plan = rollups.plan(conn, whole)
+        fewer = rollups.read(conn, "completion", whole, None, scope=ALL, speed=False)
+        every = rollups.read(conn, "completion", whole, None, scope=ALL)
+        assert plan is not None and 0 < fewer.height < every.height
+        derived = fewer.filter(pl.col("allowed") >= 0)
+        assert derived.height and derived["accepted_day"].null_count() == 0
+        assert (
+            fewer.filter(pl.col("allowed") < 0)["accepted_day"].null_count()
+            == fewer.filter(pl.col("allowed") < 0).height
+        )
