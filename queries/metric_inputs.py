@@ -22,6 +22,7 @@ from queries.metric_queries import (
     _NOTHING,
     DIMENSIONS,
     FILTERS,
+    HISTOGRAM_KINDS,
     SECTIONS,
     Filters,
     attendance_counts,
@@ -113,6 +114,11 @@ def collect(
     # the completion partial carries the speed-up's days only for `speedup_rate`
     # (`metrics.engine.needs` names the pseudo-partial "speedup" for it)
     speed = partials is None or "speedup" in partials
+    # the histograms of waits and of service times, each only where a figure needs it
+    kinds = (
+        tuple(k for k in HISTOGRAM_KINDS if partials is None or f"{k}_histogram" in partials)
+        or HISTOGRAM_KINDS
+    )
 
     def part(name: str, section: str, raw, **options) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
@@ -150,7 +156,10 @@ def collect(
             lambda sc: ticket_counts(conn, sc, dimension, wait_target_s, scope=scope),
         ),
         histograms=part(
-            "histograms", "tickets", lambda sc: ticket_histograms(conn, sc, dimension, scope=scope)
+            "histograms",
+            "tickets",
+            lambda sc: ticket_histograms(conn, sc, dimension, scope=scope, kinds=kinds),
+            kinds=kinds,
         ),
         segments=part(
             "segments",

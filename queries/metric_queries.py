@@ -384,6 +384,9 @@ def ticket_counts(
     )
 
 
+HISTOGRAM_KINDS = ("wait", "service")
+
+
 def ticket_histograms(
     conn: Connection,
     period: Filters,
@@ -391,8 +394,10 @@ def ticket_histograms(
     grain: tuple[str, ...] = (),
     *,
     scope: Scope,
+    kinds: tuple[str, ...] = HISTOGRAM_KINDS,
 ) -> pl.DataFrame:
-    """Waits and service times in 0.1-minute buckets: (group, kind, bucket, n, sum_s)."""
+    """Waits and service times in 0.1-minute buckets: (group, kind, bucket, n, sum_s); only
+    the `kinds` asked for ("wait", "service"), each its own SELECT."""
     dims = ticket_dims()
     valid, wait = _wait_parts()
     service_ok = (t.c.status == "served") & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
@@ -403,6 +408,8 @@ def ticket_histograms(
         ("wait", valid, wait),
         ("service", service_ok & (service >= 0), service),
     ):
+        if kind not in kinds:
+            continue
         bucket = int_div(seconds, WAIT_BUCKET_S)
         frame = _grouped(
             conn,
@@ -416,6 +423,8 @@ def ticket_histograms(
             scope=scope,
         )
         frames.append(frame.with_columns(pl.lit(kind).alias("kind")))
+    if not frames:
+        raise ValueError(f"no histogram kind among {kinds!r}; kinds: {HISTOGRAM_KINDS}")
     return pl.concat(frames, how="diagonal_relaxed")
 
 
@@ -745,10 +754,12 @@ def open_case_branches(as_of: dt.datetime) -> tuple[list[ColumnElement], ...]:
 
     Open: not returned/rejected/withdrawn, and not completed by as_of. Each branch is served
     by an index, so a year of closed cases is not scanned: still in progress or suspended
-    (hall, status); completed after as_of (hall, completed_at); completed without a time (a
-    data error; hall, completed_at IS NULL). Counts over the branches add up.
+    (hall, status); completed after as_of (hall, completed_at, accepted_at: a past as_of's
+    later completions are judged on the index, only the open ones' rows are read); completed
+    without a time (a data error; hall, completed_at IS NULL). Counts over the branches add up.
     """
-    accepted = sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= as_of  # no index
+    # not through the (hall, accepted_at) index: every case ever accepted before as_of
+    accepted = sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= as_of
     not_done = sa.or_(c.c.completed_at.is_(None), c.c.completed_at > as_of)
     completed = sa.func.coalesce(c.c.status, c.c.status) == "completed"  # not the status index
     return (

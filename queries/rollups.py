@@ -297,9 +297,11 @@ def read(
     *,
     scope: Scope,
     speed: bool = True,
+    kinds: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
     """The partial `name` for the period's rolled days inside `scope`, shaped as the raw
-    query returns it (completion with `speed=False`: as `case_completion(speed=False)`)."""
+    query returns it (completion with `speed=False`: as `case_completion(speed=False)`;
+    histograms with `kinds`: those kinds only, as `ticket_histograms(kinds=…)`)."""
     spec = SPECS[name]
     table = spec.table
     selected, schema, group_by = [], {}, []
@@ -324,6 +326,8 @@ def read(
     where = [table.c.day >= period.first, table.c.day <= period.last]
     where += [table.c[_column(k)] == v for k, v in period.filters.items()]
     where.append(scope_filter(scope, table))
+    if name == "histograms" and kinds is not None:
+        where.append(table.c.kind.in_(kinds))
     if name == "coverage":
         day = period.as_of.date()
         where.append(
@@ -406,10 +410,11 @@ def partial(
     boundaries: list[int],
     scope: Scope,
     closings: list[int] | None = None,
-    speed: bool = True,
+    **options,
 ) -> pl.DataFrame:
     """The partial `name` inside `scope`: from the rollups for rolled days and `raw(sub)` for
-    the rest when the rollup serves the query, else `raw(period)` (`speed`: see `read`)."""
+    the rest when the rollup serves the query, else `raw(period)` (`options`, e.g. `speed`
+    or `kinds`: see `read`; `raw` must read the same)."""
     if not serves(
         name,
         plan_,
@@ -421,7 +426,7 @@ def partial(
         closings=closings,
     ):
         return raw(period)
-    frames = [read(conn, name, period, dimension, scope=scope, speed=speed)]
+    frames = [read(conn, name, period, dimension, scope=scope, **options)]
     frames += [raw(sub) for sub in plan_.raw_periods]
     if name == "coverage" and not _end_of_day(period):
         since = dt.datetime.combine(period.as_of.date(), dt.time(0))

@@ -1550,6 +1550,9 @@ PAGE_KEYS = {
     "intake": ("accepted", "online_rate", "instant_share", "tolerance_accepted"),
     "speedup": ("speedup_rate",),
     "stock": ("overdue_open", "due_soon_open"),
+    # the histogram of one kind only
+    "wait_quantiles": ("wait_median_min", "wait_p90_min"),
+    "service_median": ("service_median_min",),
 }
 
 
