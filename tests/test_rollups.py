@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from access.scope import Scope
 from cli.main import main
 from imports.importer import import_file
+from metrics.engine import group_label
 from metrics.figures import compute
 from metrics.settings import Settings
 from queries import details, metric_inputs, rollups
@@ -667,3 +668,71 @@ def test_completion_without_the_speed_up_equals_the_rows_and_the_full_read(demo:
             fewer.filter(pl.col("allowed") < 0)["accepted_day"].null_count()
             == fewer.filter(pl.col("allowed") < 0).height
         )
+
+
+@pytest.mark.parametrize(
+    "keys", [("wait_median_min", "wait_p90_min"), ("service_median_min",)], ids=["wait", "service"]
+)
+def test_one_kind_of_histogram_equals_the_rows_and_the_full_read(demo: Engine, keys):
+    """Figures of one histogram kind read only that kind, from the rollup (`rollups.read`
+    with `kinds`) and from the rows (`ticket_histograms(kinds=…)`): the same quantiles as the
+    full compute, by date and by window (read raw) too."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    with demo.connect() as conn:
+        for dimension in (None, "date", "window"):
+            full = compute(conn, whole, Settings(), dimension, scope=ALL)
+            for use_rollups in (True, False):
+                part = compute(
+                    conn,
+                    whole,
+                    Settings(),
+                    dimension,
+                    scope=ALL,
+                    keys=keys,
+                    use_rollups=use_rollups,
+                )
+                if dimension is None:
+                    want = {k: full["tickets"][k] for k in keys}
+                    assert not same(part["tickets"], want)
+                    assert all(v is not None for v in want.values())
+                    continue
+                label = group_label(dimension)
+                got = {g[label]: g["tickets"] for g in part["groups"]}
+                for g in full["groups"]:
+                    want = {k: g["tickets"][k] for k in keys}
+                    assert not same(got.get(g[label], dict.fromkeys(keys)), want), g[label]
+        kind = "wait" if "wait_p90_min" in keys else "service"
+        rolled = rollups.read(conn, "histograms", whole, None, scope=ALL, kinds=(kind,))
+        assert rolled.height and set(rolled["kind"]) == {kind}
+
+
+def test_the_stock_open_at_a_past_moment_is_judged_on_the_completion_index(demo: Engine):
+    """The cases open at a past as_of: those completed after it are found among the later
+    completions on (hall_id, completed_at, accepted_at) without reading the rows of cases
+    accepted after as_of (SQLite's plan names the index); the stock equals a plain count."""
+    from queries import metric_queries as mq
+
+    as_of = dt.datetime(2026, 10, 8, 12, 0)
+    before = Filters(D(2026, 10, 8), D(2026, 10, 8), as_of, {"hall": "H01"})
+    c = s.cases.c
+    with demo.connect() as conn:
+        stock = mq.case_open(conn, before, None, as_of, scope=ALL)
+        plain = conn.execute(
+            sa.select(sa.func.count()).where(
+                c.hall_id == "H01",
+                c.accepted_at <= as_of,
+                c.status.in_([*mq.OPEN_STATUSES, "completed"]),
+                sa.or_(c.completed_at.is_(None), c.completed_at > as_of),
+            )
+        ).scalar_one()
+        assert plain > 0 and stock["n"].sum() == plain
+        if demo.dialect.name == "sqlite":
+            where = [*mq.open_case_branches(as_of)[1], c.hall_id == "H01"]
+            sql = str(
+                sa.select(sa.func.count())
+                .select_from(s.cases)
+                .where(*where)
+                .compile(conn, compile_kwargs={"literal_binds": True})
+            )
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_cases_hall_completed_accepted" in plan, plan
