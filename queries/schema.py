@@ -211,7 +211,9 @@ evaluations = Table(
     Column("revisited_at", DateTime),
     Column("rectified_at", DateTime),
     Column("rectification_note", Text),
-    Index("ix_evaluations_hall_evaluated", "hall_id", "evaluated_at"),
+    # rating too: a period's bad reviews (rating ≤ 2, a few per thousand) are picked on the
+    # index alone, reading only their rows
+    Index("ix_evaluations_hall_evaluated_rating", "hall_id", "evaluated_at", "rating"),
     Index("ix_evaluations_window_evaluated", "window_id", "evaluated_at"),
     Index("ix_evaluations_staff_evaluated", "staff_id", "evaluated_at"),
     Index("ix_evaluations_ticket", "ticket_id"),

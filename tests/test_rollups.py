@@ -736,3 +736,35 @@ def test_the_stock_open_at_a_past_moment_is_judged_on_the_completion_index(demo:
             )
             plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "ix_cases_hall_completed_accepted" in plan, plan
+
+
+def test_bad_reviews_are_picked_on_the_evaluation_index(demo: Engine):
+    """A period's bad reviews (rating ≤ 2) are chosen on (hall_id, evaluated_at, rating),
+    reading only their rows (SQLite's plan names the index); the figure's partial and the
+    list hold exactly the active bad reviews of a plain count."""
+    from queries import metric_queries as mq
+
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    e = s.evaluations.c
+    with demo.connect() as conn:
+        plain = conn.execute(
+            sa.select(sa.func.count()).where(
+                e.hall_id == "H01",
+                e.evaluated_at >= whole.start,
+                e.evaluated_at < whole.end,
+                e.rating <= 2,
+                sa.or_(e.is_default.is_(None), e.is_default == sa.false()),
+            )
+        ).scalar_one()
+        partial = mq.bad_reviews(conn, whole, None, scope=ALL)
+        listed = details.bad_review_list(conn, whole, scope=ALL)
+        assert plain > 0 and partial.height == listed.height == plain
+        if demo.dialect.name == "sqlite":
+            sql = str(
+                sa.select(sa.func.count())
+                .select_from(s.evaluations)
+                .where(e.hall_id == "H01", e.evaluated_at >= whole.start, e.rating <= 2)
+                .compile(conn, compile_kwargs={"literal_binds": True})
+            )
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_evaluations_hall_evaluated_rating" in plan, plan
