@@ -216,10 +216,12 @@ def histograms(
     wait_target_min: float,
     scope: Scope,
     use_rollups: bool = True,
+    kinds: tuple[str, ...] = HISTOGRAM_KINDS,
 ) -> pl.DataFrame:
     """Waits and service times in 0.1-minute buckets for the whole period (kind, bucket, n,
-    sum_s): `ticket_histograms` from the hall-level rollup for the rolled days where it can
-    answer (no department, window or staff in the filters or the scope), the rows for the rest."""
+    sum_s), only the `kinds` asked for: `ticket_histograms` from the hall-level rollup for the
+    rolled days where it can answer (no department, window or staff in the filters or the
+    scope), the rows for the rest."""
     plan = rollups.plan(conn, period) if use_rollups else None
     return rollups.partial(
         conn,
@@ -227,10 +229,11 @@ def histograms(
         plan,
         period,
         None,
-        lambda sub: ticket_histograms(conn, sub, None, scope=scope),
+        lambda sub: ticket_histograms(conn, sub, None, scope=scope, kinds=kinds),
         wait_target_s=wait_target_min * 60,
         boundaries=[],
         scope=scope,
+        kinds=kinds,
     )
 
 

@@ -381,6 +381,25 @@ def test_sparklines_and_wait_histogram_from_the_rollups_equal_the_rows(demo: Eng
                     .sort(order)
                     .equals(raw.select([*order, "n", "sum_s"]).sort(order))
                 )
+                # 总览 reads the waits alone: the same buckets, rolled and raw
+                for use_rollups in (True, False):
+                    waits = metric_inputs.histograms(
+                        conn,
+                        period,
+                        wait_target_min=20,
+                        scope=scope,
+                        use_rollups=use_rollups,
+                        kinds=("wait",),
+                    )
+                    assert (
+                        waits.select([*order, "n", "sum_s"])
+                        .sort(order)
+                        .equals(
+                            raw.filter(pl.col("kind") == "wait")
+                            .select([*order, "n", "sum_s"])
+                            .sort(order)
+                        )
+                    )
 
 
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:
