@@ -176,16 +176,19 @@ def histograms(
     last: dt.date,
     as_of: dt.datetime,
     filters: Filters,
+    kinds: tuple[str, ...] = ("wait", "service"),
     *,
     scope: Scope,
 ) -> pl.DataFrame:
-    """Waits and service times per whole minute: kind ("wait" / "service"), minute, n."""
+    """Waits and service times (only `kinds`) per whole minute: kind ("wait" / "service"),
+    minute, n."""
     with engine_for(url).connect() as conn:
         hist = metric_inputs.histograms(
             conn,
             period(first, last, as_of, filters),
             wait_target_min=settings().wait_target_min,
             scope=scope,
+            kinds=kinds,
         )
     if hist.is_empty():
         return pl.DataFrame(schema={"kind": pl.String, "minute": pl.Int64, "n": pl.Int64})

@@ -13,12 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access.scope import Scope
-from metrics.engine import Deadlines, bundle_applications_done
-from metrics.figures import compute
+from metrics.engine import Deadlines, bundle_applications_done, finish, needs
 from metrics.settings import Settings
 from queries import schema as s
-from queries.db import calendar_frame
-from queries.metric_queries import Filters, bundle_cases
+from queries.metric_inputs import collect
+from queries.metric_queries import Filters
 
 PACKAGE_SCHEMA: dict[str, pl.DataType] = {
     "bundle_id": pl.String(),
@@ -32,6 +31,14 @@ PACKAGE_SCHEMA: dict[str, pl.DataType] = {
     "slowest_item": pl.String(),
     "slowest_case_id": pl.String(),
 }
+# the figures of the table (`metrics.engine.needs` reads only their partials)
+PACKAGE_KEYS = (
+    "bundle_applications",
+    "accepted",
+    "bundles_completed",
+    "bundle_on_time_rate",
+    "bundle_one_visit_rate",
+)
 
 
 def package_table(
@@ -39,16 +46,26 @@ def package_table(
 ) -> pl.DataFrame:
     """One row per package (PACKAGE_SCHEMA), slowest first (by its slowest case), then the
     packages without a completed application by applications."""
-    groups = compute(conn, period, settings, "bundle", ("cases",), scope=scope)["groups"]
+    # the partials of the table's figures only, read once: the completed applications'
+    # cases give both the figures and the slowest case
+    sections, partials = needs(PACKAGE_KEYS)
+    inputs = collect(
+        conn,
+        period,
+        "bundle",
+        wait_target_min=settings.wait_target_min,
+        late_grace_min=settings.late_grace_min,
+        sections=sections,
+        partials=partials,
+        scope=scope,
+    )
+    groups = finish(inputs, settings)["groups"]
     if not groups:
         return pl.DataFrame(schema=PACKAGE_SCHEMA)
     names = dict(conn.execute(sa.select(s.bundles.c.bundle_id, s.bundles.c.name)).all())
     items = dict(conn.execute(sa.select(s.items.c.item_id, s.items.c.name)).all())
     apps = bundle_applications_done(
-        bundle_cases(conn, period, "bundle", scope=scope),
-        period.start,
-        period.end,
-        Deadlines(calendar_frame(conn)),
+        inputs.bundle_cases, period.start, period.end, Deadlines(inputs.calendar)
     )
     slowest = (
         apps.sort("slowest_days", descending=True, nulls_last=True)

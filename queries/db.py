@@ -121,7 +121,11 @@ ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cases", "bundle_id"),  # 一件事一次办 (issue 17)
     ("cases", "application_id"),
 )
-ADDED_INDEXES: tuple[str, ...] = ("ix_cases_application",)
+ADDED_INDEXES: tuple[str, ...] = (
+    "ix_cases_application",
+    "ix_cases_hall_completed_accepted",
+    "ix_evaluations_hall_evaluated_rating",
+)
 
 
 def upgrade_schema(engine: Engine) -> list[str]:

@@ -22,6 +22,7 @@ from queries.metric_queries import (
     _NOTHING,
     DIMENSIONS,
     FILTERS,
+    HISTOGRAM_KINDS,
     SECTIONS,
     Filters,
     attendance_counts,
@@ -123,11 +124,20 @@ def collect(
     def wanted(name: str, section: str) -> bool:
         return section in sections if partials is None else name in partials
 
-    def left_out(name: str, run) -> pl.DataFrame:
-        key = (conn.dialect.name, name, dimension, tuple(boundaries), tuple(closings))
-        return _empty(key, lambda: run(nothing))
+    # the completion partial carries the speed-up's days only for `speedup_rate`
+    # (`metrics.engine.needs` names the pseudo-partial "speedup" for it)
+    speed = partials is None or "speedup" in partials
+    # the histograms of waits and of service times, each only where a figure needs it
+    kinds = (
+        tuple(k for k in HISTOGRAM_KINDS if partials is None or f"{k}_histogram" in partials)
+        or HISTOGRAM_KINDS
+    )
 
-    def part(name: str, section: str, raw) -> pl.DataFrame:
+    def left_out(name: str, run) -> pl.DataFrame:
+        shape = (dimension, tuple(boundaries), tuple(closings), speed, kinds)
+        return _empty((conn.dialect.name, name, *shape), lambda: run(nothing))
+
+    def part(name: str, section: str, raw, **options) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
         section or partial left out reads nothing."""
         if not wanted(name, section):
@@ -143,6 +153,7 @@ def collect(
             boundaries=boundaries,
             closings=closings,
             scope=scope,
+            **options,
         )
 
     def direct(name: str, section: str, run) -> pl.DataFrame:
@@ -163,7 +174,10 @@ def collect(
             lambda sc: ticket_counts(conn, sc, dimension, wait_target_s, scope=scope),
         ),
         histograms=part(
-            "histograms", "tickets", lambda sc: ticket_histograms(conn, sc, dimension, scope=scope)
+            "histograms",
+            "tickets",
+            lambda sc: ticket_histograms(conn, sc, dimension, scope=scope, kinds=kinds),
+            kinds=kinds,
         ),
         segments=part(
             "segments",
@@ -175,7 +189,10 @@ def collect(
         ),
         intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension, scope=scope)),
         completion=part(
-            "completion", "cases", lambda sc: case_completion(conn, sc, dimension, scope=scope)
+            "completion",
+            "cases",
+            lambda sc: case_completion(conn, sc, dimension, scope=scope, speed=speed),
+            speed=speed,
         ),
         open_cases=direct(
             "open_cases", "cases", lambda f: case_open(conn, f, dimension, soon_end, scope=scope)
@@ -227,10 +244,12 @@ def histograms(
     wait_target_min: float,
     scope: Scope,
     use_rollups: bool = True,
+    kinds: tuple[str, ...] = HISTOGRAM_KINDS,
 ) -> pl.DataFrame:
     """Waits and service times in 0.1-minute buckets for the whole period (kind, bucket, n,
-    sum_s): `ticket_histograms` from the hall-level rollup for the rolled days where it can
-    answer (no department, window or staff in the filters or the scope), the rows for the rest."""
+    sum_s), only the `kinds` asked for: `ticket_histograms` from the hall-level rollup for the
+    rolled days where it can answer (no department, window or staff in the filters or the
+    scope), the rows for the rest."""
     plan = rollups.plan(conn, period) if use_rollups else None
     return rollups.partial(
         conn,
@@ -238,10 +257,11 @@ def histograms(
         plan,
         period,
         None,
-        lambda sub: ticket_histograms(conn, sub, None, scope=scope),
+        lambda sub: ticket_histograms(conn, sub, None, scope=scope, kinds=kinds),
         wait_target_s=wait_target_min * 60,
         boundaries=[],
         scope=scope,
+        kinds=kinds,
     )
 
 

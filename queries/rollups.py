@@ -290,10 +290,18 @@ def serves(
 
 
 def read(
-    conn: Connection, name: str, period, dimension: str | None, *, scope: Scope
+    conn: Connection,
+    name: str,
+    period,
+    dimension: str | None,
+    *,
+    scope: Scope,
+    speed: bool = True,
+    kinds: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
     """The partial `name` for the period's rolled days inside `scope`, shaped as the raw
-    query returns it."""
+    query returns it (completion with `speed=False`: as `case_completion(speed=False)`;
+    histograms with `kinds`: those kinds only, as `ticket_histograms(kinds=…)`)."""
     spec = SPECS[name]
     table = spec.table
     selected, schema, group_by = [], {}, []
@@ -302,10 +310,13 @@ def read(
         selected.append(column.label("group"))
         schema["group"] = _group_type(dimension)
         group_by.append(column)
-    for extra, dtype in spec.extras.items():
-        selected.append(table.c[extra])
+    extras = {extra: (table.c[extra], dtype) for extra, dtype in spec.extras.items()}
+    if name == "completion" and not speed:
+        extras = mq.without_speed(extras, table.c.allowed)
+    for extra, (expr, dtype) in extras.items():
+        selected.append(expr.label(extra))
         schema[extra] = dtype
-        group_by.append(table.c[extra])
+        group_by.append(expr)
     for value in spec.sums:
         selected.append(sa.func.coalesce(sa.func.sum(table.c[value]), 0).label(value))
         schema[value] = I64
@@ -315,6 +326,8 @@ def read(
     where = [table.c.day >= period.first, table.c.day <= period.last]
     where += [table.c[_column(k)] == v for k, v in period.filters.items()]
     where.append(scope_filter(scope, table))
+    if name == "histograms" and kinds is not None:
+        where.append(table.c.kind.in_(kinds))
     if name == "coverage":
         day = period.as_of.date()
         where.append(
@@ -397,9 +410,11 @@ def partial(
     boundaries: list[int],
     scope: Scope,
     closings: list[int] | None = None,
+    **options,
 ) -> pl.DataFrame:
     """The partial `name` inside `scope`: from the rollups for rolled days and `raw(sub)` for
-    the rest when the rollup serves the query, else `raw(period)`."""
+    the rest when the rollup serves the query, else `raw(period)` (`options`, e.g. `speed`
+    or `kinds`: see `read`; `raw` must read the same)."""
     if not serves(
         name,
         plan_,
@@ -411,7 +426,7 @@ def partial(
         closings=closings,
     ):
         return raw(period)
-    frames = [read(conn, name, period, dimension, scope=scope)]
+    frames = [read(conn, name, period, dimension, scope=scope, **options)]
     frames += [raw(sub) for sub in plan_.raw_periods]
     if name == "coverage" and not _end_of_day(period):
         since = dt.datetime.combine(period.as_of.date(), dt.time(0))

@@ -344,6 +344,12 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
     inspector = sa.inspect(engine)
     assert {"bundle_id", "application_id"} <= {c["name"] for c in inspector.get_columns("cases")}
     assert "bundles" in inspector.get_table_names()
+    # and the indexes added since: the packages' applications, the past open stock's
+    indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("cases")}
+    assert indexes["ix_cases_application"] == ["application_id"]
+    assert indexes["ix_cases_hall_completed_accepted"] == ["hall_id", "completed_at", "accepted_at"]
+    indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("evaluations")}
+    assert indexes["ix_evaluations_hall_evaluated_rating"] == ["hall_id", "evaluated_at", "rating"]
     with engine.connect() as conn:
         row = conn.execute(sa.select(s.cases)).one()._mapping
     assert (row["case_id"], row["visits"], row["bundle_id"], row["application_id"]) == (

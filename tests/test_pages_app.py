@@ -227,3 +227,20 @@ def test_window_page_follows_its_picker(monkeypatch, demo_db: tuple[str, int]) -
     at.selectbox(key="window.subject").set_value(("staff", staff_id)).run()
     assert at.query_params["staff"] == staff_id
     assert "window" not in at.query_params
+
+
+def test_bad_reviews_show_their_status_as_pills(monkeypatch, demo_db: tuple[str, int]) -> None:
+    """The return call and rectification columns of the bad reviews hold one status each,
+    one of the options the pills are coloured by (no pandas Styler)."""
+    url, _ = demo_db
+    first, last = custom_range()
+    at = run_page(
+        monkeypatch, url, "evaluations", period="custom", hall="H01",
+        **{"from": first.isoformat(), "to": last.isoformat()},
+    )  # fmt: skip
+    due = t("ev.revisit_due", "zh")
+    table = next(frame.value for frame in at.dataframe if due in frame.value.columns)
+    options = {t(f"ev.st.{key}", "zh") for key in ("overdue", "late", "pending", "on_time")}
+    for column in (t("ev.revisit", "zh"), t("ev.rectify", "zh")):
+        cells = list(table[column])
+        assert cells and all(len(cell) == 1 and cell[0] in options for cell in cells)

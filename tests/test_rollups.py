@@ -15,6 +15,7 @@ import math
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Engine
 from access.scope import Scope
 from cli.main import main
 from imports.importer import import_file
+from metrics.engine import group_label
 from metrics.figures import compute
 from metrics.settings import Settings
 from queries import details, metric_inputs, rollups
@@ -379,6 +381,25 @@ def test_sparklines_and_wait_histogram_from_the_rollups_equal_the_rows(demo: Eng
                     .sort(order)
                     .equals(raw.select([*order, "n", "sum_s"]).sort(order))
                 )
+                # 总览 reads the waits alone: the same buckets, rolled and raw
+                for use_rollups in (True, False):
+                    waits = metric_inputs.histograms(
+                        conn,
+                        period,
+                        wait_target_min=20,
+                        scope=scope,
+                        use_rollups=use_rollups,
+                        kinds=("wait",),
+                    )
+                    assert (
+                        waits.select([*order, "n", "sum_s"])
+                        .sort(order)
+                        .equals(
+                            raw.filter(pl.col("kind") == "wait")
+                            .select([*order, "n", "sum_s"])
+                            .sort(order)
+                        )
+                    )
 
 
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:
@@ -605,3 +626,164 @@ def test_rollups_bucket_days_in_hall_local_time_whatever_the_servers_zone(
         monkeypatch.undo()
         time.tzset()
     assert_same(demo, Filters(FIRST, END, dt.datetime.combine(END, EOD)), "date")
+
+
+# --- the completion partial without the speed-up's days ----------------------------------------
+
+TABLE_KEYS = ("completed", "on_time_rate", "overdue_open", "due_soon_open", "one_visit_rate")
+
+
+def test_completion_without_the_speed_up_equals_the_rows_and_the_full_read(demo: Engine):
+    """Figures that do not show `speedup_rate` read the completion partial with days only on
+    the calendar-judged rows (`case_completion(speed=False)`, `rollups.read(speed=False)`):
+    far fewer rows, the same figures, rolled or raw, grouped or not, inside a department
+    scope too. Some cases lose their due_at first (then the calendar judges them, days kept)."""
+    with demo.begin() as conn:
+        ids = conn.execute(
+            sa.select(s.cases.c.case_id)
+            .where(s.cases.c.status == "completed", s.cases.c.due_at.isnot(None))
+            .order_by(s.cases.c.case_id)
+            .limit(60)
+        ).scalars()
+        conn.execute(s.cases.update().where(s.cases.c.case_id.in_(list(ids))).values(due_at=None))
+        rollups.rebuild_all(conn, wait_target_s=Settings().wait_target_min * 60)
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    department = _one(demo, s.items.c.dept_id)
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids={department})
+    with demo.connect() as conn:
+        for dimension in (None, "department", "item", "bundle", "date"):
+            for scope in (ALL, manager):
+                full = compute(conn, whole, Settings(), dimension, scope=scope)
+                for use_rollups in (True, False):
+                    part = compute(
+                        conn,
+                        whole,
+                        Settings(),
+                        dimension,
+                        scope=scope,
+                        keys=TABLE_KEYS,
+                        use_rollups=use_rollups,
+                    )
+                    groups = full["groups"] if dimension else [full]
+                    got = {
+                        str(g.get(f"{dimension}_id", g.get("date"))): g
+                        for g in part.get("groups", [part])
+                    }
+                    for g in groups:
+                        key = str(g.get(f"{dimension}_id", g.get("date")))
+                        want = {k: g["cases"][k] for k in TABLE_KEYS}
+                        if key in got:
+                            assert not same(got[key]["cases"], want), (dimension, key)
+                        else:
+                            assert not any(want.values()), (dimension, key, want)
+        # the rollup's rows: the speed-up's days folded away, the calendar-judged kept
+        plan = rollups.plan(conn, whole)
+        fewer = rollups.read(conn, "completion", whole, None, scope=ALL, speed=False)
+        every = rollups.read(conn, "completion", whole, None, scope=ALL)
+        assert plan is not None and 0 < fewer.height < every.height
+        derived = fewer.filter(pl.col("allowed") >= 0)
+        assert derived.height and derived["accepted_day"].null_count() == 0
+        assert (
+            fewer.filter(pl.col("allowed") < 0)["accepted_day"].null_count()
+            == fewer.filter(pl.col("allowed") < 0).height
+        )
+
+
+@pytest.mark.parametrize(
+    "keys", [("wait_median_min", "wait_p90_min"), ("service_median_min",)], ids=["wait", "service"]
+)
+def test_one_kind_of_histogram_equals_the_rows_and_the_full_read(demo: Engine, keys):
+    """Figures of one histogram kind read only that kind, from the rollup (`rollups.read`
+    with `kinds`) and from the rows (`ticket_histograms(kinds=…)`): the same quantiles as the
+    full compute, by date and by window (read raw) too."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    with demo.connect() as conn:
+        for dimension in (None, "date", "window"):
+            full = compute(conn, whole, Settings(), dimension, scope=ALL)
+            for use_rollups in (True, False):
+                part = compute(
+                    conn,
+                    whole,
+                    Settings(),
+                    dimension,
+                    scope=ALL,
+                    keys=keys,
+                    use_rollups=use_rollups,
+                )
+                if dimension is None:
+                    want = {k: full["tickets"][k] for k in keys}
+                    assert not same(part["tickets"], want)
+                    assert all(v is not None for v in want.values())
+                    continue
+                label = group_label(dimension)
+                got = {g[label]: g["tickets"] for g in part["groups"]}
+                for g in full["groups"]:
+                    want = {k: g["tickets"][k] for k in keys}
+                    assert not same(got.get(g[label], dict.fromkeys(keys)), want), g[label]
+        kind = "wait" if "wait_p90_min" in keys else "service"
+        rolled = rollups.read(conn, "histograms", whole, None, scope=ALL, kinds=(kind,))
+        assert rolled.height and set(rolled["kind"]) == {kind}
+
+
+def test_the_stock_open_at_a_past_moment_is_judged_on_the_completion_index(demo: Engine):
+    """The cases open at a past as_of: those completed after it are found among the later
+    completions on (hall_id, completed_at, accepted_at) without reading the rows of cases
+    accepted after as_of (SQLite's plan names the index); the stock equals a plain count."""
+    from queries import metric_queries as mq
+
+    as_of = dt.datetime(2026, 10, 8, 12, 0)
+    before = Filters(D(2026, 10, 8), D(2026, 10, 8), as_of, {"hall": "H01"})
+    c = s.cases.c
+    with demo.connect() as conn:
+        stock = mq.case_open(conn, before, None, as_of, scope=ALL)
+        plain = conn.execute(
+            sa.select(sa.func.count()).where(
+                c.hall_id == "H01",
+                c.accepted_at <= as_of,
+                c.status.in_([*mq.OPEN_STATUSES, "completed"]),
+                sa.or_(c.completed_at.is_(None), c.completed_at > as_of),
+            )
+        ).scalar_one()
+        assert plain > 0 and stock["n"].sum() == plain
+        if demo.dialect.name == "sqlite":
+            where = [*mq.open_case_branches(as_of)[1], c.hall_id == "H01"]
+            sql = str(
+                sa.select(sa.func.count())
+                .select_from(s.cases)
+                .where(*where)
+                .compile(conn, compile_kwargs={"literal_binds": True})
+            )
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_cases_hall_completed_accepted" in plan, plan
+
+
+def test_bad_reviews_are_picked_on_the_evaluation_index(demo: Engine):
+    """A period's bad reviews (rating ≤ 2) are chosen on (hall_id, evaluated_at, rating),
+    reading only their rows (SQLite's plan names the index); the figure's partial and the
+    list hold exactly the active bad reviews of a plain count."""
+    from queries import metric_queries as mq
+
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    e = s.evaluations.c
+    with demo.connect() as conn:
+        plain = conn.execute(
+            sa.select(sa.func.count()).where(
+                e.hall_id == "H01",
+                e.evaluated_at >= whole.start,
+                e.evaluated_at < whole.end,
+                e.rating <= 2,
+                sa.or_(e.is_default.is_(None), e.is_default == sa.false()),
+            )
+        ).scalar_one()
+        partial = mq.bad_reviews(conn, whole, None, scope=ALL)
+        listed = details.bad_review_list(conn, whole, scope=ALL)
+        assert plain > 0 and partial.height == listed.height == plain
+        if demo.dialect.name == "sqlite":
+            sql = str(
+                sa.select(sa.func.count())
+                .select_from(s.evaluations)
+                .where(e.hall_id == "H01", e.evaluated_at >= whole.start, e.rating <= 2)
+                .compile(conn, compile_kwargs={"literal_binds": True})
+            )
+            plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_evaluations_hall_evaluated_rating" in plan, plan

@@ -208,7 +208,7 @@ else:
         )
 
 st.subheader(t("ov.distribution", lang))
-hist = cached.histograms(url, p.first, p.last, p.as_of, f).filter(pl.col("kind") == "wait")
+hist = cached.histograms(url, p.first, p.last, p.as_of, f, ("wait",))
 if hist.is_empty():
     empty_note(t("empty.waits", lang))
 else:
