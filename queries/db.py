@@ -126,6 +126,13 @@ ADDED_INDEXES: tuple[str, ...] = (
     "ix_cases_hall_completed_accepted",
     "ix_evaluations_hall_evaluated_rating",
 )
+# Indexes an older release made that a wider one above now serves (its leading columns):
+# (table, old index, the index that replaces it). Dropped once the wider one is there, so an
+# upgraded database keeps no index that every write updates and no read needs.
+REPLACED_INDEXES: tuple[tuple[str, str, str], ...] = (
+    ("cases", "ix_cases_hall_completed", "ix_cases_hall_completed_accepted"),
+    ("evaluations", "ix_evaluations_hall_evaluated", "ix_evaluations_hall_evaluated_rating"),
+)
 
 
 def upgrade_schema(engine: Engine) -> list[str]:
@@ -158,6 +165,14 @@ def upgrade_schema(engine: Engine) -> list[str]:
                 if index.name not in names:
                     index.create(conn)
                     added.append(index.name)
+        for table_name, old_name, wider in REPLACED_INDEXES:
+            names = {i["name"] for i in sa.inspect(conn).get_indexes(table_name)}
+            if old_name in names and wider in names:
+                # by name (an Index object of these columns would join the table's metadata)
+                quote = conn.dialect.identifier_preparer.quote
+                on = f" ON {quote(table_name)}" if conn.dialect.name in ("mysql", "mariadb") else ""
+                conn.execute(sa.text(f"DROP INDEX {quote(old_name)}{on}"))
+                added.append(f"{old_name} dropped (served by {wider})")
     return added
 
 

@@ -316,6 +316,12 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
         sa.Table(table.name, old, *columns)
     old.create_all(engine)
     with engine.begin() as conn:
+        # the narrower indexes of that release, which the wider ones replace
+        cases, evaluations = old.tables["cases"], old.tables["evaluations"]
+        sa.Index("ix_cases_hall_completed", cases.c.hall_id, cases.c.completed_at).create(conn)
+        sa.Index(
+            "ix_evaluations_hall_evaluated", evaluations.c.hall_id, evaluations.c.evaluated_at
+        ).create(conn)
         conn.execute(sa.insert(old.tables["halls"]).values(hall_id="H1", name="老大厅"))
         conn.execute(
             sa.insert(old.tables["items"]).values(
@@ -348,8 +354,10 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
     indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("cases")}
     assert indexes["ix_cases_application"] == ["application_id"]
     assert indexes["ix_cases_hall_completed_accepted"] == ["hall_id", "completed_at", "accepted_at"]
+    assert "ix_cases_hall_completed" not in indexes  # the wider one serves its reads
     indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("evaluations")}
     assert indexes["ix_evaluations_hall_evaluated_rating"] == ["hall_id", "evaluated_at", "rating"]
+    assert "ix_evaluations_hall_evaluated" not in indexes
     with engine.connect() as conn:
         row = conn.execute(sa.select(s.cases)).one()._mapping
     assert (row["case_id"], row["visits"], row["bundle_id"], row["application_id"]) == (
