@@ -24,8 +24,8 @@ import polars as pl
 
 from forecasting.demand import (
     DEFAULT_OPTIONS,
-    Z80,
     ProphetOptions,
+    hourly_totals,
     intraday_forecast,
     intraday_profile,
 )
@@ -224,20 +224,7 @@ def backtest(
             continue
         profile = intraday_profile(slots, features, hours, hall_id, first)
         halves = intraday_forecast(fc, profile, features, hours)
-        hourly_fc = (
-            halves.group_by((pl.col("start").dt.truncate("1h")).alias("start"))
-            .agg(
-                pl.col("yhat").sum(),
-                # the halves share the day's error (added) and have their own (in quadrature)
-                (pl.col("sigma_day").sum() ** 2 + (pl.col("sigma_share") ** 2).sum())
-                .sqrt()
-                .alias("sigma"),
-            )
-            .with_columns(
-                (pl.col("yhat") - Z80 * pl.col("sigma")).clip(lower_bound=0).alias("lower"),
-                (pl.col("yhat") + Z80 * pl.col("sigma")).alias("upper"),
-            )
-        )
+        hourly_fc = hourly_totals(halves).rename({"yhat_lower": "lower", "yhat_upper": "upper"})
         origin_end = dt.datetime.combine(origin, dt.time(23, 59))
         h_train = hourly_obs.filter(pl.col("start") <= origin_end)
         h_test = hourly_obs.filter(

@@ -479,6 +479,24 @@ def intraday_profile(
     return pl.concat([profile, *extra]).select("day_type", "slot", "share", "share_sd")
 
 
+def hourly_totals(halves: pl.DataFrame) -> pl.DataFrame:
+    """Half-hourly forecasts (`intraday_forecast`) summed to whole hours: start (the hour),
+    yhat, yhat_lower, yhat_upper (80%). The half-hours of a day share the day's error (their
+    `sigma_day` add up) and each has its own (`sigma_share`, added in quadrature). Summing the
+    half-hours' bounds instead would give a band wider than 80%. The big screen's hourly line
+    and the backtest's hourly score use this one band."""
+    sigma = (pl.col("sigma_day").sum() ** 2 + (pl.col("sigma_share") ** 2).sum()).sqrt()
+    return (
+        halves.group_by(pl.col("start").dt.truncate("1h").alias("start"))
+        .agg(pl.col("yhat").sum(), sigma.alias("sigma"))
+        .with_columns(
+            (pl.col("yhat") - Z80 * pl.col("sigma")).clip(lower_bound=0.0).alias("yhat_lower"),
+            (pl.col("yhat") + Z80 * pl.col("sigma")).alias("yhat_upper"),
+        )
+        .sort("start")
+    )
+
+
 def intraday_forecast(
     daily: pl.DataFrame,
     profile: pl.DataFrame,

@@ -25,6 +25,7 @@ from forecasting.demand import (
     ProphetOptions,
     day_features,
     forecast_demand,
+    hourly_totals,
     intraday_forecast,
     intraday_profile,
     profile_days,
@@ -279,7 +280,8 @@ def store_choice(
 
 def hourly_forecast(conn: Connection, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame:
     """Tickets expected per hour of `day` from the history before it: hour, yhat, yhat_lower,
-    yhat_upper (the half-hours' forecasts summed; the bounds summed too, a wide band)."""
+    yhat_upper (the half-hours summed with their 80% band, `demand.hourly_totals`: the band
+    the backtest scores)."""
     run = forecast_hall(
         conn,
         hall_id,
@@ -288,11 +290,8 @@ def hourly_forecast(conn: Connection, hall_id: str, day: dt.date, *, scope: Scop
         history_until=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23, 59, 59)),
         scope=scope,
     )
-    return (
-        run.intraday.filter(pl.col("date") == day)
-        .group_by(pl.col("start").dt.hour().cast(pl.Int64).alias("hour"))
-        .agg(pl.col("yhat", "yhat_lower", "yhat_upper").sum())
-        .sort("hour")
+    return hourly_totals(run.intraday.filter(pl.col("date") == day)).select(
+        pl.col("start").dt.hour().cast(pl.Int64).alias("hour"), "yhat", "yhat_lower", "yhat_upper"
     )
 
 

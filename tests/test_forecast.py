@@ -803,3 +803,30 @@ def test_staff_hours_against_service_level() -> None:
     roster = options.filter(pl.col("option") == "roster").row(0, named=True)
     assert roster["staff_hours"] == 14.0
     assert 0 < roster["service_level"] <= 1
+
+
+def test_hourly_band_adds_the_days_error_and_the_half_hours_own() -> None:
+    """Two half-hours of one hour: the day's error they share adds up (3 + 4), their own
+    errors add in quadrature (2, 2): σ = √(7² + 2² + 2²). Summing the half-hours' 80% bounds
+    instead (as the screen once did) gives a band wider than that; the bound stays ≥ 0."""
+    from forecasting.demand import Z80, hourly_totals
+
+    start = dt.datetime(2026, 11, 25, 10)
+    halves = pl.DataFrame(
+        {
+            "start": [start, start + dt.timedelta(minutes=30), start + dt.timedelta(hours=1)],
+            "yhat": [20.0, 30.0, 1.0],
+            "sigma_day": [3.0, 4.0, 0.5],
+            "sigma_share": [2.0, 2.0, 1.0],
+        }
+    )
+    hours = hourly_totals(halves)
+    assert hours["start"].to_list() == [start, start + dt.timedelta(hours=1)]
+    sigma = (7.0**2 + 2.0**2 + 2.0**2) ** 0.5
+    first = hours.row(0, named=True)
+    assert first["yhat"] == 50.0
+    assert first["yhat_lower"] == pytest.approx(50.0 - Z80 * sigma)
+    assert first["yhat_upper"] == pytest.approx(50.0 + Z80 * sigma)
+    summed = Z80 * ((3**2 + 2**2) ** 0.5 + (4**2 + 2**2) ** 0.5)  # the halves' bounds summed
+    assert first["yhat_upper"] - first["yhat"] < summed
+    assert hours.row(1, named=True)["yhat_lower"] == 0.0  # 1 − 1.28·1.1 clipped at 0
