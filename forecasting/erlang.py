@@ -112,7 +112,7 @@ def _log_a(x: float, y: np.ndarray) -> np.ndarray:
     falls = np.concatenate([[0.0], np.cumsum(np.log(x + j[1:]))])
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.multiply.outer(np.log(y), j)
-    logs[:, 0] = 0.0  # y = 0: only the first term, 1
+    logs[:, 0] = 0.0  # term 0 is 1 for every y (0·log 0 would be NaN where y = 0)
     logs -= falls
     peak = logs.max(axis=1, keepdims=True)
     logs -= peak

@@ -72,7 +72,8 @@ class MetricInputs:
 
 
 # the empty frame of each partial left out (its columns and types, as its query returns them
-# for no rows), per dialect, grouping and hours boundaries: the query runs once per process
+# for no rows), per dialect, grouping, hours boundaries, speed-up days and histogram kinds
+# (everything that can shape its columns): the query runs once per process
 _EMPTY: dict[tuple, pl.DataFrame] = {}
 
 
