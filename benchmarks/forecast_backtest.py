@@ -189,6 +189,14 @@ def _summary() -> None:
         f"{(mase <= 0.75).sum()} met); daily coverage {cover.min():.1%}–{cover.max():.1%} "
         f"({((cover >= 0.75) & (cover <= 0.85)).sum()} of {cover.len()} within 75–85%)"
     )
+    h_mase, h_cover = frame["hourly_mase"].drop_nulls(), frame["hourly_cover"].drop_nulls()
+    if h_mase.len():
+        print(
+            f"  hourly MASE {h_mase.min():.3f}–{h_mase.max():.3f} (target ≤ 0.8 each: "
+            f"{(h_mase <= 0.8).sum()} of {h_mase.len()} met); hourly coverage "
+            f"{h_cover.min():.1%}–{h_cover.max():.1%} "
+            f"({((h_cover >= 0.75) & (h_cover <= 0.85)).sum()} of {h_cover.len()} within 75–85%)"
+        )
     near = frame.filter(pl.col("daily_floor") >= 0.9 * 0.75)["series"].to_list()
     if near:
         print(f"  mostly noise (Poisson floor ≥ 0.675): {', '.join(near)}")

@@ -28,6 +28,7 @@ from forecasting.demand import (
     hourly_totals,
     intraday_forecast,
     intraday_profile,
+    open_slots,
 )
 from forecasting.select import Choice, choose, forecast_series, poisson_mad
 
@@ -163,15 +164,24 @@ def backtest(
     )
     hourly_obs = None
     if slots is not None:
+        # every hour of the opening hours of each open day, 0 where nobody came, and any hour
+        # outside them that had arrivals: scoring only the hours with arrivals would leave out
+        # the quiet hours a small hall has, and the baselines would have no last week there
+        hour_key = ["date", (pl.col("slot") // 2).alias("hour")]
+        open_hours = (
+            open_slots(hours, hall_id, features.filter(pl.col("date") <= last))
+            .select(hour_key)
+            .unique()
+        )
+        counted = slots.group_by(hour_key).agg(pl.col("arrivals").sum().cast(pl.Float64).alias("y"))
         hourly_obs = (
-            slots.group_by("date", (pl.col("slot") // 2).alias("hour"))
-            .agg(pl.col("arrivals").sum().cast(pl.Float64).alias("y"))
+            open_hours.join(counted, on=["date", "hour"], how="full", coalesce=True)
             .join(open_days.select("date"), on="date")
             .select(
                 (pl.col("date").cast(pl.Datetime("us")) + pl.duration(hours=pl.col("hour"))).alias(
                     "start"
                 ),
-                "y",
+                pl.col("y").fill_null(0.0),
             )
             .sort("start")
         )
