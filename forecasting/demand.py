@@ -18,7 +18,7 @@ import math
 import sys
 import types
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,13 +63,28 @@ class ForecastError(ValueError):
 # --- the calendar as recurring features -----------------------------------------------------
 
 
-def _hours_on(hours: pl.DataFrame, hall_id: str, day: dt.date, weekday: int) -> pl.DataFrame:
-    return hours.filter(
-        (pl.col("hall_id") == hall_id)
-        & (pl.col("weekday") == weekday)
-        & (pl.col("valid_from").is_null() | (pl.col("valid_from") <= day))
-        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
-    )
+def _hours_lookup(
+    hours: pl.DataFrame, hall_id: str
+) -> Callable[[dt.date, int], list[tuple[dt.time, dt.time, str]]]:
+    """The hall's opening periods on a day: `on(day, service weekday)` → [(start, end, kind)]
+    in the table's order, for the rows valid that day. One pass over the table per hall: a
+    polars filter per day took 0.2 s of a cold forecast and plan (a year of days, twice)."""
+    by_weekday: dict[int, list[tuple]] = {}
+    for weekday, start, end, kind, valid_from, valid_to in (
+        hours.filter(pl.col("hall_id") == hall_id)
+        .select("weekday", "start", "end", "kind", "valid_from", "valid_to")
+        .iter_rows()
+    ):
+        by_weekday.setdefault(weekday, []).append((start, end, kind, valid_from, valid_to))
+
+    def on(day: dt.date, weekday: int) -> list[tuple[dt.time, dt.time, str]]:
+        return [
+            (start, end, kind)
+            for start, end, kind, valid_from, valid_to in by_weekday.get(weekday, ())
+            if (valid_from is None or valid_from <= day) and (valid_to is None or valid_to >= day)
+        ]
+
+    return on
 
 
 def day_features(
@@ -102,13 +117,14 @@ def day_features(
         )
     closed = holiday_closures(cal)
     rows = []
+    hours_on = _hours_lookup(service_hours, hall_id)
     workday = dict(zip(cal["date"].to_list(), cal["is_workday"].to_list(), strict=True))
     names = dict(zip(cal["date"].to_list(), cal["name"].to_list(), strict=True))
     closure_days = sorted(closed)
     for day in _dates(first, last):
         is_work = workday[day]
         weekday = service_weekday(day, is_work)
-        has_hours = not _hours_on(service_hours, hall_id, day, weekday).is_empty()
+        has_hours = bool(hours_on(day, weekday))
         is_open = has_hours and day not in closed
         before = _days_to(closure_days, day, +1)
         after = _days_to(closure_days, day, -1)
@@ -140,7 +156,7 @@ def day_features(
     for day in _dates(first.replace(day=1), first - dt.timedelta(days=1)):
         if day in workday and day not in closed:
             weekday = service_weekday(day, workday[day])
-            if not _hours_on(service_hours, hall_id, day, weekday).is_empty():
+            if hours_on(day, weekday):
                 seen_open[(day.year, day.month)] = seen_open.get((day.year, day.month), 0) + 1
     starts = set()
     for row in rows:
@@ -416,10 +432,9 @@ def _normal_quantile(q: float) -> float:
 def open_slots(hours: pl.DataFrame, hall_id: str, features: pl.DataFrame) -> pl.DataFrame:
     """Half-hours within opening hours of each open date: date, slot, kind (regular/extended)."""
     rows = []
+    hours_on = _hours_lookup(hours, hall_id)
     for day, weekday in features.filter(pl.col("open")).select("date", "weekday").iter_rows():
-        for start, end, kind in (
-            _hours_on(hours, hall_id, day, weekday).select("start", "end", "kind").iter_rows()
-        ):
+        for start, end, kind in hours_on(day, weekday):
             lo = (start.hour * 60 + start.minute) // INTERVAL_MIN
             hi = math.ceil((end.hour * 60 + end.minute) / INTERVAL_MIN)
             rows.extend((day, slot, kind) for slot in range(lo, hi))

@@ -32,7 +32,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
+# 32 nodes: service levels within 1e-10 of 64 nodes over 13,000 cases (0.2–8 visitors a
+# minute, 3–30 min service, 5–400 min patience, 5–30 min target), a quarter less time a call
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
 
 
 @dataclass(frozen=True)
