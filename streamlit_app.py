@@ -10,13 +10,14 @@ warmup.warm()
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, outage, state  # noqa: E402
+from dashboard import auth, live_data, outage, state  # noqa: E402
 from i18n.text import LANGS, t  # noqa: E402
 
 st.set_page_config(
     page_title="厅脉 HallPulse", page_icon=":material/account_balance:", layout="wide"
 )
 
+live_data.note_page_run()  # background forecast fits wait while pages are being opened
 lang = state.lang()
 # the public waits page (/public) needs no sign-in and shows no navigation: routed before the
 # sidebar and the sign-in gate, it reads counts only (dashboard/pages/public.py)

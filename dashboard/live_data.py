@@ -13,6 +13,7 @@ import collections
 import datetime as dt
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import polars as pl
@@ -204,6 +205,26 @@ _pending: collections.deque = collections.deque()
 _pending_lock = threading.Lock()
 _fitter: threading.Thread | None = None
 
+# A fit (a second or two of CPU) waits until no page has been opened for QUIET_S, so that the
+# pages opened at one moment — every screen of the hall after a restart, the morning's first
+# visitors — are served first; it waits at most MAX_WAIT_S, so that a server that is never
+# quiet still draws its forecast lines. The screen shows no forecast line until then.
+QUIET_S = 2.0
+MAX_WAIT_S = 30.0
+_last_open = 0.0  # time.monotonic() of the last page run (`note_page_run`)
+
+
+def note_page_run() -> None:
+    """A page was opened or run again (the app's script, not a screen's timed refresh)."""
+    global _last_open
+    _last_open = time.monotonic()
+
+
+def _wait_for_quiet() -> None:
+    deadline = time.monotonic() + MAX_WAIT_S
+    while (now := time.monotonic()) < deadline and now - _last_open < QUIET_S:
+        time.sleep(min(0.05, deadline - now))
+
 
 def _queue_fit(job: tuple) -> None:
     global _fitter
@@ -222,6 +243,7 @@ def _fit_queued() -> None:
                 _fitter = None
                 return
             job = _pending.popleft()
+        _wait_for_quiet()
         _fit_forecast(*job)
 
 

@@ -35,9 +35,14 @@ PAGE = "dashboard/pages/big_screen.py"
 
 
 @pytest.fixture(autouse=True)
-def clear_caches() -> None:
+def clear_caches(monkeypatch) -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
+    # fits start at once here (no waiting for a quiet server), and none queued by an earlier
+    # test runs in this one
+    monkeypatch.setattr(live_data, "QUIET_S", 0.0)
+    with live_data._pending_lock:
+        live_data._pending.clear()
 
 
 def run_screen(monkeypatch, url: str, now: dt.datetime = BUSY_NOW, **params: str) -> AppTest:
@@ -300,6 +305,58 @@ def test_the_halls_forecasts_are_fitted_one_at_a_time(monkeypatch) -> None:
         time.sleep(0.05)
     assert sorted(fitted) == halls and most[0] == 1
     assert all(live_data.hourly_forecast("sqlite://", h, day, scope=ALL) is not None for h in halls)
+
+
+def test_a_fit_waits_while_pages_are_being_opened(monkeypatch) -> None:
+    """Pages opened at one moment are served before a background fit starts: the fit waits
+    until no page has run for `QUIET_S`, and at most `MAX_WAIT_S` on a server never quiet."""
+    import polars as pl
+
+    from forecasting import service
+
+    started: list[float] = []
+
+    def fit(conn, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame:
+        started.append(time.monotonic())
+        return pl.DataFrame({"hour": [9], "yhat": [1.0], "yhat_lower": [0.5], "yhat_upper": [2.0]})
+
+    def wait_for_fit(timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(service, "hourly_forecast", fit)
+    monkeypatch.setattr(live_data, "QUIET_S", 0.4)
+    monkeypatch.setattr(live_data, "MAX_WAIT_S", 30.0)
+    day = BUSY_NOW.date()
+    live_data.note_page_run()
+    assert live_data.hourly_forecast("sqlite:///:memory:", "H01", day, scope=ALL) is None
+    time.sleep(0.2)
+    live_data.note_page_run()  # another page opened: the fit waits 0.4 s from here
+    last_page = time.monotonic()
+    wait_for_fit(5)
+    assert started and started[0] - last_page >= 0.35
+
+    # a server never quiet: the fit starts once it has waited MAX_WAIT_S
+    started.clear()
+    monkeypatch.setattr(live_data, "MAX_WAIT_S", 0.5)
+    stop = threading.Event()
+
+    def visitors() -> None:
+        while not stop.is_set():
+            live_data.note_page_run()
+            time.sleep(0.05)
+
+    busy = threading.Thread(target=visitors, daemon=True)
+    busy.start()
+    try:
+        asked = time.monotonic()
+        assert live_data.hourly_forecast("sqlite:///:memory:", "H02", day, scope=ALL) is None
+        wait_for_fit(5)
+    finally:
+        stop.set()
+        busy.join()
+    assert started and 0.45 <= started[0] - asked < 2.0
 
 
 def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy_demo: str):
