@@ -147,7 +147,8 @@ def weekday_hour(
     scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        frame = details.hour_by_day(conn, period(first, last, as_of, filters), scope=scope)
+        # the closed days from the hourly rollup, the open day from the rows
+        frame = metric_inputs.hour_by_day(conn, period(first, last, as_of, filters), scope=scope)
     return drilldown.weekday_hour(frame, first, last)
 
 

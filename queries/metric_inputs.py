@@ -266,6 +266,28 @@ def histograms(
     )
 
 
+def hour_by_day(
+    conn: Connection, period: Filters, *, scope: Scope, use_rollups: bool = True
+) -> pl.DataFrame:
+    """`queries.details.hour_by_day` (tickets issued and valid waits per issue day and hour:
+    day, hour, issued, wait_n, wait_sum_s) from the hall-level hourly rollup for the rolled
+    days where it can answer (no department, window or staff in the filters or the scope),
+    the rows for the rest (today, days not rolled): a year's heatmap reads no ticket row."""
+    plan = rollups.plan(conn, period) if use_rollups else None
+    frame = rollups.partial(
+        conn,
+        "hours",
+        plan,
+        period,
+        "date",
+        lambda sub: details.hour_by_day(conn, sub, scope=scope).rename({"day": "group"}),
+        wait_target_s=0,
+        boundaries=[],
+        scope=scope,
+    )
+    return frame.rename({"group": "day"}).sort("day", "hour")
+
+
 def case_channels(
     conn: Connection, period: Filters, *, scope: Scope, use_rollups: bool = True
 ) -> pl.DataFrame:
