@@ -42,10 +42,16 @@ PACKAGE_KEYS = (
 
 
 def package_table(
-    conn: Connection, period: Filters, settings: Settings, *, scope: Scope
+    conn: Connection,
+    period: Filters,
+    settings: Settings,
+    *,
+    scope: Scope,
+    bundle_cases: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per package (PACKAGE_SCHEMA), slowest first (by its slowest case), then the
-    packages without a completed application by applications."""
+    packages without a completed application by applications. `bundle_cases`: the period's
+    `queries.metric_queries.bundle_cases(…, "bundle", …)` when the caller has read it."""
     # the partials of the table's figures only, read once: the completed applications'
     # cases give both the figures and the slowest case
     sections, partials = needs(PACKAGE_KEYS)
@@ -58,6 +64,7 @@ def package_table(
         sections=sections,
         partials=partials,
         scope=scope,
+        given=None if bundle_cases is None else {"bundle_cases": bundle_cases},
     )
     groups = finish(inputs, settings)["groups"]
     if not groups:

@@ -473,6 +473,47 @@ def test_the_hourly_rollup_added_to_rolled_days_is_read_raw_until_db_init_builds
         assert rollups.build_missing(conn) == []
 
 
+def test_partials_read_once_for_two_readers_give_the_same_figures(demo: Engine):
+    """办件时效 reads the completed packages' cases once (by package) for its tiles and its
+    packages table, 总览 the waits' histogram once for its 90th percentile and its chart
+    (`dashboard.cached`): the figures and the table from those `given` partials equal the
+    ones that read their own, rolled days and raw, in a scope too."""
+    from metrics.bundles import package_table
+    from metrics.engine import needs
+    from queries.metric_queries import bundle_cases
+
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=None)
+    settings = Settings()
+    keys = ("wait_p90_min", "wait_mean_min", "issued")
+    kinds = metric_inputs.histogram_kinds(needs(keys)[1])
+    assert kinds == ("wait",)
+    with demo.connect() as conn:
+        for period in (
+            Filters(FIRST, END, dt.datetime.combine(END, EOD)),
+            Filters(FIRST, END, dt.datetime(2026, 10, 13, 15, 30), {"hall": "H01"}),
+        ):
+            for scope in (ALL, manager):
+                rows = bundle_cases(conn, period, "bundle", scope=scope)
+                assert rows.height > 0
+                given = {"bundle_cases": rows.drop("group")}
+                shared = compute(conn, period, settings, None, ("cases",), scope=scope, given=given)
+                own = compute(conn, period, settings, None, ("cases",), scope=scope)
+                assert shared["cases"]["bundles_completed"] > 0
+                assert not same(shared, own)
+                table = package_table(conn, period, settings, scope=scope, bundle_cases=rows)
+                assert table.height > 0
+                assert_frame_equal(table, package_table(conn, period, settings, scope=scope))
+                waits = metric_inputs.histograms(
+                    conn, period, wait_target_min=settings.wait_target_min, scope=scope, kinds=kinds
+                )
+                shared = compute(
+                    conn, period, settings, scope=scope, keys=keys, given={"histograms": waits}
+                )
+                own = compute(conn, period, settings, scope=scope, keys=keys)
+                assert shared["tickets"]["wait_p90_min"] is not None
+                assert not same(shared, own)
+
+
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(table).where(*where))]
