@@ -411,7 +411,9 @@ def test_hour_by_weekday_heatmap_from_the_hourly_rollup_equals_the_rows(demo: En
     hall's scope too; a department's scope or filter (not in the rollup) reads the rows."""
     director = Scope(who="d", role="director", hall_ids=frozenset({"H01"}))
     dept = _one(demo, s.queues.c.dept_id)
-    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=frozenset({dept}))
+    manager = Scope(
+        who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=frozenset({dept})
+    )
     key = ["day", "hour"]
     with demo.connect() as conn:
         for period in (
