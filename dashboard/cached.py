@@ -79,16 +79,20 @@ def figures(
 ) -> dict:
     """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension;
     with `sections`, only those are read (a table of one section's figures); with `keys`,
-    only those figures and the partials they are finished from. The completed packages'
-    cases, for the totals or by package, come from `bundle_cases` (read once for the
-    period's figures and its packages table)."""
+    only those figures and the partials they are finished from. The packages' partials,
+    for the totals or by package, come from `package_rows` (read once for the period's
+    figures and its packages table)."""
     given = {}
     partials = None if keys is None else needs(keys)[1]
-    wanted = "cases" in sections if keys is None else "bundle_cases" in partials
-    if wanted and dimension in (None, "bundle"):
-        rows = bundle_cases(url, first, last, as_of, filters, scope=scope)
-        # the same rows either way: by package, `group` is the case's bundle_id
-        given["bundle_cases"] = rows if dimension else rows.drop("group")
+    names = [
+        n for n in PACKAGE_PARTIALS if ("cases" in sections if keys is None else n in partials)
+    ]
+    if names and dimension in (None, "bundle"):
+        rows = package_rows(url, first, last, as_of, filters, scope=scope)
+        for name in names:
+            # by package, `group` is the case's bundle_id; the totals take the same rows
+            # without it (the engine counts an application once: its distinct application_id)
+            given[name] = rows[name] if dimension else rows[name].drop("group")
     wanted = "tickets" in sections if keys is None else "histograms" in partials
     if wanted and dimension is None:  # the partial a distribution chart shows (`histograms`)
         kinds = metric_inputs.histogram_kinds(partials)
@@ -107,8 +111,11 @@ def figures(
         )
 
 
+PACKAGE_PARTIALS = ("bundle_cases", "bundle_intake")
+
+
 @scoped
-def bundle_cases(
+def package_rows(
     url: str,
     first: dt.date,
     last: dt.date,
@@ -116,14 +123,17 @@ def bundle_cases(
     filters: Filters,
     *,
     scope: Scope,
-) -> pl.DataFrame:
-    """The remaining cases of the applications completed in the period, by package
-    (`queries.metric_queries.bundle_cases(…, "bundle", …)`): the rows behind both the
-    package tiles of 办件时效 and its packages table, read once for both."""
+) -> dict[str, pl.DataFrame]:
+    """The packages' partials of the period by package, read from the rows: the cases of
+    the applications completed in it (`metric_queries.bundle_cases`) and the packaged cases
+    accepted in it per application (`bundle_intake`). The rows behind both the package
+    tiles of 办件时效 and its packages table, read once for both."""
+    sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:
-        return metric_queries.bundle_cases(
-            conn, period(first, last, as_of, filters), "bundle", scope=scope
-        )
+        return {
+            "bundle_cases": metric_queries.bundle_cases(conn, sc, "bundle", scope=scope),
+            "bundle_intake": metric_queries.bundle_intake(conn, sc, "bundle", scope=scope),
+        }
 
 
 @remembered
@@ -377,8 +387,8 @@ def packages(
     """一件事一次办: one row per package of the period (`metrics.bundles.package_table`)."""
     from metrics.bundles import package_table
 
-    rows = bundle_cases(url, first, last, as_of, filters, scope=scope)  # the tiles' read
+    rows = package_rows(url, first, last, as_of, filters, scope=scope)  # the tiles' read
     with engine_for(url).connect() as conn:
         return package_table(
-            conn, period(first, last, as_of, filters), settings(), scope=scope, bundle_cases=rows
+            conn, period(first, last, as_of, filters), settings(), scope=scope, given=rows
         )

@@ -47,11 +47,12 @@ def package_table(
     settings: Settings,
     *,
     scope: Scope,
-    bundle_cases: pl.DataFrame | None = None,
+    given: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """One row per package (PACKAGE_SCHEMA), slowest first (by its slowest case), then the
-    packages without a completed application by applications. `bundle_cases`: the period's
-    `queries.metric_queries.bundle_cases(…, "bundle", …)` when the caller has read it."""
+    packages without a completed application by applications. `given`: the period's partials
+    by package the caller has read already (`bundle_cases`, `bundle_intake` of
+    `queries.metric_queries` with the "bundle" dimension), used as they are."""
     # the partials of the table's figures only, read once: the completed applications'
     # cases give both the figures and the slowest case
     sections, partials = needs(PACKAGE_KEYS)
@@ -64,7 +65,7 @@ def package_table(
         sections=sections,
         partials=partials,
         scope=scope,
-        given=None if bundle_cases is None else {"bundle_cases": bundle_cases},
+        given=given,
     )
     groups = finish(inputs, settings)["groups"]
     if not groups:

@@ -117,10 +117,10 @@ def collect(
     `metrics.engine.needs`; it then decides alone). The daily rollups answer for the closed
     days they hold where they can (`queries.rollups`).
 
-    `given` holds partials read from the rows already, by the caller, for this very period,
-    grouping and scope (the 办件时效 page reads the completed packages' cases once for its
-    tiles and its packages table, `dashboard.cached.bundle_cases`; 总览 the waits' histogram
-    for its 90th percentile and its distribution chart, `histograms`): used as they are.
+    `given` holds partials the caller has read already for this very period and scope (the
+    办件时效 page reads the packages' partials by package once for its tiles and its packages
+    table, `dashboard.cached.package_rows`; 总览 the waits' histogram for its 90th percentile
+    and its distribution chart, `histograms`): used as they are.
     """
     given = given or {}
     if dimension is not None and dimension not in DIMENSIONS:

@@ -648,7 +648,12 @@ def test_readers_with_the_same_rights_share_cached_figures(monkeypatch) -> None:
         return pl.DataFrame({"group": []})
 
     monkeypatch.setattr(cached, "compute", compute)
-    monkeypatch.setattr(cached, "bundle_cases", partial)
+
+    def packages(*args, scope):
+        shared.append(scope)
+        return dict.fromkeys(cached.PACKAGE_PARTIALS, pl.DataFrame({"group": []}))
+
+    monkeypatch.setattr(cached, "package_rows", packages)
     monkeypatch.setattr(cached, "histogram_buckets", partial)
     monkeypatch.setattr(cached, "settings", lambda: None)
     st.cache_data.clear()

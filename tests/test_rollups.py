@@ -476,13 +476,14 @@ def test_the_hourly_rollup_added_to_rolled_days_is_read_raw_until_db_init_builds
 
 
 def test_partials_read_once_for_two_readers_give_the_same_figures(demo: Engine):
-    """办件时效 reads the completed packages' cases once (by package) for its tiles and its
-    packages table, 总览 the waits' histogram once for its 90th percentile and its chart
-    (`dashboard.cached`): the figures and the table from those `given` partials equal the
-    ones that read their own, rolled days and raw, in a scope too."""
+    """办件时效 reads the packages' partials once (by package: the completed applications'
+    cases, the packaged cases accepted) for its tiles and its packages table, 总览 the
+    waits' histogram once for its 90th percentile and its chart (`dashboard.cached`): the
+    figures and the table from those `given` partials equal the ones that read their own,
+    rolled days and raw, in a scope too."""
     from metrics.bundles import package_table
     from metrics.engine import needs
-    from queries.metric_queries import bundle_cases
+    from queries.metric_queries import bundle_cases, bundle_intake
 
     manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=None)
     settings = Settings()
@@ -495,14 +496,18 @@ def test_partials_read_once_for_two_readers_give_the_same_figures(demo: Engine):
             Filters(FIRST, END, dt.datetime(2026, 10, 13, 15, 30), {"hall": "H01"}),
         ):
             for scope in (ALL, manager):
-                rows = bundle_cases(conn, period, "bundle", scope=scope)
-                assert rows.height > 0
-                given = {"bundle_cases": rows.drop("group")}
+                rows = {
+                    "bundle_cases": bundle_cases(conn, period, "bundle", scope=scope),
+                    "bundle_intake": bundle_intake(conn, period, "bundle", scope=scope),
+                }
+                assert all(frame.height > 0 for frame in rows.values())
+                given = {name: frame.drop("group") for name, frame in rows.items()}
                 shared = compute(conn, period, settings, None, ("cases",), scope=scope, given=given)
                 own = compute(conn, period, settings, None, ("cases",), scope=scope)
                 assert shared["cases"]["bundles_completed"] > 0
+                assert shared["cases"]["bundle_applications"] > 0
                 assert not same(shared, own)
-                table = package_table(conn, period, settings, scope=scope, bundle_cases=rows)
+                table = package_table(conn, period, settings, scope=scope, given=rows)
                 assert table.height > 0
                 assert_frame_equal(table, package_table(conn, period, settings, scope=scope))
                 waits = metric_inputs.histograms(
