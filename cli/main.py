@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_db_init(args: argparse.Namespace) -> int:
+    from queries import rollups
     from queries.db import ensure_calendar, init_schema, make_engine, redact, resolve_url
     from workdays import clock, unannounced_warnings
 
@@ -195,6 +196,11 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     first, last = dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
     with engine.begin() as conn:
         added = ensure_calendar(conn, first, last)
+        # a rollup added since the days were rolled (its table just made, empty): built for
+        # every rolled day, so it serves at once instead of after the next write
+        built = rollups.build_missing(conn)
+    if built:
+        print(f"daily rollups: {', '.join(built)} built for the rolled days")
     print(f"schema ready at {redact(resolve_url(args.db))}; calendar: {added} dates added")
     for line in unannounced_warnings(first, last):
         print(line, file=sys.stderr)

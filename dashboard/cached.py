@@ -24,10 +24,10 @@ from dashboard.outage import remembered
 from dashboard.state import engine_for
 from metrics import drilldown
 from metrics.catalog import SECTIONS
-from metrics.engine import Deadlines, bad_review_status
+from metrics.engine import Deadlines, bad_review_status, needs
 from metrics.figures import compute
 from metrics.settings import Settings, load_settings
-from queries import details, metric_inputs
+from queries import details, metric_inputs, metric_queries
 from queries.db import calendar_frame
 from queries.live import hall_zones
 from queries.metric_queries import Filters as Period
@@ -79,7 +79,25 @@ def figures(
 ) -> dict:
     """`compute()` for the scope: the four sections, or `{"groups": [...]}` by a dimension;
     with `sections`, only those are read (a table of one section's figures); with `keys`,
-    only those figures and the partials they are finished from."""
+    only those figures and the partials they are finished from. The packages' partials,
+    for the totals or by package, come from `package_rows` (read once for the period's
+    figures and its packages table)."""
+    given = {}
+    partials = None if keys is None else needs(keys)[1]
+    names = [
+        n for n in PACKAGE_PARTIALS if ("cases" in sections if keys is None else n in partials)
+    ]
+    if names and dimension in (None, "bundle"):
+        rows = package_rows(url, first, last, as_of, filters, scope=scope)
+        for name in names:
+            # by package, `group` is the case's bundle_id; the totals take the same rows
+            # without it (the engine counts an application once: its distinct application_id)
+            given[name] = rows[name] if dimension else rows[name].drop("group")
+    wanted = "tickets" in sections if keys is None else "histograms" in partials
+    if wanted and dimension is None:  # the partial a distribution chart shows (`histograms`)
+        kinds = metric_inputs.histogram_kinds(partials)
+        hist = histogram_buckets(url, first, last, as_of, filters, kinds, scope=scope)
+        given["histograms"] = hist
     with engine_for(url).connect() as conn:
         return compute(
             conn,
@@ -89,7 +107,33 @@ def figures(
             sections,
             scope=scope,
             keys=keys,
+            given=given or None,
         )
+
+
+PACKAGE_PARTIALS = ("bundle_cases", "bundle_intake")
+
+
+@scoped
+def package_rows(
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    *,
+    scope: Scope,
+) -> dict[str, pl.DataFrame]:
+    """The packages' partials of the period by package, read from the rows: the cases of
+    the applications completed in it (`metric_queries.bundle_cases`) and the packaged cases
+    accepted in it per application (`bundle_intake`). The rows behind both the package
+    tiles of 办件时效 and its packages table, read once for both."""
+    sc = period(first, last, as_of, filters)
+    with engine_for(url).connect() as conn:
+        return {
+            "bundle_cases": metric_queries.bundle_cases(conn, sc, "bundle", scope=scope),
+            "bundle_intake": metric_queries.bundle_intake(conn, sc, "bundle", scope=scope),
+        }
 
 
 @remembered
@@ -147,7 +191,8 @@ def weekday_hour(
     scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        frame = details.hour_by_day(conn, period(first, last, as_of, filters), scope=scope)
+        # the closed days from the hourly rollup, the open day from the rows
+        frame = metric_inputs.hour_by_day(conn, period(first, last, as_of, filters), scope=scope)
     return drilldown.weekday_hour(frame, first, last)
 
 
@@ -182,14 +227,7 @@ def histograms(
 ) -> pl.DataFrame:
     """Waits and service times (only `kinds`) per whole minute: kind ("wait" / "service"),
     minute, n."""
-    with engine_for(url).connect() as conn:
-        hist = metric_inputs.histograms(
-            conn,
-            period(first, last, as_of, filters),
-            wait_target_min=settings().wait_target_min,
-            scope=scope,
-            kinds=kinds,
-        )
+    hist = histogram_buckets(url, first, last, as_of, filters, kinds, scope=scope)
     if hist.is_empty():
         return pl.DataFrame(schema={"kind": pl.String, "minute": pl.Int64, "n": pl.Int64})
     return (
@@ -197,6 +235,30 @@ def histograms(
         .agg(pl.col("n").sum())
         .sort("kind", "minute")
     )
+
+
+@scoped
+def histogram_buckets(
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    filters: Filters,
+    kinds: tuple[str, ...],
+    *,
+    scope: Scope,
+) -> pl.DataFrame:
+    """Waits and service times (only `kinds`) in 0.1-minute buckets for the whole period
+    (`metric_inputs.histograms`: kind, bucket, n, sum_s): read once for the period's figures
+    (their quantiles) and its distribution chart (`histograms`)."""
+    with engine_for(url).connect() as conn:
+        return metric_inputs.histograms(
+            conn,
+            period(first, last, as_of, filters),
+            wait_target_min=settings().wait_target_min,
+            scope=scope,
+            kinds=kinds,
+        )
 
 
 @scoped
@@ -325,5 +387,8 @@ def packages(
     """一件事一次办: one row per package of the period (`metrics.bundles.package_table`)."""
     from metrics.bundles import package_table
 
+    rows = package_rows(url, first, last, as_of, filters, scope=scope)  # the tiles' read
     with engine_for(url).connect() as conn:
-        return package_table(conn, period(first, last, as_of, filters), settings(), scope=scope)
+        return package_table(
+            conn, period(first, last, as_of, filters), settings(), scope=scope, given=rows
+        )

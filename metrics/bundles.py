@@ -42,10 +42,17 @@ PACKAGE_KEYS = (
 
 
 def package_table(
-    conn: Connection, period: Filters, settings: Settings, *, scope: Scope
+    conn: Connection,
+    period: Filters,
+    settings: Settings,
+    *,
+    scope: Scope,
+    given: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """One row per package (PACKAGE_SCHEMA), slowest first (by its slowest case), then the
-    packages without a completed application by applications."""
+    packages without a completed application by applications. `given`: the period's partials
+    by package the caller has read already (`bundle_cases`, `bundle_intake` of
+    `queries.metric_queries` with the "bundle" dimension), used as they are."""
     # the partials of the table's figures only, read once: the completed applications'
     # cases give both the figures and the slowest case
     sections, partials = needs(PACKAGE_KEYS)
@@ -58,6 +65,7 @@ def package_table(
         sections=sections,
         partials=partials,
         scope=scope,
+        given=given,
     )
     groups = finish(inputs, settings)["groups"]
     if not groups:

@@ -23,6 +23,7 @@ def compute(
     scope: Scope,
     use_rollups: bool = True,
     keys: tuple[str, ...] | None = None,
+    given: dict | None = None,
 ):
     """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
     `{"groups": [...]}`, exactly as `hall metrics --json` prints it. With `sections`, only
@@ -33,7 +34,8 @@ def compute(
 
     With `keys` (metric keys of the catalog), only the partials those figures are finished
     from are read (`metrics.engine.needs`; `sections` is then ignored) and each section holds
-    only those keys: a page asks for the figures it shows."""
+    only those keys: a page asks for the figures it shows. `given`: partials the caller read
+    already for this period, grouping and scope (`queries.metric_inputs.collect`)."""
     partials = None
     if keys is not None:
         sections, partials = needs(keys)
@@ -47,6 +49,7 @@ def compute(
         partials=partials,
         use_rollups=use_rollups,
         scope=scope,
+        given=given,
     )
     result = finish(inputs, settings)
     if keys is not None:

@@ -132,14 +132,20 @@ def ticket_list(
     return read_frame(conn, stmt, TICKET_LIST)
 
 
-def hour_by_day(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
+def hour_by_day(
+    conn: Connection, period: Filters, *, scope: Scope, by_hall: bool = False
+) -> pl.DataFrame:
     """Tickets by issue day and hour: day, hour, issued, wait_n, wait_sum_s (valid waits of
-    served tickets, as the metrics count them)."""
+    served tickets, as the metrics count them). With `by_hall`, per hall too (a hall_id
+    column): the hourly rollup's definition (`queries.rollups`, "hours"); the pages read it
+    through `metric_inputs.hour_by_day`, rolled days from that rollup."""
     from_, where = _ticket_where(period, scope)
     valid, wait = _wait_parts()
     day, hour = day_of(t.c.issued_at), hour_of(t.c.issued_at)
+    halls = [t.c.hall_id] if by_hall else []
     stmt = (
         sa.select(
+            *halls,
             day.label("day"),
             hour.label("hour"),
             sa.func.count().label("issued"),
@@ -148,10 +154,12 @@ def hour_by_day(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFr
         )
         .select_from(from_)
         .where(*where)
-        .group_by(day, hour)
+        .group_by(*halls, day, hour)
     )
     schema = {"day": DAY, "hour": I64, "issued": I64, "wait_n": I64, "wait_sum_s": I64}
-    return read_frame(conn, stmt, schema).sort("day", "hour")
+    if by_hall:
+        schema = {"hall_id": STR, **schema}
+    return read_frame(conn, stmt, schema).sort(*(["hall_id"] if by_hall else []), "day", "hour")
 
 
 def daily_by(conn: Connection, period: Filters, dimension: str, *, scope: Scope) -> pl.DataFrame:

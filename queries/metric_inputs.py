@@ -84,6 +84,15 @@ def _empty(key: tuple, run) -> pl.DataFrame:
     return frame.clear()
 
 
+def histogram_kinds(partials: frozenset[str] | None) -> tuple[str, ...]:
+    """The histograms (of waits, of service times) `collect` reads for `partials`: each only
+    where a figure needs it (`metrics.engine.needs` names "wait_histogram", …)."""
+    return (
+        tuple(k for k in HISTOGRAM_KINDS if partials is None or f"{k}_histogram" in partials)
+        or HISTOGRAM_KINDS
+    )
+
+
 def collect(
     conn: Connection,
     period: Filters,
@@ -95,6 +104,7 @@ def collect(
     partials: frozenset[str] | None = None,
     use_rollups: bool = True,
     scope: Scope,
+    given: dict[str, pl.DataFrame] | None = None,
 ) -> MetricInputs:
     """Run every metric query for the period (each an aggregate in the database), inside the
     reader's `scope` (`access.scope`): each query ANDs `scope_filter` into its WHERE, and the
@@ -106,7 +116,13 @@ def collect(
     not in `partials` when it is given (the `MetricInputs` fields some figures need,
     `metrics.engine.needs`; it then decides alone). The daily rollups answer for the closed
     days they hold where they can (`queries.rollups`).
+
+    `given` holds partials the caller has read already for this very period and scope (the
+    办件时效 page reads the packages' partials by package once for its tiles and its packages
+    table, `dashboard.cached.package_rows`; 总览 the waits' histogram for its 90th percentile
+    and its distribution chart, `histograms`): used as they are.
     """
+    given = given or {}
     if dimension is not None and dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
     unknown = set(period.filters) - set(FILTERS)
@@ -128,11 +144,7 @@ def collect(
     # the completion partial carries the speed-up's days only for `speedup_rate`
     # (`metrics.engine.needs` names the pseudo-partial "speedup" for it)
     speed = partials is None or "speedup" in partials
-    # the histograms of waits and of service times, each only where a figure needs it
-    kinds = (
-        tuple(k for k in HISTOGRAM_KINDS if partials is None or f"{k}_histogram" in partials)
-        or HISTOGRAM_KINDS
-    )
+    kinds = histogram_kinds(partials)
 
     def left_out(name: str, run) -> pl.DataFrame:
         shape = (dimension, tuple(boundaries), tuple(closings), speed, kinds)
@@ -140,9 +152,11 @@ def collect(
 
     def part(name: str, section: str, raw, **options) -> pl.DataFrame:
         """Rolled days from the daily rollups where they answer exactly, the rest raw; a
-        section or partial left out reads nothing."""
+        section or partial left out reads nothing; one `given` is used as it is."""
         if not wanted(name, section):
             return left_out(name, raw)
+        if name in given:
+            return given[name]
         return rollups.partial(
             conn,
             name,
@@ -158,8 +172,11 @@ def collect(
         )
 
     def direct(name: str, section: str, run) -> pl.DataFrame:
-        """A partial read from the rows only: `run(filters)`, or empty when left out."""
-        return run(period) if wanted(name, section) else left_out(name, run)
+        """A partial read from the rows only: `run(filters)` (or the one `given`), or empty
+        when left out."""
+        if not wanted(name, section):
+            return left_out(name, run)
+        return given[name] if name in given else run(period)
 
     return MetricInputs(
         period=period,
@@ -264,6 +281,28 @@ def histograms(
         scope=scope,
         kinds=kinds,
     )
+
+
+def hour_by_day(
+    conn: Connection, period: Filters, *, scope: Scope, use_rollups: bool = True
+) -> pl.DataFrame:
+    """`queries.details.hour_by_day` (tickets issued and valid waits per issue day and hour:
+    day, hour, issued, wait_n, wait_sum_s) from the hall-level hourly rollup for the rolled
+    days where it can answer (no department, window or staff in the filters or the scope),
+    the rows for the rest (today, days not rolled): a year's heatmap reads no ticket row."""
+    plan = rollups.plan(conn, period) if use_rollups else None
+    frame = rollups.partial(
+        conn,
+        "hours",
+        plan,
+        period,
+        "date",
+        lambda sub: details.hour_by_day(conn, sub, scope=scope).rename({"day": "group"}),
+        wait_target_s=0,
+        boundaries=[],
+        scope=scope,
+    )
+    return frame.rename({"group": "day"}).sort("day", "hour")
 
 
 def case_channels(

@@ -44,6 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access.scope import Scope, scope_filter
+from queries import details
 from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, get_meta, set_meta
@@ -103,11 +104,17 @@ COMPLETION_MEMBERS = ("department", "item", "bundle")
 # before the record held these (a database not rebuilt since is read raw where they fall short)
 MEMBERS_KEY = "rollup_members"
 BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("department",)}
+# rollups added after the record began: a database rolled before one of them was added has
+# an empty table for it (made by `hall db init`) and a record without its name, so it is read
+# raw until built (`build_missing`, run by `hall db init`; or the next rebuild)
+RECORDED_ONLY = ("hours",)
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
         RollupSpec("tickets", s.rollup_tickets, TICKET_MEMBERS, maxima=("wait_max_s",)),
         RollupSpec("histograms", s.rollup_histograms, (), {"kind": pl.String(), "bucket": I64}),
+        # arrivals and waits per hall, day and hour: 总览's hour × weekday heatmap
+        RollupSpec("hours", s.rollup_hours, (), {"hour": I64}),
         RollupSpec(
             "segments",
             s.rollup_segments,
@@ -265,6 +272,8 @@ def serves(
     scope reads the rows)."""
     if plan_ is None or name not in SPECS:
         return False
+    if name in RECORDED_ONLY and name not in plan_.members:
+        return False  # its table was made after these days were rolled: empty for them
     members = plan_.held(name)
     restricted = {
         "department": scope.dept_ids is not None,
@@ -476,6 +485,9 @@ _BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
     "after_close": lambda conn, period, _t, _b, closings: mq.ticket_after_close(
         conn, period, None, closings, grain=_DAY, scope=_EVERYTHING
     ),
+    "hours": lambda conn, period, _t, _b, _c: details.hour_by_day(
+        conn, period, scope=_EVERYTHING, by_hall=True
+    ),
     "coverage": lambda conn, period, _t, _b, _c: mq.ticket_first_evaluations(
         conn, period, grain=_DAY + TICKET_MEMBERS, scope=_EVERYTHING
     ),
@@ -518,11 +530,14 @@ def _build_statements(
     wait_target_s: float,
     boundaries: list[int],
     closings: list[int],
+    only: Iterable[str] | None = None,
 ) -> list[sa.Insert]:
-    """`INSERT INTO rollup … SELECT … GROUP BY` for every partial of the period: the SELECTs
-    of `_build_frames`, run in the database."""
+    """`INSERT INTO rollup … SELECT … GROUP BY` for every partial of the period (or those
+    named in `only`): the SELECTs of `_build_frames`, run in the database."""
     out = []
     for name, build in _BUILDERS.items():
+        if only is not None and name not in only:
+            continue
         capture = _Statements()
         build(capture, period, wait_target_s, boundaries, closings)
         constants = _STATEMENT_CONSTANTS.get(name, [{}] * len(capture.statements))
@@ -608,6 +623,42 @@ def rebuild(
         },
     )
     return len(days)
+
+
+def build_missing(conn: Connection) -> list[str]:
+    """Build the rollups of `RECORDED_ONLY` that the rolled days lack (a database rolled
+    before they were added; `hall db init` made their tables empty) for every day rolled, in
+    the caller's transaction, and add them to the record; returns their names. The other
+    rollups are left as they are: on a database whose record differs otherwise (or has none)
+    nothing is done here, the next rebuild builds everything."""
+    if not has_rollups(conn):
+        return []
+    meta = get_meta(conn)
+    record = json.loads(meta.get(MEMBERS_KEY, "{}"))
+    missing = [name for name in RECORDED_ONLY if name not in record]
+    current = json.loads(_members_record())
+    others = {k: v for k, v in current.items() if k not in missing}
+    if not missing or record != others:
+        return []
+    span = rolled_span(conn)
+    if span is not None:
+        rolled = frozenset(_day(d) for d in conn.execute(sa.select(s.rollup_days.c.day)).scalars())
+        hours = service_hours_frame(conn)
+        boundaries, closings = extended_boundaries(hours), mq.closing_boundaries(hours)
+        target = float(meta.get(WAIT_TARGET_KEY, 0))
+        whole = Filters(span[0], span[1], dt.datetime.combine(span[1], END_OF_DAY), {})
+        for name in missing:
+            conn.execute(SPECS[name].table.delete())
+        for run in _periods(whole, rolled, rolled=True):  # only the days rolled
+            start = run.first
+            while start <= run.last:
+                end = min(run.last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
+                period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
+                for insert in _build_statements(period, target, boundaries, closings, missing):
+                    conn.execute(insert)
+                start = end + dt.timedelta(days=1)
+    set_meta(conn, {MEMBERS_KEY: _members_record()})
+    return missing
 
 
 def rolled_span(conn: Connection) -> tuple[dt.date, dt.date] | None:

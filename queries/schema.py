@@ -395,6 +395,11 @@ rollup_histograms = _rollup(
     Column("n", _SUM, nullable=False),
     Column("sum_s", _SUM, nullable=False),
 )
+rollup_hours = _rollup(  # 总览's hour × weekday heatmap (`queries.details.hour_by_day`)
+    "hours",
+    Column("hour", Integer, nullable=False),
+    *[Column(c, _SUM, nullable=False) for c in ("issued", "wait_n", "wait_sum_s")],
+)
 rollup_segments = _rollup(
     "segments",
     Column("segment", Integer, nullable=False),
@@ -449,6 +454,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_days,
     rollup_tickets,
     rollup_histograms,
+    rollup_hours,
     rollup_segments,
     rollup_after_close,
     rollup_coverage,

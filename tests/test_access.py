@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
@@ -636,12 +637,24 @@ def test_readers_with_the_same_rights_share_cached_figures(monkeypatch) -> None:
     from dashboard import cached
 
     reads: list[Scope] = []
+    shared: list[Scope] = []  # the partials read once for two readers, in the same rights
 
-    def compute(conn, period, settings, dimension, sections, *, scope, keys):
+    def compute(conn, period, settings, dimension, sections, *, scope, keys, given):
         reads.append(scope)
         return {"halls": sorted(scope.hall_ids or [])}
 
+    def partial(*args, scope):
+        shared.append(scope)
+        return pl.DataFrame({"group": []})
+
     monkeypatch.setattr(cached, "compute", compute)
+
+    def packages(*args, scope):
+        shared.append(scope)
+        return dict.fromkeys(cached.PACKAGE_PARTIALS, pl.DataFrame({"group": []}))
+
+    monkeypatch.setattr(cached, "package_rows", packages)
+    monkeypatch.setattr(cached, "histogram_buckets", partial)
     monkeypatch.setattr(cached, "settings", lambda: None)
     st.cache_data.clear()
     day, at = dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 18, 0)
@@ -659,4 +672,5 @@ def test_readers_with_the_same_rights_share_cached_figures(monkeypatch) -> None:
     assert [r.hall_ids for r in reads[1:]] == [frozenset({"H02"}), one]
     assert reads[2].dept_ids == frozenset({"D1"})
     assert wang.rights() == li.rights() != manager.rights()
+    assert shared == [r for r in reads for _ in range(2)]  # the packages' cases, the waits
     st.cache_data.clear()

@@ -402,6 +402,125 @@ def test_sparklines_and_wait_histogram_from_the_rollups_equal_the_rows(demo: Eng
                     )
 
 
+@pytest.mark.parametrize(
+    "as_of", [dt.datetime(2026, 10, 13, 15, 30), dt.datetime.combine(END, EOD)]
+)
+def test_hour_by_weekday_heatmap_from_the_hourly_rollup_equals_the_rows(demo: Engine, as_of):
+    """总览's heatmap reads the hourly rollup for the rolled days and the rows for the rest
+    (today, days past the rolled ones): the same arrivals and waits per day and hour, in a
+    hall's scope too; a department's scope or filter (not in the rollup) reads the rows."""
+    director = Scope(who="d", role="director", hall_ids=frozenset({"H01"}))
+    dept = _one(demo, s.queues.c.dept_id)
+    manager = Scope(
+        who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=frozenset({dept})
+    )
+    key = ["day", "hour"]
+    with demo.connect() as conn:
+        for period in (
+            Filters(FIRST, END, as_of),
+            Filters(FIRST, END, as_of, {"hall": "H01"}),
+            Filters(D(2026, 10, 9), D(2026, 10, 20), as_of),  # past the rolled days
+            Filters(FIRST, END, as_of, {"department": dept}),
+        ):
+            plan = rollups.plan(conn, period)
+            for scope in (ALL, director, manager):
+                rolled = metric_inputs.hour_by_day(conn, period, scope=scope)
+                raw = details.hour_by_day(conn, period, scope=scope)
+                assert rolled.height > 0
+                assert_frame_equal(rolled.sort(key), raw.sort(key))
+                served = rollups.serves(
+                    "hours", plan, period, "date", wait_target_s=0, boundaries=[], scope=scope
+                )
+                assert served == (scope is not manager and "department" not in period.filters)
+
+
+def test_the_hourly_rollup_added_to_rolled_days_is_read_raw_until_db_init_builds_it(
+    demo: Engine, capsys
+):
+    """A database rolled before the hourly rollup existed: `hall db init` makes its table
+    (empty) and the record of the rollups lacks it, so the heatmap reads the rows (the same
+    figures, never the empty table's zeros); `hall db init` then builds it for every rolled
+    day and the rollup answers, equal to the rows."""
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    with demo.begin() as conn:  # as a release before the hourly rollup left it
+        conn.execute(s.rollup_hours.delete())
+        record = json.loads(get_meta(conn)[rollups.MEMBERS_KEY])
+        del record["hours"]
+        conn.execute(
+            s.meta.update()
+            .where(s.meta.c.key == rollups.MEMBERS_KEY)
+            .values(value=json.dumps(record))
+        )
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, period)
+        assert not rollups.serves(
+            "hours", plan, period, "date", wait_target_s=0, boundaries=[], scope=ALL
+        )
+        assert rollups.serves(  # the other rollups still answer
+            "tickets", plan, period, None, wait_target_s=1200, boundaries=[], scope=ALL
+        )
+        raw = details.hour_by_day(conn, period, scope=ALL)
+        assert_frame_equal(metric_inputs.hour_by_day(conn, period, scope=ALL), raw)
+    assert main(["db", "init", "--db", demo.info["url"]]) == 0
+    assert "daily rollups: hours built for the rolled days" in capsys.readouterr().out
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, period)
+        assert rollups.serves(
+            "hours", plan, period, "date", wait_target_s=0, boundaries=[], scope=ALL
+        )
+        assert_frame_equal(metric_inputs.hour_by_day(conn, period, scope=ALL), raw)
+        assert get_meta(conn)[rollups.MEMBERS_KEY] == rollups._members_record()
+    assert not rollup_differences(demo)
+    with demo.begin() as conn:  # built once: a second `hall db init` has nothing to build
+        assert rollups.build_missing(conn) == []
+
+
+def test_partials_read_once_for_two_readers_give_the_same_figures(demo: Engine):
+    """办件时效 reads the packages' partials once (by package: the completed applications'
+    cases, the packaged cases accepted) for its tiles and its packages table, 总览 the
+    waits' histogram once for its 90th percentile and its chart (`dashboard.cached`): the
+    figures and the table from those `given` partials equal the ones that read their own,
+    rolled days and raw, in a scope too."""
+    from metrics.bundles import package_table
+    from metrics.engine import needs
+    from queries.metric_queries import bundle_cases, bundle_intake
+
+    manager = Scope(who="m", role="manager", hall_ids=frozenset({"H01"}), dept_ids=None)
+    settings = Settings()
+    keys = ("wait_p90_min", "wait_mean_min", "issued")
+    kinds = metric_inputs.histogram_kinds(needs(keys)[1])
+    assert kinds == ("wait",)
+    with demo.connect() as conn:
+        for period in (
+            Filters(FIRST, END, dt.datetime.combine(END, EOD)),
+            Filters(FIRST, END, dt.datetime(2026, 10, 13, 15, 30), {"hall": "H01"}),
+        ):
+            for scope in (ALL, manager):
+                rows = {
+                    "bundle_cases": bundle_cases(conn, period, "bundle", scope=scope),
+                    "bundle_intake": bundle_intake(conn, period, "bundle", scope=scope),
+                }
+                assert all(frame.height > 0 for frame in rows.values())
+                given = {name: frame.drop("group") for name, frame in rows.items()}
+                shared = compute(conn, period, settings, None, ("cases",), scope=scope, given=given)
+                own = compute(conn, period, settings, None, ("cases",), scope=scope)
+                assert shared["cases"]["bundles_completed"] > 0
+                assert shared["cases"]["bundle_applications"] > 0
+                assert not same(shared, own)
+                table = package_table(conn, period, settings, scope=scope, given=rows)
+                assert table.height > 0
+                assert_frame_equal(table, package_table(conn, period, settings, scope=scope))
+                waits = metric_inputs.histograms(
+                    conn, period, wait_target_min=settings.wait_target_min, scope=scope, kinds=kinds
+                )
+                shared = compute(
+                    conn, period, settings, scope=scope, keys=keys, given={"histograms": waits}
+                )
+                own = compute(conn, period, settings, scope=scope, keys=keys)
+                assert shared["tickets"]["wait_p90_min"] is not None
+                assert not same(shared, own)
+
+
 def _rows(engine: Engine, table: sa.Table, *where) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(table).where(*where))]
