@@ -78,10 +78,16 @@ def run_init(args: argparse.Namespace) -> int:
     except partitioning.PartitionError as exc:
         print(f"hall db init: {exc}", file=sys.stderr)
         return 1
+    from queries import rollups
+
     with engine.begin() as conn:
         added = ensure_calendar(
             conn, dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
         )
+        # as `hall db init` does: a rollup added since the days were rolled is built for them
+        built = rollups.build_missing(conn)
+    if built:
+        print(f"daily rollups: {', '.join(built)} built for the rolled days")
     where = f"; halls {', '.join(shard.halls)} on {redact(shard.url)}" if shard else ""
     print(
         f"schema ready at {redact(resolve_url(args.db))}, fact tables partitioned by "
