@@ -430,8 +430,9 @@ class _Run:
         suspended: list[str] = []
         fresh = writing and before == 0 and bool(self.spec.key) and self.spec.name in rollups.FACTS
         if fresh:
-            # an empty fact table: its indexes are built once at the end, and no stored row
-            # can be replaced (keys repeated in the file are rejected): rows are only inserted
+            # an empty fact table: its indexes (on PostgreSQL its foreign keys too) are built
+            # once at the end (`suspend_indexes`), and no stored row can be replaced (keys
+            # repeated in the file are rejected): rows are only inserted
             suspended = suspend_indexes(self.conn, self.table)
             lookup = None
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup, fresh=fresh)

@@ -34,6 +34,7 @@ import openpyxl
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from conftest import empty_database, server_engine
 from polars.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 
@@ -43,7 +44,7 @@ from imports.contract import IMPORT_ORDER
 from imports.export import export_table
 from imports.importer import FileRejected, import_file, inspect_file
 from imports.validate import Problem
-from queries import db, schema
+from queries import db, schema, upsert
 from queries.db import make_engine
 from queries.tables import polars_schema, read_table
 from simulation.demo import DemoOptions
@@ -1163,6 +1164,78 @@ def test_kill_9_while_an_empty_table_is_loaded_without_its_indexes(demo: Demo, t
     with contextlib.closing(sqlite3.connect(tmp_path / "empty.db")) as conn:
         assert sorted(conn.execute(indexes).fetchall()) == names
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (rows.height,)
+
+
+def _postgres_constraints(engine: Engine) -> list[tuple[str, str]]:
+    """The indexes and foreign keys of tickets on PostgreSQL, as their definitions."""
+    with engine.connect() as conn:
+        indexes = conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tickets'"
+        ).all()
+        keys = conn.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'tickets'::regclass AND contype = 'f'"
+        ).all()
+    return sorted((name, definition) for name, definition in [*indexes, *keys])
+
+
+def test_postgres_loads_an_empty_table_without_its_indexes_and_foreign_keys(
+    demo: Demo, tmp_path: Path, monkeypatch
+):
+    """Into an empty fact table PostgreSQL loads without the secondary indexes and foreign keys
+    and builds them again before the commit (the same definitions, every key checked); a refused
+    file leaves them in place; while a reader holds the table, the rows go in with them."""
+    engine = server_engine("postgresql")
+    try:
+        empty_database(engine)
+        load_reference(engine, demo.csv)
+        before = snapshot(engine)
+        constraints = _postgres_constraints(engine)
+        assert len([c for c in constraints if "FOREIGN KEY" in c[1]]) == 4
+        assert len(constraints) == 4 + 6  # and the primary key's index with five others
+        rows = _big_tickets(demo.frames["tickets"], 3_000).filter(
+            pl.col("ticket_id").str.starts_with("K")
+        )
+        bad = rows.with_columns(
+            queue_id=pl.when(pl.col("ticket_id") == "K000007")
+            .then(pl.lit("no such queue"))
+            .otherwise(pl.col("queue_id"))
+        )
+        refused = import_file(engine, "tickets", write_contract_csv(bad, tmp_path / "bad.csv"))
+        assert not refused.committed and refused.rejected == 1
+        assert _postgres_constraints(engine) == constraints
+        assert_tables(engine, before)
+
+        dropped: list[list[str]] = []
+
+        def suspend(conn, table):
+            dropped.append(upsert.suspend_indexes(conn, table))
+            return dropped[-1]
+
+        monkeypatch.setattr(importer, "suspend_indexes", suspend)
+        # a reader in the middle of a transaction on tickets: the load does not wait for it
+        monkeypatch.setattr(upsert, "LOCK_WAIT_MS", 100)
+        good = write_contract_csv(rows, tmp_path / "good.csv")
+        with engine.connect() as reader, reader.begin():
+            reader.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one()
+            held = import_file(engine, "tickets", good, dry_run=False)
+        assert held.committed and held.new_rows == rows.height and dropped == [[]]
+        assert _postgres_constraints(engine) == constraints
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM tickets")
+
+        report = import_file(engine, "tickets", good)
+        assert report.committed and report.new_rows == rows.height and len(dropped[-1]) == 9
+        assert _postgres_constraints(engine) == constraints
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one() == rows.height
+            # the foreign keys hold again: a ticket of an unknown queue is refused
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.exec_driver_sql(
+                    "UPDATE tickets SET queue_id = 'no such queue' WHERE ticket_id = 'K000007'"
+                )
+    finally:
+        engine.dispose()
 
 
 # --- 9. calendar -------------------------------------------------------------------------------
