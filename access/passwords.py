@@ -10,13 +10,24 @@ from __future__ import annotations
 import secrets
 from functools import cache
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
-
-_HASHER = PasswordHasher(type=Type.ID)
 # 24 symbols of an alphabet without look-alikes (0/O, 1/l/I): about 137 bits
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ONE_TIME_LENGTH = 24
+
+
+_HASHER = None  # argon2-cffi's PasswordHasher, made on first use (tests put a faster one here)
+
+
+def _hasher():
+    """The hasher, made on first use: argon2 is imported only by the processes that hash or
+    check a password (sign-in, `hall user`), not by every reader of `access.accounts`
+    (`hall metrics` and the other reading commands)."""
+    global _HASHER
+    if _HASHER is None:
+        from argon2 import PasswordHasher, Type
+
+        _HASHER = PasswordHasher(type=Type.ID)
+    return _HASHER
 
 
 class PasswordRefused(ValueError):
@@ -37,23 +48,27 @@ def check_rules(password: str, min_length: int) -> None:
 
 def hash_password(password: str) -> str:
     """The argon2id hash to store (salted: two calls give two different hashes)."""
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def verify(stored: str | None, password: str) -> bool:
     """Whether the password matches the stored hash; False for a missing or unreadable hash."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     if not stored:
         return False
     try:
-        return _HASHER.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored: str) -> bool:
     """Whether the hash was made with other parameters than today's (rehash after sign-in)."""
+    from argon2.exceptions import InvalidHashError
+
     try:
-        return _HASHER.check_needs_rehash(stored)
+        return _hasher().check_needs_rehash(stored)
     except InvalidHashError:
         return True
 
@@ -62,7 +77,7 @@ def needs_rehash(stored: str) -> bool:
 def dummy_hash() -> str:
     """A hash of nothing anyone knows: an unknown login is verified against it, so that it
     takes as long to refuse as a wrong password."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 def one_time_password() -> str:

@@ -36,7 +36,6 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -135,9 +134,17 @@ def _next_month(m: dt.date) -> dt.date:
     return dt.date(m.year + (m.month == 12), m.month % 12 + 1, 1)
 
 
+def _postgresql():
+    """PostgreSQL's dialect, imported only when a partitioned layout is written: the module is
+    on every read's path (`note_layout`), where SQLite and MariaDB have no use for it."""
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()
+
+
 def _table_ddl(table: sa.Table, name: str, *, keep_pk: bool, keep_fk: bool, by: str) -> str:
     """CREATE TABLE for `table` as `name`, partitioned `by`, with the partitioned key."""
-    ddl = str(CreateTable(table).compile(dialect=postgresql.dialect())).strip()
+    ddl = str(CreateTable(table).compile(dialect=_postgresql())).strip()
     lines = ddl.splitlines()
     body = []
     for line in lines[1:-1]:
@@ -215,7 +222,7 @@ def _create_months(conn: Connection, base: str, column: str, months: list[dt.dat
 
 def _create_indexes(conn: Connection, table: sa.Table, on: str) -> None:
     for index in table.indexes:
-        ddl = str(CreateIndex(index).compile(dialect=postgresql.dialect()))
+        ddl = str(CreateIndex(index).compile(dialect=_postgresql()))
         ddl = ddl.replace(f" ON {table.name} ", f" ON {on} ", 1)
         if on != table.name:
             ddl = ddl.replace(f"INDEX {index.name} ", f"INDEX {on}_{index.name[3:]} ", 1)

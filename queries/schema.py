@@ -26,12 +26,13 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.dialects import mysql
 
 metadata = MetaData()
 
-# Ids compare exactly: MariaDB's default collation would make `T1` and `t1` one key.
-ID = String(64).with_variant(mysql.VARCHAR(64, collation="utf8mb4_bin"), "mysql", "mariadb")
+# Ids compare exactly: MariaDB's default collation would make `T1` and `t1` one key. The
+# generic type with a collation renders as MySQL's own VARCHAR(64) COLLATE utf8mb4_bin, without
+# importing the MySQL dialect (and its drivers' modules) into every process that reads SQLite.
+ID = String(64).with_variant(String(64, collation="utf8mb4_bin"), "mysql", "mariadb")
 LABEL = String(200)
 CODE = String(32)
 
@@ -250,9 +251,7 @@ meta = Table(
 # sent, failed or held back by a channel's rate limit. Times are bookkeeping times on the
 # network's clock (hall-local for a single-zone network).
 # keys compare exactly, as ids do (MariaDB's default collation would make Q1 and q1 one key)
-EPISODE_KEY = String(255).with_variant(
-    mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql", "mariadb"
-)
+EPISODE_KEY = String(255).with_variant(String(255, collation="utf8mb4_bin"), "mysql", "mariadb")
 alert_episodes = Table(
     "hallpulse_alert_episodes",
     metadata,

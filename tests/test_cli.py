@@ -191,3 +191,54 @@ def test_installed_console_script_help():
     expected = {"db", "demo", "import", "export", "metrics", "quality", "config", "report"}
     assert expected | {"forecast", "staffing"} <= commands
     assert "fill the database with a simulated district network" in result.stdout
+
+
+# libraries `hall metrics` has no use for: plotting, pandas and its arrow, numpy, forecasting,
+# the other databases' dialects and drivers, password hashing (issue 15: the command is a whole
+# process, its imports included)
+METRICS_NEVER_IMPORTS = (
+    "pandas",
+    "pyarrow",
+    "plotly",
+    "numpy",
+    "matplotlib",
+    "streamlit",
+    "prophet",
+    "holidays",
+    "argon2",
+    "psycopg",
+    "pymysql",
+    "sqlalchemy.orm",
+    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.dialects.mysql",
+)
+
+
+def test_metrics_command_imports_none_of_the_heavy_libraries(sqlite_url: str):
+    """`hall metrics` on SQLite, in a fresh interpreter as the console script runs it: the
+    figures come out and none of METRICS_NEVER_IMPORTS (nor a module of theirs) is loaded."""
+    assert main(["demo", "--db", sqlite_url, *DEMO]) == 0
+    args = ["metrics", "--db", sqlite_url, "--from", "2026-03-03", "--to", "2026-03-04"]
+    script = (
+        "import json, sys\n"
+        "from cli.main import main\n"
+        f"code = main({[*args, '--hall', 'H01', '--json']!r})\n"
+        f"heavy = {METRICS_NEVER_IMPORTS!r}\n"
+        "loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') "
+        "for h in heavy))\n"
+        "print(json.dumps({'code': code, 'loaded': loaded}), file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "loaded": []}
+    figures = json.loads(result.stdout)
+    assert figures["tickets"]["issued"] > 0
