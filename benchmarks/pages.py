@@ -1,6 +1,7 @@
 """Server-side render time of every dashboard page over a year of the demo district centre.
 
-    python benchmarks/pages.py [--db URL] [--now "2026-11-27 18:00"] [--hall H01]
+    python benchmarks/pages.py [--db URL] [--now "2026-11-27 18:00"] [--hall H01|all]
+        [--window ID] [--pages overview,…] [--no-year] [--explain]
 
 Each page script runs in Streamlit's AppTest (the same code the server runs for a browser,
 without the websocket): "cold" right after the caches are cleared (a fresh server), "warm" for
@@ -8,8 +9,11 @@ the same view again (what a second visitor or a rerun costs). Periods: this mont
 month-scale view managers use) and the whole year (custom range). "Now" is fixed with
 HALLPULSE_NOW so the run is repeatable on a database that ends on a known day.
 Each figure is wall seconds with the process's CPU seconds beside it (the machine is shared:
-the CPU figure is the steadier one) and its target. Targets: this month warm ≤ 0.5 s, cold ≤
-2 s; the 365-day view (issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s. Sign-in is turned off for the run
+the CPU figure is the steadier one) and its target. With --explain, each cold view's slowest
+query follows its line, with its plan as the database runs it (EXPLAIN (ANALYZE, BUFFERS) on
+PostgreSQL, ANALYZE on MariaDB, EXPLAIN QUERY PLAN on SQLite). `--hall all` shows every hall
+(the city level of a network). Targets: this month warm ≤ 0.5 s, cold ≤ 2 s; the 365-day view
+(issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s. Sign-in is turned off for the run
 (`[access] auth = "none"` in a temporary HALLPULSE_CONFIG) unless HALLPULSE_CONFIG is set.
 """
 
@@ -66,12 +70,61 @@ def render(page: str, params: dict[str, str]) -> tuple[float, float]:
     return seconds, cpu_s
 
 
+class Statements:
+    """Every SELECT the process sends while `on`, with its duration (SQLAlchemy's cursor
+    events on every engine), to find a page's slowest query and show how the database runs it."""
+
+    def __init__(self) -> None:
+        import sqlalchemy as sa
+
+        self.on = False
+        self.seen: list[tuple[float, str, object, str]] = []  # seconds, SQL, parameters, URL
+        sa.event.listen(sa.Engine, "before_cursor_execute", self._before)
+        sa.event.listen(sa.Engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        started = conn.info["bench_started"].pop()
+        head = statement.lstrip()[:7].split(maxsplit=1)[0].upper() if statement.strip() else ""
+        if self.on and not executemany and head in ("SELECT", "WITH"):
+            self.seen.append((time.perf_counter() - started, statement, parameters, conn.engine))
+
+    def slowest(self) -> tuple[float, str, object, object] | None:
+        return max(self.seen, key=lambda s: s[0]) if self.seen else None
+
+
+def explain(found: tuple[float, str, object, object], lines: int = 30) -> None:
+    """The slowest statement's plan as its database runs it: EXPLAIN (ANALYZE, BUFFERS) on
+    PostgreSQL, EXPLAIN ANALYZE on MariaDB, EXPLAIN QUERY PLAN on SQLite."""
+    seconds, statement, parameters, engine = found
+    dialect = engine.dialect.name
+    prefix = {
+        "postgresql": "EXPLAIN (ANALYZE, BUFFERS) ",
+        "mysql": "ANALYZE ",
+        "sqlite": "EXPLAIN QUERY PLAN ",
+    }.get(dialect, "EXPLAIN ")
+    flat = " ".join(statement.split())
+    print(f"    slowest query {seconds:.3f} s: {flat[:300]}{'…' if len(flat) > 300 else ''}")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(prefix + statement, parameters).fetchall()
+    text = [" | ".join(str(v) for v in row) for row in rows]
+    for line in text[:lines]:
+        print(f"      {line}")
+    if len(text) > lines:
+        print(f"      … {len(text) - lines} more lines")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite:///data/year.db")
     parser.add_argument("--now", default="2026-11-27 18:00")
-    parser.add_argument("--hall", default="H01")
-    parser.add_argument("--window", default="H01-A01")
+    parser.add_argument("--hall", default="H01", help="the hall's pages ('all': every hall)")
+    parser.add_argument("--window", help="the window page's window (default: --hall's first)")
+    parser.add_argument(
+        "--explain", action="store_true", help="each cold view's slowest query and its plan"
+    )
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--year", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
@@ -99,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
             TARGET_YEAR_COLD_S,
             TARGET_YEAR_WARM_S,
         )
+    window = args.window or first_window(args.db, args.hall)
+    statements = Statements() if args.explain else None
     print(f"database {args.db}, now {args.now}, hall {args.hall}; {load()}")
     render("quality", {})  # import every module once, as a running server has
 
@@ -109,12 +164,17 @@ def run(args: argparse.Namespace) -> int:
     failures = []
     for label, (period, cold_target, warm_target) in periods.items():
         for page in args.pages.split(","):
-            params = {**period, "hall": args.hall}
+            params = {**period} if args.hall == "all" else {**period, "hall": args.hall}
             if page == "window":
-                params = {**period, "window": args.window}
+                params = {**period, "window": window}
             st.cache_data.clear()
             st.cache_resource.clear()
+            if statements:
+                statements.seen.clear()
+                statements.on = True
             cold, cold_cpu = render(page, params)
+            if statements:
+                statements.on = False
             warm, warm_cpu = render(page, params)
             flag = ""
             if cold > cold_target or warm > warm_target:
@@ -125,12 +185,33 @@ def run(args: argparse.Namespace) -> int:
                 f" {warm:>7.2f} {warm_cpu:>6.2f} {warm_target:>7.1f}{flag}",
                 flush=True,
             )
+            if statements and (found := statements.slowest()):
+                explain(found)
     print(
         f"targets: this month cold ≤ {TARGET_COLD_S} s, warm ≤ {TARGET_WARM_S} s; 365 days cold "
         f"≤ {TARGET_YEAR_COLD_S} s, warm ≤ {TARGET_YEAR_WARM_S} s; over target: "
         f"{', '.join(failures) or 'none'}; {load()}"
     )
     return 1 if failures else 0
+
+
+def first_window(url: str, hall: str) -> str:
+    """The first window of `hall` (of any hall for 'all'), for the window page."""
+    import sqlalchemy as sa
+
+    from queries import schema as s
+    from queries.db import make_engine
+
+    engine = make_engine(url)
+    query = sa.select(sa.func.min(s.windows.c.window_id))
+    if hall != "all":
+        query = query.where(s.windows.c.hall_id == hall)
+    with engine.connect() as conn:
+        found = conn.execute(query).scalar()
+    engine.dispose()
+    if found is None:
+        raise SystemExit(f"hall {hall} has no window in {url}")
+    return found
 
 
 def load() -> str:
