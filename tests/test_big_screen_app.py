@@ -359,6 +359,41 @@ def test_a_fit_waits_while_pages_are_being_opened(monkeypatch) -> None:
     assert started and 0.45 <= started[0] - asked < 2.0
 
 
+def test_a_fit_waits_while_a_page_script_is_still_running(monkeypatch) -> None:
+    """Thirty pages opened at once keep running for seconds after the last was opened: the
+    fit also waits until no page script (Streamlit's script thread) is running."""
+    import polars as pl
+
+    from forecasting import service
+
+    started: list[float] = []
+
+    def fit(conn, hall_id: str, day: dt.date, *, scope: Scope) -> pl.DataFrame:
+        started.append(time.monotonic())
+        return pl.DataFrame({"hour": [9], "yhat": [1.0], "yhat_lower": [0.5], "yhat_upper": [2.0]})
+
+    monkeypatch.setattr(service, "hourly_forecast", fit)
+    monkeypatch.setattr(live_data, "QUIET_S", 0.1)
+    monkeypatch.setattr(live_data, "MAX_WAIT_S", 30.0)
+    done = threading.Event()
+    script = threading.Thread(target=done.wait, name=live_data.SCRIPT_THREAD, daemon=True)
+    script.start()
+    assert live_data.scripts_running() == 1
+    live_data.note_page_run()
+    assert (
+        live_data.hourly_forecast("sqlite:///:memory:", "H03", BUSY_NOW.date(), scope=ALL) is None
+    )
+    time.sleep(0.6)
+    assert not started  # quiet for 0.5 s past QUIET_S, but the page is still running
+    ended = time.monotonic()
+    done.set()
+    script.join()
+    deadline = time.monotonic() + 5
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started and started[0] >= ended
+
+
 def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy_demo: str):
     """The first refresh of a day starts the fit and draws no forecast; once it is there,
     the hourly chart shows it as a line with its band."""
