@@ -622,7 +622,22 @@ def rebuild(
             MEMBERS_KEY: _members_record(),
         },
     )
+    if conn.dialect.name == "postgresql" and len(days) >= ANALYZE_AFTER_DAYS:
+        analyze(conn)
     return len(days)
+
+
+# A rebuild of this many days or more is a bulk build (a demo, an import, a first roll): its
+# tables are ANALYZEd before it commits. Without statistics PostgreSQL took the city's year of
+# histograms (6.4 M rollup rows) for 158 rows and sorted them on disk instead of hashing 3,357
+# groups: 3.8 s → 0.7 s once analyzed (2026-12-06). A day's roll leaves it to autovacuum.
+ANALYZE_AFTER_DAYS = 7
+
+
+def analyze(conn: Connection) -> None:
+    """ANALYZE the rollup tables and the reference tables their reads join (PostgreSQL)."""
+    names = [t.name for t in (*s.ROLLUP_TABLES, *s.REFERENCE_TABLES)]
+    conn.execute(sa.text(f"ANALYZE {', '.join(names)}"))
 
 
 def build_missing(conn: Connection) -> list[str]:
