@@ -125,6 +125,8 @@ ADDED_INDEXES: tuple[str, ...] = (
     "ix_cases_application",
     "ix_cases_hall_completed_accepted",
     "ix_evaluations_hall_evaluated_rating",
+    "ix_cases_package_completed",  # PostgreSQL and SQLite only (partial indexes)
+    "ix_cases_package_accepted",
 )
 # Indexes an older release made that a wider one above now serves (its leading columns):
 # (table, old index, the index that replaces it). Dropped once the wider one is there, so an
@@ -161,6 +163,9 @@ def upgrade_schema(engine: Engine) -> list[str]:
             for index in table.indexes:
                 if index.name not in ADDED_INDEXES:
                     continue
+                partial = index.dialect_options["postgresql"]["where"] is not None
+                if partial and conn.dialect.name not in ("postgresql", "sqlite"):
+                    continue  # MariaDB has no partial index (the schema's ddl_if)
                 names = {i["name"] for i in sa.inspect(conn).get_indexes(table.name)}
                 if index.name not in names:
                     index.create(conn)

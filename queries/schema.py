@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    text,
 )
 
 metadata = MetaData()
@@ -192,6 +193,22 @@ cases = Table(
     Index("ix_cases_window_accepted", "window_id", "accepted_at"),
     Index("ix_cases_ticket", "ticket_id"),
     Index("ix_cases_application", "application_id"),
+    # 一件事's cases (a few percent) completed or accepted in a period: the packages' figures
+    # of a month at city level read them here instead of scanning every case of 150 halls
+    # (1.6 s and 0.8 s on the 18.7 M cases of the two-year city). Partial, so writes of the
+    # other cases never touch them; MariaDB has no partial index and does without (ddl_if).
+    Index(
+        "ix_cases_package_completed",
+        "completed_at",
+        postgresql_where=text("bundle_id IS NOT NULL"),
+        sqlite_where=text("bundle_id IS NOT NULL"),
+    ).ddl_if(dialect=("postgresql", "sqlite")),
+    Index(
+        "ix_cases_package_accepted",
+        "accepted_at",
+        postgresql_where=text("bundle_id IS NOT NULL"),
+        sqlite_where=text("bundle_id IS NOT NULL"),
+    ).ddl_if(dialect=("postgresql", "sqlite")),
 )
 
 evaluations = Table(

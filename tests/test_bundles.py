@@ -354,6 +354,12 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
     indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("cases")}
     assert indexes["ix_cases_application"] == ["application_id"]
     assert indexes["ix_cases_hall_completed_accepted"] == ["hall_id", "completed_at", "accepted_at"]
+    # the packages' cases by completion and by acceptance: partial indexes, none on MariaDB
+    partial = engine.dialect.name in ("postgresql", "sqlite")
+    assert ("ix_cases_package_completed" in indexes) == partial
+    assert ("ix_cases_package_accepted" in indexes) == partial
+    if partial:
+        assert indexes["ix_cases_package_completed"] == ["completed_at"]
     assert "ix_cases_hall_completed" not in indexes  # the wider one serves its reads
     indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("evaluations")}
     assert indexes["ix_evaluations_hall_evaluated_rating"] == ["hall_id", "evaluated_at", "rating"]
