@@ -884,7 +884,10 @@ def bundle_cases(
     )
     where = [
         c.c.application_id.in_(done_in_period),
-        c.c.bundle_id.isnot(None),
+        # not as is: `bundle_id IS NOT NULL` would offer the planner the packages' partial
+        # indexes for the outer scan, and PostgreSQL read a street's every packaged case
+        # through one (0.29 s) instead of the few done applications through their index
+        sa.func.coalesce(c.c.bundle_id, c.c.bundle_id).isnot(None),
         c.c.status.not_in(TERMINAL),
         *dims.where(period, scope),
     ]
