@@ -127,6 +127,7 @@ ADDED_INDEXES: tuple[str, ...] = (
     "ix_evaluations_hall_evaluated_rating",
     "ix_cases_package_completed",  # PostgreSQL and SQLite only (partial indexes)
     "ix_cases_package_accepted",
+    "ix_cases_completed_untimed",
 )
 # Indexes an older release made that a wider one above now serves (its leading columns):
 # (table, old index, the index that replaces it). Dropped once the wider one is there, so an

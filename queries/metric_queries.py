@@ -756,7 +756,8 @@ def open_case_branches(as_of: dt.datetime) -> tuple[list[ColumnElement], ...]:
     by an index, so a year of closed cases is not scanned: still in progress or suspended
     (hall, status); completed after as_of (hall, completed_at, accepted_at: a past as_of's
     later completions are judged on the index, only the open ones' rows are read); completed
-    without a time (a data error; hall, completed_at IS NULL). Counts over the branches add up.
+    without a time (a data error; its partial index, or hall and completed_at IS NULL). Counts
+    over the branches add up.
     """
     # not through the (hall, accepted_at) index: every case ever accepted before as_of
     accepted = sa.func.coalesce(c.c.accepted_at, c.c.accepted_at) <= as_of
@@ -765,7 +766,8 @@ def open_case_branches(as_of: dt.datetime) -> tuple[list[ColumnElement], ...]:
     return (
         [accepted, c.c.status.in_(OPEN_STATUSES), not_done],
         [accepted, completed, c.c.completed_at > as_of],
-        [accepted, completed, c.c.completed_at.is_(None)],
+        # as is: the partial index of these rows (PostgreSQL, SQLite) serves every scale
+        [accepted, c.c.status == "completed", c.c.completed_at.is_(None)],
     )
 
 
@@ -856,6 +858,18 @@ BUNDLE_CASE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _packaged(period: Filters, scope: Scope) -> ColumnElement[bool]:
+    """`bundle_id IS NOT NULL` for the outer read of the done applications' cases. With every
+    hall (a city) it is written as is, so that PostgreSQL may read the packaged cases through
+    their partial index (0.40 s for a month of the 150-hall city, against a scan of all 18.7 M
+    cases, 0.85 s); where the halls are named (a street, a hall) it is hidden from the planner,
+    which otherwise took the same index for a street's few hundred applications (0.29 s)
+    instead of looking each up by its `application_id` (0.05 s). The same rows either way."""
+    if every_hall(c, period, scope):
+        return c.c.bundle_id.isnot(None)
+    return sa.func.coalesce(c.c.bundle_id, c.c.bundle_id).isnot(None)
+
+
 def bundle_cases(
     conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
 ) -> pl.DataFrame:
@@ -884,10 +898,7 @@ def bundle_cases(
     )
     where = [
         c.c.application_id.in_(done_in_period),
-        # not as is: `bundle_id IS NOT NULL` would offer the planner the packages' partial
-        # indexes for the outer scan, and PostgreSQL read a street's every packaged case
-        # through one (0.29 s) instead of the few done applications through their index
-        sa.func.coalesce(c.c.bundle_id, c.c.bundle_id).isnot(None),
+        _packaged(period, scope),
         c.c.status.not_in(TERMINAL),
         *dims.where(period, scope),
     ]

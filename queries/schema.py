@@ -203,6 +203,15 @@ cases = Table(
         postgresql_where=text("bundle_id IS NOT NULL"),
         sqlite_where=text("bundle_id IS NOT NULL"),
     ).ddl_if(dialect=("postgresql", "sqlite")),
+    # cases marked completed without a completion time (a data error the import now refuses,
+    # kept in older data): the open stock's third branch finds them here at any scale
+    # instead of scanning every case of the city (0.7 s on 18.7 M cases); empty when clean
+    Index(
+        "ix_cases_completed_untimed",
+        "hall_id",
+        postgresql_where=text("status = 'completed' AND completed_at IS NULL"),
+        sqlite_where=text("status = 'completed' AND completed_at IS NULL"),
+    ).ddl_if(dialect=("postgresql", "sqlite")),
     Index(
         "ix_cases_package_accepted",
         "accepted_at",

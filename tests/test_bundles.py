@@ -358,6 +358,7 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
     partial = engine.dialect.name in ("postgresql", "sqlite")
     assert ("ix_cases_package_completed" in indexes) == partial
     assert ("ix_cases_package_accepted" in indexes) == partial
+    assert ("ix_cases_completed_untimed" in indexes) == partial
     if partial:
         assert indexes["ix_cases_package_completed"] == ["completed_at"]
     assert "ix_cases_hall_completed" not in indexes  # the wider one serves its reads
