@@ -16,7 +16,14 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from queries.schema import ALL_TABLES, calendar, meta, metadata
+from queries.schema import (
+    ALL_TABLES,
+    PARTIAL_INDEX_DIALECTS,
+    PARTIAL_INDEXES,
+    calendar,
+    meta,
+    metadata,
+)
 from workdays import china_calendar
 
 DEFAULT_URL = "sqlite:///data/hall.db"
@@ -125,9 +132,7 @@ ADDED_INDEXES: tuple[str, ...] = (
     "ix_cases_application",
     "ix_cases_hall_completed_accepted",
     "ix_evaluations_hall_evaluated_rating",
-    "ix_cases_package_completed",  # PostgreSQL and SQLite only (partial indexes)
-    "ix_cases_package_accepted",
-    "ix_cases_completed_untimed",
+    # and every one of schema.PARTIAL_INDEXES (PostgreSQL and SQLite)
 )
 # Indexes an older release made that a wider one above now serves (its leading columns):
 # (table, old index, the index that replaces it). Dropped once the wider one is there, so an
@@ -164,13 +169,16 @@ def upgrade_schema(engine: Engine) -> list[str]:
             for index in table.indexes:
                 if index.name not in ADDED_INDEXES:
                     continue
-                partial = index.dialect_options["postgresql"]["where"] is not None
-                if partial and conn.dialect.name not in ("postgresql", "sqlite"):
-                    continue  # MariaDB has no partial index (the schema's ddl_if)
                 names = {i["name"] for i in sa.inspect(conn).get_indexes(table.name)}
                 if index.name not in names:
                     index.create(conn)
                     added.append(index.name)
+        if conn.dialect.name in PARTIAL_INDEX_DIALECTS:  # MariaDB has no partial index
+            for partial in PARTIAL_INDEXES:
+                names = {i["name"] for i in sa.inspect(conn).get_indexes(partial.table)}
+                if partial.name not in names:
+                    conn.execute(sa.text(partial.ddl()))
+                    added.append(partial.name)
         for table_name, old_name, wider in REPLACED_INDEXES:
             names = {i["name"] for i in sa.inspect(conn).get_indexes(table_name)}
             if old_name in names and wider in names:

@@ -227,6 +227,11 @@ def _create_indexes(conn: Connection, table: sa.Table, on: str) -> None:
         if on != table.name:
             ddl = ddl.replace(f"INDEX {index.name} ", f"INDEX {on}_{index.name[3:]} ", 1)
         conn.execute(sa.text(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
+    for partial in schema.PARTIAL_INDEXES:
+        if partial.table == table.name:
+            name = partial.name if on == table.name else f"{on}_{partial.name[3:]}"
+            ddl = partial.ddl(on=on, name=name)
+            conn.execute(sa.text(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
 
 
 def _shard_engine(spec: ShardSpec) -> Engine:
