@@ -86,8 +86,12 @@ def run_init(args: argparse.Namespace) -> int:
         )
         # as `hall db init` does: a rollup added since the days were rolled is built for them
         built = rollups.build_missing(conn)
+        # and the monthly rollups of the months wholly rolled before they were added
+        months = rollups.build_missing_months(conn)
     if built:
         print(f"daily rollups: {', '.join(built)} built for the rolled days")
+    if months:
+        print(f"monthly rollups: built for {months} whole months already rolled")
     where = f"; halls {', '.join(shard.halls)} on {redact(shard.url)}" if shard else ""
     print(
         f"schema ready at {redact(resolve_url(args.db))}, fact tables partitioned by "

@@ -199,8 +199,12 @@ def cmd_db_init(args: argparse.Namespace) -> int:
         # a rollup added since the days were rolled (its table just made, empty): built for
         # every rolled day, so it serves at once instead of after the next write
         built = rollups.build_missing(conn)
+        # and the monthly rollups of the months wholly rolled before they were added
+        months = rollups.build_missing_months(conn)
     if built:
         print(f"daily rollups: {', '.join(built)} built for the rolled days")
+    if months:
+        print(f"monthly rollups: built for {months} whole months already rolled")
     print(f"schema ready at {redact(resolve_url(args.db))}; calendar: {added} dates added")
     for line in unannounced_warnings(first, last):
         print(line, file=sys.stderr)

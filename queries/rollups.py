@@ -167,6 +167,7 @@ class Plan:
     boundaries: list[int] | None
     closings: list[int] | None = None
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name → members held
+    months: frozenset[dt.date] = frozenset()  # first days of the months built (monthly rollups)
 
     def held(self, name: str) -> tuple[str, ...]:
         """The members the stored rollup `name` holds (those of a build before the record)."""
@@ -220,6 +221,15 @@ def plan(conn: Connection, period) -> Plan | None:
     rolled = frozenset(_day(d) for d in days)
     if not rolled:
         return None
+    months = frozenset()
+    if sa.inspect(conn).has_table(s.rollup_months.name):
+        built = s.rollup_months.c.day
+        months = frozenset(
+            _day(d)
+            for d in conn.execute(
+                sa.select(built).where(built >= _month_start(period.first), built <= period.last)
+            ).scalars()
+        )
     meta = get_meta(conn)
     target = meta.get(WAIT_TARGET_KEY)
     bounds = meta.get(BOUNDARIES_KEY)
@@ -230,7 +240,44 @@ def plan(conn: Connection, period) -> Plan | None:
         boundaries=json.loads(bounds) if bounds is not None else None,
         closings=json.loads(meta[CLOSINGS_KEY]) if CLOSINGS_KEY in meta else None,
         members={k: tuple(v) for k, v in json.loads(meta.get(MEMBERS_KEY, "{}")).items()},
+        months=months,
     )
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the months that first..last touches."""
+    out, month = [], _month_start(first)
+    while month <= last:
+        out.append(month)
+        month = _month_end(month) + dt.timedelta(days=1)
+    return out
+
+
+def whole_months(plan_: Plan | None, name: str, period, dimension: str | None) -> list[dt.date]:
+    """The months the monthly rollup of `name` answers for this period: built, wholly inside
+    the period, every day of them still rolled. None for a grouping by date or weekday (a
+    month row has no day of its own) or a rollup kept only by day."""
+    if plan_ is None or not plan_.months or dimension in ("date", "weekday"):
+        return []
+    if SPECS[name].table.name not in s.MONTHLY_ROLLUPS:
+        return []
+    out = []
+    for month in sorted(plan_.months):
+        end = _month_end(month)
+        if month < period.first or end > period.last:
+            continue
+        days = ((month + dt.timedelta(days=i)) for i in range((end - month).days + 1))
+        if all(day in plan_.rolled for day in days):
+            out.append(month)
+    return out
 
 
 def _raw_periods(period, rolled: frozenset[dt.date]):
@@ -307,12 +354,84 @@ def read(
     scope: Scope,
     speed: bool = True,
     kinds: tuple[str, ...] | None = None,
+    months: Iterable[dt.date] = (),
 ) -> pl.DataFrame:
     """The partial `name` for the period's rolled days inside `scope`, shaped as the raw
     query returns it (completion with `speed=False`: as `case_completion(speed=False)`;
-    histograms with `kinds`: those kinds only, as `ticket_histograms(kinds=…)`)."""
+    histograms with `kinds`: those kinds only, as `ticket_histograms(kinds=…)`). `months`
+    (`whole_months`) are read from the monthly rollup, the period's other days from the
+    daily one."""
     spec = SPECS[name]
-    table = spec.table
+    months = sorted(months)
+    if not months:
+        day = spec.table.c.day
+        return _read(
+            conn,
+            spec,
+            spec.table,
+            [day >= period.first, day <= period.last],
+            period,
+            dimension,
+            scope=scope,
+            speed=speed,
+            kinds=kinds,
+        )
+    monthly = s.MONTHLY_ROLLUPS[spec.table.name]
+    frames = [
+        _read(
+            conn,
+            spec,
+            monthly,
+            [monthly.c.day.in_(months)],
+            period,
+            dimension,
+            scope=scope,
+            speed=speed,
+            kinds=kinds,
+        )
+    ]
+    covered = frozenset(
+        month + dt.timedelta(days=i)
+        for month in months
+        for i in range((_month_end(month) - month).days + 1)
+    )
+    day = spec.table.c.day
+    rest = [
+        sa.and_(day >= run.first, day <= run.last)
+        for run in _periods(period, covered, rolled=False)
+    ]
+    if rest:
+        frames.append(
+            _read(
+                conn,
+                spec,
+                spec.table,
+                [sa.or_(*rest)],
+                period,
+                dimension,
+                scope=scope,
+                speed=speed,
+                kinds=kinds,
+            )
+        )
+    return combine(name, frames, dimension)
+
+
+def _read(
+    conn: Connection,
+    spec: RollupSpec,
+    table: sa.Table,
+    days: list,
+    period,
+    dimension: str | None,
+    *,
+    scope: Scope,
+    speed: bool,
+    kinds: tuple[str, ...] | None,
+) -> pl.DataFrame:
+    """`read` from one table (the daily rollup or its monthly twin, same columns) for the
+    rows `days` selects."""
+    name = spec.name
     selected, schema, group_by = [], {}, []
     if dimension is not None:
         column = table.c[_column(dimension)]
@@ -332,7 +451,7 @@ def read(
     for value in spec.maxima:
         selected.append(sa.func.max(table.c[value]).label(value))
         schema[value] = spec.max_types.get(value, I64)
-    where = [table.c.day >= period.first, table.c.day <= period.last]
+    where = [*days]
     where += [table.c[_column(k)] == v for k, v in period.filters.items()]
     where.append(scope_filter(scope, table))
     if name == "histograms" and kinds is not None:
@@ -435,7 +554,8 @@ def partial(
         closings=closings,
     ):
         return raw(period)
-    frames = [read(conn, name, period, dimension, scope=scope, **options)]
+    months = whole_months(plan_, name, period, dimension)
+    frames = [read(conn, name, period, dimension, scope=scope, months=months, **options)]
     frames += [raw(sub) for sub in plan_.raw_periods]
     if name == "coverage" and not _end_of_day(period):
         since = dt.datetime.combine(period.as_of.date(), dt.time(0))
@@ -601,8 +721,7 @@ def rebuild(
     last = min(last, closed_before(today))
     if first > last:
         return 0
-    for table in s.ROLLUP_TABLES:
-        conn.execute(table.delete().where(table.c.day >= first, table.c.day <= last))
+    _drop(conn, first, last)
     start = first
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
@@ -613,6 +732,7 @@ def rebuild(
     built = clock.now(clock.network_zone(hall_zones(conn).values()))
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     bulk_insert(conn, s.rollup_days, pl.DataFrame({"day": days, "built_at": [built] * len(days)}))
+    _build_months(conn, first, last, built)
     set_meta(
         conn,
         {
@@ -625,6 +745,69 @@ def rebuild(
     if conn.dialect.name == "postgresql" and len(days) >= ANALYZE_AFTER_DAYS:
         analyze(conn)
     return len(days)
+
+
+def _drop(conn: Connection, first: dt.date, last: dt.date) -> None:
+    """Drop the rollups of the days first..last and of every month that holds one of them."""
+    month = _month_start(first)
+    for table in s.ROLLUP_TABLES:
+        lo = month if table in s.ROLLUP_MONTH_TABLES else first
+        conn.execute(table.delete().where(table.c.day >= lo, table.c.day <= last))
+
+
+def _build_months(conn: Connection, first: dt.date, last: dt.date, built: dt.datetime) -> int:
+    """Build the monthly rollups of the months first..last touches that are wholly rolled
+    and not built yet (`_drop` dropped those a rebuild touched), by summing their daily rows
+    in the database; returns the number of months built."""
+    starts = _month_starts(first, last)
+    if not starts:
+        return 0
+    lo, hi = starts[0], _month_end(starts[-1])
+    rolled = {
+        _day(d)
+        for d in conn.execute(
+            sa.select(s.rollup_days.c.day).where(
+                s.rollup_days.c.day >= lo, s.rollup_days.c.day <= hi
+            )
+        ).scalars()
+    }
+    present = {
+        _day(d)
+        for d in conn.execute(
+            sa.select(s.rollup_months.c.day).where(
+                s.rollup_months.c.day >= lo, s.rollup_months.c.day <= hi
+            )
+        ).scalars()
+    }
+    made = []
+    for month in starts:
+        end = _month_end(month)
+        if month in present or len([d for d in rolled if month <= d <= end]) != end.day:
+            continue
+        for spec in SPECS.values():
+            monthly = s.MONTHLY_ROLLUPS.get(spec.table.name)
+            if monthly is not None:
+                conn.execute(_month_insert(spec, monthly, month, end))
+        made.append(month)
+    if made:
+        bulk_insert(
+            conn, s.rollup_months, pl.DataFrame({"day": made, "built_at": [built] * len(made)})
+        )
+    return len(made)
+
+
+def _month_insert(spec: RollupSpec, monthly: sa.Table, month: dt.date, end: dt.date) -> sa.Insert:
+    """INSERT INTO the monthly rollup SELECT the month's daily rows summed per hall, members
+    and extras (maxima: their maximum)."""
+    daily = spec.table
+    values = {*spec.sums, *spec.maxima}
+    keys = [c for c in daily.c if c.name != "day" and c.name not in values]
+    # a typed bind (a CAST would turn SQLite's text date into the number 2026)
+    cols = [sa.literal(month, sa.Date()).label("day"), *keys]
+    cols += [sa.func.sum(daily.c[v]).label(v) for v in spec.sums]
+    cols += [sa.func.max(daily.c[v]).label(v) for v in spec.maxima]
+    stmt = sa.select(*cols).where(daily.c.day >= month, daily.c.day <= end).group_by(*keys)
+    return monthly.insert().from_select([c.name for c in cols], stmt)
 
 
 # A rebuild of this many days or more is a bulk build (a demo, an import, a first roll): its
@@ -674,6 +857,17 @@ def build_missing(conn: Connection) -> list[str]:
                 start = end + dt.timedelta(days=1)
     set_meta(conn, {MEMBERS_KEY: _members_record()})
     return missing
+
+
+def build_missing_months(conn: Connection) -> int:
+    """Build the monthly rollups of every wholly rolled month that has none (a database
+    rolled before they were added: `hall db init` made their tables empty); returns the
+    number of months built."""
+    span = rolled_span(conn) if has_rollups(conn) else None
+    if span is None:
+        return 0
+    built = clock.now(clock.network_zone(hall_zones(conn).values()))
+    return _build_months(conn, *span, built)
 
 
 def rolled_span(conn: Connection) -> tuple[dt.date, dt.date] | None:
@@ -824,8 +1018,7 @@ def invalidate_after_write(
     if held is not None:
         if ensure_tables(conn) is not None:  # made again: every day it held is to rebuild
             first, last = min(first, held[0]), max(last, held[1])
-        for rollup in s.ROLLUP_TABLES:
-            conn.execute(rollup.delete().where(rollup.c.day >= first, rollup.c.day <= last))
+        _drop(conn, first, last)
     return first, last
 
 

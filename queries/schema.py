@@ -512,6 +512,36 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_evaluations,
 )
 
+
+# Monthly rollups: the daily rows of a whole month summed per hall and members, for the
+# rollups whose rows carry no date of their own (completion keeps its acceptance and
+# completion days, coverage its first evaluation's day, segments their day: those stay daily).
+# A year is then read as 12 rows per group instead of 365. `hallpulse_rollup_months` lists the
+# months built; a month is built only once every one of its days is rolled, and is dropped
+# with any of its days.
+def _monthly(daily: Table) -> Table:
+    name = daily.name.removeprefix("hallpulse_rollup_")
+    return Table(
+        f"{daily.name}_months",
+        metadata,
+        *(column._copy() for column in daily.c),
+        Index(f"ix_rollup_{name}_months_day", "day", "hall_id"),
+    )
+
+
+rollup_months = Table(
+    "hallpulse_rollup_months",
+    metadata,
+    Column("day", Date, primary_key=True),  # the month's first day
+    Column("built_at", DateTime, nullable=False),
+)
+MONTHLY_ROLLUPS: dict[str, Table] = {
+    daily.name: _monthly(daily)
+    for daily in (rollup_tickets, rollup_histograms, rollup_intake, rollup_evaluations)
+}
+ROLLUP_MONTH_TABLES: tuple[Table, ...] = (rollup_months, *MONTHLY_ROLLUPS.values())
+ROLLUP_TABLES += ROLLUP_MONTH_TABLES
+
 REFERENCE_TABLES: tuple[Table, ...] = (
     halls,
     departments,
