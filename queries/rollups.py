@@ -395,18 +395,16 @@ def read(
         for month in months
         for i in range((_month_end(month) - month).days + 1)
     )
+    # each run of other days as a range of its own: PostgreSQL scanned the whole daily table
+    # for an OR of ranges (a street's year: 0.45 s of histograms for its 30 edge days)
     day = spec.table.c.day
-    rest = [
-        sa.and_(day >= run.first, day <= run.last)
-        for run in _periods(period, covered, rolled=False)
-    ]
-    if rest:
+    for run in _periods(period, covered, rolled=False):
         frames.append(
             _read(
                 conn,
                 spec,
                 spec.table,
-                [sa.or_(*rest)],
+                [day >= run.first, day <= run.last],
                 period,
                 dimension,
                 scope=scope,
