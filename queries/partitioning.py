@@ -221,17 +221,19 @@ def _create_months(conn: Connection, base: str, column: str, months: list[dt.dat
 
 
 def _create_indexes(conn: Connection, table: sa.Table, on: str) -> None:
+    ddls = []
     for index in table.indexes:
         ddl = str(CreateIndex(index).compile(dialect=_postgresql()))
         ddl = ddl.replace(f" ON {table.name} ", f" ON {on} ", 1)
         if on != table.name:
             ddl = ddl.replace(f"INDEX {index.name} ", f"INDEX {on}_{index.name[3:]} ", 1)
-        conn.execute(sa.text(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
+        ddls.append(ddl)
     for partial in schema.PARTIAL_INDEXES:
         if partial.table == table.name:
             name = partial.name if on == table.name else f"{on}_{partial.name[3:]}"
-            ddl = partial.ddl(on=on, name=name)
-            conn.execute(sa.text(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
+            ddls.append(partial.ddl(on=on, name=name))
+    for ddl in ddls:
+        conn.execute(sa.text(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
 
 
 def _shard_engine(spec: ShardSpec) -> Engine:

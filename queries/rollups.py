@@ -222,7 +222,13 @@ def plan(conn: Connection, period) -> Plan | None:
     if not rolled:
         return None
     months = frozenset()
-    if sa.inspect(conn).has_table(s.rollup_months.name):
+    holds_a_month = any(
+        month >= period.first and _month_end(month) <= period.last
+        for month in _month_starts(period.first, period.last)
+    )
+    # asked only when the period holds a whole month: the big screen's today, this week and
+    # this month so far (the frequent reads) cost no query and no table check for it
+    if holds_a_month and sa.inspect(conn).has_table(s.rollup_months.name):
         built = s.rollup_months.c.day
         months = frozenset(
             _day(d)
@@ -252,6 +258,11 @@ def _month_end(first: dt.date) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
+def _month_days(first: dt.date) -> list[dt.date]:
+    """Every day of the month that starts on `first`."""
+    return [first + dt.timedelta(days=i) for i in range(_month_end(first).day)]
+
+
 def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
     """The first days of the months that first..last touches."""
     out, month = [], _month_start(first)
@@ -269,15 +280,13 @@ def whole_months(plan_: Plan | None, name: str, period, dimension: str | None) -
         return []
     if SPECS[name].table.name not in s.MONTHLY_ROLLUPS:
         return []
-    out = []
-    for month in sorted(plan_.months):
-        end = _month_end(month)
-        if month < period.first or end > period.last:
-            continue
-        days = ((month + dt.timedelta(days=i)) for i in range((end - month).days + 1))
-        if all(day in plan_.rolled for day in days):
-            out.append(month)
-    return out
+    return [
+        month
+        for month in sorted(plan_.months)
+        if month >= period.first
+        and _month_end(month) <= period.last
+        and all(day in plan_.rolled for day in _month_days(month))
+    ]
 
 
 def _raw_periods(period, rolled: frozenset[dt.date]):
@@ -362,56 +371,23 @@ def read(
     (`whole_months`) are read from the monthly rollup, the period's other days from the
     daily one."""
     spec = SPECS[name]
+    daily, day = spec.table, spec.table.c.day
+    parts: list[tuple[sa.Table, list]] = []
     months = sorted(months)
-    if not months:
-        day = spec.table.c.day
-        return _read(
-            conn,
-            spec,
-            spec.table,
-            [day >= period.first, day <= period.last],
-            period,
-            dimension,
-            scope=scope,
-            speed=speed,
-            kinds=kinds,
-        )
-    monthly = s.MONTHLY_ROLLUPS[spec.table.name]
-    frames = [
-        _read(
-            conn,
-            spec,
-            monthly,
-            [monthly.c.day.in_(months)],
-            period,
-            dimension,
-            scope=scope,
-            speed=speed,
-            kinds=kinds,
-        )
-    ]
-    covered = frozenset(
-        month + dt.timedelta(days=i)
-        for month in months
-        for i in range((_month_end(month) - month).days + 1)
-    )
+    if months:
+        monthly = s.MONTHLY_ROLLUPS[daily.name]
+        parts.append((monthly, [monthly.c.day.in_(months)]))
+    covered = frozenset(d for month in months for d in _month_days(month))
     # each run of other days as a range of its own: PostgreSQL scanned the whole daily table
     # for an OR of ranges (a street's year: 0.45 s of histograms for its 30 edge days)
-    day = spec.table.c.day
-    for run in _periods(period, covered, rolled=False):
-        frames.append(
-            _read(
-                conn,
-                spec,
-                spec.table,
-                [day >= run.first, day <= run.last],
-                period,
-                dimension,
-                scope=scope,
-                speed=speed,
-                kinds=kinds,
-            )
-        )
+    parts += [
+        (daily, [day >= run.first, day <= run.last])
+        for run in _periods(period, covered, rolled=False)
+    ]
+    frames = [
+        _read(conn, spec, table, days, period, dimension, scope=scope, speed=speed, kinds=kinds)
+        for table, days in parts
+    ]
     return combine(name, frames, dimension)
 
 
@@ -779,13 +755,12 @@ def _build_months(conn: Connection, first: dt.date, last: dt.date, built: dt.dat
     }
     made = []
     for month in starts:
-        end = _month_end(month)
-        if month in present or len([d for d in rolled if month <= d <= end]) != end.day:
+        if month in present or not all(d in rolled for d in _month_days(month)):
             continue
         for spec in SPECS.values():
             monthly = s.MONTHLY_ROLLUPS.get(spec.table.name)
             if monthly is not None:
-                conn.execute(_month_insert(spec, monthly, month, end))
+                conn.execute(_month_insert(spec, monthly, month, _month_end(month)))
         made.append(month)
     if made:
         bulk_insert(
