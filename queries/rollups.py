@@ -610,8 +610,19 @@ class _Statements:
         self.statements.append(stmt)
         return self
 
+    # the result of `execute` (`queries.frames.read_frame` reads its DBAPI cursor)
+    @property
+    def cursor(self) -> _Statements:
+        return self
+
+    def fetchall(self) -> list:
+        return []
+
     def all(self) -> list:
         return []
+
+    def close(self) -> None:
+        pass
 
 
 # the partials that run more than one SELECT, and the constant columns that tell them apart
