@@ -892,6 +892,57 @@ def test_the_stock_open_at_a_past_moment_is_judged_on_the_completion_index(demo:
             assert "ix_cases_hall_completed_accepted" in plan, plan
 
 
+def test_cases_marked_completed_without_a_time_are_found_on_their_partial_index(demo: Engine):
+    """The open stock's third branch (cases marked completed with no completion time, a data
+    error kept from older imports) reads its partial index, for a hall and for every hall:
+    SQLite without statistics took (hall_id, status) for a hall and read every completed case
+    of it (0.09 s a hall of the demo year, whatever the period). The stock counts them."""
+    from queries import metric_queries as mq
+
+    as_of = dt.datetime.combine(END, EOD)
+    plans: list[list[str]] = []
+
+    def explain(conn, stmt, schema, **kw):
+        if conn.dialect.name == "sqlite":
+            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+            plans.append([row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)])
+        return read_frame(conn, stmt, schema, **kw)
+
+    with demo.begin() as conn:
+        case_id = conn.execute(
+            sa.select(s.cases.c.case_id).where(s.cases.c.hall_id == "H01").limit(1)
+        ).scalar_one()
+        conn.execute(
+            s.cases.update()
+            .where(s.cases.c.case_id == case_id)
+            .values(status="completed", completed_at=None, accepted_at=dt.datetime(2026, 10, 6, 9))
+        )
+        c = s.cases.c
+        for filters in ({"hall": "H01"}, {}):
+            period = Filters(END, END, as_of, filters)
+            plain = conn.execute(
+                sa.select(sa.func.count()).where(
+                    c.hall_id == "H01" if filters else sa.true(),
+                    c.accepted_at <= as_of,
+                    c.status.in_([*mq.OPEN_STATUSES, "completed"]),
+                    sa.or_(c.completed_at.is_(None), c.completed_at > as_of),
+                )
+            ).scalar_one()
+            plans.clear()
+            original, mq.read_frame = mq.read_frame, explain
+            try:
+                stock = mq.case_open(conn, period, None, as_of, scope=ALL)
+            finally:
+                mq.read_frame = original
+            assert plain > 0 and stock["n"].sum() == plain
+            if demo.dialect.name == "sqlite":
+                assert len(plans) == 3, plans
+                third = " | ".join(plans[2])
+                assert "ix_cases_completed_untimed" in third, third
+                assert "ix_cases_hall_status" not in third, third
+        conn.rollback()  # the demo stays as it was for the other tests
+
+
 def test_bad_reviews_are_picked_on_the_evaluation_index(demo: Engine):
     """A period's bad reviews (rating ≤ 2) are chosen on (hall_id, evaluated_at, rating),
     reading only their rows (SQLite's plan names the index); the figure's partial and the
