@@ -1,6 +1,8 @@
-"""The big screen's look: its style sheet, the HTML of its panels and its one chart.
+"""The big screen's look: its style sheet and the HTML of its panels, its one chart included.
 
-No Streamlit here: every function takes figures and returns an HTML string or a `go.Figure`.
+No Streamlit here: every function takes figures and returns an HTML string (the hourly chart
+is an inline SVG: a wall screen loads no chart library, and the chart is redrawn with the
+rest on each refresh).
 Sizes are in `vw` (1vw = 19.2 px at 1920×1080), so the layout is the same on a 1080p and a 4K
 screen and text stays legible from across the room (figures 80 px, labels 26 px at 1080p).
 """
@@ -8,9 +10,10 @@ screen and text stays legible from across the room (figures 80 px, labels 26 px 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from html import escape
+from urllib.parse import quote
 
-import plotly.graph_objects as go
 import polars as pl
 
 from charts import theme
@@ -52,19 +55,6 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
 [data-testid="stMain"] {{ overflow: hidden !important; }}
 [data-testid="stVerticalBlock"] {{ gap: {GAP_VW}vw !important; }}
 [data-testid="stHorizontalBlock"] {{ gap: 0.7vw !important; flex-wrap: nowrap !important; }}
-[data-testid="stElementContainer"]:has(> .stPlotlyChart) {{ margin: 0 !important; }}
-.st-key-bs-chart {{
-  height: {CHART_PANEL_VW:.1f}vw !important; flex: 0 0 auto !important;
-  flex-wrap: nowrap !important;
-  background: {PANEL}; border: 1px solid {EDGE}; border-radius: 0.6vw;
-  padding: 0.7vw 0.9vw 0.3vw 0.9vw !important; gap: 0.2vw !important;
-}}
-.st-key-bs-chart > [data-testid="stElementContainer"]:has(.stPlotlyChart) {{
-  flex: 1 1 0 !important; min-height: 0 !important; height: auto !important;
-}}
-.st-key-bs-chart [data-testid="stFullScreenFrame"], .st-key-bs-chart .stPlotlyChart {{
-  height: 100% !important;
-}}
 .bs {{ color: {TEXT}; font-family: {theme.FONT}; line-height: 1.2; }}
 .bs * {{ box-sizing: border-box; }}
 .bs-head {{ display: flex; align-items: center; justify-content: space-between;
@@ -137,6 +127,16 @@ header[data-testid="stHeader"], [data-testid="stSidebar"],
 .bs-call .who {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .bs-call .at {{ color: {MUTED}; font-size: 1.0vw; font-variant-numeric: tabular-nums; }}
 .bs-empty {{ color: {MUTED}; font-size: 1.2vw; padding: 1vw 0; }}
+.bs-chart {{ display: flex; flex-direction: column; }}
+.bs-chart .bs-title {{ margin-bottom: 0.2vw; }}
+.bs-legend {{ display: flex; gap: 1.4vw; font-size: 1.0vw; color: {TEXT}; white-space: nowrap;
+  overflow: hidden; }}
+.bs-legend .sw {{ display: inline-block; width: 1.6vw; margin-right: 0.4vw;
+  vertical-align: middle; }}
+.bs-legend .sw.bar {{ height: 0.8vw; border-radius: 0.1vw; }}
+.bs-legend .sw.line {{ border-top: 0.22vw solid; }}
+.bs-legend .sw.dot {{ border-top: 0.22vw dotted; }}
+.bs-chart-svg {{ flex: 1 1 0; min-height: 0; width: 100%; object-fit: contain; }}
 </style>
 """
 
@@ -466,82 +466,141 @@ def calls_html(live: LiveFigures, lang: str) -> str:
     )
 
 
-def hourly_title_html(lang: str) -> str:
-    return f'<div class="bs bs-title">{escape(t("screen.hourly", lang))}</div>'
+# the hourly chart's drawing units: the panel is about 37.7vw × 18.5vw inside, so one unit is
+# about 0.047vw and its labels (21 units) are as large as the panels' notes (1.0vw)
+CHART_W, CHART_H = 800, 392
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 64, 10, 12, 36
+CHART_FONT = 21
+BAR_SHARE = 0.75  # of an hour's width
+BAND_FILL = "rgba(43,196,160,0.16)"
 
 
-def hourly_figure(live: LiveFigures, lang: str, forecast: pl.DataFrame | None = None) -> go.Figure:
-    """Tickets issued per hour today (bars) against the same weekday last week (line) and,
-    when there is one, today's forecast (hour, yhat, yhat_lower, yhat_upper: line and band)."""
+def _nice_step(top: float, ticks: int) -> float:
+    """A round step (1, 2, 2.5 or 5 × 10^k) that covers `top` in about `ticks` steps."""
+    raw = max(top, 1) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _segments(points: list[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
+    """Runs of points without a gap (a None breaks the line, as an hour without figures)."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for x, y in points:
+        if y is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append((x, y))
+    return [run for run in runs if run]
+
+
+def _path(run: list[tuple[float, float]]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+
+
+def hourly_html(live: LiveFigures, lang: str, forecast: pl.DataFrame | None = None) -> str:
+    """The panel of tickets issued per hour today (bars) against the same weekday last week
+    (dotted line) and, when there is one, today's forecast (hour, yhat, yhat_lower,
+    yhat_upper: line and 80 % band), drawn as one SVG image: a wall screen loads no chart
+    library and redraws it with the rest of its HTML on each refresh."""
     frame = live.hourly
-    hours = frame["hour"].to_list()
-    if forecast is not None and not forecast.is_empty():
-        hours = sorted(set(hours) | set(forecast["hour"].to_list()))
-    step = 1 if len(hours) <= 13 else 2  # labels stay horizontal and apart
+    today = dict(zip(frame["hour"].to_list(), frame["today"].to_list(), strict=True))
+    last = dict(zip(frame["hour"].to_list(), frame["last_week"].to_list(), strict=True))
+    shown = forecast is not None and not forecast.is_empty()
+    hours = sorted(set(today) | (set(forecast["hour"].to_list()) if shown else set()))
     last_week = (live.now - dt.timedelta(days=7)).date()
-    label_last = t(
-        "screen.hourly.last_week",
-        lang,
-        date=f"{last_week.month}/{last_week.day}"
-        if lang == "en"
-        else f"{last_week.month}月{last_week.day}日",
-    )
-    traces = [
-        {
-            "type": "bar",
-            "x": hours,
-            "y": frame["today"].to_list(),
-            "name": t("screen.hourly.today", lang),
-            "marker": {"color": ACCENT},
-        }
-    ]
-    if forecast is not None and not forecast.is_empty():
-        band = {  # the 80% band, then the expected line
-            "type": "scatter",
-            "x": [*forecast["hour"], *forecast["hour"].reverse()],
-            "y": [*forecast["yhat_upper"], *forecast["yhat_lower"].reverse()],
-            "fill": "toself",
-            "fillcolor": "rgba(43,196,160,0.16)",
-            "line": {"width": 0},
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-        expected = {
-            "type": "scatter",
-            "x": forecast["hour"].to_list(),
-            "y": forecast["yhat"].to_list(),
-            "name": t("screen.hourly.forecast", lang),
-            "mode": "lines",
-            "line": {"color": GOOD, "width": 4},
-        }
-        traces += [band, expected]
-    traces.append(
-        {
-            "type": "scatter",
-            "x": frame["hour"].to_list(),
-            "y": frame["last_week"].to_list(),
-            "name": label_last,
-            "mode": "lines+markers",
-            "line": {"color": WARN, "width": 4, "dash": "dot"},
-            "marker": {"size": 9},
-        }
-    )
-    layout = {
-        "template": theme.template(dark=True),
-        "paper_bgcolor": PANEL,
-        "plot_bgcolor": PANEL,
-        "margin": {"l": 8, "r": 8, "t": 44, "b": 8},
-        "bargap": 0.25,
-        "legend": {"y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 20}},
-        "font": {"size": 20},
-        "xaxis": {
-            "tickmode": "array",
-            "tickvals": hours[::step],
-            "ticktext": [f"{h}:00" for h in hours[::step]],
-            "tickangle": 0,
-        },
-        "yaxis": {"rangemode": "tozero", "tickformat": ",d"},
+    names = {
+        "today": t("screen.hourly.today", lang),
+        "forecast": t("screen.hourly.forecast", lang),
+        "last_week": t(
+            "screen.hourly.last_week",
+            lang,
+            date=f"{last_week.month}/{last_week.day}"
+            if lang == "en"
+            else f"{last_week.month}月{last_week.day}日",
+        ),
     }
-    # one construction: each validated update would cost about five times as much, on every
-    # screen's refresh
-    return go.Figure({"data": traces, "layout": layout})
+    values = [v for v in (*today.values(), *last.values()) if v is not None]
+    if shown:
+        values += [v for v in forecast["yhat_upper"].to_list() if v is not None]
+    highest = max(values, default=0)
+    step = _nice_step(highest, ticks=5)
+    top = max(highest * 1.05, step)  # a little room above the highest, as a chart's autorange
+    plot_w = CHART_W - CHART_LEFT - CHART_RIGHT
+    plot_h = CHART_H - CHART_TOP - CHART_BOTTOM
+    band = plot_w / max(len(hours), 1)
+    x_of = {h: CHART_LEFT + band * (i + 0.5) for i, h in enumerate(hours)}
+
+    def y_of(value: float) -> float:
+        return CHART_TOP + plot_h * (1 - value / top)
+
+    def predicted(column: str) -> list[tuple[float, float]]:
+        pairs = zip(forecast["hour"].to_list(), forecast[column].to_list(), strict=True)
+        return [(x_of[h], y_of(v)) for h, v in pairs if v is not None]
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_W} {CHART_H}" '
+        f'width="{CHART_W}" height="{CHART_H}" font-family="{escape(theme.FONT)}" '
+        f'font-size="{CHART_FONT}">'
+    ]
+    tick = 0.0
+    while tick <= top + 1e-9:  # the grid and its labels
+        y = y_of(tick)
+        parts.append(
+            f'<line x1="{CHART_LEFT}" x2="{CHART_W - CHART_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{EDGE}" stroke-width="1.5"/>'
+            f'<text x="{CHART_LEFT - 10}" y="{y + 7:.1f}" fill="{MUTED}" '
+            f'text-anchor="end">{_number(tick)}</text>'
+        )
+        tick += step
+    label_every = 1 if len(hours) <= 13 else 2  # labels stay horizontal and apart
+    for i, hour in enumerate(hours):
+        if i % label_every == 0:
+            parts.append(
+                f'<text x="{x_of[hour]:.1f}" y="{CHART_H - 8}" fill="{MUTED}" '
+                f'text-anchor="middle">{hour}:00</text>'
+            )
+    if shown:
+        band_points = predicted("yhat_upper") + predicted("yhat_lower")[::-1]
+        parts.append(
+            f'<polygon class="forecast-band" points="{_path(band_points)}" fill="{BAND_FILL}"/>'
+        )
+    for hour, count in today.items():
+        if count:
+            y = y_of(count)
+            parts.append(
+                f'<rect class="today" x="{x_of[hour] - band * BAR_SHARE / 2:.1f}" y="{y:.1f}" '
+                f'width="{band * BAR_SHARE:.1f}" height="{CHART_TOP + plot_h - y:.1f}" '
+                f'fill="{ACCENT}" data-hour="{hour}" data-count="{count}"/>'
+            )
+    if shown:
+        parts.append(
+            f'<polyline class="forecast" points="{_path(predicted("yhat"))}" fill="none" '
+            f'stroke="{GOOD}" stroke-width="4" stroke-linejoin="round"/>'
+        )
+    points = [(x_of[h], None if v is None else y_of(v)) for h, v in last.items()]
+    for run in _segments(points):
+        parts.append(
+            f'<polyline class="last-week" points="{_path(run)}" fill="none" stroke="{WARN}" '
+            f'stroke-width="4" stroke-dasharray="3 7" stroke-linecap="round"/>'
+        )
+        parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{WARN}"/>' for x, y in run]
+    parts.append("</svg>")
+    legend = [("today", f'<i class="sw bar" style="background:{ACCENT}"></i>')]
+    if shown:
+        legend.append(("forecast", f'<i class="sw line" style="border-color:{GOOD}"></i>'))
+    legend.append(("last_week", f'<i class="sw dot" style="border-color:{WARN}"></i>'))
+    keys = "".join(f'<span class="key">{mark}{escape(names[k])}</span>' for k, mark in legend)
+    title = escape(t("screen.hourly", lang))
+    # as an image: st.html keeps no inline <svg> (its sanitiser allows HTML only)
+    image = quote("".join(parts), safe="=',:/()")
+    return (
+        f'<div class="bs bs-panel bs-chart" style="height:{CHART_PANEL_VW:.1f}vw">'
+        f'<div class="bs-title">{title}</div><div class="bs-legend">{keys}</div>'
+        f'<img class="bs-chart-svg" alt="{title}" src="data:image/svg+xml;charset=utf-8,{image}">'
+        "</div>"
+    )

@@ -4,9 +4,10 @@ frozen at a busy moment, and its figures must be the engine's (`compute`, as `ha
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 import threading
 import time
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -66,6 +67,14 @@ def page_html(at: AppTest) -> str:
     return "\n".join(element.proto.body for element in at.get("html"))
 
 
+def chart_svg(html: str) -> str:
+    """The SVG of the hourly chart, out of its image's data URL."""
+    src = re.search(
+        r'<img class="bs-chart-svg" [^>]*src="data:image/svg\+xml;charset=utf-8,([^"]+)"', html
+    )
+    return unquote(src.group(1))
+
+
 def waiting_now(url: str) -> int:
     t = schema.tickets
     engine = make_engine(url)
@@ -112,16 +121,32 @@ def test_big_screen_equals_the_engine(monkeypatch, busy_demo: str) -> None:
     assert int(shown["waiting_now"][0]) > 0  # a busy morning: the screen has something to show
     assert today["tickets"]["issued"] > 100
 
-    chart = at.get("plotly_chart")[0].proto
-    assert json.loads(chart.config) == {"displayModeBar": False, "staticPlot": True}
-    spec = json.loads(chart.spec)
-    assert [trace["name"] for trace in spec["data"]] == ["今日", "上周同日（11月20日）"]
-    assert spec["layout"]["paper_bgcolor"] == screen_view.PANEL
-    assert spec["layout"]["template"]["layout"]["font"]["family"].startswith("Noto Sans CJK")
-    hours = spec["data"][0]["x"]
-    assert spec["data"][0]["y"][hours.index(10)] > 0  # tickets already this hour
-    assert spec["data"][0]["y"][hours.index(11)] is None  # the future has no bar
-    assert "10:00" in spec["layout"]["xaxis"]["ticktext"]
+    # the hourly chart: an SVG in the page's HTML, no chart library on the wall
+    assert not at.get("plotly_chart")
+    panel = next(e.proto.body for e in at.get("html") if "bs-chart-svg" in e.proto.body)
+    assert re.findall(r'<span class="key"><i [^>]*></i>([^<]+)</span>', panel) == [
+        "今日",
+        "上周同日（11月20日）",
+    ]
+    chart = chart_svg(panel)
+    assert chart.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and chart.endswith("</svg>")
+    assert 'font-family="Noto Sans CJK' in chart
+    bars = {int(h): int(n) for h, n in re.findall(r'data-hour="(\d+)" data-count="(\d+)"', chart)}
+    tickets = schema.tickets.c
+    engine = make_engine(busy_demo)
+    with engine.connect() as conn:
+        ten = conn.execute(
+            sa.select(sa.func.count()).where(
+                tickets.hall_id == HALL,
+                tickets.issued_at >= dt.datetime.combine(day, dt.time(10)),
+                tickets.issued_at < dt.datetime.combine(day, dt.time(11)),
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert bars[10] == ten > 0  # tickets already this hour, as many as were issued
+    assert 11 not in bars and max(bars) == 10  # the future has no bar
+    assert ">10:00</text>" in chart
+    assert chart.count('class="last-week"') >= 1 and 'class="forecast"' not in chart
     assert "*" in html  # staff names in the latest calls are masked
     assert not at.error and not at.warning
 
@@ -427,11 +452,13 @@ def test_todays_forecast_is_fitted_in_the_background_and_drawn(monkeypatch, busy
     with engine.connect() as conn:
         figures = screen.live_figures(conn, HALL, BUSY_NOW, Settings(), ScreenSettings(), scope=ALL)
     engine.dispose()
-    fig = screen_view.hourly_figure(figures, "zh", forecast)
-    names = [trace.name for trace in fig.data]
-    assert t("screen.hourly.forecast", "zh") in names
-    line = next(tr for tr in fig.data if tr.name == t("screen.hourly.forecast", "zh"))
-    assert list(line.y) == [120.0, 150.0, 90.0]
+    panel = screen_view.hourly_html(figures, "zh", forecast)
+    assert t("screen.hourly.forecast", "zh") in panel
+    chart = chart_svg(panel)
+    line = re.search(r'<polyline class="forecast" points="([^"]+)"', chart).group(1)
+    heights = [float(point.split(",")[1]) for point in line.split()]
+    assert len(heights) == 3 and heights[1] < heights[0] < heights[2]  # 150 above 120 above 90
+    assert 'class="forecast-band"' in chart
 
 
 def test_screens_refreshing_within_five_seconds_share_one_live_read(monkeypatch) -> None:

@@ -68,7 +68,7 @@ def open_screen(browser, server: str, path: str = SCREEN, scale: float = 1) -> P
     page.set_default_timeout(30_000)
     page.goto(f"{path}&{urlencode({'kiosk': KIOSK_TOKENS[server]})}")
     page.wait_for_selector(IDLE, state="attached")
-    page.wait_for_selector(".js-plotly-plot .main-svg")
+    page.wait_for_selector(".bs-chart-svg")
     page.wait_for_selector('[data-key="waiting_now"]')
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     return page
@@ -87,7 +87,7 @@ def assert_fits(page: Page, size: dict[str, int] = FULL_HD) -> None:
     side."""
     sizes = page.evaluate(
         """() => { const m = document.querySelector('[data-testid="stMain"]');
-        const panels = [...document.querySelectorAll('.bs-panel, .bs-kpis, .st-key-bs-chart')];
+        const panels = [...document.querySelectorAll('.bs-panel, .bs-kpis')];
         return {main: [m.scrollHeight, m.clientHeight],
                 doc: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
                 bottom: Math.max(...panels.map(p => p.getBoundingClientRect().bottom)),

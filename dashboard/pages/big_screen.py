@@ -81,14 +81,7 @@ def big_screen() -> None:
         st.html(screen_view.kpi_html(figures, metric_settings, lang))
         left, middle, right = st.columns([4.1, 3.3, 2.6])
         with left:
-            with st.container(key="bs-chart"):
-                st.html(screen_view.hourly_title_html(lang))
-                st.plotly_chart(
-                    screen_view.hourly_figure(figures, lang, forecast),
-                    theme=None,
-                    height="stretch",
-                    config={"displayModeBar": False, "staticPlot": True},
-                )
+            st.html(screen_view.hourly_html(figures, lang, forecast))
             st.html(screen_view.quality_html(figures, month, metric_settings, lang))
         with middle:
             st.html(screen_view.queues_html(figures, metric_settings, lang))
