@@ -4,7 +4,7 @@ Chromium pages, in viewers speaking Streamlit's own protocol, or in both at once
 
     .venv/bin/python benchmarks/load_screens.py [--db URL] [--screens 20] [--analysts 10]
         [--duration 600] [--refresh 30] [--reload 30] [--halls H01,H02,…]
-        [--viewers browser|protocol|mixed] [--browsers 2]
+        [--viewers browser|protocol|mixed] [--browsers 2] [--analyst-halls all|H,…]
 
 Without --db a two-week demo is written to a temporary SQLite file; with --db (SQLite,
 PostgreSQL, MariaDB) the database is used as it is (it must hold the HallPulse tables and
@@ -125,6 +125,11 @@ def main() -> int:
     parser.add_argument("--reload", type=float, default=30, help="analyst reload every s (30)")
     parser.add_argument("--halls", help="halls the screens show, round robin (default: all)")
     parser.add_argument(
+        "--analyst-halls",
+        help="the analysts' director account's halls: all (a city's director), a comma list, "
+        "default the screens' first hall; an account made by an earlier run is kept as it is",
+    )
+    parser.add_argument(
         "--query",
         default="period=this_week",
         help="总览's URL query for the analysts (a period the database has data for, e.g. "
@@ -178,8 +183,12 @@ def demo_database(folder: Path) -> str:
     return url
 
 
-def prepare(url: str, halls_arg: str | None) -> tuple[dict[str, str], list[int]]:
-    """Kiosk links for the halls the screens show (hall → token), and the analysts' account."""
+def prepare(
+    url: str, halls_arg: str | None, analyst_halls: str | None = None
+) -> tuple[dict[str, str], list[int]]:
+    """Kiosk links for the halls the screens show (hall → token), and the analysts' account:
+    a director of `analyst_halls` ("all": every hall of the database, a city's director; a
+    comma list; default the screens' first hall), made once and reused as it is."""
     import sqlalchemy as sa
 
     from access import accounts, kiosk
@@ -199,9 +208,17 @@ def prepare(url: str, halls_arg: str | None) -> tuple[dict[str, str], list[int]]
             link, tokens[hall] = kiosk.add(conn, hall, by="cli:load_screens", label="load test")
             links.append(link.link_id)
         if accounts.get_user(conn, ANALYST) is None:
+            every = [r[0] for r in conn.execute(sa.select(schema.halls.c.hall_id))]
+            granted = (
+                every
+                if analyst_halls == "all"
+                else [h for h in analyst_halls.split(",") if h in every]
+                if analyst_halls
+                else [halls[0]]
+            )
             accounts.add_user(
                 conn, ANALYST, "director", by="cli:load_screens", password=PASSWORD,
-                halls=[halls[0]],
+                halls=granted,
             )  # fmt: skip
         else:
             accounts.set_password(conn, ANALYST, PASSWORD, by="cli:load_screens")
@@ -601,7 +618,7 @@ def opener(viewer: Viewer, browser, base: str, tokens: dict[str, str], query: st
 async def run(args: argparse.Namespace, url: str, folder: Path, plan: list[Viewer]) -> int:
     from queries.db import redact
 
-    tokens, links = prepare(url, args.halls)
+    tokens, links = prepare(url, args.halls, args.analyst_halls)
     log = args.log or folder / "server.log"
     proc, base = start_server(url, folder, args.refresh, log)
     groups = group(plan)
