@@ -1,8 +1,8 @@
 """The big screen's look: its style sheet and the HTML of its panels, its one chart included.
 
 No Streamlit here: every function takes figures and returns an HTML string (the hourly chart
-is an inline SVG: a wall screen loads no chart library, and the chart is redrawn with the
-rest on each refresh).
+is an SVG image in a data URL: a wall screen loads no chart library, and the chart is redrawn
+with the rest on each refresh).
 Sizes are in `vw` (1vw = 19.2 px at 1920×1080), so the layout is the same on a 1080p and a 4K
 screen and text stays legible from across the room (figures 80 px, labels 26 px at 1080p).
 """

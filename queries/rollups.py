@@ -213,12 +213,7 @@ def plan(conn: Connection, period) -> Plan | None:
     """The rollup plan for a period, or None when no day of it is rolled."""
     if not has_rollups(conn):
         return None
-    days = conn.execute(
-        sa.select(s.rollup_days.c.day).where(
-            s.rollup_days.c.day >= period.first, s.rollup_days.c.day <= period.last
-        )
-    ).scalars()
-    rolled = frozenset(_day(d) for d in days)
+    rolled = _listed(conn, s.rollup_days, period.first, period.last)
     if not rolled:
         return None
     months = frozenset()
@@ -229,13 +224,7 @@ def plan(conn: Connection, period) -> Plan | None:
     # asked only when the period holds a whole month: the big screen's today, this week and
     # this month so far (the frequent reads) cost no query and no table check for it
     if holds_a_month and sa.inspect(conn).has_table(s.rollup_months.name):
-        built = s.rollup_months.c.day
-        months = frozenset(
-            _day(d)
-            for d in conn.execute(
-                sa.select(built).where(built >= _month_start(period.first), built <= period.last)
-            ).scalars()
-        )
+        months = _listed(conn, s.rollup_months, _month_start(period.first), period.last)
     meta = get_meta(conn)
     target = meta.get(WAIT_TARGET_KEY)
     bounds = meta.get(BOUNDARIES_KEY)
@@ -248,6 +237,14 @@ def plan(conn: Connection, period) -> Plan | None:
         members={k: tuple(v) for k, v in json.loads(meta.get(MEMBERS_KEY, "{}")).items()},
         months=months,
     )
+
+
+def _listed(conn: Connection, table: sa.Table, first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    """The days first..last that `table` lists (the days rolled, or the months built by
+    their first day)."""
+    day = table.c.day
+    rows = conn.execute(sa.select(day).where(day >= first, day <= last)).scalars()
+    return frozenset(_day(d) for d in rows)
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -618,9 +615,6 @@ class _Statements:
     def fetchall(self) -> list:
         return []
 
-    def all(self) -> list:
-        return []
-
     def close(self) -> None:
         pass
 
@@ -748,22 +742,8 @@ def _build_months(conn: Connection, first: dt.date, last: dt.date, built: dt.dat
     if not starts:
         return 0
     lo, hi = starts[0], _month_end(starts[-1])
-    rolled = {
-        _day(d)
-        for d in conn.execute(
-            sa.select(s.rollup_days.c.day).where(
-                s.rollup_days.c.day >= lo, s.rollup_days.c.day <= hi
-            )
-        ).scalars()
-    }
-    present = {
-        _day(d)
-        for d in conn.execute(
-            sa.select(s.rollup_months.c.day).where(
-                s.rollup_months.c.day >= lo, s.rollup_months.c.day <= hi
-            )
-        ).scalars()
-    }
+    rolled = _listed(conn, s.rollup_days, lo, hi)
+    present = _listed(conn, s.rollup_months, lo, hi)
     made = []
     for month in starts:
         if month in present or not all(d in rolled for d in _month_days(month)):
