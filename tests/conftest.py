@@ -151,14 +151,18 @@ def sign_in_off(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database on each backend in turn."""
-    backend = request.param
+    yield empty_url(request.param, tmp_path)
+
+
+def empty_url(backend: str, folder: Path) -> str:
+    """A URL of an empty database on `backend`: a new SQLite file in `folder`, or this
+    worker's server database emptied."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hall.db'}"
-        return
+        return f"sqlite:///{folder / 'hall.db'}"
     engine = server_engine(backend)
     empty_database(engine)
     engine.dispose()
-    yield SERVER_URLS[backend]
+    return SERVER_URLS[backend]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from conftest import BACKENDS, empty_url
 from polars.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 from test_rollups import _rows, _write_csv, same
@@ -47,11 +47,7 @@ def period(first: dt.date, last: dt.date, **filters: str) -> Filters:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('months') / 'hall.db'}"
-    else:
-        url = SERVER_URLS[request.param]
-        empty_database(server_engine(request.param))
+    url = empty_url(request.param, tmp_path_factory.mktemp("months"))
     engine = make_engine(url)
     engine.info = {"url": url}
     write_demo(engine, DemoOptions(end=END, days=(END - FIRST).days + 1, seed=5))

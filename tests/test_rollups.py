@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from conftest import BACKENDS, empty_url
 from polars.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 
@@ -81,11 +81,7 @@ def assert_same(engine: Engine, period: Filters, dimension=None, settings=None) 
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """One demo per backend for the module: the tests below run in order on it, the later
     ones writing to it."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('rollups') / 'hall.db'}"
-    else:
-        url = SERVER_URLS[request.param]
-        empty_database(server_engine(request.param))
+    url = empty_url(request.param, tmp_path_factory.mktemp("rollups"))
     engine = make_engine(url)
     engine.info = {"url": url}
     write_demo(engine, DemoOptions(end=END, days=(END - FIRST).days + 1, seed=11))
