@@ -455,6 +455,19 @@ BOOL_FALSE = frozenset({"false", "0", "no", "n", "f", "否", "不", "×"})
 EMPTY = frozenset({"", "-", "--", "—", "/", "null", "none", "\\n", "n/a", "nan", "nat"})
 
 
+def _casings(word: str) -> set[str]:
+    """Every upper/lower-case spelling of `word` ("nan" → "nan", "naN", … "NAN")."""
+    out = {""}
+    for ch in word:
+        out = {w + v for w in out for v in {ch.lower(), ch.upper()}}
+    return out
+
+
+# EMPTY in any case, so that a column is matched as it is (lowercasing every value of a batch
+# first cost a million-row import about a second)
+EMPTY_ANY_CASE = frozenset(v for word in EMPTY for v in _casings(word))
+
+
 def header_synonyms(table: str, column: str) -> list[tuple[int, int, str]]:
     """The header names recognised for a contract column as (class, position, name): class 0
     is the contract name, 1 a synonym of this table, 2 a synonym shared by all tables."""
