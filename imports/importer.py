@@ -356,10 +356,10 @@ def import_rows(
                     # the daily rollups of the days the file touched, built in the database
                     # (INSERT … SELECT) in the rows' transaction: they commit together
                     if log:
-                        first, last = run.rollup_span
+                        first, last = run.rollup_span.first, run.rollup_span.last
                         log(f"rebuilding the daily rollups of {first} … {last}")
-                    report.rollup_days = rollups.rebuild(
-                        conn, *run.rollup_span, wait_target_s=load_settings().wait_target_min * 60
+                    report.rollup_days = run.rollup_span.rebuild(
+                        conn, wait_target_s=load_settings().wait_target_min * 60
                     )
                     report.rollup_seconds = time.perf_counter() - started - report.import_seconds
                 if rejects_tmp and report.rejected:
@@ -407,7 +407,7 @@ class _Run:
         self.keyless_records: dict[int, Record] = {}
         self.span: list[object] = []  # first and last day of each chunk of facts
         self.touched: list[object] = []  # first and last value of each rollup day column
-        self.rollup_span: tuple[dt.date, dt.date] | None = None
+        self.rollup_span: rollups.Stale | None = None
         self.known_bad: frozenset[int] = frozenset()
         self.progress: Callable[[ImportReport, float | None], None] | None = None
         try:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import visitors
 
 from access.scope import Scope, scope_filter
 from queries import details
@@ -103,6 +105,8 @@ COMPLETION_MEMBERS = ("department", "item", "bundle")
 # the members each rollup holds, recorded when they are built (`MEMBERS_KEY`); rollups built
 # before the record held these (a database not rebuilt since is read raw where they fall short)
 MEMBERS_KEY = "rollup_members"
+# a write's stale rollups not rebuilt yet (`invalidate_after_write`): while set, read raw
+PENDING_KEY = "rollup_pending"
 BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("department",)}
 # rollups added after the record began: a database rolled before one of them was added has
 # an empty table for it (made by `hall db init`) and a record without its name, so it is read
@@ -216,6 +220,9 @@ def plan(conn: Connection, period) -> Plan | None:
     rolled = _listed(conn, s.rollup_days, period.first, period.last)
     if not rolled:
         return None
+    meta = get_meta(conn)
+    if PENDING_KEY in meta:  # a write's rollups are stale until rebuilt: exact from the rows
+        return None
     months = frozenset()
     holds_a_month = any(
         month >= period.first and _month_end(month) <= period.last
@@ -225,7 +232,6 @@ def plan(conn: Connection, period) -> Plan | None:
     # this month so far (the frequent reads) cost no query and no table check for it
     if holds_a_month and sa.inspect(conn).has_table(s.rollup_months.name):
         months = _listed(conn, s.rollup_months, _month_start(period.first), period.last)
-    meta = get_meta(conn)
     target = meta.get(WAIT_TARGET_KEY)
     bounds = meta.get(BOUNDARIES_KEY)
     return Plan(
@@ -671,10 +677,14 @@ def rebuild(
     *,
     wait_target_s: float,
     today: dt.date | None = None,
+    only: frozenset[str] | None = None,
 ) -> int:
     """Rebuild the rollups of the closed days first..last (at most yesterday) in the caller's
     transaction; returns the number of days now rolled. Rollups built with another wait target
-    or other extended-hours boundaries, or before a member was added, are rebuilt in full."""
+    or other extended-hours boundaries, or before a member was added, are rebuilt in full.
+    `only`: the rollups a write made stale (`invalidate_after_write`, `Stale`): of the days
+    rolled already only they are built again, the others hold still; a day not rolled yet
+    gets every rollup. A million imported cases no longer rebuild the tickets' rollups."""
     dropped = ensure_tables(conn)
     if dropped is not None:
         first, last = min(first, dropped[0]), max(last, dropped[1])
@@ -683,6 +693,10 @@ def rebuild(
     boundaries = extended_boundaries(hours)
     closings = mq.closing_boundaries(hours)
     meta = get_meta(conn)
+    if PENDING_KEY in meta:  # a write's stale rollups this rebuild was not told of
+        pending = Stale.from_json(meta[PENDING_KEY])
+        first, last = min(first, pending.first), max(last, pending.last)
+        only = None if only is None or pending.only is None else only | pending.only
     same = (
         meta.get(WAIT_TARGET_KEY) == str(float(wait_target_s))
         and meta.get(BOUNDARIES_KEY) == json.dumps(boundaries)
@@ -697,20 +711,30 @@ def rebuild(
         first, last = min(first, held[0]), max(last, held[1])
         for table in s.ROLLUP_TABLES:
             conn.execute(table.delete())
+    conn.execute(s.meta.delete().where(s.meta.c.key == PENDING_KEY))
     last = min(last, closed_before(today))
     if first > last:
         return 0
-    _drop(conn, first, last)
-    start = first
-    while start <= last:
-        end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
-        period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
-        for insert in _build_statements(period, wait_target_s, boundaries, closings):
-            conn.execute(insert)
-        start = end + dt.timedelta(days=1)
-    built = clock.now(clock.network_zone(hall_zones(conn).values()))
+    settings = (wait_target_s, boundaries, closings)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    bulk_insert(conn, s.rollup_days, pl.DataFrame({"day": days, "built_at": [built] * len(days)}))
+    partial = (
+        only is not None and same and not dropped and (meta.get(MEMBERS_KEY) == _members_record())
+    )
+    rolled = _listed(conn, s.rollup_days, first, last) if partial else frozenset()
+    whole = Filters(first, last, dt.datetime.combine(last, END_OF_DAY), {})
+    # a day rolled already: only the rollups that read what was written (the others hold
+    # still); a day not rolled yet, or a full rebuild: every rollup
+    for run in _periods(whole, rolled, rolled=True):
+        _drop(conn, run.first, run.last, only)
+        _build_days(conn, run.first, run.last, settings, only)
+    for run in _periods(whole, rolled, rolled=False):
+        _drop(conn, run.first, run.last)
+        _build_days(conn, run.first, run.last, settings)
+    built = clock.now(clock.network_zone(hall_zones(conn).values()))
+    new_days = [day for day in days if day not in rolled]
+    bulk_insert(
+        conn, s.rollup_days, pl.DataFrame({"day": new_days, "built_at": [built] * len(new_days)})
+    )
     _build_months(conn, first, last, built)
     set_meta(
         conn,
@@ -726,12 +750,61 @@ def rebuild(
     return len(days)
 
 
-def _drop(conn: Connection, first: dt.date, last: dt.date) -> None:
-    """Drop the rollups of the days first..last and of every month that holds one of them."""
+def _build_days(
+    conn: Connection,
+    first: dt.date,
+    last: dt.date,
+    settings: tuple[float, list[int], list[int]],
+    only: Iterable[str] | None = None,
+) -> None:
+    """INSERT … SELECT the rollups (or those named in `only`) of the days first..last, a
+    chunk of days per statement; `settings` are the wait target, the extended-hours
+    boundaries and the closing times."""
+    start = first
+    while start <= last:
+        end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
+        period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
+        for insert in _build_statements(period, *settings, only):
+            conn.execute(insert)
+        start = end + dt.timedelta(days=1)
+
+
+def _drop(
+    conn: Connection, first: dt.date, last: dt.date, only: Iterable[str] | None = None
+) -> None:
+    """Drop the rollups of the days first..last and of every month that holds one of them.
+    `only`: the daily rows of those rollups alone (the days stay listed as rolled); the
+    months, all of them, go (they are rebuilt from the daily rows)."""
     month = _month_start(first)
+    daily = None if only is None else {SPECS[name].table for name in only}
     for table in s.ROLLUP_TABLES:
-        lo = month if table in s.ROLLUP_MONTH_TABLES else first
-        conn.execute(table.delete().where(table.c.day >= lo, table.c.day <= last))
+        if table in s.ROLLUP_MONTH_TABLES:
+            conn.execute(table.delete().where(table.c.day >= month, table.c.day <= last))
+        elif daily is None or table in daily:
+            conn.execute(table.delete().where(table.c.day >= first, table.c.day <= last))
+
+
+@functools.cache
+def reads(name: str) -> frozenset[str]:
+    """The tables the SELECTs of rollup `name` read, found in the statements themselves."""
+    period = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), {})
+    out: set[str] = set()
+    for insert in _build_statements(period, 0.0, [0], [0], [name]):
+        for element in visitors.iterate(insert.select, {}):
+            table = element.element if isinstance(element, sa.Alias) else element
+            if isinstance(table, sa.Table):
+                out.add(table.name)
+    return frozenset(out)
+
+
+def stale_rollups(table: str, changed_existing: bool) -> frozenset[str] | None:
+    """The rollups a write of new rows to fact `table` makes stale on the days it touches:
+    those whose SELECTs read it (tickets: the tickets', histograms, hours, segments, after
+    close, coverage; cases: intake and completion). None (all of them) for a reference
+    table or when stored rows changed (`invalidate_after_write`)."""
+    if table not in FACTS or changed_existing:
+        return None
+    return frozenset(name for name in SPECS if table in reads(name))
 
 
 def _build_months(conn: Connection, first: dt.date, last: dt.date, built: dt.datetime) -> int:
@@ -812,13 +885,7 @@ def build_missing(conn: Connection) -> list[str]:
         for name in missing:
             conn.execute(SPECS[name].table.delete())
         for run in _periods(whole, rolled, rolled=True):  # only the days rolled
-            start = run.first
-            while start <= run.last:
-                end = min(run.last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
-                period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
-                for insert in _build_statements(period, target, boundaries, closings, missing):
-                    conn.execute(insert)
-                start = end + dt.timedelta(days=1)
+            _build_days(conn, run.first, run.last, (target, boundaries, closings), missing)
     set_meta(conn, {MEMBERS_KEY: _members_record()})
     return missing
 
@@ -948,18 +1015,49 @@ def old_fact_days(conn: Connection, table: str, keys: list) -> tuple[list[dt.dat
     return days, found
 
 
+@dataclass(frozen=True)
+class Stale:
+    """What a write left to rebuild (`invalidate_after_write`): the days first..last, and the
+    rollups that read what was written (None: every rollup)."""
+
+    first: dt.date
+    last: dt.date
+    only: frozenset[str] | None = None
+
+    def rebuild(self, conn: Connection, *, wait_target_s: float) -> int:
+        return rebuild(conn, self.first, self.last, wait_target_s=wait_target_s, only=self.only)
+
+    def merge(self, other: Stale) -> Stale:
+        both = None if self.only is None or other.only is None else self.only | other.only
+        return Stale(min(self.first, other.first), max(self.last, other.last), both)
+
+    def to_json(self) -> str:
+        only = None if self.only is None else sorted(self.only)
+        return json.dumps({"first": str(self.first), "last": str(self.last), "only": only})
+
+    @staticmethod
+    def from_json(text: str) -> Stale:
+        value = json.loads(text)
+        only = None if value["only"] is None else frozenset(value["only"])
+        return Stale(_day(value["first"]), _day(value["last"]), only)
+
+
 def invalidate_after_write(
     conn: Connection,
     table: str,
     days: Iterable[dt.date | dt.datetime | None],
     *,
     changed_existing: bool,
-) -> tuple[dt.date, dt.date] | None:
+) -> Stale | None:
     """Drop the rollups a write to `table` made stale, in the write's own transaction, and
-    return the span of days to rebuild (None: nothing to do).
+    return what to rebuild (None: nothing to do).
 
-    Until they are rebuilt those days are read from the rows, so the figures are exact at
-    every moment; `rebuild` (after the write commits) makes them fast again. `days` are the
+    Until they are rebuilt the figures are read from the rows, so they are exact at every
+    moment; `Stale.rebuild` makes them fast again. New rows of a fact table make only the
+    rollups that read it stale (`stale_rollups`): nothing is dropped, the database is marked
+    (`PENDING_KEY`: every period is read raw) until the rebuild builds those rollups of those
+    days, and the others are not built again. Otherwise the days' rollups are dropped and the
+    days are no longer listed as rolled. `days` are the
     dates or timestamps the new rows carry in the columns rollups are kept by. New fact rows
     touch their own days (an evaluation also its ticket's day: coverage); changed rows (whose
     old values are gone) or a reference table (a queue's department, an item's kind) touch
@@ -979,11 +1077,24 @@ def invalidate_after_write(
         first, last = min(touched), max(touched)
         if table == "evaluations":  # coverage is kept on the evaluated tickets' days
             first, last = _with_ticket_days(conn, first, last)
-    if held is not None:
-        if ensure_tables(conn) is not None:  # made again: every day it held is to rebuild
-            first, last = min(first, held[0]), max(last, held[1])
+    only = stale_rollups(table, changed_existing)
+    if held is None:
+        return Stale(first, last)
+    if ensure_tables(conn) is not None:  # made again: every day it held is to rebuild
+        first, last = min(first, held[0]), max(last, held[1])
+        only = None
+    if only is None:
         _drop(conn, first, last)
-    return first, last
+        return Stale(first, last)
+    stale = Stale(first, last, only)
+    if not _listed(conn, s.rollup_days, first, last):
+        return stale  # no day of it rolled: nothing is stale
+    # kept as they are, marked: read raw (`plan`) until `rebuild` builds the stale ones
+    meta = get_meta(conn)
+    if PENDING_KEY in meta:
+        stale = stale.merge(Stale.from_json(meta[PENDING_KEY]))
+    set_meta(conn, {PENDING_KEY: stale.to_json()})
+    return stale
 
 
 def _with_ticket_days(conn: Connection, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:

@@ -175,7 +175,7 @@ def test_scopes_and_filters_hold_on_the_monthly_rollups(demo: Engine):
     assert_same_as_rows(demo, period(D(2026, 9, 28), D(2026, 11, 2), window=window))
 
 
-def test_a_write_to_a_day_of_the_month_drops_the_month_until_rebuilt(demo: Engine, tmp_path: Path):
+def test_a_write_to_a_day_of_the_month_reads_raw_until_rebuilt(demo: Engine, tmp_path: Path):
     day = D(2026, 10, 15)
     start = dt.datetime.combine(day, dt.time(0))
     served = _rows(
@@ -185,15 +185,18 @@ def test_a_write_to_a_day_of_the_month_drops_the_month_until_rebuilt(demo: Engin
         s.tickets.c.issued_at >= start,
         s.tickets.c.issued_at < start + dt.timedelta(days=1),
     )[:10]
-    # dropped in the writing transaction, days and month: read raw, still exact
+    # marked stale in the writing transaction (committed here without its rebuild): every
+    # period, the month's too, read raw, still exact
     with demo.begin() as conn:
-        span = rollups.invalidate_after_write(
+        stale = rollups.invalidate_after_write(
             conn, "tickets", [dt.datetime(2026, 10, 15, 10)], changed_existing=False
         )
-    assert span == (day, day) and months_built(demo) == set()
+    assert (stale.first, stale.last) == (day, day)
+    with demo.connect() as conn:
+        assert rollups.plan(conn, period(OCTOBER, D(2026, 10, 31))) is None
     assert_same_as_rows(demo, period(OCTOBER, D(2026, 10, 31)), "window")
-    with demo.begin() as conn:
-        assert rollups.rebuild(conn, *span, wait_target_s=1200) == 1
+    with demo.begin() as conn:  # the tickets' rollups of the day, every month of October
+        assert stale.rebuild(conn, wait_target_s=1200) == 1
     assert months_built(demo) == {OCTOBER} and not month_differences(demo)
     # an import of new tickets that day: the month is built again with them
     new = [{**row, "ticket_id": f"MONTH{i}", "case_id": None} for i, row in enumerate(served)]

@@ -8,6 +8,7 @@ the same buckets).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -239,10 +240,13 @@ def test_rollups_built_before_the_case_members_are_read_raw_until_rebuilt(demo: 
             details.case_breakdown(conn, whole, scope=ALL).sort("channel"),
         )
     with demo.begin() as conn:  # a write's rebuild of one day: the tables made again, all rolled
-        span = rollups.invalidate_after_write(conn, "cases", [END], changed_existing=False)
-        assert span == (FIRST, END)  # every day the remade tables held
+        stale = rollups.invalidate_after_write(conn, "cases", [END], changed_existing=False)
+        # every day the remade tables held, every rollup
+        assert (stale.first, stale.last, stale.only) == (FIRST, END, None)
         target = Settings().wait_target_min * 60
-        rollups.rebuild(conn, *span, wait_target_s=target, today=END + dt.timedelta(days=1))
+        rollups.rebuild(
+            conn, stale.first, stale.last, wait_target_s=target, today=END + dt.timedelta(days=1)
+        )
     with demo.connect() as conn:
         assert rollups.rolled_span(conn) == (FIRST, END)
         plan = rollups.plan(conn, rebuilt)
@@ -625,24 +629,99 @@ def test_hall_db_rollup_rebuilds_after_writes_by_other_means(demo: Engine, capsy
     assert_same(demo, period)
 
 
+@contextlib.contextmanager
+def rollups_built(engine: Engine):
+    """The daily rollup tables written to inside the block (a set, filled as it runs)."""
+    built: set[str] = set()
+
+    def note(conn, cursor, statement, *_):
+        if statement.startswith("INSERT INTO hallpulse_rollup_"):
+            name = statement.split()[2].strip('"`')
+            if not name.endswith(("_months", "_days")):
+                built.add(name)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield built
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+
 def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
-    """An import drops the rollups of the days it touches in its own transaction and rebuilds
-    them after it commits: in between, those days are read from the rows, still exact."""
+    """A write drops the rollups of the days it touches in its own transaction (an import
+    rebuilds them before it commits): until rebuilt, those days are read from the rows, still
+    exact, and the rebuild builds only the rollups that read what was written."""
     day = D(2026, 10, 9)
     with demo.begin() as conn:
-        span = rollups.invalidate_after_write(
+        stale = rollups.invalidate_after_write(
             conn, "tickets", [dt.datetime(2026, 10, 9, 10, 0)], changed_existing=False
         )
-    assert span == (day, day)
+    assert (stale.first, stale.last) == (day, day)
+    assert stale.only == rollups.stale_rollups("tickets", False)
+    assert {"tickets", "histograms", "coverage"} <= stale.only
+    assert not stale.only & {"intake", "completion", "evaluations"}
     period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     with demo.connect() as conn:
-        plan = rollups.plan(conn, period)
-    assert [(sc.first, sc.last) for sc in plan.raw_periods] == [(day, day)]
+        assert rollups.plan(conn, period) is None  # marked: every figure from the rows
     assert_same(demo, period, "date")
-    with demo.begin() as conn:
-        assert rollups.rebuild(conn, *span, wait_target_s=1200) == 1
+    with rollups_built(demo) as built, demo.begin() as conn:
+        assert stale.rebuild(conn, wait_target_s=1200) == 1
+    assert built == {rollups.SPECS[name].table.name for name in stale.only}
     with demo.connect() as conn:
         assert not rollups.plan(conn, period).raw_periods
+    assert_same(demo, period, "date")
+
+
+def test_a_cases_import_rebuilds_the_case_rollups_alone(demo: Engine, tmp_path: Path):
+    """New cases on rolled days rebuild intake and completion of those days, not the days'
+    ticket rollups, and every figure still equals the rows."""
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    before = assert_same(demo, period)
+    done = _rows(
+        demo,
+        s.cases,
+        s.cases.c.status == "completed",
+        s.cases.c.bundle_id.is_(None),
+        s.cases.c.accepted_at >= dt.datetime.combine(D(2026, 10, 8), dt.time(0)),
+        s.cases.c.completed_at < dt.datetime.combine(D(2026, 10, 10), dt.time(0)),
+    )
+    rows = [{**done[0], "case_id": f"NEWCASE{i}", "application_id": None} for i in range(3)]
+    tickets_before = sorted(map(str, _rows(demo, s.rollup_tickets)))
+    with rollups_built(demo) as built:
+        report = import_file(demo, "cases", _write_csv(tmp_path / "cases.csv", rows))
+    assert report.committed and report.rollup_days >= 1
+    assert built == {"hallpulse_rollup_intake", "hallpulse_rollup_completion"}
+    assert sorted(map(str, _rows(demo, s.rollup_tickets))) == tickets_before
+    after = assert_same(demo, period)
+    assert after["cases"]["completed"] == before["cases"]["completed"] + 3
+    assert after["tickets"] == before["tickets"]
+
+
+def test_a_rebuild_takes_in_the_stale_rollups_of_an_earlier_write(demo: Engine):
+    """A write committed without its rebuild leaves the database marked (read raw); the next
+    rebuild, of whatever days, builds that write's stale rollups too and lifts the mark."""
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    with demo.begin() as conn:
+        first = rollups.invalidate_after_write(
+            conn, "tickets", [dt.datetime(2026, 10, 6, 9)], changed_existing=False
+        )
+    with demo.begin() as conn:
+        second = rollups.invalidate_after_write(
+            conn, "cases", [dt.datetime(2026, 10, 11, 9)], changed_existing=False
+        )
+    assert (second.first, second.last) == (D(2026, 10, 6), D(2026, 10, 11))
+    assert second.only == first.only | rollups.stale_rollups("cases", False)
+    with demo.connect() as conn:
+        assert rollups.plan(conn, period) is None
+    with rollups_built(demo) as built, demo.begin() as conn:
+        # told only of the cases' day: the tickets' day comes with it from the mark
+        rollups.rebuild(conn, D(2026, 10, 11), D(2026, 10, 11), wait_target_s=1200, only=first.only)
+    assert built == {rollups.SPECS[name].table.name for name in second.only}
+    with demo.connect() as conn:
+        assert not rollups.plan(conn, period).raw_periods
+        assert rollups.PENDING_KEY not in get_meta(conn)
+    assert_same(demo, period, "date")
+    assert not rollup_differences(demo)
 
 
 # --- built in the database, the same rows as read into frames ----------------------------------
