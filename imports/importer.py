@@ -55,6 +55,7 @@ from queries.upsert import (
     replace_rows,
     restore_indexes,
     suspend_indexes,
+    unchanged,
     upsert,
 )
 from reports.cells import csv_row
@@ -88,6 +89,7 @@ class ImportReport:
     rejected_again: int = 0  # known_bad rows rejected again (not in `rejected`, not in rejects)
     new_rows: int = 0
     replaced: int = 0
+    unchanged: int = 0  # rows the table held already with the same values: not written again
     problems: list[Problem] = field(default_factory=list)
     problem_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
@@ -111,6 +113,7 @@ class ImportReport:
             "rows_read": self.rows_read,
             "imported": self.imported,
             "new_rows": self.new_rows,
+            "unchanged": self.unchanged,
             "rejected": self.rejected,
             "skip_bad": self.skip_bad,
             "committed": self.committed,
@@ -145,6 +148,8 @@ class ImportReport:
         if self.committed:
             updated = self.imported - self.new_rows
             head += f" {self.imported:,} ({self.new_rows:,} new, {updated:,} already there)"
+            if self.unchanged:
+                head += f"; {self.unchanged:,} of them unchanged, not written again"
             if self.replaced:
                 head += f"; {self.replaced:,} old rows replaced"
         if self.rejects_file is not None:
@@ -177,6 +182,7 @@ class ImportReport:
             "rows_read": self.rows_read,
             "imported": self.imported,
             "new": self.new_rows,
+            "unchanged": self.unchanged,
             "rejected": self.rejected,
             "replaced": self.replaced,
             "problems": [
@@ -409,6 +415,7 @@ class _Run:
         self.touched: list[object] = []  # first and last value of each rollup day column
         self.rollup_span: rollups.Stale | None = None
         self.known_bad: frozenset[int] = frozenset()
+        self.lookup: str | None = None  # a fact table's key: the writer looks stored rows up
         self.progress: Callable[[ImportReport, float | None], None] | None = None
         try:
             self.size = source.path.stat().st_size if source.format == "csv" else 0
@@ -435,6 +442,7 @@ class _Run:
             # repeated in the file are rejected): rows are only inserted
             suspended = suspend_indexes(self.conn, self.table)
             lookup = None
+        self.lookup = lookup
         writer = _BackgroundWriter(self.conn, self.table, self.spec.key, lookup, fresh=fresh)
         try:
             for batch in self._batched(rows, chunk_rows):
@@ -458,7 +466,8 @@ class _Run:
         finally:
             writer.stop()
         restore_indexes(self.conn, suspended)
-        self.touched.extend(writer.old_days)
+        self.touched.extend(writer.days)
+        report.unchanged = writer.unchanged
         if self.keyless:
             frame = _check_service_hours(
                 pl.concat(self.keyless), report, self.rejects, self.keyless_records
@@ -517,9 +526,8 @@ class _Run:
         if self.spec.name in SPAN_COLUMN and good.height:
             col = good[SPAN_COLUMN[self.spec.name]]
             self.span.extend([col.min(), col.max()])
-        for name in rollups.FACTS.get(self.spec.name, ()):
-            if name in good.columns and good.height:
-                self.touched.extend([good[name].min(), good[name].max()])
+        if not self.lookup:  # else the writer notes the days of the rows it writes
+            self.touched.extend(_days(good, self.spec.name))
         return good
 
     def _extend_calendar(self) -> int:
@@ -534,6 +542,14 @@ class _Run:
             dt.date(first.year, 1, 1),
             dt.date((last + dt.timedelta(days=200)).year, 12, 31),
         )
+
+
+def _days(frame: pl.DataFrame, table: str) -> list:
+    """The first and last value of each column the rollups place `table`'s rows by."""
+    if frame.is_empty():
+        return []
+    columns = [c for c in rollups.FACTS.get(table, ()) if c in frame.columns]
+    return [v for c in columns for v in (frame[c].min(), frame[c].max())]
 
 
 class _BackgroundWriter:
@@ -554,9 +570,12 @@ class _BackgroundWriter:
         fresh: bool = False,
     ):
         self.conn, self.table, self.key = conn, table, key
-        self.lookup = lookup  # a fact table's key: note the stored rows' days before upserting
+        # a fact table's key: rows stored with the same values are not written again; the
+        # stored days of the others are noted before upserting, with the days they bring
+        self.lookup = lookup
         self.fresh = fresh  # the table was empty and the file's keys are unique: insert only
-        self.old_days: list = []
+        self.days: list = []  # the rollup days the written rows touch (with `lookup`)
+        self.unchanged = 0
         self.queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._work, name="hallpulse-import-writer")
@@ -567,9 +586,12 @@ class _BackgroundWriter:
             if self.error is None:
                 try:
                     if self.lookup:
+                        same = unchanged(self.conn, self.table, frame, self.lookup)
+                        self.unchanged += int(same.sum())
+                        frame = frame.filter(~same)
                         keys = frame[self.lookup].to_list()
                         days, _ = rollups.old_fact_days(self.conn, self.table.name, keys)
-                        self.old_days.extend(days)
+                        self.days.extend([*days, *_days(frame, self.table.name)])
                     if self.fresh:
                         insert_new(self.conn, self.table, frame, self.key)
                     else:

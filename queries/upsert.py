@@ -21,6 +21,7 @@ from sqlalchemy.schema import CreateTable
 
 from queries import partitioning
 from queries.db import BATCH_ROWS, bulk_insert, executemany_sqlite
+from queries.frames import read_frame
 
 
 def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[str, ...]) -> None:
@@ -57,6 +58,42 @@ def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[st
         raise NotImplementedError(f"upsert on {dialect}")
     for offset in range(0, frame.height, BATCH_ROWS):
         conn.execute(stmt, frame.slice(offset, BATCH_ROWS).to_dicts())
+
+
+LOOKUP_KEYS = 5_000  # keys per lookup (SQLite binds at most 32,766 values)
+
+
+def unchanged(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: str) -> pl.Series:
+    """For each row of the frame: does the table hold its key with the same value in every
+    column the frame gives? (A feed re-reads the rows it has; writing them again would cost a
+    million-row export its upsert and every rollup of its days.) Values compare as read back
+    into the frame's types; a value the database holds differently (a lost fraction of a
+    second) counts as changed, so the row is written as before."""
+    columns = [c for c in frame.columns if c in table.c]
+    schema = {c: (pl.String() if frame.schema[c] == pl.Null else frame.schema[c]) for c in columns}
+    keys = frame[key].to_list()
+    parts = [
+        read_frame(
+            conn,
+            sa.select(*(table.c[c] for c in columns)).where(
+                table.c[key].in_(keys[offset : offset + LOOKUP_KEYS])
+            ),
+            schema,
+        )
+        for offset in range(0, len(keys), LOOKUP_KEYS)
+    ]
+    stored = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    if stored.is_empty():
+        return pl.Series("unchanged", [False] * frame.height)
+    stored = stored.rename({c: f"{c}\x1fstored" for c in columns if c != key}).with_columns(
+        pl.lit(True).alias("\x1fheld")
+    )
+    joined = frame.select(columns).join(stored, on=key, how="left", maintain_order="left")
+    same = [
+        pl.col(c).cast(schema[c]).eq_missing(pl.col(f"{c}\x1fstored")) for c in columns if c != key
+    ]
+    held = pl.col("\x1fheld").fill_null(False)
+    return joined.select(pl.all_horizontal(held, *same).alias("unchanged")).to_series()
 
 
 def insert_new(

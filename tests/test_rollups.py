@@ -603,6 +603,36 @@ def test_imports_keep_the_rollups_current(demo: Engine, tmp_path: Path):
         assert final["evaluations"]["coverage_rate"] > covered_before
 
 
+def test_rows_stored_with_the_same_values_are_not_written_again(demo: Engine, tmp_path: Path):
+    """A feed re-reads what it has: rows the table holds unchanged are neither written nor
+    make their days' rollups stale; the one changed row among them is, and only its day."""
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    start = dt.datetime.combine(D(2026, 10, 7), dt.time(0))
+    stored = _rows(demo, s.tickets, s.tickets.c.issued_at >= start)[:400]
+    path = _write_csv(tmp_path / "same.csv", stored)
+    with rollups_built(demo) as built:
+        report = import_file(demo, "tickets", path)
+    assert report.committed and report.unchanged == len(stored) == report.imported
+    assert report.rollup_days == 0 and not built
+    assert f"{len(stored):,} of them unchanged, not written again" in report.summary_lines()[-1]
+    with demo.connect() as conn:
+        assert rollups.PENDING_KEY not in get_meta(conn)
+    one = next(r for r in stored if r["status"] == "served" and r["issued_at"].date() < END)
+    changed = [
+        {**r, "status": "no_show", "called_at": None, "finished_at": None, "window_id": None}
+        if r is one
+        else r
+        for r in stored
+    ]
+    before = assert_same(demo, period)
+    with rollups_built(demo) as built:
+        report = import_file(demo, "tickets", _write_csv(tmp_path / "one.csv", changed))
+    assert report.unchanged == len(stored) - 1 and report.rollup_days == 1
+    assert "hallpulse_rollup_tickets" in built
+    after = assert_same(demo, period)
+    assert after["tickets"]["no_show"] == before["tickets"]["no_show"] + 1
+
+
 def test_a_reference_import_rebuilds_every_rolled_day(demo: Engine, tmp_path: Path):
     queue = _rows(demo, s.queues)[0]
     other = next(d for d in _rows(demo, s.departments) if d["dept_id"] != queue["dept_id"])
