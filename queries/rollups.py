@@ -50,6 +50,7 @@ from queries import details
 from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, get_meta, set_meta
+from queries.dialect import key_in
 from queries.frames import read_frame
 from queries.live import hall_zones
 from queries.metric_queries import (
@@ -1008,7 +1009,8 @@ def old_fact_days(conn: Connection, table: str, keys: list) -> tuple[list[dt.dat
     for offset in range(0, len(keys), OLD_DAYS_KEYS):
         part = keys[offset : offset + OLD_DAYS_KEYS]
         stmt = sa.select(*(sa.func.min(c) for c in cols), *(sa.func.max(c) for c in cols))
-        stmt = stmt.add_columns(sa.func.count()).select_from(source).where(key.in_(part))
+        stmt = stmt.add_columns(sa.func.count()).select_from(source)
+        stmt = stmt.where(key_in(conn, key, part))
         row = conn.execute(stmt).one()
         found += row[-1] or 0
         days.extend(v for v in row[:-1] if v is not None)

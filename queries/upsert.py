@@ -21,6 +21,7 @@ from sqlalchemy.schema import CreateTable
 
 from queries import partitioning
 from queries.db import BATCH_ROWS, bulk_insert, executemany_sqlite
+from queries.dialect import key_in
 from queries.frames import read_frame
 
 
@@ -76,7 +77,7 @@ def unchanged(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: str) 
         read_frame(
             conn,
             sa.select(*(table.c[c] for c in columns)).where(
-                table.c[key].in_(keys[offset : offset + LOOKUP_KEYS])
+                key_in(conn, table.c[key], keys[offset : offset + LOOKUP_KEYS])
             ),
             schema,
         )
