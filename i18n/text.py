@@ -173,8 +173,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.confirm": ("确认导入", "Import"),
     "imp.importing": ("正在导入…", "Importing…"),
     "imp.done": (
-        "已导入 {n} 行到“{table}”（新增 {new} 行，其余为更新）；错误行 {rejected} 行。",
-        "Imported {n} rows into {table} ({new} new, the rest updated); {rejected} rejected.",
+        "已导入 {n} 行到“{table}”（新增 {new} 行，更新 {changed} 行，{same} 行与库中相同未重写）；"
+        "错误行 {rejected} 行。",
+        "Imported {n} rows into {table} ({new} new, {changed} updated, {same} unchanged and not "
+        "written again); {rejected} rejected.",
     ),
     "imp.col.column": ("标准列", "Column"),
     "imp.col.required": ("必填", "Required"),

@@ -166,7 +166,9 @@ def test_upload_check_import_zh(page: Page, artifacts: Path, db: str, tmp_path: 
     expect(page.get_by_test_id("stDownloadButton")).to_contain_text(t("imp.download_rejects", "zh"))
     screenshot_whole_page(page, artifacts / "import_zh_checked.png")
 
-    done = t("imp.done", "zh", n=3, new=3, table=t("table.tickets", "zh"), rejected=1)
+    done = t(
+        "imp.done", "zh", n=3, new=3, changed=0, same=0, table=t("table.tickets", "zh"), rejected=1
+    )
     click_and_wait(page, t("imp.confirm", "zh"), '[data-testid="stAlertContentSuccess"]')
     success = page.get_by_test_id("stAlertContentSuccess").get_by_test_id("stMarkdownContainer")
     assert success.inner_text().strip() == done

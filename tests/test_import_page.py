@@ -207,7 +207,9 @@ def test_gbk_tickets_check_and_import(db_url: str) -> None:
     assert tickets_in(db_url) == []  # a check writes nothing
 
     click(at, "confirm")
-    done = t("imp.done", "zh", n=3, new=3, table=t("table.tickets", "zh"), rejected=0)
+    done = t(
+        "imp.done", "zh", n=3, new=3, changed=0, same=0, table=t("table.tickets", "zh"), rejected=0
+    )
     assert [s.body for s in at.success] == [done]
     rows = tickets_in(db_url)
     assert [r["ticket_id"] for r in rows] == ["T001", "T002", "T003"]
@@ -271,7 +273,9 @@ def test_bad_rows_block_until_skipped(db_url: str, downloads: dict[str, bytes]) 
     assert tickets_in(db_url) == []
 
     click(at, "confirm")
-    done = t("imp.done", "zh", n=3, new=3, table=t("table.tickets", "zh"), rejected=2)
+    done = t(
+        "imp.done", "zh", n=3, new=3, changed=0, same=0, table=t("table.tickets", "zh"), rejected=2
+    )
     assert [s.body for s in at.success] == [done]
     assert [r["ticket_id"] for r in tickets_in(db_url)] == ["T001", "T002", "T003"]
 

@@ -330,6 +330,8 @@ def page(path: Path) -> None:
                 lang,
                 n=done.imported,
                 new=done.new_rows,
+                changed=done.imported - done.new_rows - done.unchanged,
+                same=done.unchanged,
                 table=t(f"table.{table}", lang),
                 rejected=done.rejected,
             ),
