@@ -23,6 +23,7 @@ from metrics.settings import Settings
 from queries.metric_inputs import MetricInputs
 from queries.metric_queries import closing_boundaries
 from workdays import holiday_closures, service_weekday
+from workdays.deadlines import Deadlines, derived_due
 
 END_OF_DAY = dt.time(23, 59, 59)
 TOTAL = "__total__"
@@ -36,39 +37,6 @@ def group_label(dimension: str | None) -> str | None:
     if dimension is None:
         return None
     return dimension if dimension in ("date", "hour", "weekday") else f"{dimension}_id"
-
-
-# --- calendar arithmetic, vectorised ----------------------------------------------------------
-
-
-class Deadlines:
-    """N-th working day after a date, over the `calendar` table, for many dates at once."""
-
-    def __init__(self, calendar: pl.DataFrame):
-        cal = calendar.sort("date").with_columns(
-            pl.col("is_workday").cast(pl.Int64).cum_sum().alias("idx")
-        )
-        self.index = cal.select("date", "idx")
-        self.workdays = cal.filter(pl.col("is_workday")).select(
-            pl.col("idx").alias("target"), pl.col("date").alias("__nth")
-        )
-
-    def add(self, frame: pl.DataFrame, day: str, n: str, out: str) -> pl.DataFrame:
-        """Add column `out`: the `n`-th working day after column `day` (n = 0: that day).
-        Null where the calendar does not reach."""
-        joined = frame.join(
-            self.index.rename({"date": day, "idx": "__idx"}), on=day, how="left"
-        ).with_columns((pl.col("__idx") + pl.col(n)).alias("target"))
-        joined = joined.join(self.workdays, on="target", how="left")
-        due = pl.when(pl.col(n) == 0).then(pl.col(day)).otherwise(pl.col("__nth"))
-        return joined.with_columns(due.alias(out)).drop("__idx", "target", "__nth")
-
-    def used(self, frame: pl.DataFrame, start: str, end: str, out: str) -> pl.DataFrame:
-        """Working days after `start` up to and including `end`."""
-        a = self.index.rename({"date": start, "idx": "__a"})
-        b = self.index.rename({"date": end, "idx": "__b"})
-        joined = frame.join(a, on=start, how="left").join(b, on=end, how="left")
-        return joined.with_columns((pl.col("__b") - pl.col("__a")).alias(out)).drop("__a", "__b")
 
 
 # --- quantiles from histograms -----------------------------------------------------------------
@@ -325,33 +293,13 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     intake = _rows(inputs.intake)
     key = ["group"]
 
-    comp = inputs.completion
-    derived = _derived_due(comp, deadlines)
-    if derived.height:
-        derived = derived.with_columns(
-            (pl.col("completed_day") <= pl.col("due_day")).fill_null(False).alias("__ok")
-        )
-        derived_ok = derived.group_by(key).agg(
-            (pl.col("n") * pl.col("__ok")).sum().alias("on_time_derived")
-        )
-    else:
-        derived_ok = pl.DataFrame()
-    speed = comp.filter(pl.col("legal").is_not_null() & (pl.col("kind") == "promised"))
-    if speed.height:
-        speed = deadlines.used(speed, "accepted_day", "completed_day", "__used")
-        speed_sum = speed.group_by(key).agg(
-            (pl.col("n") * pl.col("__used")).sum().alias("used"),
-            (pl.col("n") * pl.col("legal")).sum().alias("legal_sum"),
-        )
-    else:
-        speed_sum = pl.DataFrame()
-    completion = _rows(comp.select(*key, "n", "on_time_known", "one_visit", "visits_known"))
-    derived_rows = _rows(derived_ok)
-    speed_rows = _rows(speed_sum)
+    # judged on the calendar already (`workdays.deadlines.judge_completion`): raw days when
+    # read, rolled days when their rollup was built
+    completion = _rows(inputs.completion)
 
     opened = inputs.open_cases
     soon_day = inputs.soon_end.date()
-    open_derived = _derived_due(opened, deadlines)
+    open_derived = derived_due(opened, deadlines)
     if open_derived.height:
         as_of_day = inputs.period.as_of.date()
         overdue = (pl.col("due_day") < as_of_day).fill_null(False)
@@ -371,22 +319,22 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     for g in groups:
         i = defaultdict(int, intake.get(g, {}))
         cp = defaultdict(int, completion.get(g, {}))
-        d = defaultdict(int, derived_rows.get(g, {}))
-        sp = defaultdict(int, speed_rows.get(g, {}))
         ok = defaultdict(int, open_known.get(g, {}))
         od = defaultdict(int, open_rows.get(g, {}))
         completed = cp["n"]
         out[g] = {
             "accepted": i["accepted"],
             "completed": completed,
-            "on_time_rate": ratio(cp["on_time_known"] + d["on_time_derived"], completed),
+            "on_time_rate": ratio(cp["on_time_known"] + cp["on_time_derived"], completed),
             "overdue_open": ok["overdue_known"] + od["overdue_derived"],
             "due_soon_open": ok["soon_known"] + od["soon_derived"],
             "one_visit_rate": ratio(cp["one_visit"], cp["visits_known"]),
             "online_rate": ratio(i["online"], i["accepted"]),
             "instant_share": ratio(i["instant"], i["accepted"]),
             "tolerance_accepted": i["tolerance"],
-            "speedup_rate": (None if not sp["legal_sum"] else 1 - sp["used"] / sp["legal_sum"]),
+            "speedup_rate": (
+                None if not cp["speed_legal"] else 1 - cp["speed_used"] / cp["speed_legal"]
+            ),
         }
         b = defaultdict(int, bundles.get(g, {}))
         out[g].update(
@@ -432,7 +380,7 @@ def bundle_applications_done(
     given = cases.filter(pl.col("due_at").is_not_null()).with_columns(
         pl.col("due_at").alias("__due")
     )
-    derived = _derived_due(
+    derived = derived_due(
         cases.filter(pl.col("due_at").is_null()).with_columns(
             pl.when(pl.col("kind") == "instant")
             .then(0)
@@ -508,16 +456,6 @@ def _bundles(inputs: MetricInputs, deadlines: Deadlines) -> dict:
         ):
             out[g].update(done=done, on_time=on_time, one_visit=one_visit, visits_known=known)
     return dict(out)
-
-
-def _derived_due(cases: pl.DataFrame, deadlines: Deadlines) -> pl.DataFrame:
-    """The rows without a `due_at` (allowed ≥ 0), with `due_day` from the calendar: an
-    instant item is due the day it is accepted, a promised one `allowed` working days later."""
-    derived = cases.filter(pl.col("allowed") >= 0)
-    if derived.is_empty():
-        return derived
-    n = pl.when(pl.col("kind") == "instant").then(0).otherwise(pl.col("allowed"))
-    return deadlines.add(derived.with_columns(n.alias("__n")), "accepted_day", "__n", "due_day")
 
 
 def bad_review_status(

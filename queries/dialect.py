@@ -7,7 +7,6 @@ written once. Timestamps are stored to the second, so differences in seconds are
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -193,6 +192,8 @@ def key_in(conn, column: ColumnElement, keys: list) -> ColumnElement[bool]:
     (`= ANY(:keys)`), not a parameter per key (5,000 ticket ids: 62 → 26 ms a lookup, most of
     it SQLAlchemy expanding and psycopg binding the list); elsewhere the plain IN list."""
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # loaded by the engine on PostgreSQL only
+
         array = sa.bindparam("keys", keys, type_=postgresql.ARRAY(column.type))
         return column == sa.any_(array)
     return column.in_(keys)

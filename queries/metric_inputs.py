@@ -43,6 +43,7 @@ from queries.metric_queries import (
     ticket_segments,
 )
 from queries.overview import service_hours_frame
+from workdays.deadlines import Deadlines, calendar_key, judge_completion
 
 
 @dataclass
@@ -133,6 +134,8 @@ def collect(
     boundaries = extended_boundaries(hours)
     closings = closing_boundaries(hours)
     calendar = calendar_frame(conn)
+    deadlines = Deadlines(calendar)
+    calendar_version = calendar_key(calendar)  # the rollups judged cases on this one
     soon_end = due_soon_end(calendar, period.as_of)
     wait_target_s = wait_target_min * 60
     plan = rollups.plan(conn, period) if use_rollups else None
@@ -168,6 +171,7 @@ def collect(
             boundaries=boundaries,
             closings=closings,
             scope=scope,
+            calendar=calendar_version,
             **options,
         )
 
@@ -206,10 +210,15 @@ def collect(
             "coverage", "evaluations", lambda sc: ticket_coverage(conn, sc, dimension, scope=scope)
         ),
         intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension, scope=scope)),
+        # judged on the calendar here, as the rollup was when it was built
         completion=part(
             "completion",
             "cases",
-            lambda sc: case_completion(conn, sc, dimension, scope=scope, speed=speed),
+            lambda sc: judge_completion(
+                case_completion(conn, sc, dimension, scope=scope, speed=speed),
+                deadlines,
+                [] if dimension is None else ["group"],
+            ),
             speed=speed,
         ),
         open_cases=direct(

@@ -14,7 +14,8 @@ both on every backend.
   ticket) reads that partial raw.
 - What a rollup depends on besides the facts is recorded when it is built and checked when it
   is read: the wait target (`wait_within`), the extended-hours boundaries (segments), the
-  closing times (after-close segments). Coverage
+  closing times (after-close segments), the calendar completion was judged on (it is kept as
+  sums: on time by the working days allowed, working days used; `_JUDGED`). Coverage
   is stored by the day of a ticket's first evaluation, so it serves any `as_of` at the end of a
   day alone; for an `as_of` inside a day it serves the days before, and the tickets first
   evaluated that day up to `as_of` are counted from that day's evaluations
@@ -22,11 +23,13 @@ both on every backend.
 - They are built in the database: `rebuild` runs each partial's SELECT (the raw query at
   grain hall × day × members) inside `INSERT … SELECT … GROUP BY`, so no row passes through
   Python (`_build_frames` reads the same SELECTs into frames: the definition the tests hold
-  the tables to).
-- Writers keep them current: `hall import` and `hall sync` drop the rollups of the days a
-  write touches in its own transaction (`invalidate_after_write`: the days of the new rows and
-  of the stored rows they replace, `old_fact_days`; every day when a reference table changed)
-  and rebuild them in that transaction before it commits, `hall demo` builds its days,
+  the tables to). Completion alone passes through Python: its day-level rows are read, judged
+  on the calendar with the code the figures use for the days read raw, and inserted.
+- Writers keep them current: `hall import` and `hall sync` mark stale the rollups of the days
+  a write touches in its own transaction (`invalidate_after_write`: the days of the new and
+  changed rows and of the stored rows they replace, `old_fact_days`; only the rollups that
+  read the table written; every rollup and day when a reference table changed) and rebuild
+  them in that transaction before it commits, `hall demo` builds its days,
   `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
   rebuilds on demand, e.g. after writing to the tables by other means.
 """
@@ -49,7 +52,7 @@ from access.scope import Scope, scope_filter
 from queries import details
 from queries import metric_queries as mq
 from queries import schema as s
-from queries.db import bulk_insert, get_meta, set_meta
+from queries.db import bulk_insert, calendar_frame, get_meta, set_meta
 from queries.dialect import key_in
 from queries.frames import read_frame
 from queries.live import hall_zones
@@ -62,6 +65,7 @@ from queries.metric_queries import (
 )
 from queries.overview import service_hours_frame
 from workdays import clock
+from workdays.deadlines import Deadlines, calendar_key, judge_completion
 
 # the columns that place a fact's rows in the rollups, and the reference tables they depend on
 # (a ticket's department is its queue's, a case's kind its item's, an evaluation's department
@@ -75,6 +79,7 @@ SHAPES_ROLLUPS = ("windows", "items", "queues", "service_hours")
 WAIT_TARGET_KEY = "rollup_wait_target_s"
 BOUNDARIES_KEY = "rollup_boundaries"
 CLOSINGS_KEY = "rollup_closings"  # the closing times the after-close segments were cut at
+CALENDAR_KEY = "rollup_calendar"  # the calendar completion was judged on (`calendar_key`)
 BUILD_CHUNK_DAYS = 31
 END_OF_DAY = dt.time(23, 59, 59)
 I64 = pl.Int64()
@@ -136,18 +141,9 @@ SPECS: dict[str, RollupSpec] = {
         ),
         RollupSpec("coverage", s.rollup_coverage, TICKET_MEMBERS, kept_by=("first_eval_day",)),
         RollupSpec("intake", s.rollup_intake, INTAKE_MEMBERS),
-        RollupSpec(
-            "completion",
-            s.rollup_completion,
-            COMPLETION_MEMBERS,
-            {
-                "accepted_day": pl.Date(),
-                "completed_day": pl.Date(),
-                "kind": pl.String(),
-                "allowed": I64,
-                "legal": I64,
-            },
-        ),
+        # judged on the calendar when built (`workdays.deadlines.judge_completion`): valid for
+        # that calendar (CALENDAR_KEY), and summed by month like the others
+        RollupSpec("completion", s.rollup_completion, COMPLETION_MEMBERS),
         RollupSpec("evaluations", s.rollup_evaluations, ("window", "staff", "department")),
     )
 }
@@ -173,6 +169,7 @@ class Plan:
     closings: list[int] | None = None
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name → members held
     months: frozenset[dt.date] = frozenset()  # first days of the months built (monthly rollups)
+    calendar: str | None = None  # the calendar completion was judged on (`calendar_key`)
 
     def held(self, name: str) -> tuple[str, ...]:
         """The members the stored rollup `name` holds (those of a build before the record)."""
@@ -243,6 +240,7 @@ def plan(conn: Connection, period) -> Plan | None:
         closings=json.loads(meta[CLOSINGS_KEY]) if CLOSINGS_KEY in meta else None,
         members={k: tuple(v) for k, v in json.loads(meta.get(MEMBERS_KEY, "{}")).items()},
         months=months,
+        calendar=meta.get(CALENDAR_KEY),
     )
 
 
@@ -325,12 +323,16 @@ def serves(
     boundaries: list[int],
     scope: Scope,
     closings: list[int] | None = None,
+    calendar: str | None = None,
 ) -> bool:
     """Whether the rollup of partial `name` can answer this period and grouping exactly,
     inside the reader's scope: a department, staff or window scope needs that member in the
     rollup (the hall-level histograms and segments cannot say whose a wait was, so such a
-    scope reads the rows)."""
+    scope reads the rows). Completion, judged on the calendar when it was built, answers
+    only while the reader's `calendar` (`calendar_key`) is that one."""
     if plan_ is None or name not in SPECS:
+        return False
+    if name == "completion" and (plan_.calendar is None or plan_.calendar != calendar):
         return False
     if name in RECORDED_ONLY and name not in plan_.members:
         return False  # its table was made after these days were rolled: empty for them
@@ -417,8 +419,6 @@ def _read(
         schema["group"] = _group_type(dimension)
         group_by.append(column)
     extras = {extra: (table.c[extra], dtype) for extra, dtype in spec.extras.items()}
-    if name == "completion" and not speed:
-        extras = mq.without_speed(extras, table.c.allowed)
     for extra, (expr, dtype) in extras.items():
         selected.append(expr.label(extra))
         schema[extra] = dtype
@@ -516,6 +516,7 @@ def partial(
     boundaries: list[int],
     scope: Scope,
     closings: list[int] | None = None,
+    calendar: str | None = None,
     **options,
 ) -> pl.DataFrame:
     """The partial `name` inside `scope`: from the rollups for rolled days and `raw(sub)` for
@@ -530,6 +531,7 @@ def partial(
         boundaries=boundaries,
         scope=scope,
         closings=closings,
+        calendar=calendar,
     ):
         return raw(period)
     months = whole_months(plan_, name, period, dimension)
@@ -560,11 +562,29 @@ def _build_frames(
     closings: list[int],
 ) -> dict[str, pl.DataFrame]:
     """Every partial of the period read into frames (the rollups' definition; `rebuild` runs
-    the same SELECTs inside INSERT … SELECT instead, see `_build_statements`)."""
+    the same SELECTs inside INSERT … SELECT instead, see `_build_statements`; completion is
+    judged on the calendar as `rebuild` does, `_completion_rows`)."""
+    deadlines = Deadlines(calendar_frame(conn))
     return {
-        name: build(conn, period, wait_target_s, boundaries, closings)
+        name: (
+            _completion_rows(conn, period, deadlines)
+            if name in _JUDGED
+            else build(conn, period, wait_target_s, boundaries, closings)
+        )
         for name, build in _BUILDERS.items()
     }
+
+
+# the partials judged in Python after their SELECT, on the calendar's working days: built by
+# reading their day-level rows (a year of the 7-hall demo: 19,500 rows) and inserting the sums
+_JUDGED = ("completion",)
+
+
+def _completion_rows(conn: Connection, period, deadlines: Deadlines) -> pl.DataFrame:
+    """The completion rollup's rows of the period: the raw partial per hall, day and members,
+    judged on the calendar (`workdays.deadlines.judge_completion`)."""
+    frame = _BUILDERS["completion"](conn, period, 0.0, [], [])
+    return judge_completion(frame, deadlines, ["hall_id", "day", *COMPLETION_MEMBERS])
 
 
 _DAY = ("hall", "date")
@@ -642,7 +662,7 @@ def _build_statements(
     named in `only`): the SELECTs of `_build_frames`, run in the database."""
     out = []
     for name, build in _BUILDERS.items():
-        if only is not None and name not in only:
+        if (only is not None and name not in only) or name in _JUDGED:
             continue
         capture = _Statements()
         build(capture, period, wait_target_s, boundaries, closings)
@@ -693,6 +713,8 @@ def rebuild(
     hours = service_hours_frame(conn)
     boundaries = extended_boundaries(hours)
     closings = mq.closing_boundaries(hours)
+    calendar = calendar_frame(conn)
+    deadlines, judged_on = Deadlines(calendar), calendar_key(calendar)
     meta = get_meta(conn)
     if PENDING_KEY in meta:  # a write's stale rollups this rebuild was not told of
         pending = Stale.from_json(meta[PENDING_KEY])
@@ -727,15 +749,24 @@ def rebuild(
     # still); a day not rolled yet, or a full rebuild: every rollup
     for run in _periods(whole, rolled, rolled=True):
         _drop(conn, run.first, run.last, only)
-        _build_days(conn, run.first, run.last, settings, only)
+        _build_days(conn, run.first, run.last, settings, deadlines, only)
     for run in _periods(whole, rolled, rolled=False):
         _drop(conn, run.first, run.last)
-        _build_days(conn, run.first, run.last, settings)
+        _build_days(conn, run.first, run.last, settings, deadlines)
     built = clock.now(clock.network_zone(hall_zones(conn).values()))
     new_days = [day for day in days if day not in rolled]
     bulk_insert(
         conn, s.rollup_days, pl.DataFrame({"day": new_days, "built_at": [built] * len(new_days)})
     )
+    if held and meta.get(CALENDAR_KEY) != judged_on:
+        # another calendar (a holiday moved, a year added): completion is judged again on
+        # every other day held, the other rollups do not depend on it
+        span = Filters(held[0], held[1], dt.datetime.combine(held[1], END_OF_DAY), {})
+        others = _listed(conn, s.rollup_days, held[0], held[1]) - set(days)
+        for run in _periods(span, others, rolled=True):
+            _drop(conn, run.first, run.last, _JUDGED)
+            _build_days(conn, run.first, run.last, settings, deadlines, _JUDGED)
+        first, last = min(first, held[0]), max(last, held[1])
     _build_months(conn, first, last, built)
     set_meta(
         conn,
@@ -744,6 +775,7 @@ def rebuild(
             BOUNDARIES_KEY: json.dumps(boundaries),
             CLOSINGS_KEY: json.dumps(closings),
             MEMBERS_KEY: _members_record(),
+            CALENDAR_KEY: judged_on,
         },
     )
     if conn.dialect.name == "postgresql" and len(days) >= ANALYZE_AFTER_DAYS:
@@ -756,17 +788,21 @@ def _build_days(
     first: dt.date,
     last: dt.date,
     settings: tuple[float, list[int], list[int]],
+    deadlines: Deadlines,
     only: Iterable[str] | None = None,
 ) -> None:
     """INSERT … SELECT the rollups (or those named in `only`) of the days first..last, a
     chunk of days per statement; `settings` are the wait target, the extended-hours
-    boundaries and the closing times."""
+    boundaries and the closing times; completion is judged on `deadlines`' calendar."""
+    judged = [name for name in _JUDGED if only is None or name in only]
     start = first
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
         period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
         for insert in _build_statements(period, *settings, only):
             conn.execute(insert)
+        for name in judged:
+            bulk_insert(conn, SPECS[name].table, _completion_rows(conn, period, deadlines))
         start = end + dt.timedelta(days=1)
 
 
@@ -789,9 +825,11 @@ def _drop(
 def reads(name: str) -> frozenset[str]:
     """The tables the SELECTs of rollup `name` read, found in the statements themselves."""
     period = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), {})
+    capture = _Statements()
+    _BUILDERS[name](capture, period, 0.0, [0], [0])
     out: set[str] = set()
-    for insert in _build_statements(period, 0.0, [0], [0], [name]):
-        for element in visitors.iterate(insert.select, {}):
+    for stmt in capture.statements:
+        for element in visitors.iterate(stmt, {}):
             table = element.element if isinstance(element, sa.Alias) else element
             if isinstance(table, sa.Table):
                 out.add(table.name)
@@ -881,12 +919,15 @@ def build_missing(conn: Connection) -> list[str]:
         rolled = frozenset(_day(d) for d in conn.execute(sa.select(s.rollup_days.c.day)).scalars())
         hours = service_hours_frame(conn)
         boundaries, closings = extended_boundaries(hours), mq.closing_boundaries(hours)
+        deadlines = Deadlines(calendar_frame(conn))
         target = float(meta.get(WAIT_TARGET_KEY, 0))
         whole = Filters(span[0], span[1], dt.datetime.combine(span[1], END_OF_DAY), {})
         for name in missing:
             conn.execute(SPECS[name].table.delete())
         for run in _periods(whole, rolled, rolled=True):  # only the days rolled
-            _build_days(conn, run.first, run.last, (target, boundaries, closings), missing)
+            _build_days(
+                conn, run.first, run.last, (target, boundaries, closings), deadlines, missing
+            )
     set_meta(conn, {MEMBERS_KEY: _members_record()})
     return missing
 

@@ -477,17 +477,26 @@ rollup_intake = _rollup(
     Column("channel", CODE),  # 办件时效's intake by channel
     *[Column(c, _SUM, nullable=False) for c in ("accepted", "online", "instant", "tolerance")],
 )
+# completed cases judged on the calendar when built (`workdays.deadlines.judge_completion`):
+# on time by a due_at or by the working days their item allows, working days used and allowed
+# by law for the speed-up
 rollup_completion = _rollup(
     "completion",
     Column("department", ROLLUP_ID),
     Column("item", ROLLUP_ID),
     Column("bundle", ROLLUP_ID),
-    Column("accepted_day", Date),
-    Column("completed_day", Date),
-    Column("kind", CODE),
-    Column("allowed", Integer),
-    Column("legal", Integer),
-    *[Column(c, _SUM, nullable=False) for c in ("n", "on_time_known", "one_visit", "visits_known")],
+    *[
+        Column(c, _SUM, nullable=False)
+        for c in (
+            "n",
+            "on_time_known",
+            "one_visit",
+            "visits_known",
+            "on_time_derived",
+            "speed_used",
+            "speed_legal",
+        )
+    ],
 )
 rollup_evaluations = _rollup(
     "evaluations",
@@ -514,8 +523,8 @@ ROLLUP_TABLES: tuple[Table, ...] = (
 
 
 # Monthly rollups: the daily rows of a whole month summed per hall and members, for the
-# rollups whose rows carry no date of their own (completion keeps its acceptance and
-# completion days, coverage its first evaluation's day, segments their day: those stay daily).
+# rollups whose rows carry no date of their own (coverage keeps its first evaluation's day,
+# segments their day: those stay daily).
 # A year is then read as 12 rows per group instead of 365. `hallpulse_rollup_months` lists the
 # months built; a month is built only once every one of its days is rolled, and is dropped
 # with any of its days.
@@ -537,7 +546,13 @@ rollup_months = Table(
 )
 MONTHLY_ROLLUPS: dict[str, Table] = {
     daily.name: _monthly(daily)
-    for daily in (rollup_tickets, rollup_histograms, rollup_intake, rollup_evaluations)
+    for daily in (
+        rollup_tickets,
+        rollup_histograms,
+        rollup_intake,
+        rollup_completion,
+        rollup_evaluations,
+    )
 }
 ROLLUP_MONTH_TABLES: tuple[Table, ...] = (rollup_months, *MONTHLY_ROLLUPS.values())
 ROLLUP_TABLES += ROLLUP_MONTH_TABLES

@@ -31,11 +31,12 @@ from metrics.figures import compute
 from metrics.settings import Settings
 from queries import details, metric_inputs, rollups
 from queries import schema as s
-from queries.db import get_meta, make_engine
+from queries.db import calendar_frame, get_meta, make_engine
 from queries.frames import read_frame
 from queries.metric_queries import DIMENSIONS, Filters
 from simulation.demo import DemoOptions
 from simulation.writer import write_demo
+from workdays.deadlines import calendar_key
 
 ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
@@ -178,7 +179,14 @@ def test_cases_by_item_bundle_and_channel_come_from_the_rollups_and_equal_the_ro
             ("completion", "bundle"),
         ):
             assert rollups.serves(
-                name, plan, whole, dimension, wait_target_s=0, boundaries=[], scope=manager
+                name,
+                plan,
+                whole,
+                dimension,
+                wait_target_s=0,
+                boundaries=[],
+                scope=manager,
+                calendar=plan.calendar,  # the calendar completion was judged on: unchanged
             ), (name, dimension)
         for scope in (ALL, manager):
             channels = metric_inputs.case_channels(conn, whole, scope=scope)
@@ -226,12 +234,9 @@ def test_rollups_built_before_the_case_members_are_read_raw_until_rebuilt(demo: 
     with demo.connect() as conn:
         plan = rollups.plan(conn, whole)
         assert plan is not None and plan.held("intake") == ("item", "department")
-        assert not rollups.serves(
-            "completion", plan, whole, "item", wait_target_s=0, boundaries=[], scope=ALL
-        )
-        assert rollups.serves(  # the members it had still answer
-            "completion", plan, whole, "department", wait_target_s=0, boundaries=[], scope=ALL
-        )
+        kw = {"wait_target_s": 0, "boundaries": [], "scope": ALL, "calendar": plan.calendar}
+        assert not rollups.serves("completion", plan, whole, "item", **kw)
+        assert rollups.serves("completion", plan, whole, "department", **kw)  # the members it had
     for dimension in (None, "item", "bundle", "department"):
         assert_same(demo, whole, dimension)
     with demo.connect() as conn:  # the channels read raw (the table has no channel column)
@@ -661,19 +666,31 @@ def test_hall_db_rollup_rebuilds_after_writes_by_other_means(demo: Engine, capsy
 
 @contextlib.contextmanager
 def rollups_built(engine: Engine):
-    """The daily rollup tables written to inside the block (a set, filled as it runs)."""
+    """The daily rollup tables written to inside the block (a set, filled as it runs): by
+    INSERT … SELECT, or rows inserted from Python (judged completion; COPY on PostgreSQL)."""
     built: set[str] = set()
+
+    def add(name: str) -> None:
+        if not name.endswith(("_months", "_days")):
+            built.add(name)
 
     def note(conn, cursor, statement, *_):
         if statement.startswith("INSERT INTO hallpulse_rollup_"):
-            name = statement.split()[2].strip('"`')
-            if not name.endswith(("_months", "_days")):
-                built.add(name)
+            add(statement.split()[2].strip('"`'))
+
+    real = rollups.bulk_insert
+
+    def bulk_insert(conn, table, frame, *args, **kwargs):
+        if table.name.startswith("hallpulse_rollup_"):
+            add(table.name)
+        return real(conn, table, frame, *args, **kwargs)
 
     sa.event.listen(engine, "before_cursor_execute", note)
+    rollups.bulk_insert = bulk_insert
     try:
         yield built
     finally:
+        rollups.bulk_insert = real
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
@@ -916,17 +933,14 @@ def test_completion_without_the_speed_up_equals_the_rows_and_the_full_read(demo:
                             assert not same(got[key]["cases"], want), (dimension, key)
                         else:
                             assert not any(want.values()), (dimension, key, want)
-        # the rollup's rows: the speed-up's days folded away, the calendar-judged kept
+        # the rollup was judged on the calendar when built: one row of sums for the period,
+        # the same with or without the speed-up (its days only shape the raw read)
         plan = rollups.plan(conn, whole)
         fewer = rollups.read(conn, "completion", whole, None, scope=ALL, speed=False)
         every = rollups.read(conn, "completion", whole, None, scope=ALL)
-        assert plan is not None and 0 < fewer.height < every.height
-        derived = fewer.filter(pl.col("allowed") >= 0)
-        assert derived.height and derived["accepted_day"].null_count() == 0
-        assert (
-            fewer.filter(pl.col("allowed") < 0)["accepted_day"].null_count()
-            == fewer.filter(pl.col("allowed") < 0).height
-        )
+        assert plan is not None and fewer.height == every.height == 1
+        assert_frame_equal(fewer, every)
+        assert every["on_time_derived"][0] > 0 and every["speed_legal"][0] > 0
 
 
 @pytest.mark.parametrize(
@@ -1078,3 +1092,37 @@ def test_bad_reviews_are_picked_on_the_evaluation_index(demo: Engine):
             )
             plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "ix_evaluations_hall_evaluated_rating" in plan, plan
+
+
+def test_completion_judged_on_another_calendar_is_read_raw_until_judged_again(demo: Engine):
+    """Completion is kept judged on the calendar it was built with. A calendar that changes
+    afterwards (a holiday moved by the State Council, a hall's own closure) makes it read
+    from the rows, exact, until the next rebuild of any days judges every rolled day again."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    before = assert_same(demo, whole, "date")
+    cal = s.calendar
+    workday = D(2026, 10, 9)  # a Friday inside the rolled days: now a holiday
+    with demo.begin() as conn:
+        assert conn.execute(sa.select(cal.c.is_workday).where(cal.c.date == workday)).scalar()
+        conn.execute(cal.update().where(cal.c.date == workday).values(is_workday=False))
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, whole)
+        current = calendar_key(calendar_frame(conn))
+        kw = {"wait_target_s": 0, "boundaries": [], "scope": ALL}
+        assert plan.calendar != current
+        assert not rollups.serves("completion", plan, whole, None, calendar=current, **kw)
+        assert rollups.serves("intake", plan, whole, None, calendar=current, **kw)
+    moved = assert_same(demo, whole, "date")  # raw: judged on the new calendar
+    assert moved != before
+    with rollups_built(demo) as built, demo.begin() as conn:  # a rebuild of one day
+        rollups.rebuild(conn, END, END, wait_target_s=Settings().wait_target_min * 60)
+    assert "hallpulse_rollup_completion" in built
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, whole)
+        assert plan.calendar == current
+        assert rollups.serves("completion", plan, whole, None, calendar=current, **kw)
+    assert assert_same(demo, whole, "date") == moved
+    assert not rollup_differences(demo)
+    with demo.begin() as conn:  # as it was, for the tests after
+        conn.execute(cal.update().where(cal.c.date == workday).values(is_workday=True))
+        rollups.rebuild(conn, END, END, wait_target_s=Settings().wait_target_min * 60)
