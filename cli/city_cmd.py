@@ -78,16 +78,21 @@ def run_init(args: argparse.Namespace) -> int:
     except partitioning.PartitionError as exc:
         print(f"hall db init: {exc}", file=sys.stderr)
         return 1
+    from cli.main import rollup_wait_target_s
     from queries import rollups
 
     with engine.begin() as conn:
         added = ensure_calendar(
             conn, dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
         )
+        # rollup tables of an older shape: made again, their days rolled again
+        remade = rollups.remake_stale(conn, wait_target_s=rollup_wait_target_s())
         # as `hall db init` does: a rollup added since the days were rolled is built for them
         built = rollups.build_missing(conn)
         # and the monthly rollups of the months wholly rolled before they were added
         months = rollups.build_missing_months(conn)
+    if remade:
+        print(f"daily rollups: tables of an older shape made again, {remade:,} days rebuilt")
     if built:
         print(f"daily rollups: {', '.join(built)} built for the rolled days")
     if months:

@@ -179,6 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def rollup_wait_target_s() -> float:
+    """The wait target the rollups are built with: the settings', or the default one when the
+    settings file cannot be read (its own commands say why)."""
+    from metrics.settings import Settings, SettingsError, load_settings
+
+    try:
+        return load_settings().wait_target_min * 60
+    except SettingsError:
+        return Settings().wait_target_min * 60
+
+
 def cmd_db_init(args: argparse.Namespace) -> int:
     from queries import rollups
     from queries.db import ensure_calendar, init_schema, make_engine, redact, resolve_url
@@ -196,11 +207,15 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     first, last = dt.date(today.year - 1, 1, 1), dt.date(today.year + 1, 12, 31)
     with engine.begin() as conn:
         added = ensure_calendar(conn, first, last)
+        # rollup tables of an older shape: made again, their days rolled again
+        remade = rollups.remake_stale(conn, wait_target_s=rollup_wait_target_s())
         # a rollup added since the days were rolled (its table just made, empty): built for
         # every rolled day, so it serves at once instead of after the next write
         built = rollups.build_missing(conn)
         # and the monthly rollups of the months wholly rolled before they were added
         months = rollups.build_missing_months(conn)
+    if remade:
+        print(f"daily rollups: tables of an older shape made again, {remade:,} days rebuilt")
     if built:
         print(f"daily rollups: {', '.join(built)} built for the rolled days")
     if months:

@@ -899,6 +899,19 @@ def analyze(conn: Connection) -> None:
     conn.execute(sa.text(f"ANALYZE {', '.join(names)}"))
 
 
+def remake_stale(conn: Connection, *, wait_target_s: float) -> int:
+    """Rollup tables of an older shape (a rollup that gained columns since, as completion when
+    it came to be kept judged) made again, and every day they held rolled again, in the
+    caller's transaction (`hall db init` after an upgrade); returns the days rebuilt (0:
+    nothing was stale). Until then those days are read from the rows: never wrong, slower."""
+    if not has_rollups(conn):
+        return 0
+    span = ensure_tables(conn)
+    if span is None:
+        return 0
+    return rebuild(conn, *span, wait_target_s=wait_target_s)
+
+
 def build_missing(conn: Connection) -> list[str]:
     """Build the rollups of `RECORDED_ONLY` that the rolled days lack (a database rolled
     before they were added; `hall db init` made their tables empty) for every day rolled, in

@@ -36,7 +36,7 @@ from queries.frames import read_frame
 from queries.metric_queries import DIMENSIONS, Filters
 from simulation.demo import DemoOptions
 from simulation.writer import write_demo
-from workdays.deadlines import calendar_key
+from workdays.deadlines import JUDGED, calendar_key
 
 ALL = Scope.everything("test")  # unrestricted reads, as an admin
 
@@ -1126,3 +1126,43 @@ def test_completion_judged_on_another_calendar_is_read_raw_until_judged_again(de
     with demo.begin() as conn:  # as it was, for the tests after
         conn.execute(cal.update().where(cal.c.date == workday).values(is_workday=True))
         rollups.rebuild(conn, END, END, wait_target_s=Settings().wait_target_min * 60)
+
+
+def test_db_init_makes_an_older_completion_rollup_again(demo: Engine, capsys):
+    """A database whose completion rollup was kept by acceptance and completion day (before
+    it was judged on the calendar) is read from the rows for completion; `hall db init` makes
+    that table again and rolls its days again, and the rollup serves."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
+    old = sa.MetaData()
+    old_completion = sa.Table(
+        s.rollup_completion.name,
+        old,
+        *(
+            sa.Column(c.name, c.type, nullable=c.nullable)
+            for c in s.rollup_completion.c
+            if c.name not in JUDGED
+        ),
+        sa.Column("accepted_day", sa.Date),
+        sa.Column("completed_day", sa.Date),
+        sa.Column("kind", sa.String(20)),
+        sa.Column("allowed", sa.Integer),
+        sa.Column("legal", sa.Integer),
+    )
+    with demo.begin() as conn:
+        s.rollup_completion.drop(conn)
+        old_completion.create(conn)
+        conn.execute(s.meta.delete().where(s.meta.c.key == rollups.CALENDAR_KEY))
+    kw = {"wait_target_s": 0, "boundaries": [], "scope": ALL}
+    with demo.connect() as conn:
+        current = calendar_key(calendar_frame(conn))
+        plan = rollups.plan(conn, whole)
+        assert not rollups.serves("completion", plan, whole, None, calendar=current, **kw)
+    before = assert_same(demo, whole)
+    assert main(["db", "init", "--db", demo.info["url"]]) == 0
+    assert "tables of an older shape made again" in capsys.readouterr().out
+    with demo.connect() as conn:
+        current = calendar_key(calendar_frame(conn))
+        plan = rollups.plan(conn, whole)
+        assert rollups.serves("completion", plan, whole, None, calendar=current, **kw)
+    assert assert_same(demo, whole)["cases"] == before["cases"]
+    assert not rollup_differences(demo)
