@@ -205,22 +205,20 @@ def test_cases_by_item_bundle_and_channel_come_from_the_rollups_and_equal_the_ro
             assert rolled["groups"] and not same(rolled, raw)
 
 
+def older_table(table: sa.Table, without: tuple[str, ...], *extra: sa.Column) -> sa.Table:
+    """`table` as an older release made it: without the columns `without`, with `extra`."""
+    kept = [sa.Column(c.name, c.type, nullable=c.nullable) for c in table.c]
+    kept = [c for c in kept if c.name not in without]
+    return sa.Table(table.name, sa.MetaData(), *kept, *extra)
+
+
 def test_rollups_built_before_the_case_members_are_read_raw_until_rebuilt(demo: Engine):
     """A database whose rollups were built before intake and completion had their bundle,
     channel and item members: its tables lack those columns and its meta lacks
     `rollup_members`. It is read from the rows where those members are needed (same
     figures), and the next rebuild makes the tables again and rolls every day."""
     whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
-    old = sa.MetaData()
-    old_intake = sa.Table(
-        s.rollup_intake.name,
-        old,
-        *(
-            sa.Column(c.name, c.type, nullable=c.nullable)
-            for c in s.rollup_intake.c
-            if c.name not in ("bundle", "channel")
-        ),
-    )
+    old_intake = older_table(s.rollup_intake, ("bundle", "channel"))
     with demo.begin() as conn:  # as the rollups were before: no new columns, no record
         kept = [c.name for c in old_intake.c]
         rows = [
@@ -1133,15 +1131,9 @@ def test_db_init_makes_an_older_completion_rollup_again(demo: Engine, capsys):
     it was judged on the calendar) is read from the rows for completion; `hall db init` makes
     that table again and rolls its days again, and the rollup serves."""
     whole = Filters(FIRST, END, dt.datetime.combine(END, EOD), {"hall": "H01"})
-    old = sa.MetaData()
-    old_completion = sa.Table(
-        s.rollup_completion.name,
-        old,
-        *(
-            sa.Column(c.name, c.type, nullable=c.nullable)
-            for c in s.rollup_completion.c
-            if c.name not in JUDGED
-        ),
+    old_completion = older_table(
+        s.rollup_completion,
+        JUDGED,
         sa.Column("accepted_day", sa.Date),
         sa.Column("completed_day", sa.Date),
         sa.Column("kind", sa.String(20)),
