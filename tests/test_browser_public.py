@@ -172,6 +172,10 @@ def test_overview_shows_served_past_closing(browser, open_server: str, artifacts
     page.goto("/overview?period=custom&from=2026-11-20&to=2026-11-26&hall=H01")
     page.wait_for_selector(IDLE, state="attached")
     page.wait_for_selector(".js-plotly-plot .main-svg")
+    # the 延时办 tiles come after the first chart: under a loaded machine (the whole suite on
+    # two cores) the body was read before they were drawn
+    for expected in ("延时办", "延时服务取号", "闭厅后办理", "闭厅后平均延时"):
+        page.get_by_text(expected).first.wait_for()
     assert page.locator(EXCEPTION).count() == 0
     text = page.locator("body").inner_text()
     for expected in ("延时办", "延时服务取号", "闭厅后办理", "闭厅后平均延时"):
