@@ -358,13 +358,12 @@ def import_rows(
                     report.imported = report.new_rows = report.replaced = 0
             else:
                 report.import_seconds = time.perf_counter() - started
-                if run.rollup_span is not None:
+                if run.stale is not None:
                     # the daily rollups of the days the file touched, built in the database
                     # (INSERT … SELECT) in the rows' transaction: they commit together
                     if log:
-                        first, last = run.rollup_span.first, run.rollup_span.last
-                        log(f"rebuilding the daily rollups of {first} … {last}")
-                    report.rollup_days = run.rollup_span.rebuild(
+                        log(f"rebuilding the daily rollups of {run.stale.first} … {run.stale.last}")
+                    report.rollup_days = run.stale.rebuild(
                         conn, wait_target_s=load_settings().wait_target_min * 60
                     )
                     report.rollup_seconds = time.perf_counter() - started - report.import_seconds
@@ -413,7 +412,7 @@ class _Run:
         self.keyless_records: dict[int, Record] = {}
         self.span: list[object] = []  # first and last day of each chunk of facts
         self.touched: list[object] = []  # first and last value of each rollup day column
-        self.rollup_span: rollups.Stale | None = None
+        self.stale: rollups.Stale | None = None  # the rollups the rows made stale
         self.known_bad: frozenset[int] = frozenset()
         self.lookup: str | None = None  # a fact table's key: the writer looks stored rows up
         self.progress: Callable[[ImportReport, float | None], None] | None = None
@@ -484,7 +483,7 @@ class _Run:
             # rows that were there already: their old days are in `touched` when the writer
             # looked them up (facts), else every day is stale
             changed = report.new_rows < report.imported and lookup is None
-            self.rollup_span = rollups.invalidate_after_write(
+            self.stale = rollups.invalidate_after_write(
                 self.conn, self.spec.name, self.touched, changed_existing=changed
             )
 

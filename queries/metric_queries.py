@@ -740,7 +740,8 @@ def case_completion(
 def without_speed(extra_group: dict, allowed: ColumnElement) -> dict:
     """The completion partial's group columns without the speed-up's: days and legal limit
     only on the rows whose deadline the calendar derives (`allowed` ≥ 0, as `metrics.engine`
-    picks them). The raw query and the rollup read (`rollups.read`) cut them alike."""
+    picks them). Only the raw query is cut: the rollup keeps completion judged already
+    (`rollups._JUDGED`)."""
     derived = allowed >= 0
     out = dict(extra_group)
     for name in ("accepted_day", "completed_day", "legal"):

@@ -53,7 +53,7 @@ from queries import details
 from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, calendar_frame, get_meta, set_meta
-from queries.dialect import key_in
+from queries.dialect import key_chunks, key_in
 from queries.frames import read_frame
 from queries.live import hall_zones
 from queries.metric_queries import (
@@ -372,7 +372,7 @@ def read(
     months: Iterable[dt.date] = (),
 ) -> pl.DataFrame:
     """The partial `name` for the period's rolled days inside `scope`, shaped as the raw
-    query returns it (completion with `speed=False`: as `case_completion(speed=False)`;
+    query returns it (completion is judged on the calendar, the same rows whatever `speed`;
     histograms with `kinds`: those kinds only, as `ticket_histograms(kinds=…)`). `months`
     (`whole_months`) are read from the monthly rollup, the period's other days from the
     daily one."""
@@ -567,7 +567,7 @@ def _build_frames(
     deadlines = Deadlines(calendar_frame(conn))
     return {
         name: (
-            _completion_rows(conn, period, deadlines)
+            _JUDGED[name](conn, period, deadlines)
             if name in _JUDGED
             else build(conn, period, wait_target_s, boundaries, closings)
         )
@@ -575,16 +575,19 @@ def _build_frames(
     }
 
 
-# the partials judged in Python after their SELECT, on the calendar's working days: built by
-# reading their day-level rows (a year of the 7-hall demo: 19,500 rows) and inserting the sums
-_JUDGED = ("completion",)
-
-
 def _completion_rows(conn: Connection, period, deadlines: Deadlines) -> pl.DataFrame:
     """The completion rollup's rows of the period: the raw partial per hall, day and members,
     judged on the calendar (`workdays.deadlines.judge_completion`)."""
     frame = _BUILDERS["completion"](conn, period, 0.0, [], [])
     return judge_completion(frame, deadlines, ["hall_id", "day", *COMPLETION_MEMBERS])
+
+
+# the partials judged in Python after their SELECT, on the calendar's working days, and how
+# their rows are made: their day-level rows read (a year of the 7-hall demo: 19,500 rows),
+# judged, and the sums inserted
+_JUDGED: dict[str, Callable[[Connection, object, Deadlines], pl.DataFrame]] = {
+    "completion": _completion_rows
+}
 
 
 _DAY = ("hall", "date")
@@ -726,9 +729,10 @@ def rebuild(
         and meta.get(CLOSINGS_KEY) == json.dumps(closings)
     )
     held = rolled_span(conn)
+    same_members = meta.get(MEMBERS_KEY) == _members_record()
     if held and not same:  # settings or service hours changed: everything again
         first, last = min(first, held[0]), max(last, held[1])
-    if held and meta.get(MEMBERS_KEY) != _members_record():
+    if held and not same_members:
         # rolled before a member was added: every day held is rolled again, none of them
         # keeps the old shape (a first build rolls only the days asked for)
         first, last = min(first, held[0]), max(last, held[1])
@@ -740,9 +744,7 @@ def rebuild(
         return 0
     settings = (wait_target_s, boundaries, closings)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    partial = (
-        only is not None and same and not dropped and (meta.get(MEMBERS_KEY) == _members_record())
-    )
+    partial = only is not None and same and same_members and not dropped
     rolled = _listed(conn, s.rollup_days, first, last) if partial else frozenset()
     whole = Filters(first, last, dt.datetime.combine(last, END_OF_DAY), {})
     # a day rolled already: only the rollups that read what was written (the others hold
@@ -764,8 +766,8 @@ def rebuild(
         span = Filters(held[0], held[1], dt.datetime.combine(held[1], END_OF_DAY), {})
         others = _listed(conn, s.rollup_days, held[0], held[1]) - set(days)
         for run in _periods(span, others, rolled=True):
-            _drop(conn, run.first, run.last, _JUDGED)
-            _build_days(conn, run.first, run.last, settings, deadlines, _JUDGED)
+            _drop(conn, run.first, run.last, list(_JUDGED))
+            _build_days(conn, run.first, run.last, settings, deadlines, list(_JUDGED))
         first, last = min(first, held[0]), max(last, held[1])
     _build_months(conn, first, last, built)
     set_meta(
@@ -794,15 +796,15 @@ def _build_days(
     """INSERT … SELECT the rollups (or those named in `only`) of the days first..last, a
     chunk of days per statement; `settings` are the wait target, the extended-hours
     boundaries and the closing times; completion is judged on `deadlines`' calendar."""
-    judged = [name for name in _JUDGED if only is None or name in only]
+    judged = {name: rows for name, rows in _JUDGED.items() if only is None or name in only}
     start = first
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
         period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
         for insert in _build_statements(period, *settings, only):
             conn.execute(insert)
-        for name in judged:
-            bulk_insert(conn, SPECS[name].table, _completion_rows(conn, period, deadlines))
+        for name, rows in judged.items():
+            bulk_insert(conn, SPECS[name].table, rows(conn, period, deadlines))
         start = end + dt.timedelta(days=1)
 
 
@@ -1035,9 +1037,6 @@ def refresh_days(
     return rebuilt
 
 
-OLD_DAYS_KEYS = 5_000  # keys per lookup (SQLite binds at most 32,766 values)
-
-
 def old_fact_days(conn: Connection, table: str, keys: list) -> tuple[list[dt.datetime], int]:
     """Before an upsert overwrites fact rows: the rollup days their stored values are on (a
     ticket's issue time; a case's acceptance and completion; an evaluation's time and its
@@ -1060,8 +1059,7 @@ def old_fact_days(conn: Connection, table: str, keys: list) -> tuple[list[dt.dat
         source = e.outerjoin(s.tickets, s.tickets.c.ticket_id == e.c.ticket_id)
     days: list[dt.datetime] = []
     found = 0
-    for offset in range(0, len(keys), OLD_DAYS_KEYS):
-        part = keys[offset : offset + OLD_DAYS_KEYS]
+    for part in key_chunks(keys):
         stmt = sa.select(*(sa.func.min(c) for c in cols), *(sa.func.max(c) for c in cols))
         stmt = stmt.add_columns(sa.func.count()).select_from(source)
         stmt = stmt.where(key_in(conn, key, part))

@@ -21,7 +21,7 @@ from sqlalchemy.schema import CreateTable
 
 from queries import partitioning
 from queries.db import BATCH_ROWS, bulk_insert, executemany_sqlite
-from queries.dialect import key_in
+from queries.dialect import key_chunks, key_in
 from queries.frames import read_frame
 
 
@@ -61,9 +61,6 @@ def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[st
         conn.execute(stmt, frame.slice(offset, BATCH_ROWS).to_dicts())
 
 
-LOOKUP_KEYS = 5_000  # keys per lookup (SQLite binds at most 32,766 values)
-
-
 def unchanged(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: str) -> pl.Series:
     """For each row of the frame: does the table hold its key with the same value in every
     column the frame gives? (A feed re-reads the rows it has; writing them again would cost a
@@ -72,16 +69,13 @@ def unchanged(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: str) 
     second) counts as changed, so the row is written as before."""
     columns = [c for c in frame.columns if c in table.c]
     schema = {c: (pl.String() if frame.schema[c] == pl.Null else frame.schema[c]) for c in columns}
-    keys = frame[key].to_list()
     parts = [
         read_frame(
             conn,
-            sa.select(*(table.c[c] for c in columns)).where(
-                key_in(conn, table.c[key], keys[offset : offset + LOOKUP_KEYS])
-            ),
+            sa.select(*(table.c[c] for c in columns)).where(key_in(conn, table.c[key], part)),
             schema,
         )
-        for offset in range(0, len(keys), LOOKUP_KEYS)
+        for part in key_chunks(frame[key].to_list())
     ]
     stored = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
     if stored.is_empty():
