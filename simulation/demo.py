@@ -26,6 +26,7 @@ report finds them.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -81,7 +82,7 @@ class QueueInfo:
     queue_id: str
     spec: net.QueueSpec
     item_ids: list[str]
-    item_weights: np.ndarray
+    item_weights: list[float]  # cumulative (`_weights`)
 
 
 @dataclass
@@ -95,10 +96,10 @@ class HallRuntime:
     back_office: list[Staff]
     guides: list[Staff]
     hours: dict[int, list[tuple[float, float, str]]]  # weekday → (start, end, kind) minutes
-    online_items: tuple[list[str], np.ndarray]
-    proxy_items: tuple[list[str], np.ndarray]
-    kiosk_items: tuple[list[str], np.ndarray]
-    mail_items: tuple[list[str], np.ndarray]
+    online_items: tuple[list[str], list[float]]
+    proxy_items: tuple[list[str], list[float]]
+    kiosk_items: tuple[list[str], list[float]]
+    mail_items: tuple[list[str], list[float]]
     # 一件事: item → the packages (bundle_id, item ids) containing it whose items are all here
     packages: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)
 
@@ -116,10 +117,22 @@ def _minutes(hhmm: str) -> float:
     return int(h) * 60 + int(m)
 
 
-def _weights(rows: list[tuple[str, float]]) -> tuple[list[str], np.ndarray]:
+def _weights(rows: list[tuple[str, float]]) -> tuple[list[str], list[float]]:
+    """The ids and the cumulative shares of their weights that `_draw` searches."""
     ids = [r[0] for r in rows]
     w = np.array([r[1] for r in rows], dtype=float)
-    return ids, (w / w.sum() if len(w) else w)
+    if not len(w):
+        return ids, []
+    cdf = (w / w.sum()).cumsum()
+    cdf /= cdf[-1]
+    return ids, cdf.tolist()
+
+
+def _draw(rng: np.random.Generator, cdf: list[float]) -> int:
+    """An index drawn with the weights of `cdf` (from `_weights`): what
+    `rng.choice(len(cdf), p=shares)` draws, with the same one `rng.random()` (so the same demo
+    for a seed), without numpy's checks of p on every call (27 → 1 µs a draw)."""
+    return bisect.bisect_right(cdf, rng.random())
 
 
 def _person_name(rng: np.random.Generator, used: set[str]) -> str:
@@ -289,7 +302,7 @@ def build_network(seed: int = 7, halls_spec: tuple[net.HallSpec, ...] = net.HALL
                 }
             )
 
-        def pick(pred, offered=offered) -> tuple[list[str], np.ndarray]:
+        def pick(pred, offered=offered) -> tuple[list[str], list[float]]:
             return _weights([(iid, r[6]) for iid, r in offered.items() if pred(r)])
 
         halls.append(
@@ -982,7 +995,7 @@ class HallDaySimulator:
                 continue
             seq += 1
             case_id = f"C{hall.spec.hall_id}{stamp}{seq:05d}"
-            item_id = q.item_ids[rng.choice(len(q.item_ids), p=q.item_weights)]
+            item_id = q.item_ids[_draw(rng, q.item_weights)]
             accepted = max(called, called + dt.timedelta(minutes=service * 0.6))
             accepted = accepted.replace(microsecond=0)
             if finished is not None:
@@ -1006,7 +1019,7 @@ class HallDaySimulator:
 
         window_cases = len(rows)
         expected = hall.spec.weekday_tickets * 0.8 * (kind.demand if kind.is_workday else 0)
-        extra: list[tuple[str, str, tuple[list[str], np.ndarray], float, bool]] = [
+        extra: list[tuple[str, str, tuple[list[str], list[float]], float, bool]] = [
             ("W", "online", hall.online_items, expected * hall.spec.online_cases_ratio, True),
             ("P", "proxy", hall.proxy_items, hall.spec.proxy_cases_per_day * kind.is_workday, True),
             (
@@ -1027,7 +1040,7 @@ class HallDaySimulator:
                 continue
             n = rng.poisson(lam)
             for k in range(n):
-                item_id = ids[rng.choice(len(ids), p=weights)]
+                item_id = ids[_draw(rng, weights)]
                 if office_hours:
                     minute = rng.uniform(8.5 * 60, 18 * 60)
                 else:

@@ -229,8 +229,8 @@ def test_every_column_round_trips(engine: Engine):
 
 def test_bulk_insert_round_trips_every_column(engine: Engine):
     """The same rows through bulk_insert (COPY on PostgreSQL): every type, CSV-hostile text."""
-    tricky = {
-        "comment": '窗口说："材料齐全，\n明天再来"，态度, 一般',  # quote, comma, newline
+    tricky = {  # quote, comma, newline, CRLF, tab, backslashes (MariaDB's LOAD DATA, COPY)
+        "comment": '窗口说："材料齐全，\n明天再来"，态度, 一般\r\n\t C:\\材料\\"清单" \\',
         "rectification_note": "",  # empty text is not NULL
     }
     rows = {
@@ -250,16 +250,72 @@ def test_bulk_insert_round_trips_every_column(engine: Engine):
     assert got["evaluations"][1]["rectification_note"] == ""
 
 
-def test_bulk_insert_keeps_text_that_looks_like_the_copy_null_marker(engine: Engine):
-    # PostgreSQL's COPY reads a bare \N as NULL: text must be quoted so it stays text
+@pytest.mark.parametrize("text", ["\\N", "NULL", "null", '"NULL"', "\\", "123", " "])
+def test_bulk_insert_keeps_text_that_looks_like_a_null_marker(engine: Engine, text: str):
+    # PostgreSQL's COPY reads a bare \N as NULL, MariaDB's LOAD DATA a bare NULL: text must be
+    # quoted so it stays text
     init_schema(engine)
-    row = {**SPARSE_ROWS["evaluations"], "comment": "\\N"}
+    row = {**SPARSE_ROWS["evaluations"], "comment": text}
     with engine.begin() as conn:
         _seed_reference(conn)
         bulk_insert(conn, schema.evaluations, pl.DataFrame([row]))
     with engine.connect() as conn:
         comment = conn.execute(sa.select(schema.evaluations.c.comment)).scalar_one()
-    assert comment == "\\N"
+    assert comment == text
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"ticket_id": "T-1"}, id="duplicate-key"),
+        pytest.param({"ticket_id": "T-3", "queue_id": "H99-Q-Z"}, id="unknown-queue"),
+    ],
+)
+def test_bulk_insert_raises_what_an_insert_raises_and_writes_nothing(
+    engine: Engine, change: dict[str, str]
+):
+    """A bulk load that would skip a row (MariaDB's LOAD DATA LOCAL turns a duplicate key or a
+    missing reference into a warning) raises the INSERT's own error instead, and the
+    transaction writes nothing."""
+    init_schema(engine)
+    with engine.begin() as conn:
+        _seed_reference(conn)
+    rows = [TICKET, {**TICKET, "ticket_id": "T-2"}, {**TICKET, **change}]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        bulk_insert(conn, schema.tickets, pl.DataFrame(rows))
+    assert _rows(engine, schema.tickets) == []
+
+
+def test_mariadb_loads_in_bulk_and_inserts_when_the_client_may_not_send_files(engine: Engine):
+    """MariaDB: rows go in by LOAD DATA LOCAL on the engines HallPulse makes; a connection
+    opened without it (another program's engine) gets the same rows by executemany."""
+    if engine.dialect.name != "mysql":
+        pytest.skip("LOAD DATA LOCAL is MariaDB's and MySQL's")
+    init_schema(engine)
+    with engine.begin() as conn:
+        _seed_reference(conn)
+    seen: list[str] = []
+    rows = [{**TICKET, "ticket_id": f"T-{i}"} for i in range(50)]
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement.split(None, 1)[0].upper())
+
+    plain = sa.create_engine(engine.url)  # PyMySQL without local_infile
+    try:
+        for target, part in ((engine, rows[:25]), (plain, rows[25:])):
+            sa.event.listen(target, "before_cursor_execute", record)
+            with target.begin() as conn:
+                bulk_insert(conn, schema.tickets, pl.DataFrame(part))
+            sa.event.remove(target, "before_cursor_execute", record)
+            seen.append("|")
+    finally:
+        plain.dispose()
+    first, second = " ".join(seen).split("|")[:2]
+    assert "LOAD" in first.split() and "INSERT" not in first.split()
+    assert "INSERT" in second.split() and "LOAD" not in second.split()
+    assert [r["ticket_id"] for r in _rows(engine, schema.tickets)] == sorted(
+        r["ticket_id"] for r in rows
+    )
 
 
 def test_init_schema_is_idempotent_and_creates_indexes(engine: Engine):
