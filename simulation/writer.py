@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from metrics.settings import load_settings
 from queries import partitioning, rollups, schema
 from queries.db import bulk_insert, drop_schema, ensure_calendar, init_schema, set_meta
-from simulation.demo import DemoOptions, build_network, calendar_span, generate
+from simulation.demo import DayFacts, DemoOptions, build_network, calendar_span, generate
 from workdays import unannounced_warnings
 
 
@@ -46,8 +46,13 @@ def write_demo(
     *,
     replace: bool = False,
     log: Callable[[str], None] = lambda _msg: None,
+    facts: Iterable[DayFacts] | None = None,
 ) -> DemoSummary:
     """Create the schema and fill it with the demo network for `options`.
+
+    `facts` are the chunks to write when they were generated already for the same options
+    (`generate(options)`: one simulation written to several databases); by default they are
+    generated here.
 
     Refuses (DemoRefused) when the database already holds facts, unless `replace`, which drops
     and recreates every table of the contract. Each chunk of days is one transaction.
@@ -84,17 +89,17 @@ def write_demo(
                 "demo_days": str(options.days),
             },
         )
-    for facts in generate(options, network):
+    for chunk in generate(options, network) if facts is None else facts:
         with engine.begin() as conn:
             for table, frame in (
-                (schema.tickets, facts.tickets),
-                (schema.cases, facts.cases),
-                (schema.evaluations, facts.evaluations),
-                (schema.attendance, facts.attendance),
+                (schema.tickets, chunk.tickets),
+                (schema.cases, chunk.cases),
+                (schema.evaluations, chunk.evaluations),
+                (schema.attendance, chunk.attendance),
             ):
                 bulk_insert(conn, table, frame)
                 summary.rows[table.name] = summary.rows.get(table.name, 0) + frame.height
-        last_day = facts.attendance["work_date"].max() if facts.attendance.height else None
+        last_day = chunk.attendance["work_date"].max() if chunk.attendance.height else None
         log(f"  … {last_day}: {summary.rows.get('tickets', 0):,} tickets")
     with engine.begin() as conn:  # the daily rollups of the closed days, for fast figures
         summary.rollup_days = rollups.rebuild(

@@ -8,6 +8,7 @@ what to install or start.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,6 +171,16 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@functools.cache
+def demo_facts(options) -> tuple:
+    """The demo's facts for `options`, simulated once per test process: a module that writes
+    the same demo to SQLite, PostgreSQL and MariaDB simulates it once
+    (`write_demo(engine, options, facts=demo_facts(options))`)."""
+    from simulation.demo import generate
+
+    return tuple(generate(options))
 
 
 @pytest.fixture(scope="session")

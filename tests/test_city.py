@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from conftest import SERVER_URLS, empty_database, server_engine, unavailable
+from conftest import SERVER_URLS, demo_facts, empty_database, server_engine, unavailable
 
 from access.scope import Scope
 from cli.main import main
@@ -164,8 +164,11 @@ def _figures(engine) -> dict:
         }
 
 
+DEMO = DemoOptions(end=END, days=(END - FIRST).days + 1, seed=5)
+
+
 def _demo(engine) -> None:
-    write_demo(engine, DemoOptions(end=END, days=(END - FIRST).days + 1, seed=5))
+    write_demo(engine, DEMO, facts=demo_facts(DEMO))
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +248,7 @@ def test_month_partitions_give_the_same_figures_and_upserts(plain_figures: dict,
 
 
 def _demo_replace(engine) -> None:
-    write_demo(engine, DemoOptions(end=END, days=(END - FIRST).days + 1, seed=5), replace=True)
+    write_demo(engine, DEMO, replace=True, facts=demo_facts(DEMO))
 
 
 def _a_ticket(conn, hall: str | None = None) -> dict:

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from conftest import BACKENDS, empty_url
+from conftest import BACKENDS, demo_facts, empty_url
 from polars.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 from test_rollups import _rows, _write_csv, same
@@ -50,7 +50,8 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     url = empty_url(request.param, tmp_path_factory.mktemp("months"))
     engine = make_engine(url)
     engine.info = {"url": url}
-    write_demo(engine, DemoOptions(end=END, days=(END - FIRST).days + 1, seed=5))
+    options = DemoOptions(end=END, days=(END - FIRST).days + 1, seed=5)
+    write_demo(engine, options, facts=demo_facts(options))
     yield engine
     engine.dispose()
 
