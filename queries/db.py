@@ -323,7 +323,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     if dialect == "sqlite":
         executemany_sqlite(conn, table.insert(), frame)
         return
-    if dialect in ("mysql", "mariadb") and _can_load_local(conn):
+    if dialect in ("mysql", "mariadb") and can_load_local(conn):
         for batch in _batches(frame, LOAD_ROWS):
             if not _load_mysql(conn, table, batch):
                 _executemany(conn, table, batch)
@@ -372,7 +372,7 @@ def _copy_batches(raw, statement: str, frame: pl.DataFrame) -> None:
                 copy.write(buf.getvalue())
 
 
-def _can_load_local(conn: Connection) -> bool:
+def can_load_local(conn: Connection) -> bool:
     """Whether the connection was opened able to send LOAD DATA LOCAL files (PyMySQL, as
     `make_engine` opens it)."""
     if conn.dialect.driver != "pymysql":

@@ -1,8 +1,9 @@
 """Writing imported rows: insert new keys, update existing ones, on every dialect.
 
 - SQLite: `INSERT … ON CONFLICT (key) DO UPDATE SET col = excluded.col`, executemany.
-- MariaDB/MySQL: `INSERT … ON DUPLICATE KEY UPDATE col = VALUES(col)`; PyMySQL sends the
-  batch as multi-row INSERTs.
+- MariaDB/MySQL: LOAD DATA LOCAL into a temporary staging table, then one `INSERT … SELECT …
+  ON DUPLICATE KEY UPDATE col = VALUES(col)` (`INSERT … VALUES` batches where the connection
+  may not send files).
 - PostgreSQL: COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT`
   (`insert_new`, a first load into an empty table: COPY straight into the table).
 
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
 from queries import partitioning
-from queries.db import BATCH_ROWS, bulk_insert, executemany_sqlite
+from queries.db import BATCH_ROWS, bulk_insert, can_load_local, executemany_sqlite
 from queries.dialect import key_chunks, key_in
 from queries.frames import read_frame
 
@@ -50,15 +51,49 @@ def upsert(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: tuple[st
         )
         executemany_sqlite(conn, stmt, frame)
         return
-    if dialect in ("mysql", "mariadb"):
-        stmt = mysql.insert(table)
-        stmt = stmt.on_duplicate_key_update(
-            {c: stmt.inserted[c] for c in (update or list(key[:1]))}
-        )
-    else:  # pragma: no cover - only the three tested dialects are supported
+    if dialect not in ("mysql", "mariadb"):  # pragma: no cover - the three tested dialects
         raise NotImplementedError(f"upsert on {dialect}")
+    set_ = update or list(key[:1])  # nothing to update: a no-op assignment keeps the row
+    if can_load_local(conn):
+        _upsert_mysql_staged(conn, table, frame, set_)
+        return
+    stmt = mysql.insert(table)
+    stmt = stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in set_})
     for offset in range(0, frame.height, BATCH_ROWS):
         conn.execute(stmt, frame.slice(offset, BATCH_ROWS).to_dicts())
+
+
+def _upsert_mysql_staged(
+    conn: Connection, table: sa.Table, frame: pl.DataFrame, set_: list[str]
+) -> None:
+    """MariaDB/MySQL as PostgreSQL: LOAD DATA into a temporary staging table (PyMySQL's
+    executemany escapes every value in Python), then one `INSERT … SELECT … ON DUPLICATE KEY
+    UPDATE`. A temporary table is the connection's own and commits nothing."""
+    stage = _stage(table, frame)
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    try:
+        conn.execute(stage.delete())
+        bulk_insert(conn, stage, frame)
+        stmt = mysql.insert(table).from_select(list(frame.columns), sa.select(stage))
+        conn.execute(stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in set_}))
+    finally:
+        conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {_quoted(conn, stage.name)}")
+
+
+def _stage(table: sa.Table, frame: pl.DataFrame) -> sa.Table:
+    """A temporary table of the frame's columns with the table's types (dropped at commit on
+    PostgreSQL, by `_upsert_mysql_staged` on MariaDB)."""
+    return sa.Table(
+        f"hallpulse_stage_{table.name}",
+        sa.MetaData(),
+        *(sa.Column(c, table.c[c].type) for c in frame.columns),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+
+
+def _quoted(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
 
 
 def unchanged(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: str) -> pl.Series:
@@ -114,13 +149,7 @@ def _upsert_postgres(
     key: tuple[str, ...],
     update: list[str],
 ) -> None:
-    stage = sa.Table(
-        f"hallpulse_stage_{table.name}",
-        sa.MetaData(),
-        *(sa.Column(c, table.c[c].type) for c in frame.columns),
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-    )
+    stage = _stage(table, frame)
     conn.execute(CreateTable(stage, if_not_exists=True))
     conn.execute(stage.delete())
     bulk_insert(conn, stage, frame)
@@ -148,13 +177,7 @@ def _upsert_partitioned(
     missing = [c for c in full if c not in frame.columns]
     if missing:
         raise ValueError(f"{table.name}: rows without {', '.join(missing)} cannot be written")
-    stage = sa.Table(
-        f"hallpulse_stage_{table.name}",
-        sa.MetaData(),
-        *(sa.Column(c, table.c[c].type) for c in frame.columns),
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-    )
+    stage = _stage(table, frame)
     conn.execute(CreateTable(stage, if_not_exists=True))
     conn.execute(stage.delete())
     bulk_insert(conn, stage, frame)

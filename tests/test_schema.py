@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from queries import schema
 from queries.db import bulk_insert, init_schema
+from queries.upsert import upsert
 
 T = dt.datetime
 D = dt.date
@@ -287,8 +288,9 @@ def test_bulk_insert_raises_what_an_insert_raises_and_writes_nothing(
 
 
 def test_mariadb_loads_in_bulk_and_inserts_when_the_client_may_not_send_files(engine: Engine):
-    """MariaDB: rows go in by LOAD DATA LOCAL on the engines HallPulse makes; a connection
-    opened without it (another program's engine) gets the same rows by executemany."""
+    """MariaDB: rows go in by LOAD DATA LOCAL on the engines HallPulse makes, upserts through a
+    staging table; a connection opened without it (another program's engine) gets the same rows
+    by executemany."""
     if engine.dialect.name != "mysql":
         pytest.skip("LOAD DATA LOCAL is MariaDB's and MySQL's")
     init_schema(engine)
@@ -316,6 +318,21 @@ def test_mariadb_loads_in_bulk_and_inserts_when_the_client_may_not_send_files(en
     assert [r["ticket_id"] for r in _rows(engine, schema.tickets)] == sorted(
         r["ticket_id"] for r in rows
     )
+    # an upsert loads into a staging table: the rows held are updated, the new ones inserted
+    changed = [{**r, "status": "served", "window_id": "H01-A12"} for r in rows[20:30]]
+    changed.append({**TICKET, "ticket_id": "T-new"})
+    seen.clear()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    with engine.begin() as conn:
+        upsert(conn, schema.tickets, pl.DataFrame(changed), ("ticket_id",))
+    sa.event.remove(engine, "before_cursor_execute", record)
+    assert "LOAD" in seen and "INSERT" in seen
+    held = {r["ticket_id"]: r for r in _rows(engine, schema.tickets)}
+    assert len(held) == 51 and held["T-new"]["status"] == "waiting"
+    assert [held[f"T-{i}"]["status"] for i in (19, 20, 29, 30)] == [
+        "waiting", "served", "served", "waiting"
+    ]  # fmt: skip
+    assert held["T-25"]["window_id"] == "H01-A12" and held["T-25"]["queue_id"] == "H01-Q-A"
 
 
 def test_init_schema_is_idempotent_and_creates_indexes(engine: Engine):
