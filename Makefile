@@ -58,11 +58,11 @@ format: setup
 	$(BIN)/ruff format .
 
 # the tests run in parallel workers, a test file to a worker (each worker has its own server
-# databases), the longest files first (tests/conftest.py); TEST_WORKERS=0 runs them in one process
+# databases); TEST_WORKERS=0 runs them in one process
 TEST_WORKERS ?= 3
 
 test: lint bytecode
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python benchmarks/demo_year.py

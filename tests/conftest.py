@@ -40,29 +40,6 @@ def _pin_a_week_with_visitors() -> None:
 
 _pin_a_week_with_visitors()
 
-# The test files that take longest, longest first (seconds of one run on two cores, summed over
-# a file's tests and fixtures). `make test` hands files to its workers in collection order
-# (--no-loadscope-reorder), so these start at once, beside each other, and the short files fill
-# in around them: none of them starts last and runs on alone at the end of the run.
-LONGEST_FILES = (
-    "test_rollup_months.py",
-    "test_rollups.py",
-    "test_city.py",
-    "test_browser_pages.py",
-    "test_browser_deep_links.py",
-    "test_browser_signin.py",
-    "test_report.py",
-    "test_staffing_plan.py",
-    "test_demo.py",
-    "test_follow.py",
-    "test_select.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest in order
-
 BASE_URLS = {
     "postgresql": os.environ.get(
         "HALL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
