@@ -424,7 +424,10 @@ def _read(
         schema[extra] = dtype
         group_by.append(expr)
     for value in spec.sums:
-        selected.append(sa.func.coalesce(sa.func.sum(table.c[value]), 0).label(value))
+        # a whole number (PostgreSQL's and MariaDB's sum of integers is a decimal, which the
+        # drivers turn into one Python Decimal a value: 0.6 s of a city's year)
+        total = sa.func.coalesce(sa.func.sum(table.c[value]), 0)
+        selected.append(sa.cast(total, sa.BigInteger).label(value))
         schema[value] = I64
     for value in spec.maxima:
         selected.append(sa.func.max(table.c[value]).label(value))
