@@ -31,7 +31,7 @@ DEFAULT_URL = "sqlite:///data/hall.db"
 URL_ENV = "HALL_DB_URL"
 POOL_SIZE = 16  # connections kept per server database, and as many more at a peak
 BATCH_ROWS = 20_000
-LOAD_ROWS = 200_000  # rows per LOAD DATA file (MySQL/MariaDB)
+BULK_FILE_ROWS = 200_000  # rows per file a bulk load sends (COPY, LOAD DATA)
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -324,7 +324,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
         executemany_sqlite(conn, table.insert(), frame)
         return
     if dialect in ("mysql", "mariadb") and can_load_local(conn):
-        for batch in _batches(frame, LOAD_ROWS):
+        for batch in _batches(frame, BULK_FILE_ROWS):
             if not _load_mysql(conn, table, batch):
                 _executemany(conn, table, batch)
         return
@@ -358,18 +358,24 @@ def _copy_postgres(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> No
 
 def _copy_batches(raw, statement: str, frame: pl.DataFrame) -> None:
     with raw.cursor() as cur:
-        for batch in _batches(frame, 200_000):
+        for batch in _batches(frame, BULK_FILE_ROWS):
             buf = io.StringIO()
-            batch.write_csv(
-                buf,
-                include_header=False,
-                null_value=r"\N",
-                quote_style="non_numeric",  # a text value "\N" stays text: only bare \N is NULL
-                datetime_format="%Y-%m-%d %H:%M:%S",
-                time_format="%H:%M:%S",
-            )
+            _bulk_csv(batch, buf, null=r"\N")  # a text value "\N" stays text: only bare \N is NULL
             with cur.copy(statement) as copy:
                 copy.write(buf.getvalue())
+
+
+def _bulk_csv(frame: pl.DataFrame, target, *, null: str) -> None:
+    """The CSV a bulk load reads (COPY, LOAD DATA): no header, text quoted (a doubled quote
+    inside), `null` bare for NULL, timestamps to the second."""
+    frame.write_csv(
+        target,
+        include_header=False,
+        null_value=null,
+        quote_style="non_numeric",
+        datetime_format="%Y-%m-%d %H:%M:%S",
+        time_format="%H:%M:%S",
+    )
 
 
 def can_load_local(conn: Connection) -> bool:
@@ -399,16 +405,9 @@ def _load_mysql(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> bool:
     )
     raw = conn.connection.driver_connection
     with tempfile.NamedTemporaryFile("wb", suffix=".csv", prefix="hallpulse-") as file:
-        # CSV with text quoted (a doubled quote inside), NULL bare: LOAD DATA reads an enclosed
-        # "NULL" as text and a bare NULL as NULL; no escape character, so backslashes are text
-        text.write_csv(
-            file,
-            include_header=False,
-            null_value="NULL",
-            quote_style="non_numeric",
-            datetime_format="%Y-%m-%d %H:%M:%S",
-            time_format="%H:%M:%S",
-        )
+        # LOAD DATA reads an enclosed "NULL" as text and a bare NULL as NULL; with no escape
+        # character, backslashes are text
+        _bulk_csv(text, file, null="NULL")
         file.flush()
         savepoint = conn.begin_nested()
         raw._local_infile = True
@@ -435,7 +434,8 @@ def _load_mysql(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> bool:
 
 
 def _local_refused(exc: sa.exc.OperationalError) -> bool:
-    """The server (local_infile=OFF) or the client refused LOAD DATA LOCAL (1148, 4166, 2068)."""
+    """The server (local_infile=OFF: 1148, 3948, 4166) or the client (2068) refused LOAD DATA
+    LOCAL."""
     code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
     return code in (1148, 2068, 3948, 4166)
 

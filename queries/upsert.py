@@ -69,31 +69,30 @@ def _upsert_mysql_staged(
     """MariaDB/MySQL as PostgreSQL: LOAD DATA into a temporary staging table (PyMySQL's
     executemany escapes every value in Python), then one `INSERT … SELECT … ON DUPLICATE KEY
     UPDATE`. A temporary table is the connection's own and commits nothing."""
-    stage = _stage(table, frame)
-    conn.execute(CreateTable(stage, if_not_exists=True))
+    stage = _loaded_stage(conn, table, frame)
     try:
-        conn.execute(stage.delete())
-        bulk_insert(conn, stage, frame)
         stmt = mysql.insert(table).from_select(list(frame.columns), sa.select(stage))
         conn.execute(stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in set_}))
-    finally:
-        conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {_quoted(conn, stage.name)}")
+    finally:  # TEMPORARY: a plain DROP TABLE would commit the caller's transaction
+        quoted = conn.dialect.identifier_preparer.quote(stage.name)
+        conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {quoted}")
 
 
-def _stage(table: sa.Table, frame: pl.DataFrame) -> sa.Table:
-    """A temporary table of the frame's columns with the table's types (dropped at commit on
-    PostgreSQL, by `_upsert_mysql_staged` on MariaDB)."""
-    return sa.Table(
+def _loaded_stage(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> sa.Table:
+    """A temporary table of the frame's columns with the table's types, holding the frame's
+    rows alone (bulk-loaded: COPY, LOAD DATA). Dropped at commit on PostgreSQL, by
+    `_upsert_mysql_staged` on MariaDB."""
+    stage = sa.Table(
         f"hallpulse_stage_{table.name}",
         sa.MetaData(),
         *(sa.Column(c, table.c[c].type) for c in frame.columns),
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
     )
-
-
-def _quoted(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote(name)
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    conn.execute(stage.delete())
+    bulk_insert(conn, stage, frame)
+    return stage
 
 
 def unchanged(conn: Connection, table: sa.Table, frame: pl.DataFrame, key: str) -> pl.Series:
@@ -149,10 +148,7 @@ def _upsert_postgres(
     key: tuple[str, ...],
     update: list[str],
 ) -> None:
-    stage = _stage(table, frame)
-    conn.execute(CreateTable(stage, if_not_exists=True))
-    conn.execute(stage.delete())
-    bulk_insert(conn, stage, frame)
+    stage = _loaded_stage(conn, table, frame)
     stmt = postgresql.insert(table).from_select(list(frame.columns), sa.select(stage))
     stmt = (
         stmt.on_conflict_do_update(
@@ -177,10 +173,7 @@ def _upsert_partitioned(
     missing = [c for c in full if c not in frame.columns]
     if missing:
         raise ValueError(f"{table.name}: rows without {', '.join(missing)} cannot be written")
-    stage = _stage(table, frame)
-    conn.execute(CreateTable(stage, if_not_exists=True))
-    conn.execute(stage.delete())
-    bulk_insert(conn, stage, frame)
+    stage = _loaded_stage(conn, table, frame)
     same_key = sa.and_(*(table.c[c] == stage.c[c] for c in key))
     moved = sa.or_(*(table.c[c] != stage.c[c] for c in full if c not in key))
     conn.execute(sa.delete(table).where(same_key, moved))
