@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access.scope import Scope
-from metrics.engine import Deadlines, bundle_applications_done, finish, needs
+from metrics.engine import Deadlines, finish, needs
 from metrics.settings import Settings
 from queries import schema as s
 from queries.metric_inputs import collect
-from queries.metric_queries import Filters
+from queries.metric_queries import Filters, bundle_cases
+from workdays.deadlines import applications_done
 
 PACKAGE_SCHEMA: dict[str, pl.DataType] = {
     "bundle_id": pl.String(),
@@ -56,6 +57,9 @@ def package_table(
     # the partials of the table's figures only, read once: the completed applications'
     # cases give both the figures and the slowest case
     sections, partials = needs(PACKAGE_KEYS)
+    given = dict(given or {})
+    if "bundle_cases" not in given:
+        given["bundle_cases"] = bundle_cases(conn, period, "bundle", scope=scope)
     inputs = collect(
         conn,
         period,
@@ -72,8 +76,8 @@ def package_table(
         return pl.DataFrame(schema=PACKAGE_SCHEMA)
     names = dict(conn.execute(sa.select(s.bundles.c.bundle_id, s.bundles.c.name)).all())
     items = dict(conn.execute(sa.select(s.items.c.item_id, s.items.c.name)).all())
-    apps = bundle_applications_done(
-        inputs.bundle_cases, period.start, period.end, Deadlines(inputs.calendar)
+    apps = applications_done(
+        given["bundle_cases"], period.start, period.end, Deadlines(inputs.calendar)
     )
     slowest = (
         apps.sort("slowest_days", descending=True, nulls_last=True)

@@ -23,7 +23,7 @@ from metrics.settings import Settings
 from queries.metric_inputs import MetricInputs
 from queries.metric_queries import closing_boundaries
 from workdays import holiday_closures, service_weekday
-from workdays.deadlines import Deadlines, derived_due
+from workdays.deadlines import APPLICATION_COUNTS, Deadlines, derived_due
 
 END_OF_DAY = dt.time(23, 59, 59)
 TOTAL = "__total__"
@@ -313,7 +313,7 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     open_known = _rows(opened.select(*key, "overdue_known", "soon_known"))
     open_rows = _rows(open_sum)
 
-    bundles = _bundles(inputs, deadlines)
+    bundles = _bundles(inputs)
     out = {}
     groups = set(intake) | set(completion) | set(open_known) | set(bundles)
     for g in groups:
@@ -349,84 +349,7 @@ def _cases(inputs: MetricInputs, deadlines: Deadlines) -> dict:
     return out
 
 
-def bundle_applications_done(
-    cases: pl.DataFrame, period_start: dt.datetime, period_end: dt.datetime, deadlines: Deadlines
-) -> pl.DataFrame:
-    """The applications completed in [start, end) from their remaining cases (see
-    `queries.metric_queries.bundle_cases`), one row each: group, application_id, bundle_id,
-    cases, last_completed_at, latest_due, on_time, visits_known, one_visit, and the slowest
-    case (slowest_case_id, slowest_item_id, slowest_days: accepted → completed, in days).
-
-    metrics.md: every remaining case `completed`, at least one remaining, the last
-    `completed_at` in the period; on time when that is no later than the latest due of the
-    remaining cases (a case without `due_at` is due as the calendar says); one visit when
-    every remaining case has visits ≤ 1, known when every remaining case has visits."""
-    schema = {
-        "group": cases.schema.get("group", pl.String()),
-        "application_id": pl.String(),
-        "bundle_id": pl.String(),
-        "cases": pl.Int64(),
-        "last_completed_at": pl.Datetime("us"),
-        "latest_due": pl.Datetime("us"),
-        "on_time": pl.Boolean(),
-        "visits_known": pl.Boolean(),
-        "one_visit": pl.Boolean(),
-        "slowest_case_id": pl.String(),
-        "slowest_item_id": pl.String(),
-        "slowest_days": pl.Float64(),
-    }
-    if cases.is_empty():
-        return pl.DataFrame(schema=schema)
-    given = cases.filter(pl.col("due_at").is_not_null()).with_columns(
-        pl.col("due_at").alias("__due")
-    )
-    derived = derived_due(
-        cases.filter(pl.col("due_at").is_null()).with_columns(
-            pl.when(pl.col("kind") == "instant")
-            .then(0)
-            .otherwise(pl.col("allowed"))
-            .alias("allowed")
-        ),
-        deadlines,
-    )
-    if derived.height:
-        derived = derived.with_columns(
-            pl.col("due_day").dt.combine(pl.lit(END_OF_DAY)).alias("__due")
-        ).drop("due_day")
-    frame = pl.concat([given, derived], how="diagonal_relaxed")
-    days = (pl.col("completed_at") - pl.col("accepted_at")).dt.total_seconds() / 86_400
-    frame = frame.with_columns(days.alias("__days"))
-    done = (pl.col("status") == "completed") & pl.col("completed_at").is_not_null()
-    apps = frame.group_by("group", "application_id").agg(
-        pl.col("bundle_id").first(),
-        pl.len().cast(pl.Int64).alias("cases"),
-        done.all().alias("__all_done"),
-        pl.col("completed_at").max().alias("last_completed_at"),
-        pl.col("__due").max().alias("latest_due"),
-        pl.col("visits").is_not_null().all().alias("visits_known"),
-        (pl.col("visits") <= 1).fill_null(False).all().alias("__le1"),
-        pl.col("case_id")
-        .sort_by("__days", descending=True, nulls_last=True)
-        .first()
-        .alias("slowest_case_id"),
-        pl.col("item_id")
-        .sort_by("__days", descending=True, nulls_last=True)
-        .first()
-        .alias("slowest_item_id"),
-        pl.col("__days").max().alias("slowest_days"),
-    )
-    apps = apps.filter(
-        pl.col("__all_done")
-        & (pl.col("last_completed_at") >= period_start)
-        & (pl.col("last_completed_at") < period_end)
-    ).with_columns(
-        (pl.col("last_completed_at") <= pl.col("latest_due")).fill_null(False).alias("on_time"),
-        (pl.col("visits_known") & pl.col("__le1")).alias("one_visit"),
-    )
-    return apps.select(list(schema)).cast(schema)
-
-
-def _bundles(inputs: MetricInputs, deadlines: Deadlines) -> dict:
+def _bundles(inputs: MetricInputs) -> dict:
     """group → applications, bundled (cases), done, on_time, one_visit, visits_known."""
     out: dict = defaultdict(lambda: defaultdict(int))
     intake = inputs.bundle_intake
@@ -441,20 +364,11 @@ def _bundles(inputs: MetricInputs, deadlines: Deadlines) -> dict:
         ):
             out[g]["applications"] = applications
             out[g]["bundled"] = bundled
-    period = inputs.period
-    apps = bundle_applications_done(inputs.bundle_cases, period.start, period.end, deadlines)
-    if apps.height:
-        for g, done, on_time, one_visit, known in (
-            apps.group_by("group")
-            .agg(
-                pl.len().alias("n"),
-                pl.col("on_time").sum(),
-                pl.col("one_visit").sum(),
-                pl.col("visits_known").sum(),
-            )
-            .iter_rows()
-        ):
-            out[g].update(done=done, on_time=on_time, one_visit=one_visit, visits_known=known)
+    # judged already (`workdays.deadlines.judge_applications`): the raw days when read, the
+    # rolled days when their rollup was built
+    for g, counts in _rows(inputs.bundles).items():
+        if counts["done"]:
+            out[g].update({k: counts[k] for k in APPLICATION_COUNTS})
     return dict(out)
 
 
@@ -591,7 +505,7 @@ PARTIALS = (
     "attendance",
     "after_close",
     "bundle_intake",
-    "bundle_cases",
+    "bundles",
 )
 
 
@@ -644,7 +558,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "bundle_applications": ("bundle_intake",),
     "bundle_case_share": ("intake", "bundle_intake"),
     **dict.fromkeys(
-        ("bundles_completed", "bundle_on_time_rate", "bundle_one_visit_rate"), ("bundle_cases",)
+        ("bundles_completed", "bundle_on_time_rate", "bundle_one_visit_rate"), ("bundles",)
     ),
     **dict.fromkeys(
         (

@@ -43,7 +43,7 @@ from queries.metric_queries import (
     ticket_segments,
 )
 from queries.overview import service_hours_frame
-from workdays.deadlines import Deadlines, calendar_key, judge_completion
+from workdays.deadlines import Deadlines, calendar_key, judge_applications, judge_completion
 
 
 @dataclass
@@ -69,7 +69,8 @@ class MetricInputs:
     attendance: pl.DataFrame
     after_close: pl.DataFrame  # ticket_after_close
     bundle_intake: pl.DataFrame  # (group, application_id, cases): packages accepted
-    bundle_cases: pl.DataFrame  # the remaining cases of applications done in the period
+    # the applications done in the period, counted (`workdays.deadlines.judge_applications`)
+    bundles: pl.DataFrame
 
 
 # the empty frame of each partial left out (its columns and types, as its query returns them
@@ -118,7 +119,8 @@ def collect(
     `metrics.engine.needs`; it then decides alone). The daily rollups answer for the closed
     days they hold where they can (`queries.rollups`).
 
-    `given` holds partials the caller has read already for this very period and scope (the
+    `given` holds partials the caller has read already (or, as "bundle_cases", the rows
+    `bundles` is judged from) for this very period and scope (the
     办件时效 page reads the packages' partials by package once for its tiles and its packages
     table, `dashboard.cached.package_rows`; 总览 the waits' histogram for its 90th percentile
     and its distribution chart, `histograms`): used as they are.
@@ -181,6 +183,23 @@ def collect(
         if not wanted(name, section):
             return left_out(name, run)
         return given[name] if name in given else run(period)
+
+    def judged(cases: pl.DataFrame, sub: Filters) -> pl.DataFrame:
+        keys = [] if dimension is None else ["group"]
+        return judge_applications(cases, sub.start, sub.end, deadlines, keys)
+
+    def bundles() -> pl.DataFrame:
+        """The applications done, judged on the calendar here for the days read raw (each
+        raw run on its own: an application is done on the day of its last completion) and
+        as the rollup was when it was built; from the packages' cases the caller has read
+        (`given` "bundle_cases") when it has."""
+        if "bundle_cases" in given and wanted("bundles", "cases"):
+            return judged(given["bundle_cases"], period)
+        return part(
+            "bundles",
+            "cases",
+            lambda sc: judged(bundle_cases(conn, sc, dimension, scope=scope), sc),
+        )
 
     return MetricInputs(
         period=period,
@@ -245,9 +264,7 @@ def collect(
         bundle_intake=direct(
             "bundle_intake", "cases", lambda f: bundle_intake(conn, f, dimension, scope=scope)
         ),
-        bundle_cases=direct(
-            "bundle_cases", "cases", lambda f: bundle_cases(conn, f, dimension, scope=scope)
-        ),
+        bundles=bundles(),
     )
 
 

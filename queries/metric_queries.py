@@ -847,6 +847,7 @@ def bundle_intake(
 
 
 BUNDLE_CASE_SCHEMA: dict[str, pl.DataType] = {
+    "hall_id": pl.String(),
     "application_id": pl.String(),
     "bundle_id": pl.String(),
     "case_id": pl.String(),
@@ -883,7 +884,8 @@ def bundle_cases(
     and judges each application). A few percent of cases: rows, not aggregates.
 
     `group` is the case's for the table dimensions; for date/hour/weekday it is the time of
-    the application's last completion (the day it was done)."""
+    the application's last completion in its hall (the day it was done: an application is
+    judged per hall, `workdays.deadlines.applications_done`)."""
     dims = case_dims(c.c.completed_at)
     app = s.cases.alias("c_app")
     if _through_packages(period):
@@ -909,6 +911,7 @@ def bundle_cases(
     # the packages' cases through the application index, never every case of the hall
     where = [_unindexed(w, _PACKAGE_CASE_COLUMNS) for w in where]
     cols = [
+        c.c.hall_id,
         c.c.application_id,
         c.c.bundle_id,
         c.c.case_id,
@@ -937,7 +940,7 @@ def bundle_cases(
         return frame.filter(pl.col("group").is_not_null())
     if dimension is None:
         return frame
-    last = pl.col("completed_at").max().over("application_id")
+    last = pl.col("completed_at").max().over("hall_id", "application_id")
     group = last.dt.hour().cast(pl.Int32) if dimension == "hour" else last.dt.date()
     return frame.with_columns(group.alias("group"))
 

@@ -23,8 +23,11 @@ both on every backend.
 - They are built in the database: `rebuild` runs each partial's SELECT (the raw query at
   grain hall × day × members) inside `INSERT … SELECT … GROUP BY`, so no row passes through
   Python (`_build_frames` reads the same SELECTs into frames: the definition the tests hold
-  the tables to). Completion alone passes through Python: its day-level rows are read, judged
-  on the calendar with the code the figures use for the days read raw, and inserted.
+  the tables to). Completion and the 一件事 applications done pass through Python: their
+  day-level rows (the packages' cases) are read, judged on the calendar with the code the
+  figures use for the days read raw, and inserted. An application is counted on the day of
+  its last completion, so a write to one of its cases touches the days of all of them
+  (`_with_application_days`).
 - Writers keep them current: `hall import` and `hall sync` mark stale the rollups of the days
   a write touches in its own transaction (`invalidate_after_write`: the days of the new and
   changed rows and of the stored rows they replace, `old_fact_days`; only the rollups that
@@ -65,7 +68,7 @@ from queries.metric_queries import (
 )
 from queries.overview import service_hours_frame
 from workdays import clock
-from workdays.deadlines import Deadlines, calendar_key, judge_completion
+from workdays.deadlines import Deadlines, calendar_key, judge_applications, judge_completion
 
 # the columns that place a fact's rows in the rollups, and the reference tables they depend on
 # (a ticket's department is its queue's, a case's kind its item's, an evaluation's department
@@ -117,7 +120,7 @@ BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("depart
 # rollups added after the record began: a database rolled before one of them was added has
 # an empty table for it (made by `hall db init`) and a record without its name, so it is read
 # raw until built (`build_missing`, run by `hall db init`; or the next rebuild)
-RECORDED_ONLY = ("hours",)
+RECORDED_ONLY = ("hours", "bundles")
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
@@ -144,6 +147,10 @@ SPECS: dict[str, RollupSpec] = {
         # judged on the calendar when built (`workdays.deadlines.judge_completion`): valid for
         # that calendar (CALENDAR_KEY), and summed by month like the others
         RollupSpec("completion", s.rollup_completion, COMPLETION_MEMBERS),
+        # the applications done per hall and day of their last completion, judged as
+        # completion is (`workdays.deadlines.judge_applications`); by hall, date, weekday
+        # and the whole only (an application's figures do not add up over departments)
+        RollupSpec("bundles", s.rollup_bundles, ()),
         RollupSpec("evaluations", s.rollup_evaluations, ("window", "staff", "department")),
     )
 }
@@ -328,11 +335,12 @@ def serves(
     """Whether the rollup of partial `name` can answer this period and grouping exactly,
     inside the reader's scope: a department, staff or window scope needs that member in the
     rollup (the hall-level histograms and segments cannot say whose a wait was, so such a
-    scope reads the rows). Completion, judged on the calendar when it was built, answers
-    only while the reader's `calendar` (`calendar_key`) is that one."""
+    scope reads the rows). Completion and the applications done, judged on the calendar
+    when they were built, answer only while the reader's `calendar` (`calendar_key`) is
+    that one."""
     if plan_ is None or name not in SPECS:
         return False
-    if name == "completion" and (plan_.calendar is None or plan_.calendar != calendar):
+    if name in _JUDGED and (plan_.calendar is None or plan_.calendar != calendar):
         return False
     if name in RECORDED_ONLY and name not in plan_.members:
         return False  # its table was made after these days were rolled: empty for them
@@ -585,11 +593,20 @@ def _completion_rows(conn: Connection, period, deadlines: Deadlines) -> pl.DataF
     return judge_completion(frame, deadlines, ["hall_id", "day", *COMPLETION_MEMBERS])
 
 
+def _bundle_rows(conn: Connection, period, deadlines: Deadlines) -> pl.DataFrame:
+    """The bundles rollup's rows of the period: the packaged cases of the applications done
+    in it read (`metric_queries.bundle_cases`, a few percent of cases), each application
+    judged in its hall and counted on the day of its last completion."""
+    cases = _BUILDERS["bundles"](conn, period, 0.0, [], [])
+    return judge_applications(cases, period.start, period.end, deadlines, ["hall_id", "day"])
+
+
 # the partials judged in Python after their SELECT, on the calendar's working days, and how
 # their rows are made: their day-level rows read (a year of the 7-hall demo: 19,500 rows),
 # judged, and the sums inserted
 _JUDGED: dict[str, Callable[[Connection, object, Deadlines], pl.DataFrame]] = {
-    "completion": _completion_rows
+    "completion": _completion_rows,
+    "bundles": _bundle_rows,
 }
 
 
@@ -620,6 +637,9 @@ _BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
     ),
     "completion": lambda conn, period, _t, _b, _c: mq.case_completion(
         conn, period, None, grain=(*_DAY, *COMPLETION_MEMBERS), scope=_EVERYTHING
+    ),
+    "bundles": lambda conn, period, _t, _b, _c: mq.bundle_cases(
+        conn, period, None, scope=_EVERYTHING
     ),
     "evaluations": lambda conn, period, _t, _b, _c: mq.evaluation_counts(
         conn, period, None, grain=(*_DAY, "window", "staff", "department"), scope=_EVERYTHING
@@ -1069,7 +1089,29 @@ def old_fact_days(conn: Connection, table: str, keys: list) -> tuple[list[dt.dat
         row = conn.execute(stmt).one()
         found += row[-1] or 0
         days.extend(v for v in row[:-1] if v is not None)
+        if table == "cases":  # the applications they belonged to: done on another day now
+            days.extend(_application_days(conn, _packaged_apps(key_in(conn, key, part))))
     return days, found
+
+
+def _application_days(conn: Connection, apps: sa.Select) -> list[dt.datetime]:
+    """The first and last completion of the packaged cases of the applications `apps`
+    selects (a SELECT of application ids): the days where the bundles rollup may count
+    them."""
+    c = s.cases.c
+    row = conn.execute(
+        sa.select(sa.func.min(c.completed_at), sa.func.max(c.completed_at)).where(
+            c.application_id.in_(apps), c.bundle_id.isnot(None)
+        )
+    ).one()
+    return [v for v in row if v is not None]
+
+
+def _packaged_apps(*where: sa.ColumnElement[bool]) -> sa.Select:
+    c = s.cases.c
+    return sa.select(c.application_id).where(
+        *where, c.bundle_id.isnot(None), c.application_id.isnot(None)
+    )
 
 
 @dataclass(frozen=True)
@@ -1134,6 +1176,8 @@ def invalidate_after_write(
         first, last = min(touched), max(touched)
         if table == "evaluations":  # coverage is kept on the evaluated tickets' days
             first, last = _with_ticket_days(conn, first, last)
+        elif table == "cases":  # an application is done on its last completion's day
+            first, last = _with_application_days(conn, first, last)
     only = stale_rollups(table, changed_existing)
     if held is None:
         return Stale(first, last)
@@ -1152,6 +1196,23 @@ def invalidate_after_write(
         stale = stale.merge(Stale.from_json(meta[PENDING_KEY]))
     set_meta(conn, {PENDING_KEY: stale.to_json()})
     return stale
+
+
+def _with_application_days(
+    conn: Connection, first: dt.date, last: dt.date
+) -> tuple[dt.date, dt.date]:
+    """first..last widened to the completion days of every case of the applications with a
+    case accepted or completed in first..last: a case written there can make its
+    application done on another day (its last completion), or no longer done on the day it
+    was (the bundles rollup)."""
+    start = dt.datetime.combine(first, dt.time(0))
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0))
+    c = s.cases.c
+    # each range on its own (the packaged cases' partial indexes), not an OR of both
+    ranges = [(col >= start, col < end) for col in (c.accepted_at, c.completed_at)]
+    apps = sa.union(*(_packaged_apps(*r) for r in ranges))
+    days = [_day(v) for v in _application_days(conn, sa.select(apps.subquery().c[0]))]
+    return min([first, *days]), max([last, *days])
 
 
 def _with_ticket_days(conn: Connection, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:

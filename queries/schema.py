@@ -498,6 +498,13 @@ rollup_completion = _rollup(
         )
     ],
 )
+# the 一件事 applications done, per hall and the day of their last completion, judged on the
+# calendar when built (`workdays.deadlines.judge_applications`): a year of a city is 55,000
+# rows instead of the packaged cases of every application done in it
+rollup_bundles = _rollup(
+    "bundles",
+    *[Column(c, _SUM, nullable=False) for c in ("done", "on_time", "one_visit", "visits_known")],
+)
 rollup_evaluations = _rollup(
     "evaluations",
     Column("window", ROLLUP_ID),
@@ -518,6 +525,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_coverage,
     rollup_intake,
     rollup_completion,
+    rollup_bundles,
     rollup_evaluations,
 )
 

@@ -134,7 +134,8 @@ class Follower:
 
     def _closed_days(self, table: str, frame: pl.DataFrame) -> set[dt.date]:
         """The days before today that rows written to `table` place themselves in the daily
-        rollups by (for an evaluation, also its ticket's day: coverage)."""
+        rollups by (for an evaluation, also its ticket's day: coverage; for a case, the days
+        its application may be done on)."""
         columns = [c for c in rollups.FACTS.get(table, ()) if c in frame.columns]
         days = {d for c in columns for d in frame[c].dt.date().drop_nulls().unique()}
         if table == "evaluations" and frame.height:
@@ -142,7 +143,21 @@ class Follower:
                 frame.select("ticket_id").drop_nulls(), on="ticket_id", how="semi"
             )
             days |= set(tickets["issued_at"].dt.date().unique())
+        if table == "cases" and frame.height:
+            days |= self._application_days(frame)
         return {d for d in days if d < self.day}
+
+    def _application_days(self, frame: pl.DataFrame) -> set[dt.date]:
+        """Every day from the first to the last completion of the packaged cases of the
+        applications `frame`'s cases belong to: a case written can make its application
+        done on another day than before (the bundles rollup counts it on its last)."""
+        apps = frame.select("application_id").drop_nulls().unique()
+        cases = self.facts.cases.filter(pl.col("bundle_id").is_not_null())
+        done = cases.join(apps, on="application_id", how="semi")["completed_at"].drop_nulls()
+        if done.is_empty():
+            return set()
+        first, last = done.min().date(), done.max().date()
+        return {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
 
 
 DAY_COLUMN = {

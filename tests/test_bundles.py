@@ -43,13 +43,14 @@ from sqlalchemy.engine import Engine
 
 from access.scope import Scope
 from cli.main import main
-from metrics.engine import Deadlines, bundle_applications_done
+from metrics.engine import Deadlines
 from metrics.figures import compute
 from metrics.settings import Settings
 from queries import rollups
 from queries import schema as s
 from queries.db import calendar_frame, ensure_calendar, init_schema
 from queries.metric_queries import Filters, bundle_cases
+from workdays.deadlines import applications_done
 
 D = dt.date
 FIRST, LAST = D(2026, 10, 12), D(2026, 10, 25)
@@ -264,9 +265,7 @@ def test_the_slowest_case_of_each_application(engine: Engine):
     with engine.connect() as conn:
         cases = bundle_cases(conn, PERIOD, "bundle", scope=ALL)
         deadlines = Deadlines(calendar_frame(conn))
-    apps = bundle_applications_done(cases, PERIOD.start, PERIOD.end, deadlines).sort(
-        "application_id"
-    )
+    apps = applications_done(cases, PERIOD.start, PERIOD.end, deadlines).sort("application_id")
     assert apps["application_id"].to_list() == ["A1", "A2", "A3", "A7"]
     assert apps["slowest_case_id"].to_list() == ["C2", "C5", "C7", "C14"]
     assert apps["slowest_days"].to_list() == pytest.approx(

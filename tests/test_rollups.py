@@ -719,8 +719,8 @@ def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
 
 
 def test_a_cases_import_rebuilds_the_case_rollups_alone(demo: Engine, tmp_path: Path):
-    """New cases on rolled days rebuild intake and completion of those days, not the days'
-    ticket rollups, and every figure still equals the rows."""
+    """New cases on rolled days rebuild intake, completion and the applications done of those
+    days, not the days' ticket rollups, and every figure still equals the rows."""
     period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     before = assert_same(demo, period)
     done = _rows(
@@ -736,11 +736,105 @@ def test_a_cases_import_rebuilds_the_case_rollups_alone(demo: Engine, tmp_path: 
     with rollups_built(demo) as built:
         report = import_file(demo, "cases", _write_csv(tmp_path / "cases.csv", rows))
     assert report.committed and report.rollup_days >= 1
-    assert built == {"hallpulse_rollup_intake", "hallpulse_rollup_completion"}
+    assert built == {
+        "hallpulse_rollup_intake",
+        "hallpulse_rollup_completion",
+        "hallpulse_rollup_bundles",
+    }
     assert sorted(map(str, _rows(demo, s.rollup_tickets))) == tickets_before
     after = assert_same(demo, period)
     assert after["cases"]["completed"] == before["cases"]["completed"] + 3
     assert after["tickets"] == before["tickets"]
+
+
+def _done_application(engine: Engine, last_before: dt.date) -> dict:
+    """A packaged case of an application whose cases are all completed, the last of them on
+    a day before `last_before` (and after the first day): that case's row, and the day."""
+    with engine.connect() as conn:
+        cases = read_frame(
+            conn,
+            sa.select(
+                s.cases.c.hall_id,
+                s.cases.c.application_id,
+                s.cases.c.status,
+                s.cases.c.completed_at,
+            ).where(s.cases.c.bundle_id.isnot(None), s.cases.c.application_id.isnot(None)),
+            {
+                "hall_id": pl.String(),
+                "application_id": pl.String(),
+                "status": pl.String(),
+                "completed_at": pl.Datetime("us"),
+            },
+        )
+    apps = (
+        cases.group_by("hall_id", "application_id")
+        .agg(
+            (pl.col("status") == "completed").all().alias("all_done"),
+            pl.col("completed_at").max().dt.date().alias("day"),
+        )
+        .filter(pl.col("all_done"), pl.col("day") > FIRST, pl.col("day") < last_before)
+        .sort("application_id")
+    )
+    assert apps.height > 0
+    app = apps.row(0, named=True)
+    row = _rows(engine, s.cases, s.cases.c.application_id == app["application_id"])[0]
+    return {**row, "day": app["day"]}
+
+
+def test_applications_done_come_from_their_rollup_and_move_with_a_late_case(
+    demo: Engine, tmp_path: Path
+):
+    """一件事: the applications done are kept per hall and day of their last completion
+    (judged on the calendar, as completion): the whole, by hall, by date and by weekday come
+    from that rollup and equal the rows. A case added later to an application done on a
+    rolled day, accepted and completed on other days, moves the application to its own
+    completion day: the day it was done before is rebuilt too (it is not among the new
+    row's days), and every figure still equals the rows."""
+    period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    with demo.connect() as conn:
+        plan = rollups.plan(conn, period)
+        judged_on = calendar_key(calendar_frame(conn))
+        done = conn.execute(sa.select(sa.func.sum(s.rollup_bundles.c.done))).scalar()
+    assert rollups.serves(
+        "bundles", plan, period, "hall", wait_target_s=0, boundaries=[], scope=ALL,
+        calendar=judged_on,
+    )  # fmt: skip
+    assert not rollups.serves(
+        "bundles", plan, period, "department", wait_target_s=0, boundaries=[], scope=ALL,
+        calendar=judged_on,
+    )  # fmt: skip
+    whole = assert_same(demo, period)
+    assert whole["cases"]["bundles_completed"] == done > 0
+    for dimension in ("hall", "date", "weekday"):
+        assert_same(demo, period, dimension)
+
+    app = _done_application(demo, END - dt.timedelta(days=2))
+    accepted = dt.datetime.combine(app["day"] + dt.timedelta(days=1), dt.time(10))
+    late = {
+        **{k: v for k, v in app.items() if k != "day"},
+        "case_id": "LATECASE1",
+        "status": "completed",
+        "accepted_at": accepted,
+        "completed_at": dt.datetime.combine(END, dt.time(11)),
+        "due_at": None,
+        "visits": 1,
+    }
+    report = import_file(demo, "cases", _write_csv(tmp_path / "late.csv", [late]))
+    assert report.committed and report.rollup_days >= 1
+    after = assert_same(demo, period)
+    assert after["cases"]["bundles_completed"] == whole["cases"]["bundles_completed"]
+    one_day = dt.datetime.combine(app["day"], EOD)
+    moved = assert_same(demo, Filters(app["day"], app["day"], one_day), "hall")
+    assert_same(demo, Filters(END, END, dt.datetime.combine(END, EOD)), "hall")
+    assert_same(demo, period, "date")
+    with demo.connect() as conn:
+        kept = conn.execute(
+            sa.select(sa.func.sum(s.rollup_bundles.c.done)).where(
+                s.rollup_bundles.c.day == app["day"], s.rollup_bundles.c.hall_id == app["hall_id"]
+            )
+        ).scalar()
+    by_hall = {g["hall_id"]: g["cases"]["bundles_completed"] for g in moved["groups"]}
+    assert (kept or 0) == by_hall.get(app["hall_id"], 0)
 
 
 def test_a_rebuild_takes_in_the_stale_rollups_of_an_earlier_write(demo: Engine):

@@ -6,11 +6,13 @@ days between two dates. `judge_completion` turns the completion partial of
 acceptance and completion days, item kind, working days allowed, legal limit) into the sums the
 figures need, so that the daily rollups can keep them judged: on time by the calendar, working
 days used and allowed by law for the speed-up. A rollup judged so is valid for the calendar it
-was judged with (`calendar_key`).
+was judged with (`calendar_key`). `applications_done` and `judge_applications` do the same for
+the 一件事 packages: the applications done in a period, judged on their remaining cases.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import polars as pl
@@ -88,6 +90,118 @@ def judge_completion(frame: pl.DataFrame, deadlines: Deadlines, keys: list[str])
     if not keys:
         return rows.select(sums)
     return rows.group_by(keys, maintain_order=True).agg(sums)
+
+
+END_OF_DAY = dt.time(23, 59, 59)
+# the counts `judge_applications` gives per group of the applications done in a period
+APPLICATION_COUNTS = ("done", "on_time", "one_visit", "visits_known")
+
+
+def applications_done(
+    cases: pl.DataFrame, period_start: dt.datetime, period_end: dt.datetime, deadlines: Deadlines
+) -> pl.DataFrame:
+    """The applications completed in [start, end) from their remaining cases (see
+    `queries.metric_queries.bundle_cases`), one row each: group (where the cases have one),
+    hall_id, application_id, bundle_id, cases, last_completed_at, latest_due, on_time,
+    visits_known, one_visit, and the slowest case (slowest_case_id, slowest_item_id,
+    slowest_days: accepted → completed, in days).
+
+    metrics.md: every remaining case `completed`, at least one remaining, the last
+    `completed_at` in the period; on time when that is no later than the latest due of the
+    remaining cases (a case without `due_at` is due as the calendar says); one visit when
+    every remaining case has visits ≤ 1, known when every remaining case has visits. An
+    application is judged in each hall on that hall's cases (an application is taken in at
+    one hall's window: the hall is part of what names it), so that a hall's figures summed
+    over halls are the network's, and the daily rollup can keep them per hall."""
+    grouped = "group" in cases.columns
+    schema = {
+        **({"group": cases.schema["group"]} if grouped else {}),
+        "hall_id": pl.String(),
+        "application_id": pl.String(),
+        "bundle_id": pl.String(),
+        "cases": pl.Int64(),
+        "last_completed_at": pl.Datetime("us"),
+        "latest_due": pl.Datetime("us"),
+        "on_time": pl.Boolean(),
+        "visits_known": pl.Boolean(),
+        "one_visit": pl.Boolean(),
+        "slowest_case_id": pl.String(),
+        "slowest_item_id": pl.String(),
+        "slowest_days": pl.Float64(),
+    }
+    if cases.is_empty():
+        return pl.DataFrame(schema=schema)
+    given = cases.filter(pl.col("due_at").is_not_null()).with_columns(
+        pl.col("due_at").alias("__due")
+    )
+    derived = derived_due(
+        cases.filter(pl.col("due_at").is_null()).with_columns(
+            pl.when(pl.col("kind") == "instant")
+            .then(0)
+            .otherwise(pl.col("allowed"))
+            .alias("allowed")
+        ),
+        deadlines,
+    )
+    if derived.height:
+        derived = derived.with_columns(
+            pl.col("due_day").dt.combine(pl.lit(END_OF_DAY)).alias("__due")
+        ).drop("due_day")
+    frame = pl.concat([given, derived], how="diagonal_relaxed")
+    days = (pl.col("completed_at") - pl.col("accepted_at")).dt.total_seconds() / 86_400
+    frame = frame.with_columns(days.alias("__days"))
+    done = (pl.col("status") == "completed") & pl.col("completed_at").is_not_null()
+    keys = [*(["group"] if grouped else []), "hall_id", "application_id"]
+    apps = frame.group_by(keys).agg(
+        pl.col("bundle_id").first(),
+        pl.len().cast(pl.Int64).alias("cases"),
+        done.all().alias("__all_done"),
+        pl.col("completed_at").max().alias("last_completed_at"),
+        pl.col("__due").max().alias("latest_due"),
+        pl.col("visits").is_not_null().all().alias("visits_known"),
+        (pl.col("visits") <= 1).fill_null(False).all().alias("__le1"),
+        pl.col("case_id")
+        .sort_by("__days", descending=True, nulls_last=True)
+        .first()
+        .alias("slowest_case_id"),
+        pl.col("item_id")
+        .sort_by("__days", descending=True, nulls_last=True)
+        .first()
+        .alias("slowest_item_id"),
+        pl.col("__days").max().alias("slowest_days"),
+    )
+    apps = apps.filter(
+        pl.col("__all_done")
+        & (pl.col("last_completed_at") >= period_start)
+        & (pl.col("last_completed_at") < period_end)
+    ).with_columns(
+        (pl.col("last_completed_at") <= pl.col("latest_due")).fill_null(False).alias("on_time"),
+        (pl.col("visits_known") & pl.col("__le1")).alias("one_visit"),
+    )
+    return apps.select(list(schema)).cast(schema)
+
+
+def judge_applications(
+    cases: pl.DataFrame,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
+    deadlines: Deadlines,
+    keys: list[str],
+) -> pl.DataFrame:
+    """The applications done in [start, end) (`applications_done`) counted per `keys` (none:
+    one row; "day": the hall-local day of an application's last completion, as the daily
+    rollup keeps them): done, on_time, one_visit, visits_known. Only groups with an
+    application done have a row."""
+    apps = applications_done(cases, period_start, period_end, deadlines)
+    if "day" in keys:
+        apps = apps.with_columns(pl.col("last_completed_at").dt.date().alias("day"))
+    sums = [
+        pl.len().cast(pl.Int64).alias("done"),
+        *(pl.col(c).sum().cast(pl.Int64).alias(c) for c in APPLICATION_COUNTS[1:]),
+    ]
+    if not keys:
+        return apps.select(sums)
+    return apps.group_by(keys, maintain_order=True).agg(sums)
 
 
 def calendar_key(calendar: pl.DataFrame) -> str:
