@@ -126,7 +126,7 @@ def package_rows(
 ) -> dict[str, pl.DataFrame]:
     """The packages' partials of the period by package, read from the rows: the cases of
     the applications completed in it (`metric_queries.bundle_cases`) and the packaged cases
-    accepted in it per application (`bundle_intake`). The rows behind both the package
+    accepted in it and their applications (`bundle_intake`). The rows behind both the package
     tiles of 办件时效 and its packages table, read once for both."""
     sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:

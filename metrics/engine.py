@@ -354,12 +354,16 @@ def _bundles(inputs: MetricInputs) -> dict:
     out: dict = defaultdict(lambda: defaultdict(int))
     intake = inputs.bundle_intake
     if intake.height:
+        # counted distinct in the database, or per application where groups were merged
+        # afterwards (`queries.metric_queries.bundle_intake`)
+        distinct = (
+            pl.col("application_id").drop_nulls().n_unique()
+            if "application_id" in intake.columns
+            else pl.col("applications").sum()
+        )
         for g, applications, bundled in (
             intake.group_by("group")
-            .agg(
-                pl.col("application_id").drop_nulls().n_unique().alias("a"),
-                pl.col("cases").sum().alias("b"),
-            )
+            .agg(distinct.alias("a"), pl.col("cases").sum().alias("b"))
             .iter_rows()
         ):
             out[g]["applications"] = applications

@@ -68,7 +68,7 @@ class MetricInputs:
     bad_reviews: pl.DataFrame
     attendance: pl.DataFrame
     after_close: pl.DataFrame  # ticket_after_close
-    bundle_intake: pl.DataFrame  # (group, application_id, cases): packages accepted
+    bundle_intake: pl.DataFrame  # (group, applications, cases): packages accepted
     # the applications done in the period, counted (`workdays.deadlines.judge_applications`)
     bundles: pl.DataFrame
 

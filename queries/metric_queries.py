@@ -826,11 +826,24 @@ TIME_DIMENSIONS = ("date", "hour", "weekday")
 def bundle_intake(
     conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
 ) -> pl.DataFrame:
-    """(group, application_id, cases): the cases with a `bundle_id` accepted in the period, per
-    application. Not additive over days (an application counts once however many days its
-    cases were accepted on), so it is read from the rows, never from the rollups."""
+    """(group, applications, cases): the cases with a `bundle_id` accepted in the period and
+    their distinct applications, per group. Not additive over days (an application counts
+    once however many days its cases were accepted on), so it is read from the rows, never
+    from the rollups, and counted distinct in the database (a city's year: 300,000 rows no
+    longer travel). By weekday it is (group, application_id, cases): the raw queries group
+    by date and the dates are made weekdays afterwards, where an application accepted on two
+    Mondays still counts once."""
     dims = case_dims(c.c.accepted_at)
     in_period = [c.c.accepted_at >= period.start, c.c.accepted_at < period.end]
+    if dimension == "weekday":
+        counted = {"cases": (sa.func.count(), I64)}
+        extra = {"application_id": (c.c.application_id, pl.String())}
+    else:
+        counted = {
+            "applications": (sa.func.count(sa.distinct(c.c.application_id)), I64),
+            "cases": (sa.func.count(), I64),
+        }
+        extra = None
     return _grouped(
         conn,
         dims,
@@ -839,8 +852,8 @@ def bundle_intake(
         # application_id is set whenever bundle_id is (the contract; the importer refuses a
         # package without it): through the application index, the few packaged cases only
         [*in_period, c.c.bundle_id.isnot(None), c.c.application_id.isnot(None)],
-        {"cases": (sa.func.count(), I64)},
-        extra_group={"application_id": (c.c.application_id, pl.String())},
+        counted,
+        extra_group=extra,
         scope=scope,
         unindexed_columns=_through_packages(period),
     )

@@ -218,7 +218,8 @@ def test_every_bundle_figure_of_the_period(engine: Engine):
 
 
 def test_rollups_leave_the_figures_unchanged(engine: Engine):
-    """Rolled days serve `accepted`; the package figures are read from the rows: equal."""
+    """Rolled days serve `accepted` and the applications done (by the day of their last
+    completion, `hallpulse_rollup_bundles`); the figures are those of the rows."""
     seed(engine)
     with engine.begin() as conn:
         assert rollups.rebuild_all(conn, wait_target_s=1200, today=D(2026, 10, 20)) > 0
@@ -248,6 +249,38 @@ def test_by_date_places_an_application_on_its_last_day(engine: Engine):
         "2026-10-16": 1,  # A3
         "2026-10-20": 1,  # A2
     }
+
+
+def test_an_application_accepted_on_two_mondays_counts_once_on_monday(engine: Engine):
+    """Applications accepted are counted distinct in the database, by date; by weekday the
+    dates are merged afterwards, so an application with cases accepted on two Mondays (A1: a
+    returned case added on the 19th) is one Monday application, not two."""
+    seed(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            s.cases.insert(),
+            {
+                **{c.name: None for c in s.cases.columns},
+                "case_id": "C21",
+                "hall_id": "H1",
+                "item_id": "I2",
+                "channel": "window",
+                "status": "returned",
+                "accepted_at": T("10-19 10:00"),
+                "bundle_id": "B1",
+                "application_id": "A1",
+            },
+        )
+    by_date = figures(engine, "date", use_rollups=False)
+    accepted = {g["date"]: g["cases"]["bundle_applications"] for g in by_date["groups"]}
+    assert accepted["2026-10-12"] == 1 and accepted["2026-10-19"] == 2  # A1; A1 A6
+    for use_rollups in (False, True):
+        by_weekday = figures(engine, "weekday", use_rollups=use_rollups)
+        monday = next(g for g in by_weekday["groups"] if g["weekday"] == 1)
+        assert monday["cases"]["bundle_applications"] == 2  # A1 and A6, not A1 twice
+    total = bundle_figures(figures(engine, use_rollups=False))
+    assert total["bundle_applications"] == TOTAL["bundle_applications"]
+    assert total["bundles_completed"] == TOTAL["bundles_completed"]  # C21 does not remain
 
 
 def test_a_department_manager_sees_only_their_department(engine: Engine):
