@@ -214,12 +214,18 @@ def cmd_db_init(args: argparse.Namespace) -> int:
         built = rollups.build_missing(conn)
         # and the monthly rollups of the months wholly rolled before they were added
         months = rollups.build_missing_months(conn)
+        # the dates just added changed the calendar: what was judged on it is judged again
+        judged = rollups.judge_again(conn)
     if remade:
         print(f"daily rollups: tables of an older shape made again, {remade:,} days rebuilt")
     if built:
         print(f"daily rollups: {', '.join(built)} built for the rolled days")
     if months:
         print(f"monthly rollups: built for {months} whole months already rolled")
+    if judged:
+        print(
+            f"daily rollups: completion and packages judged again on the calendar ({judged} days)"
+        )
     print(f"schema ready at {redact(resolve_url(args.db))}; calendar: {added} dates added")
     for line in unannounced_warnings(first, last):
         print(line, file=sys.stderr)

@@ -228,10 +228,10 @@ def _create_indexes(conn: Connection, table: sa.Table, on: str) -> None:
         if on != table.name:
             ddl = ddl.replace(f"INDEX {index.name} ", f"INDEX {on}_{index.name[3:]} ", 1)
         ddls.append(ddl)
-    for partial in schema.PARTIAL_INDEXES:
-        if partial.table == table.name:
-            name = partial.name if on == table.name else f"{on}_{partial.name[3:]}"
-            ddls.append(partial.ddl(on=on, name=name))
+    for extra in schema.DIALECT_INDEXES:
+        if extra.table == table.name and "postgresql" in extra.dialects:
+            name = extra.name if on == table.name else f"{on}_{extra.name[3:]}"
+            ddls.append(extra.ddl(on=on, name=name))
     for ddl in ddls:
         conn.execute(sa.text(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
 

@@ -786,11 +786,7 @@ def rebuild(
     if held and meta.get(CALENDAR_KEY) != judged_on:
         # another calendar (a holiday moved, a year added): completion is judged again on
         # every other day held, the other rollups do not depend on it
-        span = Filters(held[0], held[1], dt.datetime.combine(held[1], END_OF_DAY), {})
-        others = _listed(conn, s.rollup_days, held[0], held[1]) - set(days)
-        for run in _periods(span, others, rolled=True):
-            _drop(conn, run.first, run.last, list(_JUDGED))
-            _build_days(conn, run.first, run.last, settings, deadlines, list(_JUDGED))
+        _judge_days_again(conn, held, set(days), settings, deadlines)
         first, last = min(first, held[0]), max(last, held[1])
     _build_months(conn, first, last, built)
     set_meta(
@@ -806,6 +802,48 @@ def rebuild(
     if conn.dialect.name == "postgresql" and len(days) >= ANALYZE_AFTER_DAYS:
         analyze(conn)
     return len(days)
+
+
+def _judge_days_again(
+    conn: Connection,
+    held: tuple[dt.date, dt.date],
+    skip: set[dt.date],
+    settings: tuple[float, list[int], list[int]],
+    deadlines: Deadlines,
+) -> None:
+    """The rollups judged on the calendar (`_JUDGED`) built again on `deadlines` for every
+    rolled day of `held` but `skip`; the others do not depend on the calendar."""
+    span = Filters(held[0], held[1], dt.datetime.combine(held[1], END_OF_DAY), {})
+    days = _listed(conn, s.rollup_days, held[0], held[1]) - skip
+    for run in _periods(span, days, rolled=True):
+        _drop(conn, run.first, run.last, list(_JUDGED))
+        _build_days(conn, run.first, run.last, settings, deadlines, list(_JUDGED))
+
+
+def judge_again(conn: Connection) -> int:
+    """When the calendar changed since the rollups were judged on it (`hall db init` adding
+    next year's dates, a holiday edited by hand), judge completion and the applications done
+    again on every rolled day, in the caller's transaction; returns the days (0: the
+    calendar is the one they were judged on). Until then those two are read from the rows."""
+    held = rolled_span(conn)
+    if held is None:
+        return 0
+    meta = get_meta(conn)
+    calendar = calendar_frame(conn)
+    judged_on = calendar_key(calendar)
+    if meta.get(CALENDAR_KEY) in (None, judged_on):
+        return 0
+    hours = service_hours_frame(conn)
+    settings = (
+        float(meta.get(WAIT_TARGET_KEY, 0)),
+        extended_boundaries(hours),
+        mq.closing_boundaries(hours),
+    )
+    _judge_days_again(conn, held, set(), settings, Deadlines(calendar))
+    built = clock.now(clock.network_zone(hall_zones(conn).values()))
+    _build_months(conn, *held, built)
+    set_meta(conn, {CALENDAR_KEY: judged_on})
+    return len(_listed(conn, s.rollup_days, *held))
 
 
 def _build_days(

@@ -1221,6 +1221,35 @@ def test_completion_judged_on_another_calendar_is_read_raw_until_judged_again(de
         rollups.rebuild(conn, END, END, wait_target_s=Settings().wait_target_min * 60)
 
 
+def test_db_init_judges_again_after_the_calendar_changed(demo: Engine, capsys):
+    """`hall db init` adds next year's dates to the calendar (or a holiday was edited by
+    hand): completion and the applications done, judged on the calendar they were built
+    with, are judged again on every rolled day there and then, instead of being read from
+    the rows until some later write rebuilds a day."""
+    whole = Filters(FIRST, END, dt.datetime.combine(END, EOD))
+    cal = s.calendar
+    workday = D(2026, 10, 9)
+    with demo.begin() as conn:
+        conn.execute(cal.update().where(cal.c.date == workday).values(is_workday=False))
+    try:
+        assert main(["db", "init", "--db", demo.info["url"]]) == 0
+        assert "judged again on the calendar" in capsys.readouterr().out
+        with demo.connect() as conn:
+            plan = rollups.plan(conn, whole)
+            current = calendar_key(calendar_frame(conn))
+            kw = {"wait_target_s": 0, "boundaries": [], "scope": ALL, "calendar": current}
+            assert plan.calendar == current
+            assert rollups.serves("completion", plan, whole, None, **kw)
+            assert rollups.serves("bundles", plan, whole, None, **kw)
+        assert_same(demo, whole, "date")
+        assert main(["db", "init", "--db", demo.info["url"]]) == 0  # nothing changed since
+        assert "judged again" not in capsys.readouterr().out
+    finally:
+        with demo.begin() as conn:  # as it was, for the tests after
+            conn.execute(cal.update().where(cal.c.date == workday).values(is_workday=True))
+            rollups.judge_again(conn)
+
+
 def test_db_init_makes_an_older_completion_rollup_again(demo: Engine, capsys):
     """A database whose completion rollup was kept by acceptance and completion day (before
     it was judged on the calendar) is read from the rows for completion; `hall db init` makes
