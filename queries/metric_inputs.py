@@ -238,7 +238,6 @@ def collect(
                 deadlines,
                 [] if dimension is None else ["group"],
             ),
-            speed=speed,
         ),
         open_cases=direct(
             "open_cases", "cases", lambda f: case_open(conn, f, dimension, soon_end, scope=scope)

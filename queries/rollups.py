@@ -375,12 +375,11 @@ def read(
     dimension: str | None,
     *,
     scope: Scope,
-    speed: bool = True,
     kinds: tuple[str, ...] | None = None,
     months: Iterable[dt.date] = (),
 ) -> pl.DataFrame:
     """The partial `name` for the period's rolled days inside `scope`, shaped as the raw
-    query returns it (completion is judged on the calendar, the same rows whatever `speed`;
+    query returns it (completion and the applications done judged on the calendar already;
     histograms with `kinds`: those kinds only, as `ticket_histograms(kinds=…)`). `months`
     (`whole_months`) are read from the monthly rollup, the period's other days from the
     daily one."""
@@ -399,7 +398,7 @@ def read(
         for run in _periods(period, covered, rolled=False)
     ]
     frames = [
-        _read(conn, spec, table, days, period, dimension, scope=scope, speed=speed, kinds=kinds)
+        _read(conn, spec, table, days, period, dimension, scope=scope, kinds=kinds)
         for table, days in parts
     ]
     return combine(name, frames, dimension)
@@ -414,7 +413,6 @@ def _read(
     dimension: str | None,
     *,
     scope: Scope,
-    speed: bool,
     kinds: tuple[str, ...] | None,
 ) -> pl.DataFrame:
     """`read` from one table (the daily rollup or its monthly twin, same columns) for the
@@ -531,8 +529,8 @@ def partial(
     **options,
 ) -> pl.DataFrame:
     """The partial `name` inside `scope`: from the rollups for rolled days and `raw(sub)` for
-    the rest when the rollup serves the query, else `raw(period)` (`options`, e.g. `speed`
-    or `kinds`: see `read`; `raw` must read the same)."""
+    the rest when the rollup serves the query, else `raw(period)` (`options`, e.g. the
+    histograms' `kinds`: see `read`; `raw` must read the same)."""
     if not serves(
         name,
         plan_,

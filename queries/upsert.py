@@ -70,12 +70,20 @@ def _upsert_mysql_staged(
     executemany escapes every value in Python), then one `INSERT … SELECT … ON DUPLICATE KEY
     UPDATE`. A temporary table is the connection's own and commits nothing."""
     stage = _loaded_stage(conn, table, frame)
+    written = False
     try:
         stmt = mysql.insert(table).from_select(list(frame.columns), sa.select(stage))
         conn.execute(stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in set_}))
+        written = True
     finally:  # TEMPORARY: a plain DROP TABLE would commit the caller's transaction
         quoted = conn.dialect.identifier_preparer.quote(stage.name)
-        conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {quoted}")
+        try:
+            conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {quoted}")
+        except sa.exc.DBAPIError:
+            if written:
+                raise
+            # the INSERT failed (the connection broken, say): its error is the one raised,
+            # not the DROP's; the temporary table goes with the connection
 
 
 def _loaded_stage(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> sa.Table:
