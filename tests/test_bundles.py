@@ -114,26 +114,25 @@ def seed(engine: Engine) -> None:
                 for r in full:
                     r["promised_workdays"] = PROMISED[r["item_id"]]
             conn.execute(table.insert(), full)
-        conn.execute(
-            s.cases.insert(),
-            [
-                {
-                    **{c.name: None for c in s.cases.columns},
-                    "case_id": cid,
-                    "hall_id": "H1",
-                    "item_id": item,
-                    "channel": "window",
-                    "status": status,
-                    "accepted_at": T(accepted),
-                    "completed_at": T(completed),
-                    "due_at": T(due),
-                    "visits": visits,
-                    "bundle_id": bundle,
-                    "application_id": app,
-                }
-                for cid, app, bundle, item, status, accepted, completed, due, visits in CASES
-            ],
-        )
+        conn.execute(s.cases.insert(), [case_row(*case) for case in CASES])
+
+
+def case_row(cid, app, bundle, item, status, accepted, completed, due, visits) -> dict:
+    """A window case of hall H1 from a row of CASES (times as "MM-DD HH:MM")."""
+    return {
+        **{c.name: None for c in s.cases.columns},
+        "case_id": cid,
+        "hall_id": "H1",
+        "item_id": item,
+        "channel": "window",
+        "status": status,
+        "accepted_at": T(accepted),
+        "completed_at": T(completed),
+        "due_at": T(due),
+        "visits": visits,
+        "bundle_id": bundle,
+        "application_id": app,
+    }
 
 
 def bundle_figures(result: dict) -> dict:
@@ -257,20 +256,8 @@ def test_an_application_accepted_on_two_mondays_counts_once_on_monday(engine: En
     returned case added on the 19th) is one Monday application, not two."""
     seed(engine)
     with engine.begin() as conn:
-        conn.execute(
-            s.cases.insert(),
-            {
-                **{c.name: None for c in s.cases.columns},
-                "case_id": "C21",
-                "hall_id": "H1",
-                "item_id": "I2",
-                "channel": "window",
-                "status": "returned",
-                "accepted_at": T("10-19 10:00"),
-                "bundle_id": "B1",
-                "application_id": "A1",
-            },
-        )
+        late = ("C21", "A1", "B1", "I2", "returned", "10-19 10:00", None, None, None)
+        conn.execute(s.cases.insert(), case_row(*late))
     by_date = figures(engine, "date", use_rollups=False)
     accepted = {g["date"]: g["cases"]["bundle_applications"] for g in by_date["groups"]}
     assert accepted["2026-10-12"] == 1 and accepted["2026-10-19"] == 2  # A1; A1 A6
