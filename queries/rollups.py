@@ -782,8 +782,8 @@ def rebuild(
         conn, s.rollup_days, pl.DataFrame({"day": new_days, "built_at": [built] * len(new_days)})
     )
     if held and meta.get(CALENDAR_KEY) != judged_on:
-        # another calendar (a holiday moved, a year added): completion is judged again on
-        # every other day held, the other rollups do not depend on it
+        # another calendar (a holiday moved, a year added): completion and the applications
+        # done are judged again on every other day held, the other rollups do not depend on it
         _judge_days_again(conn, held, set(days), settings, deadlines)
         first, last = min(first, held[0]), max(last, held[1])
     _build_months(conn, first, last, built)
@@ -808,14 +808,16 @@ def _judge_days_again(
     skip: set[dt.date],
     settings: tuple[float, list[int], list[int]],
     deadlines: Deadlines,
-) -> None:
+) -> int:
     """The rollups judged on the calendar (`_JUDGED`) built again on `deadlines` for every
-    rolled day of `held` but `skip`; the others do not depend on the calendar."""
+    rolled day of `held` but `skip`; the others do not depend on the calendar. Returns the
+    number of days judged again."""
     span = Filters(held[0], held[1], dt.datetime.combine(held[1], END_OF_DAY), {})
     days = _listed(conn, s.rollup_days, held[0], held[1]) - skip
     for run in _periods(span, days, rolled=True):
         _drop(conn, run.first, run.last, list(_JUDGED))
         _build_days(conn, run.first, run.last, settings, deadlines, list(_JUDGED))
+    return len(days)
 
 
 def judge_again(conn: Connection) -> int:
@@ -831,17 +833,11 @@ def judge_again(conn: Connection) -> int:
     judged_on = calendar_key(calendar)
     if meta.get(CALENDAR_KEY) in (None, judged_on):
         return 0
-    hours = service_hours_frame(conn)
-    settings = (
-        float(meta.get(WAIT_TARGET_KEY, 0)),
-        extended_boundaries(hours),
-        mq.closing_boundaries(hours),
-    )
-    _judge_days_again(conn, held, set(), settings, Deadlines(calendar))
+    judged = _judge_days_again(conn, held, set(), _settings_held(conn, meta), Deadlines(calendar))
     built = clock.now(clock.network_zone(hall_zones(conn).values()))
     _build_months(conn, *held, built)
     set_meta(conn, {CALENDAR_KEY: judged_on})
-    return len(_listed(conn, s.rollup_days, *held))
+    return judged
 
 
 def _build_days(
@@ -991,19 +987,23 @@ def build_missing(conn: Connection) -> list[str]:
     span = rolled_span(conn)
     if span is not None:
         rolled = frozenset(_day(d) for d in conn.execute(sa.select(s.rollup_days.c.day)).scalars())
-        hours = service_hours_frame(conn)
-        boundaries, closings = extended_boundaries(hours), mq.closing_boundaries(hours)
+        settings = _settings_held(conn, meta)
         deadlines = Deadlines(calendar_frame(conn))
-        target = float(meta.get(WAIT_TARGET_KEY, 0))
         whole = Filters(span[0], span[1], dt.datetime.combine(span[1], END_OF_DAY), {})
         for name in missing:
             conn.execute(SPECS[name].table.delete())
         for run in _periods(whole, rolled, rolled=True):  # only the days rolled
-            _build_days(
-                conn, run.first, run.last, (target, boundaries, closings), deadlines, missing
-            )
+            _build_days(conn, run.first, run.last, settings, deadlines, missing)
     set_meta(conn, {MEMBERS_KEY: _members_record()})
     return missing
+
+
+def _settings_held(conn: Connection, meta: dict[str, str]) -> tuple[float, list[int], list[int]]:
+    """The settings the rolled days were built with, for building more of them: the wait
+    target recorded in `meta`, the boundaries and closing times of the service hours."""
+    hours = service_hours_frame(conn)
+    target = float(meta.get(WAIT_TARGET_KEY, 0))
+    return target, extended_boundaries(hours), mq.closing_boundaries(hours)
 
 
 def build_missing_months(conn: Connection) -> int:

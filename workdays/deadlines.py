@@ -190,8 +190,8 @@ def judge_applications(
 ) -> pl.DataFrame:
     """The applications done in [start, end) (`applications_done`) counted per `keys` (none:
     one row; "day": the hall-local day of an application's last completion, as the daily
-    rollup keeps them): done, on_time, one_visit, visits_known. Only groups with an
-    application done have a row."""
+    rollup keeps them): done, on_time, one_visit, visits_known. With keys, only groups with
+    an application done have a row; without, the one row may count none."""
     apps = applications_done(cases, period_start, period_end, deadlines)
     if "day" in keys:
         apps = apps.with_columns(pl.col("last_completed_at").dt.date().alias("day"))
