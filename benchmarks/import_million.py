@@ -140,6 +140,7 @@ def run_import(url: str, table: str, path: Path) -> Run:
     )
     lines = proc.stdout.strip().splitlines()
     rollup = [line for line in lines if line.startswith("daily rollups:")]
+    vacuum = [line for line in lines if "vacuumed and analysed" in line]  # PostgreSQL
     committed = rolled = None
     if rollup and (
         m := re.search(
@@ -154,7 +155,7 @@ def run_import(url: str, table: str, path: Path) -> Run:
         peak / 1024,
         committed,
         rolled,
-        "\n            ".join([lines[-1], *rollup]),
+        "\n            ".join([lines[-1], *rollup, *vacuum]),
     )
 
 

@@ -288,7 +288,7 @@ def write_city(
                 today=demo.now.date() if demo.now else None,
             )
         if postgres:
-            partitioning.analyze(engine)
+            partitioning.vacuum_analyze(engine)
     finally:
         engine.dispose()
     summary.seconds = time.perf_counter() - started

@@ -384,7 +384,7 @@ def test_sharded_by_hall_gives_the_same_figures(plain_figures: dict, capsys):
         with engine.connect() as conn:
             local = set(conn.execute(sa.text("SELECT DISTINCT hall_id FROM tickets_s1")).scalars())
             assert local.isdisjoint(SHARD_HALLS) and local
-        partitioning.analyze(engine)
+        partitioning.vacuum_analyze(engine)
         plan = _explain_ticket_counts(engine, D(2026, 11, 1), D(2026, 11, 30), "hall")
         print(plan)
         # partition-wise: one aggregate per shard under the Append, the shard scanned

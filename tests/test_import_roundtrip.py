@@ -1442,3 +1442,53 @@ def test_citizens_personal_data_in_an_export_is_named_and_never_stored(
     assert trail[-1]["target"] == "cases ← 办件.csv"
     detail = json.loads(trail[-1]["detail"])
     assert detail["imported"] == cases.height and detail["personal_not_stored"] == list(personal)
+
+
+def _vacuumed(engine: Engine) -> dict[str, tuple[bool, bool]]:
+    """{table: (vacuumed by hand, analysed)} of the fact tables, read on a new connection (a
+    transaction keeps its first view of the statistics)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT relname, last_vacuum IS NOT NULL, "
+                "last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL "
+                "FROM pg_stat_user_tables WHERE relname IN ('tickets', 'cases')"
+            )
+        ).all()
+    return {name: (vacuumed, analysed) for name, vacuumed, analysed in rows}
+
+
+def test_a_bulk_load_on_postgresql_is_vacuumed_and_analysed_once_committed(demo: Demo, monkeypatch):
+    """A load of VACUUM_AFTER_ROWS rows or more runs VACUUM (ANALYZE) on its table after the
+    commit (until then an index-only scan reads every new row from the table too), and says
+    so; a smaller one leaves the table to autovacuum."""
+    engine = server_engine("postgresql")
+    try:
+        empty_database(engine)
+        for name in IMPORT_ORDER[: IMPORT_ORDER.index("tickets")]:
+            assert import_file(engine, name, demo.csv / f"{name}.csv").committed
+        tickets = demo.frames["tickets"].height
+        cases = demo.frames["cases"].height
+        assert tickets < cases  # the tickets stay under the bar, the cases reach it
+        monkeypatch.setattr(importer, "VACUUM_AFTER_ROWS", tickets + 1)
+        small = import_file(engine, "tickets", demo.csv / "tickets.csv")
+        assert small.committed and small.vacuum_seconds == 0
+        big = import_file(engine, "cases", demo.csv / "cases.csv")
+        assert big.committed and big.vacuum_seconds > 0
+        assert any("cases: vacuumed and analysed in" in line for line in big.summary_lines())
+        done = _vacuumed(engine)
+        assert done["cases"] == (True, True)
+        assert done["tickets"][0] is False
+    finally:
+        empty_database(engine)
+        engine.dispose()
+
+
+def test_the_demo_on_postgresql_is_vacuumed_and_analysed():
+    engine = server_engine("postgresql")
+    try:
+        write_demo(engine, DemoOptions(end=END, days=1, seed=7), replace=True)
+        assert _vacuumed(engine) == {"tickets": (True, True), "cases": (True, True)}
+    finally:
+        empty_database(engine)
+        engine.dispose()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -120,6 +121,7 @@ def world(request, tmp_path_factory):
         url = SERVER_URLS[backend]
         empty_database(engine)
     st.cache_resource.clear()  # engines and the screen's month cache of an earlier module
+    _figures.cache_clear()  # the figures of the world before (a server's URL is the same)
     write_demo(engine, DemoOptions(end=NOW.date(), days=DAYS, now=NOW))
     with engine.begin() as conn:
         # a window staff member of H01 with the most evaluations (and so tickets and shifts),
@@ -262,14 +264,19 @@ def leaks(text: str, facts: dict, scope: Scope) -> list[str]:
 
 
 def figures(url: str, scope: Scope, dimension: str | None = None, **filters: str) -> dict:
+    """compute() in the scope for this week, as the pages ask for it: once per question for
+    the module's world (the four analysis pages ask the same one)."""
+    return _figures(url, scope, dimension, tuple(sorted(filters.items())))
+
+
+@functools.cache
+def _figures(url: str, scope: Scope, dimension: str | None, filters: tuple) -> dict:
     period = resolve("this_week", NOW)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return compute(
-                conn, Filters(period.first, period.last, period.as_of, filters), load_settings(),
-                dimension, scope=scope,
-            )  # fmt: skip
+            where = Filters(period.first, period.last, period.as_of, dict(filters))
+            return compute(conn, where, load_settings(), dimension, scope=scope)
     finally:
         engine.dispose()
 
