@@ -538,20 +538,31 @@ def ticket_after_close(
     return frame.select(list(schema))
 
 
+PROBE_EVALUATIONS_DAYS = 3  # shorter periods: coverage probes each ticket's evaluations
+
+
 def ticket_coverage(
     conn: Connection, period: Filters, dimension: str | None, *, scope: Scope
 ) -> pl.DataFrame:
     """Served tickets of the period with at least one active evaluation by as_of."""
     dims = ticket_dims()
-    evaluated = (
+    one = (
         sa.select(sa.literal(1))
         .where(
             e.c.ticket_id == t.c.ticket_id,
             sa.func.coalesce(e.c.is_default, sa.false()) == sa.false(),
             e.c.evaluated_at <= period.as_of,
         )
-        .exists()
+        .correlate(t)
     )
+    if (period.last - period.first).days < PROBE_EVALUATIONS_DAYS:
+        # a day or two (today, read raw beside the rollups): each ticket looks up its own
+        # evaluations by the ticket index. A scalar subquery with LIMIT cannot become a join,
+        # so PostgreSQL does not hash every evaluation ever made for the day's tickets (the
+        # city's day: 29k tickets probed in 0.1 s, against 0.6 s for the hash semi-join)
+        evaluated = one.limit(1).scalar_subquery().isnot(None)
+    else:
+        evaluated = one.exists()
     in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end, t.c.status == "served"]
     # the EXISTS in WHERE, not inside SUM(CASE): PostgreSQL then plans it as a semi-join; a
     # group without covered tickets is simply absent (its coverage is 0 of its served)

@@ -38,7 +38,7 @@ from metrics.catalog import KEYS, SECTIONS
 from metrics.figures import compute
 from metrics.rankings import rank_groups
 from metrics.settings import Settings, SettingsError, load_settings
-from queries import rollups
+from queries import metric_queries, rollups
 from queries import schema as s
 from queries.db import ensure_calendar, init_schema, make_engine
 from queries.metric_queries import Filters
@@ -915,11 +915,14 @@ def test_rollups_made_before_the_after_close_rollup(engine: Engine):
         assert_result(compute(conn, Filters(FIRST, LAST, AS_OF), Settings(), scope=ALL), TOTAL)
 
 
-def test_coverage_counts_only_evaluations_by_as_of(engine: Engine):
+def test_coverage_counts_only_evaluations_by_as_of(engine: Engine, monkeypatch):
     seed(engine)
     # 09-28 seen live at 11:00: served T01 T02 T03 T04 T09; evaluated by 11:00: T01 (09:20),
     # T02 (10:40); T04's E03 comes at 11:20, T03's E12 is a default rating → 2 / 5
     period = Filters(D(2026, 9, 28), D(2026, 9, 28), dt.datetime(2026, 9, 28, 11, 0))
+    assert run(engine, period)["evaluations"]["coverage_rate"] == pytest.approx(2 / 5)
+    # a day's tickets probe their own evaluations; the same as the semi-join of longer periods
+    monkeypatch.setattr(metric_queries, "PROBE_EVALUATIONS_DAYS", 0)
     assert run(engine, period)["evaluations"]["coverage_rate"] == pytest.approx(2 / 5)
 
 
