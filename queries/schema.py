@@ -252,9 +252,21 @@ DIALECT_INDEXES: tuple[DialectIndex, ...] = (
         for table, column in (
             ("tickets", "issued_at"),
             ("cases", "accepted_at"),
-            ("cases", "completed_at"),
             ("evaluations", "evaluated_at"),
         )
+    ),
+    # the completion times' ranges of the completed cases only: a range of completion times
+    # implies the time is there, so today's completions still read it; `completed_at IS NULL`
+    # (the open stock's branches) cannot, and PostgreSQL, which prices a block-range bitmap
+    # far too low, no longer reads every range holding an open case through it (the city's
+    # open stock: 2.7 s cold, 0.26 s warm for the untimed branch, 1 ms now)
+    DialectIndex(
+        "ix_cases_completed_brin",
+        "cases",
+        ("completed_at",),
+        "completed_at IS NOT NULL",
+        using="brin",
+        dialects=("postgresql",),
     ),
 )
 
