@@ -23,9 +23,8 @@ from metrics.settings import Settings
 from queries.metric_inputs import MetricInputs
 from queries.metric_queries import closing_boundaries
 from workdays import holiday_closures, service_weekday
-from workdays.deadlines import APPLICATION_COUNTS, Deadlines, derived_due
+from workdays.deadlines import APPLICATION_COUNTS, END_OF_DAY, Deadlines, derived_due
 
-END_OF_DAY = dt.time(23, 59, 59)
 TOTAL = "__total__"
 
 

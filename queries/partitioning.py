@@ -430,7 +430,8 @@ def vacuum_analyze(engine: Engine, tables: Iterable[str] | None = None) -> None:
     load run at half speed or worse until autovacuum comes by (the 150-hall city's month: 5.7 s
     warm after `hall demo --network city`, 2.7 s vacuumed). Outside a transaction, as VACUUM
     must run; a foreign partition is left to its own server."""
-    names = [t.name for t in schema.FACT_TABLES if tables is None or t.name in set(tables)]
+    wanted = None if tables is None else set(tables)
+    names = [t.name for t in schema.FACT_TABLES if wanted is None or t.name in wanted]
     if not names:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
