@@ -159,6 +159,28 @@ def server_sample(backend: str, in_sample: bool) -> None:
         pytest.skip(f"{name}: outside the servers' sample of this sweep (whole on SQLite)")
 
 
+# the pages whose URL path (streamlit_app.py) is not their file's name
+URL_PATHS = {
+    "big_screen": "screen",
+    "weekly_report": "weekly-report",
+    "data_overview": "data",
+    "data_import": "import",
+}
+
+
+def first_run_on(at, page: str):
+    """Point an AppTest's first run at `page` (dashboard/pages/<page>.py) by its URL path, as a
+    browser opening /<url_path> runs the app once on that page. Without it the first run draws
+    the default page (总览, through the home page's switch) and a switch_page runs the app
+    again: every page test paid for an overview. AppTest resolves a page by its file's name
+    until the app has registered its pages, so the script hash of `st.Page` (its url_path's)
+    is set here; a wrong URL path lands on no page and the test's own checks fail."""
+    from streamlit.util import calc_hash
+
+    at._page_hash = calc_hash(URL_PATHS.get(page, page))
+    return at
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database on each backend in turn."""

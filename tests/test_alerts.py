@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from conftest import unavailable
+from conftest import first_run_on, unavailable
 
 from access.scope import Scope
 from alerts import channels as ch
@@ -1295,8 +1295,7 @@ def test_alerts_page(monkeypatch, demo_alerts, lang: str) -> None:
     monkeypatch.setenv("HALLPULSE_NOW", "2026-12-03 12:00")
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("dashboard/pages/alerts.py").run()
+    first_run_on(at, "alerts").run()
     assert not at.exception, [e.message for e in at.exception]
     assert [title.value for title in at.title] == [t("nav.alerts", lang)]
     tiles = {m.label: m.value for m in at.metric}

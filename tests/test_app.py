@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import first_run_on
 from streamlit.testing.v1 import AppTest
 
 from i18n.text import t
@@ -36,8 +37,7 @@ def run_app(monkeypatch: pytest.MonkeyPatch, url: str, lang: str | None = None) 
     at = AppTest.from_file(str(APP), default_timeout=60)
     if lang:
         at.query_params["lang"] = lang
-    at.run(timeout=60)
-    at.switch_page("dashboard/pages/data_overview.py").run(timeout=60)
+    first_run_on(at, "data_overview").run(timeout=60)
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from conftest import first_run_on
 from screen_support import BUSY_NOW, HALL, HALL_NAME, busy_demo, figures_in, project_root
 from streamlit.testing.v1 import AppTest
 
@@ -32,7 +33,6 @@ ALL = Scope.everything("test")  # unrestricted reads, as an admin
 __all__ = ["busy_demo"]  # the fixture, imported for pytest
 
 APP = project_root() / "streamlit_app.py"
-PAGE = "dashboard/pages/big_screen.py"
 
 
 @pytest.fixture(autouse=True)
@@ -50,15 +50,9 @@ def run_screen(monkeypatch, url: str, now: dt.datetime = BUSY_NOW, **params: str
     monkeypatch.setenv(URL_ENV, url)
     monkeypatch.setenv(NOW_ENV, now.isoformat())
     at = AppTest.from_file(str(APP), default_timeout=60)
-    # before the first run (the sidebar's language switch keeps what it saw first) and again
-    # after the switch, which clears the query
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    first_run_on(at, "big_screen").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

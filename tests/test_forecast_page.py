@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from conftest import first_run_on
 from streamlit.testing.v1 import AppTest
 from test_forecast import HALL, synthetic_hall
 
@@ -16,7 +17,6 @@ from forecasting.erlang import erlang_c
 from queries.db import URL_ENV, make_engine
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-PAGE = "dashboard/pages/forecast.py"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -40,8 +40,7 @@ def open_page(monkeypatch: pytest.MonkeyPatch, url: str, **params: str) -> AppTe
     at = AppTest.from_file(str(APP), default_timeout=90)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
+    first_run_on(at, "forecast").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

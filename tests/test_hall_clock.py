@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from conftest import unavailable
+from conftest import first_run_on, unavailable
 from screen_support import BUSY_NOW, HALL, busy_demo, figures_in, project_root
 from streamlit.testing.v1 import AppTest
 
@@ -42,7 +42,6 @@ ALL = Scope.everything("test")  # unrestricted reads, as an admin
 __all__ = ["busy_demo"]  # the fixture, imported for pytest
 
 APP = project_root() / "streamlit_app.py"
-PAGE = "dashboard/pages/big_screen.py"
 HALL_BIN = str(Path(sys.executable).parent / "hall")
 SERVER_ZONES = ("Asia/Shanghai", "UTC", "America/New_York")
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -82,11 +81,9 @@ def screen_html(monkeypatch, url: str, now: str | None, **params: str) -> str:
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
+    first_run_on(at, "big_screen").run()
     assert not at.exception, [e.message for e in at.exception]
     return "\n".join(element.proto.body for element in at.get("html"))
 

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 import streamlit.testing.v1.app_test as app_test_module
+from conftest import first_run_on
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -22,7 +23,6 @@ from queries import schema
 from queries.db import URL_ENV, init_schema, make_engine
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-PAGE = "dashboard/pages/data_import.py"
 
 HEADER = "取号流水号,大厅编号,业务类型,票号,取号时间,叫号时间,办结时间,窗口号,状态,取号方式"
 DAY = "2026-03-02"
@@ -121,8 +121,7 @@ def open_page(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=30)
     if lang:
         at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE).run()
+    first_run_on(at, "data_import").run()
     no_exception(at)
     return at
 

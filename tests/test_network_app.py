@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from conftest import first_run_on
 from streamlit.testing.v1 import AppTest
 
 from access import accounts
@@ -85,8 +86,7 @@ def test_network_page_tiles_equal_the_figures(small_demo: Path, monkeypatch, lan
     at = AppTest.from_file(str(APP), default_timeout=120)
     first, last = custom(at)
     at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("dashboard/pages/network.py").run()
+    first_run_on(at, "network").run()
     assert not at.exception, [e.message for e in at.exception]
     assert [x.value for x in at.title] == [t("nav.network", lang)]
     tiles = {m.label: m.value for m in at.metric}

@@ -18,7 +18,7 @@ import time
 
 import pytest
 import streamlit as st
-from conftest import server_engine
+from conftest import first_run_on, server_engine
 from screen_support import BUSY_NOW, HALL, figures_in, project_root
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
@@ -28,7 +28,6 @@ from metrics.live import NOW_ENV
 from queries.db import URL_ENV, make_engine
 
 APP = project_root() / "streamlit_app.py"
-SCREEN = "dashboard/pages/big_screen.py"
 LEAKS = ("Traceback", "psycopg", "5432", "OperationalError", "127.0.0.1", 'File "')
 
 
@@ -138,10 +137,7 @@ def open_screen(monkeypatch, url: str) -> AppTest:
     monkeypatch.setenv(NOW_ENV, BUSY_NOW.isoformat())
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["hall"] = HALL
-    at.run()
-    at.switch_page(SCREEN)
-    at.query_params["hall"] = HALL
-    at.run()
+    first_run_on(at, "big_screen").run()
     return at
 
 

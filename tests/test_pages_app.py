@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import first_run_on
 from streamlit.testing.v1 import AppTest
 
 from access.scope import Scope
@@ -55,8 +56,7 @@ def run_page(monkeypatch, url: str, page: str, **params: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(f"dashboard/pages/{page}.py").run()
+    first_run_on(at, page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from conftest import first_run_on
 
 from access.scope import Scope
 from cli.main import main
@@ -479,8 +480,7 @@ def test_download_page_builds_the_same_files(demo_url: str, monkeypatch: pytest.
     st.cache_resource.clear()
     monkeypatch.setenv(URL_ENV, demo_url)
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"))
-    at.run(timeout=60)
-    at.switch_page("dashboard/pages/weekly_report.py").run(timeout=60)
+    first_run_on(at, "weekly_report").run(timeout=60)
     assert not at.exception, [e.message for e in at.exception]
     assert [title.value for title in at.title] == ["下载周报"]
     assert any("演示数据" in info.body for info in at.info)

@@ -40,7 +40,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from conftest import BACKENDS, SERVER_URLS, empty_database, first_run_on, server_engine
 from google.protobuf import text_format
 from streamlit.elements.widgets import button as st_button
 from streamlit.testing.v1 import AppTest
@@ -201,8 +201,7 @@ def open_page(monkeypatch, url: str, login: str, page: str, **params: str) -> Ap
     at.session_state[auth.ACTIVE] = time.monotonic()
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(f"dashboard/pages/{page}.py").run()
+    first_run_on(at, page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

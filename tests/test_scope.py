@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from conftest import BACKENDS, SERVER_URLS, empty_database, server_engine
+from conftest import BACKENDS, SERVER_URLS, empty_database, first_run_on, server_engine
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
@@ -299,8 +299,7 @@ def _page(monkeypatch, url: str, who: Scope, page: str, **params: str) -> AppTes
         **params,
     }.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(f"dashboard/pages/{page}.py").run()
+    first_run_on(at, page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from conftest import NO_SIGN_IN, SERVER_URLS, unavailable
+from conftest import NO_SIGN_IN, SERVER_URLS, first_run_on, unavailable
 from sqlalchemy.engine import Engine
 
 from cli.main import main as hall
@@ -771,8 +771,7 @@ def test_the_data_page_shows_the_feeds_and_a_failing_one(tmp_path, monkeypatch, 
     monkeypatch.setenv("HALL_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     at.query_params["lang"] = lang
-    at.run(timeout=60)
-    at.switch_page("dashboard/pages/data_overview.py").run(timeout=60)
+    first_run_on(at, "data_overview").run(timeout=60)
     assert not at.exception, [e.message for e in at.exception]
     assert t("data.sync", lang) in [h.value for h in at.subheader]
     assert [e.body for e in at.error] == [t("data.sync.failing", lang, n=1)]

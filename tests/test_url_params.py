@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import first_run_on
 from streamlit.testing.v1 import AppTest
 
 from dashboard.widgets import EARLIEST
@@ -41,11 +42,7 @@ def open_page(monkeypatch, url: str, page: str, **params: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(f"dashboard/pages/{page}.py")
-    for key, value in params.items():  # a switch clears the query: the link asks again
-        at.query_params[key] = value
-    at.run()
+    first_run_on(at, page).run()
     return at
 
 
