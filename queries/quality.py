@@ -49,13 +49,50 @@ def _periods(first: dt.date | None, last: dt.date | None) -> dict:
     }
 
 
+# Soft links checked for a target (key → fact table, its link, the table and key it points to).
+# Counted through a LEFT JOIN to the target's key (unique and never NULL: no match is exactly
+# NOT EXISTS), which PostgreSQL runs as a hash join instead of a lookup per row: a year of the
+# city's 2.3 M cases took 11.6 s through correlated subqueries (a scan of the items per case
+# among them).
+LINKS = {
+    "tickets_unknown_case": (t, "case_id", c, "case_id"),
+    "cases_unknown_item": (c, "item_id", s.items, "item_id"),
+    "cases_unknown_ticket": (c, "ticket_id", t, "ticket_id"),
+    "evaluations_unknown_ticket": (e, "ticket_id", t, "ticket_id"),
+    "evaluations_unknown_case": (e, "case_id", c, "case_id"),
+}
+
+
+def _dangling(key: str) -> sa.ColumnElement[bool]:
+    """The check's definition: the link is set and no row of the target has that key."""
+    table, link, target, target_key = LINKS[key]
+    return sa.and_(
+        table.c[link].isnot(None), ~sa.exists().where(target.c[target_key] == table.c[link])
+    )
+
+
+def _joined(table: sa.Table) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[bool]]]:
+    """The table outer-joined to every target its links point to, and each link check as a
+    condition on that join (the target's key missing)."""
+    joined: sa.FromClause = table
+    found = {}
+    for key, (tb, link, target, target_key) in LINKS.items():
+        if tb is not table:
+            continue
+        ref = target.alias(f"ref_{key}")
+        joined = joined.outerjoin(ref, ref.c[target_key] == table.c[link])
+        found[key] = sa.and_(table.c[link].isnot(None), ref.c[target_key].is_(None))
+    return joined, found
+
+
 def _findings():
-    """(key, label, table, identifier, conditions) of every check, grouped by table."""
-    no_case = ~sa.exists().where(c.c.case_id == t.c.case_id)
-    no_ticket_c = ~sa.exists().where(t.c.ticket_id == c.c.ticket_id)
-    no_ticket_e = ~sa.exists().where(t.c.ticket_id == e.c.ticket_id)
-    no_case_e = ~sa.exists().where(c.c.case_id == e.c.case_id)
-    no_item = ~sa.exists().where(s.items.c.item_id == c.c.item_id)
+    """(key, label, table, identifier, conditions) of every check, grouped by table: the
+    definitions (`quality_findings` counts the link checks through `_joined`)."""
+    no_case = _dangling("tickets_unknown_case")
+    no_ticket_c = _dangling("cases_unknown_ticket")
+    no_ticket_e = _dangling("evaluations_unknown_ticket")
+    no_case_e = _dangling("evaluations_unknown_case")
+    no_item = _dangling("cases_unknown_item")
     return [
         (
             "tickets_called_before_issued",
@@ -83,7 +120,7 @@ def _findings():
             "取号记录指向不存在的办件",
             t,
             t.c.ticket_id,
-            [t.c.case_id.isnot(None), no_case],
+            [no_case],
         ),
         (
             "cases_unknown_item",
@@ -97,7 +134,7 @@ def _findings():
             "办件指向不存在的取号记录",
             c,
             c.c.case_id,
-            [c.c.ticket_id.isnot(None), no_ticket_c],
+            [no_ticket_c],
         ),
         (
             "cases_completed_without_time",
@@ -118,14 +155,14 @@ def _findings():
             "评价指向不存在的取号记录",
             e,
             e.c.eval_id,
-            [e.c.ticket_id.isnot(None), no_ticket_e],
+            [no_ticket_e],
         ),
         (
             "evaluations_unknown_case",
             "评价指向不存在的办件",
             e,
             e.c.eval_id,
-            [e.c.case_id.isnot(None), no_case_e],
+            [no_case_e],
         ),
         (
             "attendance_without_punches",
@@ -170,11 +207,18 @@ def quality_findings(
     findings = _findings()
     periods = _periods(first, last)
     counts: dict[str, int] = {}
+    sources = {}
     for table in dict.fromkeys(table for _, _, table, _, _ in findings):
-        own = [(key, where) for key, _, tb, _, where in findings if tb is table]
+        joined, links = _joined(table)
+        sources[table] = (joined, links)
+        own = [
+            (key, links.get(key, sa.and_(*where)))
+            for key, _, tb, _, where in findings
+            if tb is table
+        ]
         row = conn.execute(
-            sa.select(*(sa.func.count(sa.case((sa.and_(*where), 1))) for _, where in own))
-            .select_from(table)
+            sa.select(*(sa.func.count(sa.case((cond, 1))) for _, cond in own))
+            .select_from(joined)
             .where(*periods[table], scope_filter(scope, table))
         ).one()
         counts.update((key, int(n or 0)) for (key, _), n in zip(own, row, strict=True))
@@ -182,11 +226,15 @@ def quality_findings(
     for key, label, table, ident, where in findings:
         examples = []
         if counts[key]:
-            where = [*where, *periods[table], scope_filter(scope, table)]
+            joined, links = sources[table]
+            source, found = (joined, [links[key]]) if key in links else (table, where)
             examples = [
                 str(r[0])
                 for r in conn.execute(
-                    sa.select(ident).select_from(table).where(*where).limit(EXAMPLES)
+                    sa.select(ident)
+                    .select_from(source)
+                    .where(*found, *periods[table], scope_filter(scope, table))
+                    .limit(EXAMPLES)
                 )
             ]
         out.append(

@@ -985,6 +985,12 @@ def test_quality_counts_every_check_of_a_table_in_one_pass(engine: Engine):
                 assert found == own
                 if scope is ALL:
                     assert found["tickets_unknown_case"] == 2
+                    examples = {
+                        f["key"]: sorted(f["examples"])
+                        for f in quality_findings(conn, first, last, scope=scope)
+                    }
+                    assert examples["tickets_unknown_case"] == ["T01", "T02"]
+                    assert examples["cases_unknown_ticket"] == [CASES[0][0]]
                     assert found["tickets_called_before_issued"] == 1
                     assert found["cases_unknown_ticket"] == 1
                     assert found["cases_completed_before_accepted"] == 1
