@@ -52,7 +52,7 @@ DIMENSIONS = (
 FILTERS = ("hall", "department", "window", "staff", "queue", "item")
 WAIT_BUCKET_S = 6  # histogram resolution for quantiles: 0.1 min, reported within 0.05 min
 TERMINAL = ("returned", "rejected", "withdrawn")
-OPEN_STATUSES = ("in_progress", "suspended")  # with "completed" later than as_of: open
+OPEN_STATUSES = s.OPEN_CASE_STATUSES  # with "completed" later than as_of: open
 SECTIONS = ("tickets", "cases", "evaluations", "attendance")
 _NOTHING = "nothing"  # a filter no table has: WHERE false (collect's skipped sections)
 

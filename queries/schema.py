@@ -199,6 +199,10 @@ cases = Table(
 )
 
 
+# a case still open whatever the moment (a completed one is open until its completed_at)
+OPEN_CASE_STATUSES = ("in_progress", "suspended")
+
+
 @dataclass(frozen=True)
 class DialectIndex:
     """An index some dialects have and the others do without, written as the CREATE INDEX
@@ -231,6 +235,27 @@ DIALECT_INDEXES: tuple[DialectIndex, ...] = (
     # other cases never touch them.
     DialectIndex("ix_cases_package_completed", "cases", ("completed_at",), "bundle_id IS NOT NULL"),
     DialectIndex("ix_cases_package_accepted", "cases", ("accepted_at",), "bundle_id IS NOT NULL"),
+    # the open stock (in progress or suspended: a few percent of the cases) with every column
+    # its figures group, filter and judge by: read on the index alone, hall by hall, instead
+    # of a scan of every case ever accepted (the city's 67 k open among 2.3 M: 0.40 s -> 0.06 s)
+    DialectIndex(
+        "ix_cases_open",
+        "cases",
+        (
+            "hall_id",
+            "accepted_at",
+            "item_id",
+            "due_at",
+            "suspended_workdays",
+            "completed_at",
+            "window_id",
+            "staff_id",
+            "channel",
+            "bundle_id",
+        ),
+        "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_CASE_STATUSES)),
+        dialects=("postgresql",),  # SQLite's pick, (hall, status), finds the same rows
+    ),
     # cases marked completed without a completion time (a data error the import now refuses,
     # kept in older data): the open stock's third branch finds them here at any scale
     # instead of scanning every case of the city (0.7 s on 18.7 M cases); empty when clean

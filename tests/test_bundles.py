@@ -387,6 +387,8 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
     # PostgreSQL: the completed cases' block ranges instead of every case's
     assert ("ix_cases_completed_brin" in indexes) == (engine.dialect.name == "postgresql")
     assert "ix_cases_completed_at_brin" not in indexes
+    # PostgreSQL: the open stock on its covering partial index
+    assert ("ix_cases_open" in indexes) == (engine.dialect.name == "postgresql")
     indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("evaluations")}
     assert indexes["ix_evaluations_hall_evaluated_rating"] == ["hall_id", "evaluated_at", "rating"]
     assert "ix_evaluations_hall_evaluated" not in indexes

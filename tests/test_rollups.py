@@ -1113,6 +1113,50 @@ def test_the_stock_open_at_a_past_moment_is_judged_on_the_completion_index(demo:
             assert "ix_cases_hall_completed_accepted" in plan, plan
 
 
+def test_the_open_stock_is_read_on_the_open_cases_index_alone(demo: Engine):
+    """The cases still in progress or suspended at as_of, the stock's first branch, for every
+    hall: PostgreSQL reads them on their covering partial index alone (an index-only scan, no
+    row of the table), not by scanning every case ever accepted (the city's 67 k open among
+    2.3 M: 0.40 s by a parallel scan). The stock equals a plain count on every backend."""
+    from queries import metric_queries as mq
+    from queries import partitioning
+
+    as_of = dt.datetime.combine(END, EOD)
+    period = Filters(END, END, as_of)
+    statements: list[tuple[str, dict]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "status IN" in statement and "completed_at IS NULL OR" in statement:
+            statements.append((statement, parameters))
+
+    c = s.cases.c
+    sa.event.listen(demo, "before_cursor_execute", seen)
+    try:
+        with demo.connect() as conn:
+            stock = mq.case_open(conn, period, None, as_of, scope=ALL)
+    finally:
+        sa.event.remove(demo, "before_cursor_execute", seen)
+    with demo.connect() as conn:
+        plain = conn.execute(
+            sa.select(sa.func.count()).where(
+                c.accepted_at <= as_of,
+                c.status.in_([*mq.OPEN_STATUSES, "completed"]),
+                sa.or_(c.completed_at.is_(None), c.completed_at > as_of),
+            )
+        ).scalar_one()
+    assert plain > 0 and stock["n"].sum() == plain
+    if demo.dialect.name != "postgresql":
+        return
+    partitioning.vacuum_analyze(demo, ["cases"])  # as after a bulk load: pages all-visible
+    assert len(statements) == 1, statements
+    statement, parameters = statements[0]
+    with demo.connect() as conn:
+        plan = "\n".join(
+            row[0] for row in conn.exec_driver_sql(f"EXPLAIN (COSTS OFF) {statement}", parameters)
+        )
+    assert "Index Only Scan using ix_cases_open on cases" in plan, plan
+
+
 def test_cases_marked_completed_without_a_time_are_found_on_their_partial_index(demo: Engine):
     """The open stock's third branch (cases marked completed with no completion time, a data
     error kept from older imports) reads its partial index, for a hall and for every hall:
