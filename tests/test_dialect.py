@@ -109,3 +109,39 @@ def test_read_frame_types_every_driver_value_as_declared(db_url):
     assert_frame_equal(got, want)
     assert sums.rows() == [(6, want["at"][1])]
     assert none.is_empty() and none.schema == pl.Schema(schema)
+
+
+def test_second_of_day_of_stored_timestamps(db_url):
+    """`second_of_day` of timestamps stored to the second, midnight and the day's last second
+    included, is the same integer on every backend (PostgreSQL's through `date_part`, not
+    three numeric EXTRACTs)."""
+    import datetime as dt
+
+    from queries.dialect import second_of_day
+
+    meta = sa.MetaData()
+    t = sa.Table(
+        "times_of_day",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", sa.DateTime),
+    )
+    times = [
+        dt.datetime(2026, 11, 27, 0, 0, 0),
+        dt.datetime(2026, 11, 27, 8, 30, 15),
+        dt.datetime(2026, 11, 27, 12, 0, 59),
+        dt.datetime(2026, 11, 28, 23, 59, 59),
+    ]
+    engine = make_engine(db_url)
+    try:
+        meta.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(t.insert(), [{"id": i, "at": at} for i, at in enumerate(times, 1)])
+            got = conn.execute(sa.select(second_of_day(t.c.at)).order_by(t.c.id)).scalars().all()
+            conn.execute(t.insert().values(id=9, at=None))
+            missing = conn.execute(sa.select(second_of_day(t.c.at)).where(t.c.id == 9)).scalar()
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()
+    assert got == [at.hour * 3600 + at.minute * 60 + at.second for at in times]
+    assert missing is None
