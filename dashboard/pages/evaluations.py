@@ -3,13 +3,12 @@ return-call and rectification deadlines and where each stands (overdue in red), 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
 from charts.figures import RATING_COLORS, stacked_shares, trend
 from dashboard import cached
+from dashboard.review_list import review_table
 from dashboard.widgets import (
     analysis_page,
     chart,
@@ -37,58 +36,6 @@ TILES = [
     "bad_overdue",
     "default_count",
 ]
-
-
-def status_text(done, on_time: bool, known: bool, overdue: bool, lang: str) -> str:
-    """Where a return call or a rectification stands."""
-    if done is not None:
-        return t("ev.st.on_time" if on_time else "ev.st.late", lang)
-    if overdue or known:
-        return t("ev.st.overdue", lang)
-    return t("ev.st.pending", lang)
-
-
-def review_table(
-    frame: pl.DataFrame, ref: dict[str, pl.DataFrame], as_of: dt.datetime, lang: str
-) -> pl.DataFrame:
-    """One row per bad review; a call or rectification after as_of counts as not yet done,
-    as in the figures above the list."""
-    windows = dict(zip(ref["windows"]["window_id"], ref["windows"]["label"], strict=True))
-    staff = dict(zip(ref["staff"]["staff_id"], ref["staff"]["name"], strict=True))
-    halls = dict(zip(ref["halls"]["hall_id"], ref["halls"]["name"], strict=True))
-    items = dict(zip(ref["items"]["item_id"], ref["items"]["name"], strict=True))
-    rows = frame.iter_rows(named=True)
-    out = []
-    for r in rows:
-        for name in ("revisited_at", "rectified_at"):
-            if r[name] is not None and r[name] > as_of:
-                r[name] = None
-        revisit = status_text(
-            r["revisited_at"], r["revisit_on_time"], r["revisit_known"], False, lang
-        )
-        rectify = status_text(
-            r["rectified_at"], r["rectify_on_time"], r["rectify_known"], r["overdue"], lang
-        )
-        out.append(
-            {
-                t("ev.at", lang): datetime_text(r["evaluated_at"]),
-                t("ev.rating", lang): t(f"rating.{r['rating']}", lang),
-                t("ev.revisit", lang): revisit,
-                t("ev.revisit_due", lang): datetime_text(r["revisit_due"]),
-                t("ev.rectify", lang): rectify,
-                t("ev.rectify_due", lang): datetime_text(r["rectify_due"]),
-                t("f.hall", lang): halls.get(r["hall_id"], r["hall_id"]),
-                t("tk.window", lang): windows.get(r["window_id"], "—"),
-                t("tk.staff", lang): staff.get(r["staff_id"], "—"),
-                t("ev.comment", lang): r["comment"] or "—",
-                t("cs.item", lang): items.get(r["item_id"], "—"),
-                t("cs.channel", lang): t(f"code.channel.{r['channel']}", lang),
-                t("ev.revisited", lang): datetime_text(r["revisited_at"]),
-                t("ev.rectified", lang): datetime_text(r["rectified_at"]),
-                t("ev.note", lang): r["rectification_note"] or "",
-            }
-        )
-    return pl.DataFrame(out)
 
 
 # where a return call or rectification stands, as a coloured pill (a pandas Styler over a
