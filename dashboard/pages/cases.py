@@ -15,6 +15,7 @@ from dashboard.widgets import (
     empty_note,
     kpi_tiles,
     period_figures,
+    side_by_side,
     table_height,
 )
 from i18n.text import datetime_text, t
@@ -68,8 +69,21 @@ settings = cached.settings()
 ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, _ = period_figures(url, view, by_date=False, sections=("cases",))
-    opened = cached.open_cases(url, p.as_of, f)
+    # every read of the page at once (each on its own connection; see `side_by_side`)
+    (now_figures, before_figures, _), opened, by_dept, by_item, channels, packages = side_by_side(
+        [
+            lambda: period_figures(url, view, by_date=False, sections=("cases",)),
+            lambda: cached.open_cases(url, p.as_of, f),
+            lambda: cached.figures(
+                url, p.first, p.last, p.as_of, f, "department", ("cases",), TABLE_KEYS
+            )["groups"],
+            lambda: cached.figures(
+                url, p.first, p.last, p.as_of, f, "item", ("cases",), TABLE_KEYS
+            )["groups"],
+            lambda: cached.case_channels(url, p.first, p.last, p.as_of, f),
+            lambda: cached.packages(url, p.first, p.last, p.as_of, f),
+        ]
+    )
 
 cases = now_figures["cases"]
 if not (cases["accepted"] or cases["completed"] or opened.height):
@@ -80,13 +94,6 @@ kpi_tiles(TILES, now_figures, before_figures, lang)
 st.caption(t("cs.stock_note", lang, as_of=datetime_text(p.as_of)))
 
 st.subheader(t("cs.on_time", lang))
-with st.spinner(t("busy", lang)):
-    by_dept = cached.figures(
-        url, p.first, p.last, p.as_of, f, "department", ("cases",), TABLE_KEYS
-    )["groups"]
-    by_item = cached.figures(url, p.first, p.last, p.as_of, f, "item", ("cases",), TABLE_KEYS)[
-        "groups"
-    ]
 depts = dict(zip(ref["departments"]["dept_id"], ref["departments"]["name"], strict=True))
 items = dict(zip(ref["items"]["item_id"], ref["items"]["name"], strict=True))
 m = BY_KEY["on_time_rate"]
@@ -214,7 +221,6 @@ else:
     csv_download(table, t("cs.download", lang), f"due_soon_{p.as_of:%Y%m%d}.csv", "cs.soon.csv")
 
 st.subheader(t("cs.channels", lang))
-channels = cached.case_channels(url, p.first, p.last, p.as_of, f)
 if channels.is_empty():
     empty_note(t("cs.none_accepted", lang))
 else:
@@ -256,7 +262,6 @@ PACKAGE_TILES = [
 ]
 st.subheader(t("pk.title", lang))
 st.caption(t("pk.caption", lang))
-packages = cached.packages(url, p.first, p.last, p.as_of, f)
 if packages.is_empty():
     empty_note(t("pk.none", lang))
 else:
