@@ -262,11 +262,15 @@ def period_figures(
     by_date: bool = True,
     sections: tuple[str, ...] = SECTIONS,
     keys: tuple[str, ...] | None = None,
+    *,
+    ahead: tuple[Callable[[], object], ...] = (),
 ) -> tuple[dict, dict, list[dict]]:
     """`compute` of the view's period, of the period before it, and per date of the period
     (inside it; empty without `by_date`), through the cache. `filters` default to the view's;
     `sections` are the ones the page shows (only their queries run); `keys`, when given, the
-    figures it shows (only their partials are read; `metrics.engine.needs`)."""
+    figures it shows (only their partials are read; `metrics.engine.needs`). `ahead`: the
+    page's later reads (cached readers called as the page calls them further down), run side
+    by side with these so that they are in the cache when the page gets to them."""
     p, b = view.period, view.before
     f = view.filters if filters is None else filters
     scope = state.scope()
@@ -280,8 +284,8 @@ def period_figures(
                 url, p.first, p.last, p.as_of, f, "date", sections, keys, scope=scope
             )
         )
-    now_figures, before_figures, *by_dates = side_by_side(reads)
-    return now_figures, before_figures, daily(by_dates[0], p) if by_date else []
+    now_figures, before_figures, *rest = side_by_side([*reads, *ahead])
+    return now_figures, before_figures, daily(rest[0], p) if by_date else []
 
 
 def side_by_side(reads: list[Callable[[], object]]) -> list:

@@ -48,7 +48,15 @@ ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
     now_figures, before_figures, by_date = period_figures(
-        url, view, sections=SECTIONS, keys=KEYS_SHOWN
+        url,
+        view,
+        sections=SECTIONS,
+        keys=KEYS_SHOWN,
+        ahead=(
+            lambda: cached.occupancy(url, p.first, p.last, p.as_of, f),
+            lambda: cached.figures(url, p.first, p.last, p.as_of, f, "staff", SECTIONS, KEYS_SHOWN),
+            lambda: cached.attendance_exceptions(url, p.first, p.last, p.as_of, f),
+        ),
     )
 
 if not now_figures["attendance"]["staffed_hours"] and not now_figures["attendance"]["absence_rate"]:

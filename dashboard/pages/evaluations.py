@@ -62,7 +62,15 @@ ref = cached.reference(url)
 
 with st.spinner(t("busy", lang)):
     now_figures, before_figures, by_date = period_figures(
-        url, view, sections=SECTIONS, keys=KEYS_SHOWN
+        url,
+        view,
+        sections=SECTIONS,
+        keys=KEYS_SHOWN,
+        ahead=(
+            lambda: cached.ratings(url, p.first, p.last, p.as_of, f),
+            lambda: cached.bad_reviews(url, p.first, p.last, p.as_of, f),
+            lambda: cached.comments(url, p.first, p.last, p.as_of, f),
+        ),
     )
 
 ev = now_figures["evaluations"]

@@ -56,7 +56,15 @@ p, f = view.period, view.filters
 settings = cached.settings()
 
 with st.spinner(t("busy", lang)):
-    now_figures, before_figures, by_date = period_figures(url, view, keys=KEYS_SHOWN)
+    now_figures, before_figures, by_date = period_figures(
+        url,
+        view,
+        keys=KEYS_SHOWN,
+        ahead=(
+            lambda: cached.weekday_hour(url, p.first, p.last, p.as_of, f),
+            lambda: cached.histograms(url, p.first, p.last, p.as_of, f, ("wait",)),
+        ),
+    )
 
 if not has_data(now_figures):
     empty_note(t("empty.period", lang))

@@ -13,6 +13,7 @@ from dashboard.widgets import (
     empty_note,
     ignore_bad,
     remember,
+    side_by_side,
     table_height,
     url_param,
 )
@@ -118,8 +119,13 @@ rank_key = c2.selectbox(
 )
 
 with st.spinner(t("busy", lang)):
-    groups = cached.figures(url, p.first, p.last, p.as_of, f, level, SECTIONS, KEYS_SHOWN)["groups"]
-    spark = cached.sparklines(url, p.first, p.last, p.as_of, f, level)
+    found, spark = side_by_side(
+        [
+            lambda: cached.figures(url, p.first, p.last, p.as_of, f, level, SECTIONS, KEYS_SHOWN),
+            lambda: cached.sparklines(url, p.first, p.last, p.as_of, f, level),
+        ]
+    )
+    groups = found["groups"]
 id_col = "hall_id" if level == "hall" else f"{level if level != 'department' else 'department'}_id"
 groups = [
     g
