@@ -309,7 +309,7 @@ def bad_review_list(conn: Connection, period: Filters, *, scope: Scope) -> pl.Da
             e.c.evaluated_at >= period.start,
             e.c.evaluated_at < period.end,
             _active(),
-            e.c.rating <= 2,
+            e.c.rating <= s.BAD_RATING,
             *dims.where(period, scope),
         )
         .order_by(e.c.evaluated_at.desc(), e.c.eval_id)

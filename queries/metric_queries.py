@@ -999,7 +999,7 @@ def evaluation_counts(
             "satisfied": (_sum(flag(active & (e.c.rating >= 3))), I64),
             "very": (_sum(flag(active & (e.c.rating == 5))), I64),
             "rating_sum": (_sum(sa.case((active, e.c.rating), else_=0)), I64),
-            "bad": (_sum(flag(active & (e.c.rating <= 2))), I64),
+            "bad": (_sum(flag(active & (e.c.rating <= s.BAD_RATING))), I64),
         },
         grain=grain,
         scope=scope,
@@ -1016,7 +1016,7 @@ def bad_reviews(
         e.c.evaluated_at >= period.start,
         e.c.evaluated_at < period.end,
         _active(),
-        e.c.rating <= 2,
+        e.c.rating <= s.BAD_RATING,
         *dims.where(period, scope),
     ]
     cols = [e.c.eval_id, e.c.evaluated_at, e.c.revisited_at, e.c.rectified_at]

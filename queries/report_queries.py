@@ -258,7 +258,7 @@ def bad_review_list(
             e.c.hall_id == hall_id,
             *_period(e.c.evaluated_at, first, last),
             sa.func.coalesce(e.c.is_default, sa.false()) == sa.false(),
-            e.c.rating <= 2,
+            e.c.rating <= s.BAD_RATING,
             scope_filter(scope, e),
         )
         .order_by(e.c.evaluated_at, e.c.eval_id)

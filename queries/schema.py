@@ -199,6 +199,7 @@ cases = Table(
 )
 
 
+BAD_RATING = 2  # a bad review (差评): rated 2 or less on the 1–5 scale (metrics.md)
 # a case still open whatever the moment (a completed one is open until its completed_at)
 OPEN_CASE_STATUSES = ("in_progress", "suspended")
 
@@ -255,6 +256,26 @@ DIALECT_INDEXES: tuple[DialectIndex, ...] = (
         ),
         "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_CASE_STATUSES)),
         dialects=("postgresql",),  # SQLite's pick, (hall, status), finds the same rows
+    ),
+    # the bad reviews (rating ≤ 2, a few per thousand) with what their figure and list read
+    # by: a period's are found among themselves instead of among every evaluation of the
+    # period (the 7-hall year's 2,833 of 530 k: 0.14 s -> 0.03 s on SQLite)
+    DialectIndex(
+        "ix_evaluations_bad",
+        "evaluations",
+        (
+            "hall_id",
+            "evaluated_at",
+            "eval_id",
+            "revisited_at",
+            "rectified_at",
+            "is_default",
+            "window_id",
+            "staff_id",
+            "item_id",
+            "rating",
+        ),
+        f"rating <= {BAD_RATING}",
     ),
     # cases marked completed without a completion time (a data error the import now refuses,
     # kept in older data): the open stock's third branch finds them here at any scale
