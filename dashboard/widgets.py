@@ -4,6 +4,7 @@ period beside them, and charts that can show their data."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -263,14 +264,15 @@ def period_figures(
     sections: tuple[str, ...] = SECTIONS,
     keys: tuple[str, ...] | None = None,
     *,
-    ahead: tuple[Callable[[], object], ...] = (),
+    ahead: tuple[tuple, ...] = (),
 ) -> tuple[dict, dict, list[dict]]:
     """`compute` of the view's period, of the period before it, and per date of the period
     (inside it; empty without `by_date`), through the cache. `filters` default to the view's;
     `sections` are the ones the page shows (only their queries run); `keys`, when given, the
     figures it shows (only their partials are read; `metrics.engine.needs`). `ahead`: the
-    page's later reads (cached readers called as the page calls them further down), run side
-    by side with these so that they are in the cache when the page gets to them."""
+    page's later reads, each `(cached reader, *more arguments)`, called with the url, the
+    period's first, last and as_of, the filters and those arguments, as the page calls it
+    further down: run side by side with these, they are in the cache when the page gets there."""
     p, b = view.period, view.before
     f = view.filters if filters is None else filters
     scope = state.scope()
@@ -284,7 +286,11 @@ def period_figures(
                 url, p.first, p.last, p.as_of, f, "date", sections, keys, scope=scope
             )
         )
-    now_figures, before_figures, *rest = side_by_side([*reads, *ahead])
+    later = [
+        functools.partial(reader, url, p.first, p.last, p.as_of, f, *more)
+        for reader, *more in ahead
+    ]
+    now_figures, before_figures, *rest = side_by_side([*reads, *later])
     return now_figures, before_figures, daily(rest[0], p) if by_date else []
 
 

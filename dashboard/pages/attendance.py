@@ -53,9 +53,9 @@ with st.spinner(t("busy", lang)):
         sections=SECTIONS,
         keys=KEYS_SHOWN,
         ahead=(
-            lambda: cached.occupancy(url, p.first, p.last, p.as_of, f),
-            lambda: cached.figures(url, p.first, p.last, p.as_of, f, "staff", SECTIONS, KEYS_SHOWN),
-            lambda: cached.attendance_exceptions(url, p.first, p.last, p.as_of, f),
+            (cached.occupancy,),
+            (cached.figures, "staff", SECTIONS, KEYS_SHOWN),
+            (cached.attendance_exceptions,),
         ),
     )
 

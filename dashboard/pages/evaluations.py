@@ -66,11 +66,7 @@ with st.spinner(t("busy", lang)):
         view,
         sections=SECTIONS,
         keys=KEYS_SHOWN,
-        ahead=(
-            lambda: cached.ratings(url, p.first, p.last, p.as_of, f),
-            lambda: cached.bad_reviews(url, p.first, p.last, p.as_of, f),
-            lambda: cached.comments(url, p.first, p.last, p.as_of, f),
-        ),
+        ahead=((cached.ratings,), (cached.bad_reviews,), (cached.comments,)),
     )
 
 ev = now_figures["evaluations"]

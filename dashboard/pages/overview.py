@@ -60,10 +60,7 @@ with st.spinner(t("busy", lang)):
         url,
         view,
         keys=KEYS_SHOWN,
-        ahead=(
-            lambda: cached.weekday_hour(url, p.first, p.last, p.as_of, f),
-            lambda: cached.histograms(url, p.first, p.last, p.as_of, f, ("wait",)),
-        ),
+        ahead=((cached.weekday_hour,), (cached.histograms, ("wait",))),
     )
 
 if not has_data(now_figures):
