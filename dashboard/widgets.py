@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from access.scope import Scope
 from dashboard import auth, cached, state
+from dashboard.together import side_by_side
 from i18n.text import plain, scope_text, t
 from metrics.catalog import BY_KEY, SECTIONS
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
@@ -292,25 +289,6 @@ def period_figures(
     ]
     now_figures, before_figures, *rest = side_by_side([*reads, *later])
     return now_figures, before_figures, daily(rest[0], p) if by_date else []
-
-
-def side_by_side(reads: list[Callable[[], object]]) -> list:
-    """The results of `reads`, run at the same time on threads of this script run (each read
-    takes its own connection): while one waits for the database another computes, so a page's
-    figures of the period, the period before and by date cost about the longest of them
-    rather than their sum (总览 of the 150-hall city, cold: see the README). A read that
-    fails raises here, in the page."""
-    if len(reads) < 2:
-        return [read() for read in reads]
-    ctx = get_script_run_ctx()
-
-    def run(read: Callable[[], object]) -> object:
-        if ctx is not None:  # session state (the outage note) and the page's caches
-            add_script_run_ctx(threading.current_thread(), ctx)
-        return read()
-
-    with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="hallpulse-read") as pool:
-        return [future.result() for future in [pool.submit(run, read) for read in reads]]
 
 
 def daily(result: dict, period: Period) -> list[dict]:

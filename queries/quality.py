@@ -193,18 +193,23 @@ def _findings():
     ]
 
 
+TABLES = ("tickets", "cases", "evaluations", "attendance")  # the tables checked, in order
+
+
 def quality_findings(
     conn: Connection,
     first: dt.date | None = None,
     last: dt.date | None = None,
     *,
     scope: Scope,
+    tables: tuple[str, ...] = TABLES,
 ) -> list[dict]:
     """[{"key", "label", "table", "count", "examples"}] for every check, zero counts included,
     counting only the rows inside `scope`. The checks of one table are counted in one pass
     over its rows of the period (a year's view: four scans instead of thirteen); examples are
-    read only for the checks that found something."""
-    findings = _findings()
+    read only for the checks that found something. `tables`: only those tables' checks (the
+    page reads the four side by side)."""
+    findings = [f for f in _findings() if f[2].name in tables]
     periods = _periods(first, last)
     counts: dict[str, int] = {}
     sources = {}

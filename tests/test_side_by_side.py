@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from dashboard.widgets import side_by_side
+from dashboard.together import side_by_side
 
 
 def test_reads_run_at_the_same_time_and_come_back_in_order() -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from charts.figures import bars
 from dashboard import cached
+from dashboard.together import side_by_side
 from dashboard.widgets import (
     analysis_page,
     chart,
@@ -15,7 +16,6 @@ from dashboard.widgets import (
     empty_note,
     kpi_tiles,
     period_figures,
-    side_by_side,
     table_height,
 )
 from i18n.text import datetime_text, t

@@ -8,12 +8,12 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cached
+from dashboard.together import side_by_side
 from dashboard.widgets import (
     analysis_page,
     empty_note,
     ignore_bad,
     remember,
-    side_by_side,
     table_height,
     url_param,
 )
