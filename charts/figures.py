@@ -89,6 +89,21 @@ def _dates(x: Sequence) -> bool:
     return isinstance(first, str) and len(first) == 10 and first[4] == "-" and first[7] == "-"
 
 
+DAY_MS = 86_400_000
+FEW_DAYS = 14  # up to this many days, a tick on each
+
+
+def day_axis(days: Sequence) -> dict:
+    """A date axis labelled by day. For a few days, one tick on each: left to itself Plotly
+    ticks a short range every few hours, and a week's first two days read 12-07 12-07 12-07
+    12-07 12-08."""
+    axis: dict = {"tickformat": "%m-%d", "type": "date"}
+    distinct = sorted({str(d)[:10] for d in days})
+    if 0 < len(distinct) <= FEW_DAYS:
+        axis |= {"tick0": distinct[0], "dtick": DAY_MS}
+    return axis
+
+
 def _percent(values: Sequence[float | None]) -> list[float | None]:
     return [None if v is None else v * 100 for v in values]
 
@@ -127,7 +142,7 @@ def trend(
     return figure(
         traces,
         title,
-        xaxis={"tickformat": "%m-%d"},
+        xaxis=day_axis(days),
         yaxis={"ticksuffix": "%" if rate else "", "rangemode": "normal" if rate else "tozero"},
         marks=marks,
     )
@@ -301,7 +316,7 @@ def grouped_bars(
             "rangemode": "tozero",
             "showgrid": False,
         }
-    xaxis = {"tickformat": "%m-%d", "type": "date"} if _dates(x) else {"type": "category"}
+    xaxis = day_axis(x) if _dates(x) else {"type": "category"}
     return figure(
         traces,
         title,

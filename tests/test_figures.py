@@ -77,6 +77,21 @@ def test_the_second_axis_of_grouped_bars_keeps_its_own_title() -> None:
     assert fig.layout.showlegend is True and fig.layout.xaxis.type == "date"
 
 
+def test_a_few_days_get_a_tick_each_and_a_long_period_is_left_to_plotly() -> None:
+    """Two days (a Monday and Tuesday of 本周): a tick on each day, not every six hours with
+    the same day's label; the same for ISO date strings (the metrics' date groups); 60 days:
+    Plotly's own spacing."""
+    two = [dt.date(2026, 12, 7), dt.date(2026, 12, 8)]
+    fig = figures.trend(two, {"取号量": [2077, 12]}, "取号量与办理量", "count")
+    assert fig.layout.xaxis.dtick == figures.DAY_MS and fig.layout.xaxis.tick0 == "2026-12-07"
+    assert fig.layout.xaxis.tickformat == "%m-%d" and fig.layout.xaxis.type == "date"
+    bars = figures.grouped_bars([d.isoformat() for d in two], {"在岗": [8, 1]}, "饱和度", "小时")
+    assert bars.layout.xaxis.dtick == figures.DAY_MS
+    sixty = [dt.date(2026, 10, 1) + dt.timedelta(days=i) for i in range(60)]
+    long = figures.trend(sixty, {"取号量": [1] * 60}, "取号量", "count")
+    assert long.layout.xaxis.dtick is None and long.layout.xaxis.tickformat == "%m-%d"
+
+
 def test_one_series_has_no_legend_and_the_title_sits_top_left() -> None:
     fig = figures.bars(["窗口 1", "窗口 2"], [12.0, None], "平均等待", "minutes")
     assert fig.layout.showlegend is False
