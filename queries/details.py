@@ -27,6 +27,7 @@ from queries.metric_queries import (
     eval_dims,
     i_case,
     open_case_branches,
+    shift_absent,
     ticket_dims,
 )
 
@@ -387,7 +388,7 @@ def attendance_exceptions(
         & a.c.clock_in.isnot(None)
         & (seconds_between(a.c.clock_in, a.c.scheduled_start) > grace_s)
     )
-    absent = a.c.scheduled_start.isnot(None) & a.c.clock_in.is_(None) & a.c.leave.is_(None)
+    absent = shift_absent(period.as_of, grace_s)  # a shift still to come is not absent
     stmt = (
         sa.select(
             *(a.c[name] for name in SHIFTS),

@@ -1040,6 +1040,22 @@ def bad_reviews(
 # --- attendance --------------------------------------------------------------------------------
 
 
+def shift_due(as_of: dt.datetime, grace_s: float) -> ColumnElement[bool]:
+    """A rostered shift that is due by as_of: every shift of an earlier day, and on as_of's day
+    one whose start plus the lateness grace has passed (a clock-in at start + grace is still
+    on time). Only such a shift can be absent, and only such shifts are the absence rate's
+    denominator: a roster written ahead is not absence (at 02:00 every shift of the day is
+    still to come, and a Tuesday's 本周 read 47.8 % absent)."""
+    started = a.c.scheduled_start < as_of - dt.timedelta(seconds=grace_s)
+    return a.c.scheduled_start.isnot(None) & ((a.c.work_date < as_of.date()) | started)
+
+
+def shift_absent(as_of: dt.datetime, grace_s: float) -> ColumnElement[bool]:
+    """Rostered, due by as_of (`shift_due`), no clock-in and no leave: `absence_rate`'s
+    numerator and the exceptions list's absences."""
+    return shift_due(as_of, grace_s) & a.c.clock_in.is_(None) & a.c.leave.is_(None)
+
+
 def attendance_counts(
     conn: Connection,
     period: Filters,
@@ -1051,10 +1067,10 @@ def attendance_counts(
     dims = attendance_dims()
     in_period = [a.c.work_date >= period.first, a.c.work_date <= period.last]
     both = a.c.clock_in.isnot(None) & a.c.clock_out.isnot(None)
-    scheduled = a.c.scheduled_start.isnot(None)
-    judged = scheduled & a.c.clock_in.isnot(None)
+    scheduled = shift_due(period.as_of, grace_s)  # and so scheduled_start is there
+    judged = a.c.scheduled_start.isnot(None) & a.c.clock_in.isnot(None)
     late = judged & (seconds_between(a.c.clock_in, a.c.scheduled_start) > grace_s)
-    absent = scheduled & a.c.clock_in.is_(None) & a.c.leave.is_(None)
+    absent = shift_absent(period.as_of, grace_s)
     return _grouped(
         conn,
         dims,

@@ -38,7 +38,7 @@ from metrics.catalog import KEYS, SECTIONS
 from metrics.figures import compute
 from metrics.rankings import rank_groups
 from metrics.settings import Settings, SettingsError, load_settings
-from queries import metric_queries, rollups
+from queries import details, metric_queries, rollups
 from queries import schema as s
 from queries.db import ensure_calendar, init_schema, make_engine
 from queries.metric_queries import Filters
@@ -924,6 +924,28 @@ def test_coverage_counts_only_evaluations_by_as_of(engine: Engine, monkeypatch):
     # a day's tickets probe their own evaluations; the same as the semi-join of longer periods
     monkeypatch.setattr(metric_queries, "PROBE_EVALUATIONS_DAYS", 0)
     assert run(engine, period)["evaluations"]["coverage_rate"] == pytest.approx(2 / 5)
+
+
+def test_a_shift_still_to_come_is_not_absent(engine: Engine):
+    """Inside 09-28 (S1, S2 and S3 rostered 09:00–17:00, S3 never punches; S1's evening shift
+    18:00–20:00): before 09:05 (start plus the 5-minute grace) no regular shift is due, so none
+    is absent and the rate has no denominator; at 09:10 S3 is absent among the three; the
+    evening shift counts only once its own start has come. The exceptions list agrees."""
+    seed(engine)
+    day = D(2026, 9, 28)
+
+    def at(hour: int, minute: int) -> tuple[float | None, list[str]]:
+        period = Filters(day, day, dt.datetime.combine(day, dt.time(hour, minute)))
+        rate = run(engine, period)["attendance"]["absence_rate"]
+        with engine.connect() as conn:
+            listed = details.attendance_exceptions(conn, period, grace_s=300, scope=ALL)
+        absent = [r["staff_id"] for r in listed.iter_rows(named=True) if r["late_s"] is None]
+        return rate, absent
+
+    assert at(8, 0) == (None, [])
+    assert at(9, 5) == (None, [])  # exactly the grace: not due yet
+    assert at(9, 10) == (pytest.approx(1 / 3), ["S3"])
+    assert at(18, 30) == (pytest.approx(1 / 4), ["S3"])
 
 
 def test_called_before_issued_is_a_quality_finding(engine: Engine):
