@@ -38,8 +38,8 @@ def status_text(done: pl.Expr, on_time: str, known: str, overdue: pl.Expr, lang:
 def named(column: str, names: dict[str, str], missing: str | None) -> pl.Expr:
     """The name of each id (`missing` for an id without one, or the id itself when None)."""
     default = pl.col(column) if missing is None else pl.lit(missing)
-    named = pl.col(column).replace_strict(names, default=default, return_dtype=pl.String)
-    return named if missing is None else named.fill_null(missing)
+    text = pl.col(column).replace_strict(names, default=default, return_dtype=pl.String)
+    return text if missing is None else text.fill_null(missing)
 
 
 def coded(column: str, key: str, values: pl.Series, lang: str) -> pl.Expr:

@@ -272,22 +272,20 @@ def period_figures(
     further down: run side by side with these, they are in the cache when the page gets there."""
     p, b = view.period, view.before
     f = view.filters if filters is None else filters
-    scope = state.scope()
+    scope = state.scope()  # resolved here, once, for every read's thread
+
+    def read(reader, period: Period, *more):
+        return functools.partial(reader, url, period.first, period.last, period.as_of, f, *more)
+
     reads = [
-        lambda: cached.figures(url, p.first, p.last, p.as_of, f, None, sections, keys, scope=scope),
-        lambda: cached.figures(url, b.first, b.last, b.as_of, f, None, sections, keys, scope=scope),
+        read(cached.figures, p, None, sections, keys),
+        read(cached.figures, b, None, sections, keys),
+        *([read(cached.figures, p, "date", sections, keys)] if by_date else []),
+        *(read(reader, p, *more) for reader, *more in ahead),
     ]
-    if by_date:
-        reads.append(
-            lambda: cached.figures(
-                url, p.first, p.last, p.as_of, f, "date", sections, keys, scope=scope
-            )
-        )
-    later = [
-        functools.partial(reader, url, p.first, p.last, p.as_of, f, *more)
-        for reader, *more in ahead
-    ]
-    now_figures, before_figures, *rest = side_by_side([*reads, *later])
+    now_figures, before_figures, *rest = side_by_side(
+        [functools.partial(one, scope=scope) for one in reads]
+    )
     return now_figures, before_figures, daily(rest[0], p) if by_date else []
 
 
