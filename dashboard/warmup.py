@@ -41,10 +41,15 @@ MODULES = (
     "streamlit.elements.arrow",
     "streamlit.elements.plotly_chart",
     "streamlit.dataframe_util",
+    "streamlit.emojis",  # st.title and st.Page read it for a leading emoji
+    "argon2",  # the sign-in form's password check
     "metrics.figures",
     "metrics.screen",
     "queries.metric_queries",
     "charts.figures",
+    "dashboard.auth",
+    "dashboard.cached",
+    "dashboard.data",
 )
 
 _lock = threading.Lock()

@@ -358,7 +358,9 @@ def chart(fig: go.Figure, data: pl.DataFrame | None, lang: str, key: str) -> Non
     st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=key)
     if data is not None:
         with st.expander(t("chart.data", lang), icon=":material/table:"):
-            st.dataframe(data, hide_index=True, width="stretch", key=f"{key}.data")
+            # as Arrow: Streamlit sends a table as is, a polars frame through pandas first
+            # (a tenth of a second per page, every session and rerun, for the tables of its charts)
+            st.dataframe(data.to_arrow(), hide_index=True, width="stretch", key=f"{key}.data")
 
 
 def require_schema(url: str, lang: str) -> None:
