@@ -14,7 +14,7 @@
     hall metrics     [--db URL] --from DATE --to DATE [--hall H] [--dept D] [--window W]
                      [--staff S] [--queue Q] [--item I] [--by DIMENSION] [--as-of DATETIME]
                      [--rank KEY] [--json]
-    hall quality     [--db URL] [--from DATE --to DATE] [--json]
+    hall quality     [--db URL] [--from DATE --to DATE] [--as-of DATETIME] [--json]
     hall config show
     hall report weekly [--db URL] [--week 2026-W47|last] [--hall H] [--lang zh|en] --out DIR
     hall forecast    [--db URL] [--hall H] [--queue Q] --horizon DAYS [--json]  (and `backtest`)
@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     qual.add_argument("--db", help=db_help)
     qual.add_argument("--from", dest="first", type=args_.date, help="first day")
     qual.add_argument("--to", dest="last", type=args_.date, help="last day")
+    qual.add_argument(
+        "--as-of",
+        type=args_.datetime,
+        help="judge the punches at this moment (default: now on the halls' clock); a shift "
+        "is a finding once it is over",
+    )
     qual.add_argument("--json", action="store_true", help="print JSON")
     qual.add_argument("--as", dest="as_login", metavar="LOGIN", help="this account's scope")
 
@@ -608,7 +614,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 def cmd_quality(args: argparse.Namespace) -> int:
     from metrics.quality import format_findings
     from queries.db import has_schema, make_engine, redact, resolve_url
+    from queries.live import hall_zones
     from queries.quality import quality_findings
+    from workdays import clock
 
     engine = make_engine(args.db)
     if not has_schema(engine):
@@ -620,7 +628,8 @@ def cmd_quality(args: argparse.Namespace) -> int:
     if scope is None:
         return 2
     with engine.connect() as conn:
-        findings = quality_findings(conn, args.first, args.last, scope=scope)
+        as_of = args.as_of or clock.now(clock.network_zone(hall_zones(conn).values()))
+        findings = quality_findings(conn, args.first, args.last, scope=scope, as_of=as_of)
     if args.json:
         print(json.dumps(findings, ensure_ascii=False, indent=1, default=str))
     else:

@@ -371,13 +371,20 @@ def occupancy(
 
 
 @scoped
-def quality(url: str, first: dt.date | None, last: dt.date | None, *, scope: Scope) -> list[dict]:
-    """`quality_findings`, each table's checks on a connection of its own at the same time
-    (the city's year: a pass over 2 M evaluations joined to every ticket and case)."""
+def quality(
+    url: str,
+    first: dt.date | None,
+    last: dt.date | None,
+    as_of: dt.datetime,
+    *,
+    scope: Scope,
+) -> list[dict]:
+    """`quality_findings` at as_of, each table's checks on a connection of its own at the same
+    time (the city's year: a pass over 2 M evaluations joined to every ticket and case)."""
 
     def of(table: str) -> list[dict]:
         with engine_for(url).connect() as conn:
-            return quality_findings(conn, first, last, scope=scope, tables=(table,))
+            return quality_findings(conn, first, last, scope=scope, as_of=as_of, tables=(table,))
 
     found = side_by_side([functools.partial(of, table) for table in QUALITY_TABLES])
     return [finding for part in found for finding in part]

@@ -210,8 +210,7 @@ def filter_bar(
         if dept:
             filters["department"] = dept
 
-    current = now(cached.zone_of(url, hall))
-    current -= dt.timedelta(minutes=current.minute % REFRESH_MIN)
+    current = page_now(url, hall)
     kind = ignore_bad("period", url_param("period"), PERIODS, lang) or DEFAULT_PERIOD
     key = f"{page}.period"
     if key not in st.session_state:
@@ -251,6 +250,13 @@ def filter_bar(
     before = previous(kind, period)
     st.caption(period_caption(kind, period, before, lang))
     return View(kind, period, before, tuple(sorted(filters.items())), lang)
+
+
+def page_now(url: str, hall: str | None = None) -> dt.datetime:
+    """The hall's now (the network's for a page of several halls), down to REFRESH_MIN
+    minutes: the as_of a page reads at, the same for every reader for a few minutes."""
+    current = now(cached.zone_of(url, hall))
+    return current - dt.timedelta(minutes=current.minute % REFRESH_MIN)
 
 
 def period_figures(

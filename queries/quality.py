@@ -3,6 +3,11 @@
 Each finding is imported data the metrics treat specially (a ticket called before it was
 issued has no wait) or a soft link that points nowhere (facts arrive from different systems,
 so a dangling link may heal when the other file is imported).
+
+Punches are judged at a moment, `as_of` (the hall's now): a shift without any punch only once
+its scheduled end has passed, a missing clock-out only once the shift's day is over. A roster
+written ahead, or a shift still being worked, is not a finding (at 10:00 every afternoon
+shift of the day was listed as "rostered but no punch").
 """
 
 from __future__ import annotations
@@ -85,9 +90,37 @@ def _joined(table: sa.Table) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[
     return joined, found
 
 
-def _findings():
+def shift_over(as_of: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
+    """The shift's scheduled end has passed by as_of (without an end: its day is over); no
+    condition without as_of."""
+    if as_of is None:
+        return []
+    return [
+        sa.or_(
+            a.c.scheduled_end < as_of,
+            a.c.scheduled_end.is_(None) & (a.c.work_date < as_of.date()),
+        )
+    ]
+
+
+def shift_day_over(as_of: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
+    """The day the shift ends on is over by as_of (without an end: its work day): a clock-out
+    after the scheduled end, in an evening of 延时服务, is still to come until midnight."""
+    if as_of is None:
+        return []
+    midnight = dt.datetime.combine(as_of.date(), dt.time(0))
+    return [
+        sa.or_(
+            a.c.scheduled_end < midnight,
+            a.c.scheduled_end.is_(None) & (a.c.work_date < as_of.date()),
+        )
+    ]
+
+
+def _findings(as_of: dt.datetime | None = None):
     """(key, label, table, identifier, conditions) of every check, grouped by table: the
-    definitions (`quality_findings` counts the link checks through `_joined`)."""
+    definitions (`quality_findings` counts the link checks through `_joined`). The punch
+    checks judge the shifts that are over by as_of (every shift without it)."""
     no_case = _dangling("tickets_unknown_case")
     no_ticket_c = _dangling("cases_unknown_ticket")
     no_ticket_e = _dangling("evaluations_unknown_ticket")
@@ -174,6 +207,7 @@ def _findings():
                 a.c.clock_in.is_(None),
                 a.c.clock_out.is_(None),
                 a.c.leave.is_(None),
+                *shift_over(as_of),
             ],
         ),
         (
@@ -181,7 +215,7 @@ def _findings():
             "有上班打卡无下班打卡",
             a,
             _shift,
-            [a.c.clock_in.isnot(None), a.c.clock_out.is_(None)],
+            [a.c.clock_in.isnot(None), a.c.clock_out.is_(None), *shift_day_over(as_of)],
         ),
         (
             "attendance_clock_out_before_in",
@@ -202,14 +236,16 @@ def quality_findings(
     last: dt.date | None = None,
     *,
     scope: Scope,
+    as_of: dt.datetime | None,
     tables: tuple[str, ...] = TABLES,
 ) -> list[dict]:
     """[{"key", "label", "table", "count", "examples"}] for every check, zero counts included,
-    counting only the rows inside `scope`. The checks of one table are counted in one pass
+    counting only the rows inside `scope`, the punches as they stand at `as_of` (the hall's
+    now; None judges every shift as over). The checks of one table are counted in one pass
     over its rows of the period (a year's view: four scans instead of thirteen); examples are
     read only for the checks that found something. `tables`: only those tables' checks (the
     page reads the four side by side)."""
-    findings = [f for f in _findings() if f[2].name in tables]
+    findings = [f for f in _findings(as_of) if f[2].name in tables]
     periods = _periods(first, last)
     counts: dict[str, int] = {}
     sources = {}

@@ -951,7 +951,7 @@ def test_a_shift_still_to_come_is_not_absent(engine: Engine):
 def test_called_before_issued_is_a_quality_finding(engine: Engine):
     seed(engine)
     with engine.connect() as conn:
-        findings = quality_findings(conn, FIRST, LAST, scope=ALL)
+        findings = quality_findings(conn, FIRST, LAST, scope=ALL, as_of=None)
     counts = {f["key"]: (f["count"], f["examples"]) for f in findings}
     assert counts == {
         "tickets_called_before_issued": (1, ["T06"]),
@@ -968,6 +968,37 @@ def test_called_before_issued_is_a_quality_finding(engine: Engine):
         "attendance_missing_clock_out": (1, ["S2 2026-10-10"]),
         "attendance_clock_out_before_in": (0, []),
     }
+
+
+def test_punches_are_findings_once_the_shift_is_over(engine: Engine):
+    """S3 is rostered 09:00–17:00 on 09-28 and never punches: not a finding while the shift is
+    to come or being worked, one from 17:00. S2 clocks in on 10-10 and never out: a missing
+    clock-out only once that day is over (an evening of 延时服务 may still end it)."""
+    seed(engine)
+
+    def found(at: str) -> dict[str, list[str]]:
+        with engine.connect() as conn:
+            findings = quality_findings(conn, None, None, scope=ALL, as_of=T(at))
+        return {f["key"]: f["examples"] for f in findings if f["table"] == "attendance"}
+
+    assert found("09-28 08:00")["attendance_without_punches"] == []
+    assert found("09-28 16:59")["attendance_without_punches"] == []
+    assert found("09-28 17:01")["attendance_without_punches"] == ["S3 2026-09-28"]
+    assert found("10-10 12:00")["attendance_missing_clock_out"] == []
+    assert found("10-10 23:59")["attendance_missing_clock_out"] == []
+    assert found("10-11 00:00")["attendance_missing_clock_out"] == ["S2 2026-10-10"]
+    # the definitions agree with the one-pass count at such a moment
+    from queries.quality import _findings
+
+    with engine.connect() as conn:
+        for at in ("09-28 12:00", "10-10 20:00", "10-11 08:00"):
+            counts = {
+                f["key"]: f["count"]
+                for f in quality_findings(conn, None, None, scope=ALL, as_of=T(at))
+            }
+            for key, _, table, _, where in _findings(T(at)):
+                n = conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))
+                assert counts[key] == n.scalar_one(), (at, key)
 
 
 def test_quality_counts_every_check_of_a_table_in_one_pass(engine: Engine):
@@ -993,7 +1024,8 @@ def test_quality_counts_every_check_of_a_table_in_one_pass(engine: Engine):
         for first, last in ((FIRST, LAST), (None, None)):
             for scope in (ALL, other):
                 found = {
-                    f["key"]: f["count"] for f in quality_findings(conn, first, last, scope=scope)
+                    f["key"]: f["count"]
+                    for f in quality_findings(conn, first, last, scope=scope, as_of=None)
                 }
                 periods = _periods(first, last)
                 own = {
@@ -1009,7 +1041,7 @@ def test_quality_counts_every_check_of_a_table_in_one_pass(engine: Engine):
                     assert found["tickets_unknown_case"] == 2
                     examples = {
                         f["key"]: sorted(f["examples"])
-                        for f in quality_findings(conn, first, last, scope=scope)
+                        for f in quality_findings(conn, first, last, scope=scope, as_of=None)
                     }
                     assert examples["tickets_unknown_case"] == ["T01", "T02"]
                     assert examples["cases_unknown_ticket"] == [CASES[0][0]]

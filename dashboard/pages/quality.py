@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import cached, state
 from dashboard.components import demo_banner
-from dashboard.widgets import filter_bar, require_schema, table_height
+from dashboard.widgets import filter_bar, page_now, require_schema, table_height
 from i18n.text import TEXT, t
 
 lang = state.lang()
@@ -23,12 +23,13 @@ whole_default = st.session_state.get("quality.whole", "period" not in st.query_p
 whole = st.toggle(t("q.whole", lang), value=whole_default, key="quality.whole")
 if whole:
     first = last = None
+    as_of = page_now(url)  # shifts still to come or being worked are not findings yet
 else:
     view = filter_bar(url, lang, "quality", levels=())
-    first, last = view.period.first, view.period.last
+    first, last, as_of = view.period.first, view.period.last, view.period.as_of
 
 with st.spinner(t("busy", lang)):
-    findings = cached.quality(url, first, last)
+    findings = cached.quality(url, first, last, as_of)
 
 problems = [f for f in findings if f["count"]]
 c1, c2 = st.columns(2)
