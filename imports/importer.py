@@ -48,7 +48,7 @@ from imports.validate import IDX, LINE, ChunkValidator, Problem, References
 from metrics.settings import load_settings
 from queries import partitioning, rollups
 from queries.db import ensure_calendar, has_schema
-from queries.schema import metadata
+from queries.schema import ROLLUP_TABLES, metadata
 from queries.upsert import (
     count_rows,
     insert_new,
@@ -390,7 +390,8 @@ def import_rows(
             and written >= VACUUM_AFTER_ROWS
         ):
             done = time.perf_counter()
-            partitioning.vacuum_analyze(engine, [spec.name])
+            rebuilt = [t.name for t in ROLLUP_TABLES] if report.rollup_days else []
+            partitioning.vacuum_analyze(engine, [spec.name, *rebuilt])
             report.vacuum_seconds = time.perf_counter() - done
         if not report.import_seconds:
             report.import_seconds = time.perf_counter() - started

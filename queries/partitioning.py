@@ -421,8 +421,8 @@ def ensure_months(
 
 
 def vacuum_analyze(engine: Engine, tables: Iterable[str] | None = None) -> None:
-    """VACUUM (ANALYZE) the fact tables (or those of `tables`) here and on the shard, after
-    a bulk load (PostgreSQL).
+    """VACUUM (ANALYZE) the fact tables and the rollups (or those of `tables`) here and on the
+    shard, after a bulk load (PostgreSQL).
 
     ANALYZE: the planner pushes an aggregate down to the shard only when it knows roughly how
     many rows it would otherwise fetch. VACUUM: until it has set a page's bit in the visibility
@@ -432,16 +432,19 @@ def vacuum_analyze(engine: Engine, tables: Iterable[str] | None = None) -> None:
     must run; a foreign partition is left to its own server."""
     wanted = None if tables is None else set(tables)
     names = [t.name for t in schema.FACT_TABLES if wanted is None or t.name in wanted]
-    if not names:
+    # the rollups a load rebuilt: read on their indexes alone too (总览's daily histograms)
+    rolled = [t.name for t in schema.ROLLUP_TABLES if wanted is None or t.name in wanted]
+    if not names and not rolled:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         url = shard_url(conn) if layout(conn) == "shard" else None
-        if url:  # this server's partitions; the parents with the foreign ones' statistics
-            conn.execute(sa.text(f"VACUUM (ANALYZE) {', '.join(n + LOCAL_SUFFIX for n in names)}"))
+        if url and names:  # this server's partitions; the parents with the foreign ones' stats
+            local = [n + LOCAL_SUFFIX for n in names]
+            conn.execute(sa.text(f"VACUUM (ANALYZE) {', '.join(local + rolled)}"))
             conn.execute(sa.text(f"ANALYZE {', '.join(names)}"))
         else:
-            conn.execute(sa.text(f"VACUUM (ANALYZE) {', '.join(names)}"))
-    if url:
+            conn.execute(sa.text(f"VACUUM (ANALYZE) {', '.join(names + rolled)}"))
+    if url and names:
         remote = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         try:
             with remote.connect() as conn:

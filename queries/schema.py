@@ -314,6 +314,16 @@ DIALECT_INDEXES: tuple[DialectIndex, ...] = (
         using="brin",
         dialects=("postgresql",),
     ),
+    # the waits' histograms per day of a whole city or street (总览's daily 90th percentile of
+    # a year): read in (kind, day, bucket) order on the index alone and summed over the halls
+    # as it goes, instead of sorting every hall's buckets of the period (the city's year,
+    # 775 k rows: 0.63 s -> 0.15-0.2 s). One hall's reads keep the (day, hall) index.
+    DialectIndex(
+        "ix_rollup_histograms_kind_day",
+        "hallpulse_rollup_histograms",
+        ("kind", "day", "bucket", "hall_id", "n", "sum_s"),
+        dialects=("postgresql",),
+    ),
 )
 
 
@@ -343,13 +353,6 @@ evaluations = Table(
     Index("ix_evaluations_ticket", "ticket_id"),
     Index("ix_evaluations_case", "case_id"),
 )
-# the dialect indexes, once every table they are on is defined
-for _extra in DIALECT_INDEXES:
-    event.listen(
-        metadata.tables[_extra.table],
-        "after_create",
-        DDL(_extra.ddl()).execute_if(dialect=_extra.dialects),
-    )
 
 attendance = Table(
     "attendance",
@@ -815,3 +818,11 @@ kiosk_links = Table(
 )
 
 ACCESS_TABLES: tuple[Table, ...] = (users, grants, audit, kiosk_links)
+
+# the dialect indexes, once every table they are on is defined
+for _extra in DIALECT_INDEXES:
+    event.listen(
+        metadata.tables[_extra.table],
+        "after_create",
+        DDL(_extra.ddl()).execute_if(dialect=_extra.dialects),
+    )
