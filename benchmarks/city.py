@@ -6,7 +6,8 @@
 1. `hall demo --network city --days D --replace` (a child process, as a user runs it): wall
    time and rows, and the same extrapolated to 150 halls × 730 days (two years: ~20 million
    tickets). Whatever layout `hall db init --partition …` gave the database is kept.
-2. `metrics.figures.compute` (what `hall metrics` and the pages compute) for the last month and
+2. `metrics.figures.compute` (what `hall metrics` and the pages compute, as they do: its reads
+   on a few connections at once, `queries.parallel`) for the last month and
    the last year of the data, at hall (a community station), street (a street centre and its
    stations: a director's scope) and city level: cold (a new engine and session, first
    query) and warm (best of --repeats), each next to its target: warm ≤ 0.5 s, cold ≤ 2 s.
@@ -107,13 +108,13 @@ def figures(url: str, end: dt.date, repeats: int) -> None:
             engine = make_engine(url)  # cold: a new pool, a new session
             started = time.perf_counter()
             with engine.connect() as conn:
-                compute(conn, period, settings, scope=scope)
+                compute(conn, period, settings, scope=scope, parallel=True)
             cold = time.perf_counter() - started
             warm = []
             with engine.connect() as conn:
                 for _ in range(repeats):
                     started = time.perf_counter()
-                    compute(conn, period, settings, scope=scope)
+                    compute(conn, period, settings, scope=scope, parallel=True)
                     warm.append(time.perf_counter() - started)
             engine.dispose()
             print(_line(f"{pname} · {lname} · cold", cold, TARGETS["cold"]))

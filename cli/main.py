@@ -594,7 +594,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         return 2
     period = Filters(args.first, args.last, as_of, filters)
     with engine.connect() as conn:
-        result = compute(conn, period, settings, args.by, scope=scope)
+        result = compute(conn, period, settings, args.by, scope=scope, parallel=True)
     if args.rank:
         if not args.by:
             print("hall metrics: --rank needs --by", file=sys.stderr)

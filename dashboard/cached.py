@@ -110,6 +110,7 @@ def figures(
             scope=scope,
             keys=keys,
             given=given or None,
+            parallel=True,  # reads only: a few connections at once on a server
         )
 
 

@@ -24,6 +24,7 @@ def compute(
     use_rollups: bool = True,
     keys: tuple[str, ...] | None = None,
     given: dict | None = None,
+    parallel: bool = False,
 ):
     """`{"tickets": …, "cases": …, "evaluations": …, "attendance": …}`, or with a dimension
     `{"groups": [...]}`, exactly as `hall metrics --json` prints it. With `sections`, only
@@ -35,7 +36,9 @@ def compute(
     With `keys` (metric keys of the catalog), only the partials those figures are finished
     from are read (`metrics.engine.needs`; `sections` is then ignored) and each section holds
     only those keys: a page asks for the figures it shows. `given`: partials the caller read
-    already for this period, grouping and scope (`queries.metric_inputs.collect`)."""
+    already for this period, grouping and scope (`queries.metric_inputs.collect`). With
+    `parallel`, for reads only, the partials are read on a few connections at once on a
+    database server (`queries.parallel`)."""
     partials = None
     if keys is not None:
         sections, partials = needs(keys)
@@ -50,6 +53,7 @@ def compute(
         use_rollups=use_rollups,
         scope=scope,
         given=given,
+        parallel=parallel,
     )
     result = finish(inputs, settings)
     if keys is not None:

@@ -43,6 +43,7 @@ from queries.metric_queries import (
     ticket_segments,
 )
 from queries.overview import service_hours_frame
+from queries.parallel import on_connections
 from workdays.deadlines import Deadlines, calendar_key, judge_applications, judge_completion
 
 
@@ -107,6 +108,7 @@ def collect(
     use_rollups: bool = True,
     scope: Scope,
     given: dict[str, pl.DataFrame] | None = None,
+    parallel: bool = False,
 ) -> MetricInputs:
     """Run every metric query for the period (each an aggregate in the database), inside the
     reader's `scope` (`access.scope`): each query ANDs `scope_filter` into its WHERE, and the
@@ -118,6 +120,10 @@ def collect(
     not in `partials` when it is given (the `MetricInputs` fields some figures need,
     `metrics.engine.needs`; it then decides alone). The daily rollups answer for the closed
     days they hold where they can (`queries.rollups`).
+
+    With `parallel`, the partials are read on up to three connections at once on a database
+    server (`queries.parallel.on_connections`): for reads only, since the other connections
+    see what is committed.
 
     `given` holds partials the caller has read already (or, as "bundle_cases", the rows
     `bundles` is judged from) for this very period and scope (the
@@ -151,56 +157,134 @@ def collect(
     speed = partials is None or "speedup" in partials
     kinds = histogram_kinds(partials)
 
-    def left_out(name: str, run) -> pl.DataFrame:
+    def left_out(c: Connection, name: str, run) -> pl.DataFrame:
         shape = (dimension, tuple(boundaries), tuple(closings), speed, kinds)
-        return _empty((conn.dialect.name, name, *shape), lambda: run(nothing))
+        return _empty((c.dialect.name, name, *shape), lambda: run(nothing))
 
-    def part(name: str, section: str, raw, **options) -> pl.DataFrame:
-        """Rolled days from the daily rollups where they answer exactly, the rest raw; a
-        section or partial left out reads nothing; one `given` is used as it is."""
-        if not wanted(name, section):
-            return left_out(name, raw)
-        if name in given:
-            return given[name]
-        return rollups.partial(
-            conn,
-            name,
-            plan,
-            period,
-            dimension,
-            raw,
-            wait_target_s=wait_target_s,
-            boundaries=boundaries,
-            closings=closings,
-            scope=scope,
-            calendar=calendar_version,
-            **options,
-        )
+    def part(name: str, section: str, raw, **options):
+        """A read of rolled days from the daily rollups where they answer exactly, the rest
+        raw (`raw(connection, sub)`); a section or partial left out reads nothing; one
+        `given` is used as it is."""
 
-    def direct(name: str, section: str, run) -> pl.DataFrame:
-        """A partial read from the rows only: `run(filters)` (or the one `given`), or empty
-        when left out."""
-        if not wanted(name, section):
-            return left_out(name, run)
-        return given[name] if name in given else run(period)
+        def read(c: Connection) -> pl.DataFrame:
+            if not wanted(name, section):
+                return left_out(c, name, lambda sc: raw(c, sc))
+            if name in given:
+                return given[name]
+            return rollups.partial(
+                c,
+                name,
+                plan,
+                period,
+                dimension,
+                lambda sc: raw(c, sc),
+                wait_target_s=wait_target_s,
+                boundaries=boundaries,
+                closings=closings,
+                scope=scope,
+                calendar=calendar_version,
+                **options,
+            )
+
+        return read
+
+    def direct(name: str, section: str, run):
+        """A read of a partial from the rows only: `run(connection, filters)` (or the one
+        `given`), or empty when left out."""
+
+        def read(c: Connection) -> pl.DataFrame:
+            if not wanted(name, section):
+                return left_out(c, name, lambda f: run(c, f))
+            return given[name] if name in given else run(c, period)
+
+        return read
 
     def judged(cases: pl.DataFrame, sub: Filters) -> pl.DataFrame:
         keys = [] if dimension is None else ["group"]
         return judge_applications(cases, sub.start, sub.end, deadlines, keys)
 
-    def bundles() -> pl.DataFrame:
+    def bundles():
         """The applications done, judged on the calendar here for the days read raw (each
         raw run on its own: an application is done on the day of its last completion) and
         as the rollup was when it was built; from the packages' cases the caller has read
         (`given` "bundle_cases") when it has."""
         if "bundle_cases" in given and wanted("bundles", "cases"):
-            return judged(given["bundle_cases"], period)
+            return lambda c: judged(given["bundle_cases"], period)
         return part(
             "bundles",
             "cases",
-            lambda sc: judged(bundle_cases(conn, sc, dimension, scope=scope), sc),
+            lambda c, sc: judged(bundle_cases(c, sc, dimension, scope=scope), sc),
         )
 
+    reads = {
+        "tickets": part(
+            "tickets",
+            "tickets",
+            lambda c, sc: ticket_counts(c, sc, dimension, wait_target_s, scope=scope),
+        ),
+        "histograms": part(
+            "histograms",
+            "tickets",
+            lambda c, sc: ticket_histograms(c, sc, dimension, scope=scope, kinds=kinds),
+            kinds=kinds,
+        ),
+        "segments": part(
+            "segments",
+            "tickets",
+            lambda c, sc: ticket_segments(c, sc, dimension, boundaries, scope=scope),
+        ),
+        "coverage": part(
+            "coverage",
+            "evaluations",
+            lambda c, sc: ticket_coverage(c, sc, dimension, scope=scope),
+        ),
+        "intake": part("intake", "cases", lambda c, sc: case_intake(c, sc, dimension, scope=scope)),
+        # judged on the calendar here, as the rollup was when it was built
+        "completion": part(
+            "completion",
+            "cases",
+            lambda c, sc: judge_completion(
+                case_completion(c, sc, dimension, scope=scope, speed=speed),
+                deadlines,
+                [] if dimension is None else ["group"],
+            ),
+        ),
+        "open_cases": direct(
+            "open_cases",
+            "cases",
+            lambda c, f: case_open(c, f, dimension, soon_end, scope=scope),
+        ),
+        "evaluations": part(
+            "evaluations",
+            "evaluations",
+            lambda c, sc: evaluation_counts(c, sc, dimension, scope=scope),
+        ),
+        "bad_reviews": direct(
+            "bad_reviews",
+            "evaluations",
+            lambda c, f: bad_reviews(c, f, dimension, scope=scope),
+        ),
+        "attendance": direct(
+            "attendance",
+            "attendance",
+            lambda c, f: attendance_counts(c, f, dimension, late_grace_min * 60, scope=scope),
+        ),
+        "after_close": part(
+            "after_close",
+            "tickets",
+            lambda c, sc: ticket_after_close(c, sc, dimension, closings, scope=scope),
+        ),
+        "bundle_intake": direct(
+            "bundle_intake",
+            "cases",
+            lambda c, f: bundle_intake(c, f, dimension, scope=scope),
+        ),
+        "bundles": bundles(),
+    }
+    # the slowest reads first, so that the last to start are the short ones
+    order = [*SLOW_FIRST, *(name for name in reads if name not in SLOW_FIRST)]
+    read = on_connections if parallel else _one_by_one
+    frames = dict(zip(order, read(conn, [reads[name] for name in order]), strict=True))
     return MetricInputs(
         period=period,
         scope=scope,
@@ -209,62 +293,16 @@ def collect(
         soon_end=soon_end,
         service_hours=hours,
         boundaries=boundaries,
-        tickets=part(
-            "tickets",
-            "tickets",
-            lambda sc: ticket_counts(conn, sc, dimension, wait_target_s, scope=scope),
-        ),
-        histograms=part(
-            "histograms",
-            "tickets",
-            lambda sc: ticket_histograms(conn, sc, dimension, scope=scope, kinds=kinds),
-            kinds=kinds,
-        ),
-        segments=part(
-            "segments",
-            "tickets",
-            lambda sc: ticket_segments(conn, sc, dimension, boundaries, scope=scope),
-        ),
-        coverage=part(
-            "coverage", "evaluations", lambda sc: ticket_coverage(conn, sc, dimension, scope=scope)
-        ),
-        intake=part("intake", "cases", lambda sc: case_intake(conn, sc, dimension, scope=scope)),
-        # judged on the calendar here, as the rollup was when it was built
-        completion=part(
-            "completion",
-            "cases",
-            lambda sc: judge_completion(
-                case_completion(conn, sc, dimension, scope=scope, speed=speed),
-                deadlines,
-                [] if dimension is None else ["group"],
-            ),
-        ),
-        open_cases=direct(
-            "open_cases", "cases", lambda f: case_open(conn, f, dimension, soon_end, scope=scope)
-        ),
-        evaluations=part(
-            "evaluations",
-            "evaluations",
-            lambda sc: evaluation_counts(conn, sc, dimension, scope=scope),
-        ),
-        bad_reviews=direct(
-            "bad_reviews", "evaluations", lambda f: bad_reviews(conn, f, dimension, scope=scope)
-        ),
-        attendance=direct(
-            "attendance",
-            "attendance",
-            lambda f: attendance_counts(conn, f, dimension, late_grace_min * 60, scope=scope),
-        ),
-        after_close=part(
-            "after_close",
-            "tickets",
-            lambda sc: ticket_after_close(conn, sc, dimension, closings, scope=scope),
-        ),
-        bundle_intake=direct(
-            "bundle_intake", "cases", lambda f: bundle_intake(conn, f, dimension, scope=scope)
-        ),
-        bundles=bundles(),
+        **frames,
     )
+
+
+# the partials whose reads take longest at city scale (a month of 150 halls): started first
+SLOW_FIRST = ("completion", "coverage", "bundles", "histograms", "open_cases", "evaluations")
+
+
+def _one_by_one(conn: Connection, reads) -> list[pl.DataFrame]:
+    return [read(conn) for read in reads]
 
 
 def daily_by(

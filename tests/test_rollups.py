@@ -1157,6 +1157,28 @@ def test_the_open_stock_is_read_on_the_open_cases_index_alone(demo: Engine):
     assert "Index Only Scan using ix_cases_open on cases" in plan, plan
 
 
+def test_figures_read_on_several_connections_equal_the_figures_read_on_one(demo: Engine):
+    """`compute(parallel=True)` (the pages' and `hall metrics`' reads: a few connections at
+    once on a server) gives the same figures as one connection, for the period's totals and
+    by a dimension, and on a server its reads did run on more than one connection."""
+    connections: set[int] = set()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        connections.add(id(conn.connection.dbapi_connection))
+
+    period = Filters(FIRST, END, dt.datetime.combine(END, dt.time(15, 30)))  # a raw afternoon
+    with demo.connect() as conn:
+        for dimension in (None, "window", "date"):
+            one = compute(conn, period, Settings(), dimension, scope=ALL)
+            sa.event.listen(demo, "before_cursor_execute", seen)
+            try:
+                several = compute(conn, period, Settings(), dimension, scope=ALL, parallel=True)
+            finally:
+                sa.event.remove(demo, "before_cursor_execute", seen)
+            assert not same(one, several), same(one, several)
+    assert len(connections) == (1 if demo.dialect.name == "sqlite" else 3)
+
+
 def test_every_hall_s_daily_histograms_are_read_on_their_index_alone(demo: Engine):
     """总览's daily 90th percentile of waits over every hall reads the histogram rollup in
     (kind, day, bucket) order on its covering index and sums the halls as it goes
