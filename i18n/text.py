@@ -1039,8 +1039,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "q.examples": ("示例编号", "Example ids"),
     "q.key": ("代码", "Code"),
     "q.how": (
-        "命令行：hall quality [--from 日期 --to 日期] [--json]，结果与本页一致。",
-        "Command line: hall quality [--from DATE --to DATE] [--json] gives the same findings.",
+        "考勤按当前时刻判断：排班结束后仍无打卡、当天结束后仍无下班打卡才计入。"
+        "命令行：hall quality [--from 日期 --to 日期] [--as-of 时刻] [--json]，结果与本页一致。",
+        "Punches are judged as they stand now: a shift without any punch once it has ended, a "
+        "missing clock-out once its day is over. Command line: hall quality [--from DATE "
+        "--to DATE] [--as-of MOMENT] [--json] gives the same findings.",
     ),
     "q.tickets_called_before_issued": ("叫号时间早于取号时间", "Called before issued"),
     "q.tickets_served_without_finish": ("已办理但无办结时间", "Served without a finish time"),
