@@ -639,7 +639,7 @@ def test_readers_with_the_same_rights_share_cached_figures(monkeypatch) -> None:
     reads: list[Scope] = []
     shared: list[Scope] = []  # the partials read once for two readers, in the same rights
 
-    def compute(conn, period, settings, dimension, sections, *, scope, keys, given):
+    def compute(conn, period, settings, dimension, sections, *, scope, keys, given, parallel):
         reads.append(scope)
         return {"halls": sorted(scope.hall_ids or [])}
 
