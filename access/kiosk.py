@@ -148,6 +148,21 @@ def list_links(conn: Connection, hall_id: str | None = None) -> list[KioskLink]:
     return [_link(r) for r in conn.execute(stmt)]
 
 
+def live_halls(conn: Connection, now: dt.datetime | None = None) -> set[str]:
+    """The halls with at least one live link (neither revoked nor expired): the wall screens
+    that open, or reconnect after a restart, with a token."""
+    k = s.kiosk_links
+    if not tables.exists(conn, k):
+        return set()
+    now = now or tables.network_now(conn)
+    stmt = (
+        sa.select(k.c.hall_id)
+        .distinct()
+        .where(k.c.revoked_at.is_(None), sa.or_(k.c.expires_at.is_(None), k.c.expires_at > now))
+    )
+    return set(conn.execute(stmt).scalars())
+
+
 def revoke(conn: Connection, link_id: int, *, by: str, now: dt.datetime | None = None) -> KioskLink:
     """Revoke a link: its screen shows nothing from its next refresh on."""
     link = get(conn, link_id)

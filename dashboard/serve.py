@@ -6,8 +6,9 @@ visitors paid for everything at once: importing pandas, Plotly and polars (about
 hall's month figures (0.2 s a hall) and today's demand forecast. Twenty screens reconnecting
 after a restart queued behind that work (cold open p95 7.4 s with 20 screens and 10 analysts).
 Here the imports run before the port opens, and as soon as the server is up a background
-thread reads each hall's month figures and starts its forecast, into the same caches the big
-screen reads (`dashboard.live_data`). A screen that arrives first waits for the read under
+thread reads the month figures of each hall with a screen (a live kiosk link; every hall when
+none has one) and starts its forecast, into the same caches the big screen reads
+(`dashboard.live_data`). A screen that arrives first waits for the read under
 way instead of making its own.
 
 Options are Streamlit's own (`--server.port 8501`, …), passed through unchanged.
@@ -28,20 +29,37 @@ RUNTIME_WAIT_S = 60.0
 _LOG = logging.getLogger(__name__)
 
 
+def screen_halls(conn, sign_in: bool = True) -> list[str]:
+    """The halls whose screens are warmed: with sign-in on, those with a live kiosk link (the
+    wall screens that reconnect after a restart); every hall when sign-in is off (a screen
+    needs no link) or no hall has a link. A city of 150 halls with twenty screens warms twenty
+    halls, not 150 (0.2 s each, on the cores the first visitors need)."""
+    from access import kiosk
+    from queries import live as q
+
+    halls = sorted(q.hall_zones(conn))
+    linked = kiosk.live_halls(conn) if sign_in else set()
+    return [h for h in halls if h in linked] or halls
+
+
 def warm_screens(url: str) -> list[str]:
-    """Read each hall's month figures (in a kiosk's scope, the one the wall screens share) and
-    start today's forecast. Returns the halls warmed; a hall that fails is logged and skipped
-    (its screen reads it on first visit)."""
+    """Read the month figures of each hall with a screen (`screen_halls`, in a kiosk's scope,
+    the one the wall screens share) and start today's forecast. Returns the halls warmed; a hall
+    that fails is logged and skipped (its screen reads it on first visit)."""
     from access.scope import Scope
+    from access.settings import load_access_settings
     from dashboard import live_data
     from dashboard.state import engine_for
     from metrics import live
     from queries import live as q
 
+    sign_in = load_access_settings().auth != "none"
     with engine_for(url).connect() as conn:
         zones = q.hall_zones(conn)
+        halls = screen_halls(conn, sign_in)
     warmed = []
-    for hall_id, zone in sorted(zones.items()):
+    for hall_id in halls:
+        zone = zones[hall_id]
         kiosk = Scope.kiosk(0, hall_id)  # every kiosk link of the hall reads in this scope
         now = live.now(zone)
         try:

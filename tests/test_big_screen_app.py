@@ -497,6 +497,37 @@ def test_screens_refreshing_within_five_seconds_share_one_live_read(monkeypatch)
     )
 
 
+def test_the_warm_up_reads_the_halls_whose_screens_have_a_live_link(busy_demo):
+    """With sign-in on, the warm-up reads the halls with a live kiosk link only (a city of 150
+    halls with twenty screens: twenty halls); a revoked or expired link is no screen; with
+    sign-in off (no link needed), or no link at all, every hall."""
+    from access import kiosk
+    from dashboard import serve
+
+    engine = make_engine(busy_demo)
+    k = schema.kiosk_links
+    try:
+        with engine.begin() as conn:
+            halls = sorted(conn.execute(sa.select(schema.halls.c.hall_id)).scalars())
+            assert serve.screen_halls(conn) == halls  # no link yet
+            first, second, revoked, expired = halls[1], halls[3], halls[0], halls[2]
+            for hall in (second, first, revoked, expired):
+                kiosk.add(conn, hall, by="test", expires_at=dt.datetime(2999, 1, 1))
+            gone = kiosk.list_links(conn, revoked)[0]
+            kiosk.revoke(conn, gone.link_id, by="test")
+            conn.execute(
+                k.update().where(k.c.hall_id == expired).values(expires_at=dt.datetime(2000, 1, 1))
+            )
+        with engine.connect() as conn:
+            assert kiosk.live_halls(conn) == {first, second}
+            assert serve.screen_halls(conn) == sorted([first, second])
+            assert serve.screen_halls(conn, sign_in=False) == halls
+    finally:
+        with engine.begin() as conn:
+            conn.execute(k.delete())
+        engine.dispose()
+
+
 def test_the_server_reads_every_halls_screen_before_the_first_visit(monkeypatch, busy_demo):
     """`python -m dashboard.serve` reads each hall's month figures (and starts its forecast)
     as soon as the server is up: the first screen of a hall, whatever its kiosk link, finds
