@@ -23,7 +23,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
-SERVERS = ("postgresql", "mysql")
+SERVERS = ("postgresql", "mysql", "mariadb")  # mariadb: a mariadb:// URL's dialect
 EXTRA_CONNECTIONS = 2  # beside the caller's: three reads at a time
 
 
