@@ -384,9 +384,10 @@ def test_old_database_is_upgraded_in_place(db_url: str, engine: Engine, capsys):
     if partial:
         assert indexes["ix_cases_package_completed"] == ["completed_at"]
     assert "ix_cases_hall_completed" not in indexes  # the wider one serves its reads
-    # PostgreSQL: the completed cases' block ranges instead of every case's
-    assert ("ix_cases_completed_brin" in indexes) == (engine.dialect.name == "postgresql")
+    # PostgreSQL: the completed cases by completion time (neither block-range index of before)
+    assert ("ix_cases_completed" in indexes) == (engine.dialect.name == "postgresql")
     assert "ix_cases_completed_at_brin" not in indexes
+    assert "ix_cases_completed_brin" not in indexes
     # PostgreSQL: the open stock on its covering partial index
     assert ("ix_cases_open" in indexes) == (engine.dialect.name == "postgresql")
     indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("evaluations")}
