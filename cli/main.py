@@ -612,11 +612,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_quality(args: argparse.Namespace) -> int:
+    from access.tables import network_now
     from metrics.quality import format_findings
     from queries.db import has_schema, make_engine, redact, resolve_url
-    from queries.live import hall_zones
     from queries.quality import quality_findings
-    from workdays import clock
 
     engine = make_engine(args.db)
     if not has_schema(engine):
@@ -628,7 +627,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     if scope is None:
         return 2
     with engine.connect() as conn:
-        as_of = args.as_of or clock.now(clock.network_zone(hall_zones(conn).values()))
+        as_of = args.as_of or network_now(conn)
         findings = quality_findings(conn, args.first, args.last, scope=scope, as_of=as_of)
     if args.json:
         print(json.dumps(findings, ensure_ascii=False, indent=1, default=str))

@@ -29,15 +29,13 @@ RUNTIME_WAIT_S = 60.0
 _LOG = logging.getLogger(__name__)
 
 
-def screen_halls(conn, sign_in: bool = True) -> list[str]:
-    """The halls whose screens are warmed: with sign-in on, those with a live kiosk link (the
-    wall screens that reconnect after a restart); every hall when sign-in is off (a screen
-    needs no link) or no hall has a link. A city of 150 halls with twenty screens warms twenty
-    halls, not 150 (0.2 s each, on the cores the first visitors need)."""
+def screen_halls(conn, halls: list[str], sign_in: bool = True) -> list[str]:
+    """Those of `halls` whose screens are warmed: with sign-in on, those with a live kiosk
+    link (the wall screens that reconnect after a restart); all of them when sign-in is off (a
+    screen needs no link) or no hall has a link. A city of 150 halls with twenty screens warms
+    twenty halls, not 150 (0.2 s each, on the cores the first visitors need)."""
     from access import kiosk
-    from queries import live as q
 
-    halls = sorted(q.hall_zones(conn))
     linked = kiosk.live_halls(conn) if sign_in else set()
     return [h for h in halls if h in linked] or halls
 
@@ -56,7 +54,7 @@ def warm_screens(url: str) -> list[str]:
     sign_in = load_access_settings().auth != "none"
     with engine_for(url).connect() as conn:
         zones = q.hall_zones(conn)
-        halls = screen_halls(conn, sign_in)
+        halls = screen_halls(conn, sorted(zones), sign_in)
     warmed = []
     for hall_id in halls:
         zone = zones[hall_id]

@@ -90,17 +90,16 @@ def _joined(table: sa.Table) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[
     return joined, found
 
 
+def _ended_before(moment: dt.datetime, day: dt.date) -> sa.ColumnElement[bool]:
+    """The shift's scheduled end is before `moment` (without an end: its day is before
+    `day`)."""
+    return sa.or_(a.c.scheduled_end < moment, a.c.scheduled_end.is_(None) & (a.c.work_date < day))
+
+
 def shift_over(as_of: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
     """The shift's scheduled end has passed by as_of (without an end: its day is over); no
     condition without as_of."""
-    if as_of is None:
-        return []
-    return [
-        sa.or_(
-            a.c.scheduled_end < as_of,
-            a.c.scheduled_end.is_(None) & (a.c.work_date < as_of.date()),
-        )
-    ]
+    return [] if as_of is None else [_ended_before(as_of, as_of.date())]
 
 
 def shift_day_over(as_of: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
@@ -108,13 +107,7 @@ def shift_day_over(as_of: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
     after the scheduled end, in an evening of 延时服务, is still to come until midnight."""
     if as_of is None:
         return []
-    midnight = dt.datetime.combine(as_of.date(), dt.time(0))
-    return [
-        sa.or_(
-            a.c.scheduled_end < midnight,
-            a.c.scheduled_end.is_(None) & (a.c.work_date < as_of.date()),
-        )
-    ]
+    return [_ended_before(dt.datetime.combine(as_of.date(), dt.time(0)), as_of.date())]
 
 
 def _findings(as_of: dt.datetime | None = None):

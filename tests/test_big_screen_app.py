@@ -509,7 +509,7 @@ def test_the_warm_up_reads_the_halls_whose_screens_have_a_live_link(busy_demo):
     try:
         with engine.begin() as conn:
             halls = sorted(conn.execute(sa.select(schema.halls.c.hall_id)).scalars())
-            assert serve.screen_halls(conn) == halls  # no link yet
+            assert serve.screen_halls(conn, halls) == halls  # no link yet
             first, second, revoked, expired = halls[1], halls[3], halls[0], halls[2]
             for hall in (second, first, revoked, expired):
                 kiosk.add(conn, hall, by="test", expires_at=dt.datetime(2999, 1, 1))
@@ -520,8 +520,8 @@ def test_the_warm_up_reads_the_halls_whose_screens_have_a_live_link(busy_demo):
             )
         with engine.connect() as conn:
             assert kiosk.live_halls(conn) == {first, second}
-            assert serve.screen_halls(conn) == sorted([first, second])
-            assert serve.screen_halls(conn, sign_in=False) == halls
+            assert serve.screen_halls(conn, halls) == sorted([first, second])
+            assert serve.screen_halls(conn, halls, sign_in=False) == halls
     finally:
         with engine.begin() as conn:
             conn.execute(k.delete())
