@@ -43,7 +43,7 @@ from queries.metric_queries import (
     ticket_segments,
 )
 from queries.overview import service_hours_frame
-from queries.parallel import on_connections
+from queries.parallel import EXTRA_CONNECTIONS, on_connections
 from workdays.deadlines import Deadlines, calendar_key, judge_applications, judge_completion
 
 
@@ -283,8 +283,9 @@ def collect(
     }
     # the slowest reads first, so that the last to start are the short ones
     order = [*SLOW_FIRST, *(name for name in reads if name not in SLOW_FIRST)]
-    read = on_connections if parallel else _one_by_one
-    frames = dict(zip(order, read(conn, [reads[name] for name in order]), strict=True))
+    extra = EXTRA_CONNECTIONS if parallel else 0  # none: one by one on `conn`
+    results = on_connections(conn, [reads[name] for name in order], extra)
+    frames = dict(zip(order, results, strict=True))
     return MetricInputs(
         period=period,
         scope=scope,
@@ -299,10 +300,6 @@ def collect(
 
 # the partials whose reads take longest at city scale (a month of 150 halls): started first
 SLOW_FIRST = ("completion", "coverage", "bundles", "histograms", "open_cases", "evaluations")
-
-
-def _one_by_one(conn: Connection, reads) -> list[pl.DataFrame]:
-    return [read(conn) for read in reads]
 
 
 def daily_by(
