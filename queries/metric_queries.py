@@ -590,15 +590,27 @@ def ticket_first_evaluated_since(
     as_of's day), the coverage at an as_of inside a day. Read from that day's evaluations
     (through the (hall, evaluated_at) index), not from the period's tickets."""
     earlier = e.alias("e_earlier")
+    # each evaluation's ticket looked up first, by its key, and kept only when it is a served
+    # ticket of the period (most of a day's evaluations are of that day's tickets, which a
+    # period ending before `since` leaves out); only those few are looked up for an earlier
+    # evaluation (the city's day: 25.6 k of either lookup before, 1.4 k of the second now:
+    # 0.33 -> 0.11 s). The outer query keeps its own conditions on the ticket.
+    ticket = t.alias("t_evaluated")
+    issued = sa.func.coalesce(ticket.c.issued_at, ticket.c.issued_at)  # no index for the range
     first_since = (
         sa.select(e.c.ticket_id)
         .distinct()
+        .select_from(e.join(ticket, ticket.c.ticket_id == e.c.ticket_id))
         .where(
             e.c.hall_id.in_(sa.select(s.halls.c.hall_id)),  # every hall: through the index
             e.c.evaluated_at >= since,
             e.c.evaluated_at <= period.as_of,
             e.c.ticket_id.isnot(None),
             _active(),
+            issued >= period.start,
+            issued < period.end,
+            ticket.c.status == "served",
+            scope_filter(scope, ticket),
             ~sa.select(sa.literal(1))
             .where(
                 earlier.c.ticket_id == e.c.ticket_id,
@@ -887,14 +899,20 @@ BUNDLE_CASE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+PROBE_APPLICATIONS_DAYS = 3  # shorter periods: each done application's cases by its key
+
+
 def _packaged(period: Filters, scope: Scope) -> ColumnElement[bool]:
     """`bundle_id IS NOT NULL` for the outer read of the done applications' cases. With every
     hall (a city) it is written as is, so that PostgreSQL may read the packaged cases through
     their partial index (0.40 s for a month of the 150-hall city, against a scan of all 18.7 M
     cases, 0.85 s); where the halls are named (a street, a hall) it is hidden from the planner,
     which otherwise took the same index for a street's few hundred applications (0.29 s)
-    instead of looking each up by its `application_id` (0.05 s). The same rows either way."""
-    if every_hall(c, period, scope):
+    instead of looking each up by its `application_id` (0.05 s). So is a day or two of every
+    hall (today, read raw beside the rollups: the city's 1 k applications done today were
+    found among all 68 k packaged cases, 0.13 s). The same rows either way."""
+    short = (period.last - period.first).days < PROBE_APPLICATIONS_DAYS
+    if every_hall(c, period, scope) and not short:
         return c.c.bundle_id.isnot(None)
     return sa.func.coalesce(c.c.bundle_id, c.c.bundle_id).isnot(None)
 
