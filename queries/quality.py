@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from access.scope import Scope, scope_filter
+from queries import links, partitioning, rollups
 from queries import schema as s
+from queries.metric_queries import Filters
 
 EXAMPLES = 5
 t, c, e, a = s.tickets, s.cases, s.evaluations, s.attendance
@@ -54,17 +56,10 @@ def _periods(first: dt.date | None, last: dt.date | None) -> dict:
     }
 
 
-# Soft links checked for a target (key → fact table, its link, the table and key it points to).
-# Counted through a LEFT JOIN to the target's key (unique and never NULL: no match is exactly
-# NOT EXISTS), which PostgreSQL runs as a hash join instead of a lookup per row: a year of the
-# city's 2.3 M cases took 11.6 s through correlated subqueries (a scan of the items per case
-# among them).
+# the soft links checked (`queries.links`): key -> (table, link, target table, target key)
 LINKS = {
-    "tickets_unknown_case": (t, "case_id", c, "case_id"),
-    "cases_unknown_item": (c, "item_id", s.items, "item_id"),
-    "cases_unknown_ticket": (c, "ticket_id", t, "ticket_id"),
-    "evaluations_unknown_ticket": (e, "ticket_id", t, "ticket_id"),
-    "evaluations_unknown_case": (e, "case_id", c, "case_id"),
+    key: (s.metadata.tables[table], column, s.metadata.tables[target], target_key)
+    for key, (table, column, target, target_key) in links.SOFT_LINKS.items()
 }
 
 
@@ -74,20 +69,6 @@ def _dangling(key: str) -> sa.ColumnElement[bool]:
     return sa.and_(
         table.c[link].isnot(None), ~sa.exists().where(target.c[target_key] == table.c[link])
     )
-
-
-def _joined(table: sa.Table) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[bool]]]:
-    """The table outer-joined to every target its links point to, and each link check as a
-    condition on that join (the target's key missing)."""
-    joined: sa.FromClause = table
-    found = {}
-    for key, (tb, link, target, target_key) in LINKS.items():
-        if tb is not table:
-            continue
-        ref = target.alias(f"ref_{key}")
-        joined = joined.outerjoin(ref, ref.c[target_key] == table.c[link])
-        found[key] = sa.and_(table.c[link].isnot(None), ref.c[target_key].is_(None))
-    return joined, found
 
 
 def _ended_before(moment: dt.datetime, day: dt.date) -> sa.ColumnElement[bool]:
@@ -112,7 +93,7 @@ def shift_day_over(as_of: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
 
 def _findings(as_of: dt.datetime | None = None):
     """(key, label, table, identifier, conditions) of every check, grouped by table: the
-    definitions (`quality_findings` counts the link checks through `_joined`). The punch
+    definitions (`quality_findings` counts the link checks through `links.joined`). The punch
     checks judge the shifts that are over by as_of (every shift without it)."""
     no_case = _dangling("tickets_unknown_case")
     no_ticket_c = _dangling("cases_unknown_ticket")
@@ -237,47 +218,152 @@ def quality_findings(
     now; None judges every shift as over). The checks of one table are counted in one pass
     over its rows of the period (a year's view: four scans instead of thirteen); examples are
     read only for the checks that found something. `tables`: only those tables' checks (the
-    page reads the four side by side)."""
+    page reads the four side by side).
+
+    The dangling links of the rolled days are those the rollups kept (`queries.links`), each
+    looked up again by its key, since a link heals when the other file is imported; only the
+    days not rolled (today) are joined to every row of the tables the links point to. The
+    same counts either way: the rollups are rebuilt on every day a write touches."""
     findings = [f for f in _findings(as_of) if f[2].name in tables]
-    periods = _periods(first, last)
+    kept = _kept_runs(conn, first, last, scope)
+    raw = _gaps(first, last, kept)  # the days whose links are joined
     counts: dict[str, int] = {}
-    sources = {}
+    examples: dict[str, list[str]] = {}
     for table in dict.fromkeys(table for _, _, table, _, _ in findings):
-        joined, links = _joined(table)
-        sources[table] = (joined, links)
-        own = [
-            (key, links.get(key, sa.and_(*where)))
-            for key, _, tb, _, where in findings
-            if tb is table
-        ]
-        row = conn.execute(
-            sa.select(*(sa.func.count(sa.case((cond, 1))) for _, cond in own))
-            .select_from(joined)
-            .where(*periods[table], scope_filter(scope, table))
-        ).one()
-        counts.update((key, int(n or 0)) for (key, _), n in zip(own, row, strict=True))
-    out = []
-    for key, label, table, ident, where in findings:
-        examples = []
-        if counts[key]:
-            joined, links = sources[table]
-            source, found = (joined, [links[key]]) if key in links else (table, where)
-            examples = [
-                str(r[0])
-                for r in conn.execute(
-                    sa.select(ident)
-                    .select_from(source)
-                    .where(*found, *periods[table], scope_filter(scope, table))
-                    .limit(EXAMPLES)
-                )
-            ]
-        out.append(
-            {
-                "key": key,
-                "label": label,
-                "table": table.name,
-                "count": counts[key],
-                "examples": examples,
-            }
-        )
+        own = [(key, ident, where) for key, _, tb, ident, where in findings if tb is table]
+        source, found = links.joined(table)
+        if not kept or not found:  # one pass over the table joined to its links' targets
+            checks = [(key, ident, [found.get(key, sa.and_(*where))]) for key, ident, where in own]
+            _count(conn, source, checks, _within(table, [(first, last)], scope), counts, examples)
+            continue
+        # the plain checks over the whole period, on the table alone; the links of the days
+        # not rolled through the join; those of the rolled days among the rows kept
+        plain = [(key, ident, where) for key, ident, where in own if key not in found]
+        _count(conn, table, plain, _within(table, [(first, last)], scope), counts, examples)
+        linked = [(key, ident, [found[key]]) for key, ident, _ in own if key in found]
+        if raw:
+            where = _within(table, raw, scope, every_hall=True)
+            _count(conn, source, linked, where, counts, examples)
+        for key, _, _ in linked:
+            _count_kept(conn, key, kept, scope, counts, examples)
+    return [
+        {
+            "key": key,
+            "label": label,
+            "table": table.name,
+            "count": counts.get(key, 0),
+            "examples": examples.get(key, [])[:EXAMPLES],
+        }
+        for key, label, table, _, _ in findings
+    ]
+
+
+def _count(
+    conn: Connection,
+    source: sa.FromClause,
+    checks: list[tuple[str, sa.ColumnElement, list[sa.ColumnElement[bool]]]],
+    where: list[sa.ColumnElement[bool]],
+    counts: dict[str, int],
+    examples: dict[str, list[str]],
+) -> None:
+    """Add each check's count among the rows of `source` that satisfy `where` (one pass), and
+    up to EXAMPLES of its rows' identifiers where it found any."""
+    if not checks:
+        return
+    row = conn.execute(
+        sa.select(*(sa.func.count(sa.case((sa.and_(*cond), 1))) for _, _, cond in checks))
+        .select_from(source)
+        .where(*where)
+    ).one()
+    for (key, ident, cond), n in zip(checks, row, strict=True):
+        counts[key] = counts.get(key, 0) + int(n or 0)
+        if n and len(examples.get(key, [])) < EXAMPLES:
+            found = conn.execute(
+                sa.select(ident).select_from(source).where(*cond, *where).limit(EXAMPLES)
+            )
+            examples.setdefault(key, []).extend(str(r[0]) for r in found)
+
+
+def _count_kept(
+    conn: Connection,
+    key: str,
+    runs: list[tuple[dt.date, dt.date]],
+    scope: Scope,
+    counts: dict[str, int],
+    examples: dict[str, list[str]],
+) -> None:
+    """Add the links of check `key` that the rollups kept on the days of `runs` and that still
+    point nowhere (each looked up by its key in the table it points to)."""
+    u = s.rollup_unlinked
+    _, _, target, target_key = LINKS[key]
+    where = [
+        u.c.finding == key,
+        sa.or_(*(sa.and_(u.c.day >= lo, u.c.day <= hi) for lo, hi in runs)),
+        scope_filter(scope, u),
+        ~sa.exists().where(target.c[target_key] == u.c.target_id),
+    ]
+    n = conn.execute(sa.select(sa.func.count()).select_from(u).where(*where)).scalar_one()
+    counts[key] = counts.get(key, 0) + int(n)
+    if n and len(examples.get(key, [])) < EXAMPLES:
+        found = conn.execute(sa.select(u.c.row_id).where(*where).limit(EXAMPLES)).scalars()
+        examples.setdefault(key, []).extend(str(r) for r in found)
+
+
+def _within(
+    table: sa.Table,
+    runs: list[tuple[dt.date | None, dt.date | None]],
+    scope: Scope,
+    *,
+    every_hall: bool = False,
+) -> list[sa.ColumnElement[bool]]:
+    """The rows of `table` inside `scope` with a time in one of the runs of days (None: no
+    bound). `every_hall`: name every hall where the scope does not, so that the days not
+    rolled (today) are read through the indexes that lead with the hall."""
+    periods = [sa.and_(sa.true(), *_periods(lo, hi)[table]) for lo, hi in runs]
+    out = [sa.or_(*periods) if len(periods) > 1 else periods[0], scope_filter(scope, table)]
+    if every_hall and scope.hall_ids is None and not partitioning.reading_partitioned():
+        out.append(table.c.hall_id.in_(sa.select(s.halls.c.hall_id)))
+    return out
+
+
+def _kept_runs(
+    conn: Connection, first: dt.date | None, last: dt.date | None, scope: Scope
+) -> list[tuple[dt.date, dt.date]]:
+    """The runs of consecutive days of first..last (None: every day) whose dangling links the
+    rollups keep (`rollup_unlinked`): rolled, the rollup built, no write waiting for its
+    rebuild. None for a scope narrower than halls (a department, a window, a person: the
+    kept rows hold the hall alone)."""
+    if scope.dept_ids is not None or scope.staff_id is not None or scope.window_ids is not None:
+        return []
+    span = rollups.rolled_span(conn)
+    if span is None:
+        return []
+    lo = span[0] if first is None else max(first, span[0])
+    hi = span[1] if last is None else min(last, span[1])
+    if lo > hi:
+        return []
+    plan = rollups.plan(conn, Filters(lo, hi, dt.datetime.combine(hi, rollups.END_OF_DAY)))
+    if plan is None or "unlinked" not in plan.members:
+        return []
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(plan.rolled):
+        if runs and day == runs[-1][1] + dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _gaps(
+    first: dt.date | None, last: dt.date | None, runs: list[tuple[dt.date, dt.date]]
+) -> list[tuple[dt.date | None, dt.date | None]]:
+    """The days of first..last (None: no bound) outside the sorted `runs`, as runs."""
+    out: list[tuple[dt.date | None, dt.date | None]] = []
+    cursor = first
+    for a, b in runs:
+        if cursor is None or cursor < a:
+            out.append((cursor, a - dt.timedelta(days=1)))
+        cursor = b + dt.timedelta(days=1)
+    if last is None or cursor <= last:
+        out.append((cursor, last))
     return out

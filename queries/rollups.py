@@ -35,6 +35,9 @@ both on every backend.
   them in that transaction before it commits, `hall demo` builds its days,
   `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
   rebuilds on demand, e.g. after writing to the tables by other means.
+- One rollup is not a partial of the figures: `unlinked` keeps, a row each, the soft links of
+  the rolled days that pointed nowhere when they were built (`queries.links`), which the
+  data-quality checks count instead of joining every row to the tables the links point to.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import visitors
 
 from access.scope import Scope, scope_filter
-from queries import details
+from queries import details, links
 from queries import metric_queries as mq
 from queries import schema as s
 from queries.db import bulk_insert, calendar_frame, get_meta, set_meta
@@ -84,6 +87,10 @@ BOUNDARIES_KEY = "rollup_boundaries"
 CLOSINGS_KEY = "rollup_closings"  # the closing times the after-close segments were cut at
 CALENDAR_KEY = "rollup_calendar"  # the calendar completion was judged on (`calendar_key`)
 BUILD_CHUNK_DAYS = 31
+# built for the whole run of days at once, not a chunk at a time: the unlinked rows join each
+# chunk's facts to every row of the tables their links point to, so chunks would hash those
+# tables again and again (the 92-day city: 13 s in chunks of 31 days)
+WHOLE_RUN = frozenset({"unlinked"})
 END_OF_DAY = dt.time(23, 59, 59)
 I64 = pl.Int64()
 
@@ -120,7 +127,7 @@ BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("depart
 # rollups added after the record began: a database rolled before one of them was added has
 # an empty table for it (made by `hall db init`) and a record without its name, so it is read
 # raw until built (`build_missing`, run by `hall db init`; or the next rebuild)
-RECORDED_ONLY = ("hours", "bundles")
+RECORDED_ONLY = ("hours", "bundles", "unlinked")
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
@@ -152,6 +159,14 @@ SPECS: dict[str, RollupSpec] = {
         # and the whole only (an application's figures do not add up over departments)
         RollupSpec("bundles", s.rollup_bundles, ()),
         RollupSpec("evaluations", s.rollup_evaluations, ("window", "staff", "department")),
+        # not a partial of the figures: the links that pointed nowhere when their day was
+        # rolled, a row each (`queries.links`), read by the data-quality checks
+        RollupSpec(
+            "unlinked",
+            s.rollup_unlinked,
+            (),
+            {"finding": pl.String(), "row_id": pl.String(), "target_id": pl.String()},
+        ),
     )
 }
 CALENDAR_DIMENSIONS = (None, "hall", "date", "weekday")
@@ -642,6 +657,9 @@ _BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
     "evaluations": lambda conn, period, _t, _b, _c: mq.evaluation_counts(
         conn, period, None, grain=(*_DAY, "window", "staff", "department"), scope=_EVERYTHING
     ),
+    "unlinked": lambda conn, period, _t, _b, _c: links.unlinked_rows(
+        conn, period.start, period.end, lambda table: mq.every_hall(table, period, _EVERYTHING)
+    ),
 }
 
 
@@ -852,11 +870,18 @@ def _build_days(
     chunk of days per statement; `settings` are the wait target, the extended-hours
     boundaries and the closing times; completion is judged on `deadlines`' calendar."""
     judged = {name: rows for name, rows in _JUDGED.items() if only is None or name in only}
+    chosen = [name for name in _BUILDERS if only is None or name in only]
+    whole = [name for name in chosen if name in WHOLE_RUN]
+    if whole:
+        period = Filters(first, last, dt.datetime.combine(last, END_OF_DAY), {})
+        for insert in _build_statements(period, *settings, whole):
+            conn.execute(insert)
+    chunked = [name for name in chosen if name not in WHOLE_RUN]
     start = first
     while start <= last:
         end = min(last, start + dt.timedelta(days=BUILD_CHUNK_DAYS - 1))
         period = Filters(start, end, dt.datetime.combine(end, END_OF_DAY), {})
-        for insert in _build_statements(period, *settings, only):
+        for insert in _build_statements(period, *settings, chunked):
             conn.execute(insert)
         for name, rows in judged.items():
             bulk_insert(conn, SPECS[name].table, rows(conn, period, deadlines))

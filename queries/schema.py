@@ -599,6 +599,16 @@ rollup_evaluations = _rollup(
         for c in ("count", "default_count", "satisfied", "very", "rating_sum", "bad")
     ],
 )
+# the links of the closed days that pointed nowhere when the day was rolled, one row each
+# (`queries.quality`): the data-quality page of a city counts its dangling links among these
+# few, each looked up again by its key (a link heals when the other file is imported),
+# instead of joining every evaluation, case and ticket to every ticket and case
+rollup_unlinked = _rollup(
+    "unlinked",
+    Column("finding", String(40), nullable=False),  # a key of queries.links.SOFT_LINKS
+    Column("row_id", ID, nullable=False),  # the linking row's key
+    Column("target_id", ID, nullable=False),  # what it points to
+)
 ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_days,
     rollup_tickets,
@@ -611,6 +621,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_completion,
     rollup_bundles,
     rollup_evaluations,
+    rollup_unlinked,
 )
 
 

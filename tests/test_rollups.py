@@ -731,8 +731,9 @@ def test_invalidated_days_read_raw_until_rebuilt(demo: Engine):
 
 
 def test_a_cases_import_rebuilds_the_case_rollups_alone(demo: Engine, tmp_path: Path):
-    """New cases on rolled days rebuild intake, completion and the applications done of those
-    days, not the days' ticket rollups, and every figure still equals the rows."""
+    """New cases on rolled days rebuild intake, completion, the applications done and the
+    unlinked links of those days, not the days' ticket rollups, and every figure still equals
+    the rows."""
     period = Filters(FIRST, END, dt.datetime.combine(END, EOD))
     before = assert_same(demo, period)
     done = _rows(
@@ -752,6 +753,7 @@ def test_a_cases_import_rebuilds_the_case_rollups_alone(demo: Engine, tmp_path: 
         "hallpulse_rollup_intake",
         "hallpulse_rollup_completion",
         "hallpulse_rollup_bundles",
+        "hallpulse_rollup_unlinked",  # the cases' own links (item, ticket)
     }
     assert sorted(map(str, _rows(demo, s.rollup_tickets))) == tickets_before
     after = assert_same(demo, period)
