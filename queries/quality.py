@@ -56,19 +56,10 @@ def _periods(first: dt.date | None, last: dt.date | None) -> dict:
     }
 
 
-# the soft links checked (`queries.links`): key -> (table, link, target table, target key)
-LINKS = {
-    key: (s.metadata.tables[table], column, s.metadata.tables[target], target_key)
-    for key, (table, column, target, target_key) in links.SOFT_LINKS.items()
-}
-
-
 def _dangling(key: str) -> sa.ColumnElement[bool]:
     """The check's definition: the link is set and no row of the target has that key."""
-    table, link, target, target_key = LINKS[key]
-    return sa.and_(
-        table.c[link].isnot(None), ~sa.exists().where(target.c[target_key] == table.c[link])
-    )
+    _, column, target, target_key = links.link(key)
+    return sa.and_(column.isnot(None), ~sa.exists().where(target.c[target_key] == column))
 
 
 def _ended_before(moment: dt.datetime, day: dt.date) -> sa.ColumnElement[bool]:
@@ -295,7 +286,7 @@ def _count_kept(
     """Add the links of check `key` that the rollups kept on the days of `runs` and that still
     point nowhere (each looked up by its key in the table it points to)."""
     u = s.rollup_unlinked
-    _, _, target, target_key = LINKS[key]
+    _, _, target, target_key = links.link(key)
     where = [
         u.c.finding == key,
         sa.or_(*(sa.and_(u.c.day >= lo, u.c.day <= hi) for lo, hi in runs)),
