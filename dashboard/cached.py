@@ -33,6 +33,7 @@ from queries.db import calendar_frame
 from queries.live import hall_zones
 from queries.metric_queries import Filters as Period
 from queries.metric_queries import due_soon_end
+from queries.occupancy import occupancy_counts
 from queries.quality import TABLES as QUALITY_TABLES
 from queries.quality import quality_findings
 from workdays import clock
@@ -364,10 +365,10 @@ def occupancy(
     scope: Scope,
 ) -> pl.DataFrame:
     """Open windows against people waiting per quarter-hour, counted in the database
-    (`details.occupancy_counts`): a year's view reads no ticket row."""
+    (`queries.occupancy`): a year's view reads no ticket row, its waits from a rollup."""
     sc = period(first, last, as_of, filters)
     with engine_for(url).connect() as conn:
-        counts = details.occupancy_counts(conn, sc, scope=scope)
+        counts = occupancy_counts(conn, sc, scope=scope)
     return drilldown.occupancy_from_counts(counts)
 
 

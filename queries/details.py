@@ -8,6 +8,7 @@ schemas; the few dialect differences come from `queries.dialect`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -454,11 +455,18 @@ def _ceil_slot(seconds: sa.ColumnElement, first_s: int, step_s: int) -> sa.Colum
 
 
 def occupancy_counts(
-    conn: Connection, period: Filters, *, scope: Scope, step_s: int = 900
+    conn: Connection,
+    period: Filters,
+    *,
+    scope: Scope,
+    step_s: int = 900,
+    waits_read: Callable[..., pl.DataFrame] | None = None,
 ) -> OccupancyCounts | None:
     """Open windows and waiting tickets per slot of the day (`OccupancyCounts`) for the
     shifts of `staffed_intervals` and the tickets of `ticket_intervals`, aggregated in the
-    database: a year is a few thousand rows instead of every ticket. None without shifts."""
+    database: a year is a few thousand rows instead of every ticket. None without shifts.
+    `waits_read`: reads the waits instead of `wait_slots` (with its arguments), e.g. from
+    the waits rollup (`queries.occupancy`)."""
     dims = attendance_dims()
     shift_where = [
         a.c.work_date >= period.first,
@@ -498,22 +506,46 @@ def occupancy_counts(
         {"work_date": DAY, "window_id": STR, "ka": I64, "kb": I64},
     )
     days = sorted(shifts["work_date"].unique().to_list())  # the staffed days: those of the shifts
+    waits = (
+        waits_read(conn, period, first_s, step_s, scope=scope)
+        if waits_read is not None
+        else wait_slots(conn, period, first_s, step_s, scope=scope)
+    )
+    return OccupancyCounts(first_s, slots, days, shifts, waits)
+
+
+WAIT_SLOTS_SCHEMA = {"issue_day": DAY, "call_day": DAY, "ka": I64, "kc": I64, "n": I64}
+
+
+def wait_slots(
+    conn: Connection,
+    period: Filters,
+    first_s: int,
+    step_s: int,
+    *,
+    scope: Scope,
+    by_hall: bool = False,
+) -> pl.DataFrame:
+    """The called tickets of the period counted by the days and slots they were issued and
+    called in (`OccupancyCounts.waits`: issue_day, call_day, ka, kc, n; slots of `step_s`
+    from `first_s`). `by_hall`: per hall too, as the waits rollup keeps them (hall_id, day,
+    call_day, ka, kc, n with `first_s` 0: `queries.rollups`, "waits"); the slots from another
+    `first_s` (a multiple of the step) are those less first_s / step_s, the same wherever a
+    slot is after the first (`_ceil_slot`: the ones at or before 0 all mean "from the
+    first")."""
     from_, where = _ticket_where(period, scope)
     issue_day, call_day = day_of(t.c.issued_at), day_of(t.c.called_at)
     ka = _ceil_slot(second_of_day(t.c.issued_at), first_s, step_s)
     kc = _ceil_slot(second_of_day(t.c.called_at), first_s, step_s)
-    waits = read_frame(
+    halls = [t.c.hall_id] if by_hall else []
+    keys = [*halls, issue_day.label("day" if by_hall else "issue_day"), call_day.label("call_day")]
+    schema = {"hall_id": STR, "day": DAY} if by_hall else {"issue_day": DAY}
+    schema |= {k: v for k, v in WAIT_SLOTS_SCHEMA.items() if k != "issue_day"}
+    return read_frame(
         conn,
-        sa.select(
-            issue_day.label("issue_day"),
-            call_day.label("call_day"),
-            ka.label("ka"),
-            kc.label("kc"),
-            sa.func.count().label("n"),
-        )
+        sa.select(*keys, ka.label("ka"), kc.label("kc"), sa.func.count().label("n"))
         .select_from(from_)
         .where(*where, t.c.called_at.isnot(None), t.c.called_at >= t.c.issued_at)
-        .group_by(issue_day, call_day, ka, kc),
-        {"issue_day": DAY, "call_day": DAY, "ka": I64, "kc": I64, "n": I64},
+        .group_by(*halls, issue_day, call_day, ka, kc),
+        schema,
     )
-    return OccupancyCounts(first_s, slots, days, shifts, waits)

@@ -336,13 +336,7 @@ def _kept_runs(
     plan = rollups.plan(conn, Filters(lo, hi, dt.datetime.combine(hi, rollups.END_OF_DAY)))
     if plan is None or "unlinked" not in plan.members:
         return []
-    runs: list[tuple[dt.date, dt.date]] = []
-    for day in sorted(plan.rolled):
-        if runs and day == runs[-1][1] + dt.timedelta(days=1):
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
+    return rollups.day_runs(plan.rolled)
 
 
 def _gaps(

@@ -87,6 +87,7 @@ BOUNDARIES_KEY = "rollup_boundaries"
 CLOSINGS_KEY = "rollup_closings"  # the closing times the after-close segments were cut at
 CALENDAR_KEY = "rollup_calendar"  # the calendar completion was judged on (`calendar_key`)
 BUILD_CHUNK_DAYS = 31
+WAIT_SLOT_S = 900  # the waits rollup's slots: quarter-hours from midnight
 # built for the whole run of days at once, not a chunk at a time: the unlinked rows join each
 # chunk's facts to every row of the tables their links point to, so chunks would hash those
 # tables again and again (the 92-day city: 13 s in chunks of 31 days)
@@ -127,7 +128,7 @@ BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("depart
 # rollups added after the record began: a database rolled before one of them was added has
 # an empty table for it (made by `hall db init`) and a record without its name, so it is read
 # raw until built (`build_missing`, run by `hall db init`; or the next rebuild)
-RECORDED_ONLY = ("hours", "bundles", "unlinked")
+RECORDED_ONLY = ("hours", "bundles", "unlinked", "waits")
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
@@ -159,6 +160,8 @@ SPECS: dict[str, RollupSpec] = {
         # and the whole only (an application's figures do not add up over departments)
         RollupSpec("bundles", s.rollup_bundles, ()),
         RollupSpec("evaluations", s.rollup_evaluations, ("window", "staff", "department")),
+        # 考勤与饱和度's waiting tickets per quarter-hour (`queries.occupancy`)
+        RollupSpec("waits", s.rollup_waits, (), {"call_day": pl.Date(), "ka": I64, "kc": I64}),
         # not a partial of the figures: the links that pointed nowhere when their day was
         # rolled, a row each (`queries.links`), read by the data-quality checks
         RollupSpec(
@@ -272,6 +275,17 @@ def _listed(conn: Connection, table: sa.Table, first: dt.date, last: dt.date) ->
     day = table.c.day
     rows = conn.execute(sa.select(day).where(day >= first, day <= last)).scalars()
     return frozenset(_day(d) for d in rows)
+
+
+def day_runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """The days, sorted, as runs of consecutive days (first, last)."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(days):
+        if out and day == out[-1][1] + dt.timedelta(days=1):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -656,6 +670,9 @@ _BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
     ),
     "evaluations": lambda conn, period, _t, _b, _c: mq.evaluation_counts(
         conn, period, None, grain=(*_DAY, "window", "staff", "department"), scope=_EVERYTHING
+    ),
+    "waits": lambda conn, period, _t, _b, _c: details.wait_slots(
+        conn, period, 0, WAIT_SLOT_S, scope=_EVERYTHING, by_hall=True
     ),
     "unlinked": lambda conn, period, _t, _b, _c: links.unlinked_rows(
         conn, period.start, period.end, lambda table: mq.every_hall(table, period, _EVERYTHING)

@@ -599,6 +599,17 @@ rollup_evaluations = _rollup(
         for c in ("count", "default_count", "satisfied", "very", "rating_sum", "bad")
     ],
 )
+# the called tickets per hall, day they were issued on, day they were called on and the
+# quarter-hours of each (the first quarter-hour at or after the time of day, from midnight):
+# 考勤与饱和度's people waiting per quarter-hour of a year without a row of tickets
+# (`queries.occupancy`)
+rollup_waits = _rollup(
+    "waits",
+    Column("call_day", Date, nullable=False),
+    Column("ka", Integer, nullable=False),
+    Column("kc", Integer, nullable=False),
+    Column("n", _SUM, nullable=False),
+)
 # the links of the closed days that pointed nowhere when the day was rolled, one row each
 # (`queries.quality`): the data-quality page of a city counts its dangling links among these
 # few, each looked up again by its key (a link heals when the other file is imported),
@@ -622,6 +633,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_bundles,
     rollup_evaluations,
     rollup_unlinked,
+    rollup_waits,
 )
 
 
