@@ -1,7 +1,7 @@
 """Server-side render time of every dashboard page over a year of the demo district centre.
 
     python benchmarks/pages.py [--db URL] [--now "2026-11-27 18:00"] [--hall H01|all]
-        [--window ID] [--pages overview,…] [--no-year] [--explain]
+        [--window ID] [--pages overview,…] [--no-year] [--explain] [--city]
 
 Each page script runs in Streamlit's AppTest (the same code the server runs for a browser,
 without the websocket): "cold" right after the caches are cleared (a fresh server), "warm" for
@@ -13,8 +13,10 @@ the CPU figure is the steadier one) and its target. With --explain, each cold vi
 query follows its line, with its plan as the database runs it (EXPLAIN (ANALYZE, BUFFERS) on
 PostgreSQL, ANALYZE on MariaDB, EXPLAIN QUERY PLAN on SQLite). `--hall all` shows every hall
 (the city level of a network). Targets: this month warm ≤ 0.5 s, cold ≤ 2 s; the 365-day view
-(issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s. Sign-in is turned off for the run
-(`[access] auth = "none"` in a temporary HALLPULSE_CONFIG) unless HALLPULSE_CONFIG is set.
+(issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s; with --city, the city network's (issue 15: every page
+warm ≤ 0.5 s and cold ≤ 2 s for a month and a year, at hall, street and city level). Sign-in
+is turned off for the run (`[access] auth = "none"` in a temporary HALLPULSE_CONFIG) unless
+HALLPULSE_CONFIG is set.
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ def main() -> int:
     )
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--year", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--city", action="store_true", help="the city network's targets: 2 s cold, 0.5 s warm"
+    )
     args = parser.parse_args()
 
     os.environ["HALL_DB_URL"] = args.db
@@ -149,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
         first = now.date() - dt.timedelta(days=364)
         periods["365 days"] = (
             {"period": "custom", "from": first.isoformat(), "to": now.date().isoformat()},
-            TARGET_YEAR_COLD_S,
-            TARGET_YEAR_WARM_S,
+            TARGET_COLD_S if args.city else TARGET_YEAR_COLD_S,
+            TARGET_WARM_S if args.city else TARGET_YEAR_WARM_S,
         )
     window = args.window or first_window(args.db, args.hall)
     statements = Statements() if args.explain else None
@@ -187,9 +192,10 @@ def run(args: argparse.Namespace) -> int:
             )
             if statements and (found := statements.slowest()):
                 explain(found)
+    year_cold, year_warm = periods.get("365 days", (None, None, None))[1:]
     print(
         f"targets: this month cold ≤ {TARGET_COLD_S} s, warm ≤ {TARGET_WARM_S} s; 365 days cold "
-        f"≤ {TARGET_YEAR_COLD_S} s, warm ≤ {TARGET_YEAR_WARM_S} s; over target: "
+        f"≤ {year_cold} s, warm ≤ {year_warm} s; over target: "
         f"{', '.join(failures) or 'none'}; {load()}"
     )
     return 1 if failures else 0
