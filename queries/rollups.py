@@ -35,9 +35,11 @@ both on every backend.
   them in that transaction before it commits, `hall demo` builds its days,
   `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
   rebuilds on demand, e.g. after writing to the tables by other means.
-- One rollup is not a partial of the figures: `unlinked` keeps, a row each, the soft links of
-  the rolled days that pointed nowhere when they were built (`queries.links`), which the
-  data-quality checks count instead of joining every row to the tables the links point to.
+- Two rollups are read by pages rather than by `metric_inputs`: `waits` holds the called
+  tickets per issue and call day and quarter-hour, for 考勤与饱和度's people waiting
+  (`queries.occupancy`); `unlinked` keeps, a row each, the soft links of the rolled days that
+  pointed nowhere when they were built (`queries.links`), which the data-quality checks count
+  instead of joining every row to the tables the links point to (`queries.quality`).
 """
 
 from __future__ import annotations
