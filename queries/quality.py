@@ -323,9 +323,7 @@ def _kept_runs(
     """The runs of consecutive days of first..last (None: every day) whose dangling links the
     rollups keep (`rollup_unlinked`): rolled, the rollup built, no write waiting for its
     rebuild. None for a scope narrower than halls (a department, a window, a person: the
-    kept rows hold the hall alone)."""
-    if scope.dept_ids is not None or scope.staff_id is not None or scope.window_ids is not None:
-        return []
+    kept rows hold the hall alone; `rollups.serves`)."""
     span = rollups.rolled_span(conn)
     if span is None:
         return []
@@ -333,8 +331,9 @@ def _kept_runs(
     hi = span[1] if last is None else min(last, span[1])
     if lo > hi:
         return []
-    plan = rollups.plan(conn, Filters(lo, hi, dt.datetime.combine(hi, rollups.END_OF_DAY)))
-    if plan is None or "unlinked" not in plan.members:
+    period = Filters(lo, hi, dt.datetime.combine(hi, rollups.END_OF_DAY))
+    plan = rollups.plan(conn, period)
+    if not rollups.serves("unlinked", plan, period, None, scope=scope):
         return []
     return rollups.day_runs(plan.rolled)
 

@@ -357,9 +357,9 @@ def serves(
     period,
     dimension: str | None,
     *,
-    wait_target_s: float,
-    boundaries: list[int],
     scope: Scope,
+    wait_target_s: float | None = None,
+    boundaries: list[int] | None = None,
     closings: list[int] | None = None,
     calendar: str | None = None,
 ) -> bool:
@@ -368,7 +368,8 @@ def serves(
     rollup (the hall-level histograms and segments cannot say whose a wait was, so such a
     scope reads the rows). Completion and the applications done, judged on the calendar
     when they were built, answer only while the reader's `calendar` (`calendar_key`) is
-    that one."""
+    that one. The tickets' rollup answers only for the wait target it was built with, the
+    segments only for their boundaries: a reader of either names them (None: read raw)."""
     if plan_ is None or name not in SPECS:
         return False
     if name in _JUDGED and (plan_.calendar is None or plan_.calendar != calendar):
@@ -387,9 +388,9 @@ def serves(
         return False
     if any(f != "hall" and f not in members for f in period.filters):
         return False
-    if name == "tickets" and plan_.wait_target_s != float(wait_target_s):
+    if name == "tickets" and (wait_target_s is None or plan_.wait_target_s != float(wait_target_s)):
         return False
-    if name == "segments" and plan_.boundaries != list(boundaries):
+    if name == "segments" and (boundaries is None or plan_.boundaries != list(boundaries)):
         return False
     # rollups built before the after-close table existed have no closing times: read raw
     # coverage is stored by the day of the first evaluation: an as_of inside a day takes the
@@ -552,9 +553,9 @@ def partial(
     dimension: str | None,
     raw: Callable,
     *,
-    wait_target_s: float,
-    boundaries: list[int],
     scope: Scope,
+    wait_target_s: float | None = None,
+    boundaries: list[int] | None = None,
     closings: list[int] | None = None,
     calendar: str | None = None,
     **options,
