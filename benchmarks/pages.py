@@ -1,7 +1,7 @@
 """Server-side render time of every dashboard page over a year of the demo district centre.
 
     python benchmarks/pages.py [--db URL] [--now "2026-11-27 18:00"] [--hall H01|all]
-        [--window ID] [--pages overview,…] [--no-year] [--explain] [--city]
+        [--window ID] [--pages overview,…] [--no-year] [--explain] [--queries N] [--city]
 
 Each page script runs in Streamlit's AppTest (the same code the server runs for a browser,
 without the websocket): "cold" right after the caches are cleared (a fresh server), "warm" for
@@ -11,7 +11,8 @@ HALLPULSE_NOW so the run is repeatable on a database that ends on a known day.
 Each figure is wall seconds with the process's CPU seconds beside it (the machine is shared:
 the CPU figure is the steadier one) and its target. With --explain, each cold view's slowest
 query follows its line, with its plan as the database runs it (EXPLAIN (ANALYZE, BUFFERS) on
-PostgreSQL, ANALYZE on MariaDB, EXPLAIN QUERY PLAN on SQLite). `--hall all` shows every hall
+PostgreSQL, ANALYZE on MariaDB, EXPLAIN QUERY PLAN on SQLite); with --queries N, its N slowest
+statements with their seconds (a page runs its reads side by side: they overlap). `--hall all` shows every hall
 (the city level of a network). Targets: this month warm ≤ 0.5 s, cold ≤ 2 s; the 365-day view
 (issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s; with --city, the city network's (issue 15: every page
 warm ≤ 0.5 s and cold ≤ 2 s for a month and a year, at hall, street and city level). Sign-in
@@ -96,6 +97,13 @@ class Statements:
     def slowest(self) -> tuple[float, str, object, object] | None:
         return max(self.seen, key=lambda s: s[0]) if self.seen else None
 
+    def listing(self, n: int) -> None:
+        """The n slowest statements, one line each."""
+        for seconds, statement, _, _ in sorted(self.seen, key=lambda s: -s[0])[:n]:
+            flat = " ".join(statement.split())
+            print(f"    {seconds:6.3f} s  {flat[:150]}")
+        print(f"    ({len(self.seen)} statements, {sum(s[0] for s in self.seen):.2f} s in all)")
+
 
 def explain(found: tuple[float, str, object, object], lines: int = 30) -> None:
     """The slowest statement's plan as its database runs it: EXPLAIN (ANALYZE, BUFFERS) on
@@ -126,6 +134,9 @@ def main() -> int:
     parser.add_argument("--window", help="the window page's window (default: --hall's first)")
     parser.add_argument(
         "--explain", action="store_true", help="each cold view's slowest query and its plan"
+    )
+    parser.add_argument(
+        "--queries", type=int, default=0, help="each cold view's N slowest statements"
     )
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--year", action=argparse.BooleanOptionalAction, default=True)
@@ -158,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
             TARGET_WARM_S if args.city else TARGET_YEAR_WARM_S,
         )
     window = args.window or first_window(args.db, args.hall)
-    statements = Statements() if args.explain else None
+    statements = Statements() if args.explain or args.queries else None
     print(f"database {args.db}, now {args.now}, hall {args.hall}; {load()}")
     render("quality", {})  # import every module once, as a running server has
 
@@ -190,7 +201,9 @@ def run(args: argparse.Namespace) -> int:
                 f" {warm:>7.2f} {warm_cpu:>6.2f} {warm_target:>7.1f}{flag}",
                 flush=True,
             )
-            if statements and (found := statements.slowest()):
+            if statements and args.queries:
+                statements.listing(args.queries)
+            if args.explain and (found := statements.slowest()):
                 explain(found)
     year_cold, year_warm = periods.get("365 days", (None, None, None))[1:]
     print(

@@ -15,6 +15,7 @@ a shift's its staff member's. A dimension a table does not have (a case's queue)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -255,14 +256,9 @@ def _grouped(
     the others by their name): the daily rollups are these partials at that grain.
     `unindexed_columns` are kept from SQLite's choice of index wherever the WHERE names them
     (`dialect.unindexed`), filters and scope included."""
-    extra_group = {**grain_columns(dims, grain), **(extra_group or {})}
-    extra_joins = set(extra_joins) | set(grain)
-    group = dims.group(dimension)
-    if dimension is not None and group is None:  # the table has no such dimension
-        where = [*where, sa.false()]
-        group = sa.literal(None)
-    if group is not None and any(group is col for col in unindexed_columns):
-        group = unindexed(group)  # nor its GROUP BY: SQLite would scan that column's index
+    group, extra_group, conditions, from_ = _grouping(
+        dims, dimension, period, where, extra_group, extra_joins, grain, scope, unindexed_columns
+    )
     selected, schema, group_by = [], {}, []
     if dimension is not None:
         selected.append(group.label("group"))
@@ -275,11 +271,91 @@ def _grouped(
     for name, (expr, dtype) in columns.items():
         selected.append(expr.label(name))
         schema[name] = dtype
+    stmt = sa.select(*selected).select_from(from_).where(*conditions)
+    if group_by:
+        stmt = stmt.group_by(*group_by)
+    frame = read_frame(conn, stmt, schema)
+    if dimension is not None:
+        frame = frame.filter(pl.col("group").is_not_null())  # no value for X: left out
+    return frame
+
+
+def _grouping(
+    dims: _Dims,
+    dimension: str | None,
+    period: Filters,
+    where: list[ColumnElement],
+    extra_group: dict[str, tuple[ColumnElement, pl.DataType]] | None,
+    extra_joins: set[str],
+    grain: tuple[str, ...],
+    scope: Scope,
+    unindexed_columns: tuple[sa.Column, ...],
+):
+    """What `_grouped` and `_grouped_rows` share: (the dimension's group expression or None,
+    the grain's and the extra groups, the WHERE conditions, the FROM clause)."""
+    extra_group = {**grain_columns(dims, grain), **(extra_group or {})}
+    extra_joins = set(extra_joins) | set(grain)
+    group = dims.group(dimension)
+    if dimension is not None and group is None:  # the table has no such dimension
+        where = [*where, sa.false()]
+        group = sa.literal(None)
+    if group is not None and any(group is col for col in unindexed_columns):
+        group = unindexed(group)  # nor its GROUP BY: SQLite would scan that column's index
     conditions = [*where, *dims.where(period, scope)]
     if unindexed_columns:
         conditions = [_unindexed(w, unindexed_columns) for w in conditions]
-    stmt = sa.select(*selected).select_from(dims.from_(dimension, period, extra_joins))
-    stmt = stmt.where(*conditions)
+    return group, extra_group, conditions, dims.from_(dimension, period, extra_joins)
+
+
+Aggregates = dict[str, tuple[ColumnElement, pl.DataType]]
+
+
+def _grouped_rows(
+    conn: Connection,
+    dims: _Dims,
+    dimension: str | None,
+    period: Filters,
+    where: list[ColumnElement],
+    row_values: dict[str, ColumnElement],
+    columns: Callable[[sa.ColumnCollection], Aggregates],
+    extra_group: Callable[[sa.ColumnCollection], Aggregates] | None = None,
+    grain: tuple[str, ...] = (),
+    *,
+    scope: Scope,
+) -> pl.DataFrame:
+    """`_grouped` for aggregates of values worked out per row (a wait, a service time):
+    `row_values` are computed once per row in an inner SELECT (with the group, the grain,
+    the joins and the WHERE `_grouped` would use), and `columns(r)` and `extra_group(r)`
+    aggregate and group its columns `r`. Neither SQLite nor PostgreSQL shares a repeated
+    expression: a wait in four aggregates was worked out four times a row. The inner SELECT
+    carries `OFFSET 0` (SQLite: `LIMIT -1 OFFSET 0`), which keeps both from merging it back
+    into the outer one (PostgreSQL's subquery pull-up, SQLite's flattening, MariaDB's derived
+    merge); it streams into the aggregate. A day's rollup of a city's tickets on PostgreSQL
+    0.60 -> 0.32 s; SQLite's month of a million-ticket year 0.87 -> 0.52 s (2026-12-08)."""
+    group, grains, conditions, from_ = _grouping(
+        dims, dimension, period, where, None, set(), grain, scope, ()
+    )
+    inner = [] if dimension is None else [group.label("group")]
+    inner += [expr.label(name) for name, (expr, _) in grains.items()]
+    inner += [expr.label(name) for name, expr in row_values.items()]
+    r = sa.select(*inner).select_from(from_).where(*conditions).offset(0).subquery("r").c
+    selected, schema, group_by = [], {}, []
+    if dimension is not None:
+        selected.append(r.group)
+        schema["group"] = _group_type(dimension)
+        group_by.append(r.group)
+    for name, (_, dtype) in grains.items():
+        selected.append(r[name])
+        schema[name] = dtype
+        group_by.append(r[name])
+    for name, (expr, dtype) in (extra_group(r) if extra_group else {}).items():
+        selected.append(expr.label(name))
+        schema[name] = dtype
+        group_by.append(expr)
+    for name, (expr, dtype) in columns(r).items():
+        selected.append(expr.label(name))
+        schema[name] = dtype
+    stmt = sa.select(*selected)
     if group_by:
         stmt = stmt.group_by(*group_by)
     frame = read_frame(conn, stmt, schema)
@@ -353,33 +429,38 @@ def ticket_counts(
     *,
     scope: Scope,
 ) -> pl.DataFrame:
-    dims = ticket_dims()
     valid, wait = _wait_parts()
-    served = t.c.status == "served"
-    service_ok = served & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
-    service = seconds_between(t.c.finished_at, t.c.called_at)
-    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
-    return _grouped(
-        conn,
-        dims,
-        dimension,
-        period,
-        in_period,
-        {
+    service_ok = (t.c.status == "served") & t.c.called_at.isnot(None) & t.c.finished_at.isnot(None)
+    # each ticket's wait and service time worked out once (`_grouped_rows`)
+    per_ticket = {
+        "status": t.c.status,
+        "source": t.c.source,
+        "wait_ok": flag(valid),
+        "wait_s": sa.case((valid, wait)),
+        "service_ok": flag(service_ok),
+        "service_s": sa.case((service_ok, seconds_between(t.c.finished_at, t.c.called_at))),
+        "before_issued": flag(t.c.called_at < t.c.issued_at),
+    }
+
+    def counted(r) -> Aggregates:
+        return {
             "issued": (sa.func.count(), I64),
-            "served": (_sum(flag(served)), I64),
-            "no_show": (_sum(flag(t.c.status == "no_show")), I64),
-            "cancelled": (_sum(flag(t.c.status == "cancelled")), I64),
-            "appointment": (_sum(flag(t.c.source == "appointment")), I64),
-            "wait_n": (_sum(flag(valid)), I64),
-            "wait_sum_s": (_sum(sa.case((valid, wait), else_=0)), I64),
-            "wait_max_s": (sa.func.max(sa.case((valid, wait), else_=None)), I64),
-            "wait_within": (_sum(flag(valid & (wait <= wait_target_s))), I64),
-            "service_n": (_sum(flag(service_ok)), I64),
-            "service_sum_s": (_sum(sa.case((service_ok, service), else_=0)), I64),
-            "called_before_issued": (_sum(flag(t.c.called_at < t.c.issued_at)), I64),
-        },
-        grain=grain,
+            "served": (_sum(flag(r.status == "served")), I64),
+            "no_show": (_sum(flag(r.status == "no_show")), I64),
+            "cancelled": (_sum(flag(r.status == "cancelled")), I64),
+            "appointment": (_sum(flag(r.source == "appointment")), I64),
+            "wait_n": (_sum(r.wait_ok), I64),
+            "wait_sum_s": (_sum(r.wait_s), I64),
+            "wait_max_s": (sa.func.max(r.wait_s), I64),
+            "wait_within": (_sum(flag(r.wait_s <= wait_target_s)), I64),
+            "service_n": (_sum(r.service_ok), I64),
+            "service_sum_s": (_sum(r.service_s), I64),
+            "called_before_issued": (_sum(r.before_issued), I64),
+        }
+
+    in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
+    return _grouped_rows(
+        conn, ticket_dims(), dimension, period, in_period, per_ticket, counted, grain=grain,
         scope=scope,
     )
 
@@ -410,15 +491,15 @@ def ticket_histograms(
     ):
         if kind not in kinds:
             continue
-        bucket = int_div(seconds, WAIT_BUCKET_S)
-        frame = _grouped(
+        frame = _grouped_rows(
             conn,
             dims,
             dimension,
             period,
             [*in_period, condition],
-            {"n": (sa.func.count(), I64), "sum_s": (sa.func.sum(seconds), I64)},
-            extra_group={"bucket": (bucket, I64)},
+            {"seconds": seconds},  # worked out once a ticket (`_grouped_rows`)
+            lambda r: {"n": (sa.func.count(), I64), "sum_s": (sa.func.sum(r.seconds), I64)},
+            lambda r: {"bucket": (int_div(r.seconds, WAIT_BUCKET_S), I64)},
             grain=grain,
             scope=scope,
         )

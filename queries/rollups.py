@@ -89,6 +89,10 @@ BOUNDARIES_KEY = "rollup_boundaries"
 CLOSINGS_KEY = "rollup_closings"  # the closing times the after-close segments were cut at
 CALENDAR_KEY = "rollup_calendar"  # the calendar completion was judged on (`calendar_key`)
 BUILD_CHUNK_DAYS = 31
+# PostgreSQL's memory for each sort or hash of a rebuild (`SET LOCAL`, its transaction only):
+# with the default 4 MB a month of a hall's tickets (85 k rows) was sorted on disk before
+# grouping, 0.50 s; hashed in memory, 0.26 s (2026-12-08)
+BUILD_WORK_MEM = "64MB"
 WAIT_SLOT_S = 900  # the waits rollup's slots: quarter-hours from midnight
 # built for the whole run of days at once, not a chunk at a time: the unlinked rows join each
 # chunk's facts to every row of the tables their links point to, so chunks would hash those
@@ -768,6 +772,9 @@ def rebuild(
     `only`: the rollups a write made stale (`invalidate_after_write`, `Stale`): of the days
     rolled already only they are built again, the others hold still; a day not rolled yet
     gets every rollup. A million imported cases no longer rebuild the tickets' rollups."""
+    if conn.dialect.name == "postgresql":
+        # the builds' sorts and hashes in memory for the rest of the transaction
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
     dropped = ensure_tables(conn)
     if dropped is not None:
         first, last = min(first, dropped[0]), max(last, dropped[1])
