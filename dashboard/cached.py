@@ -267,12 +267,15 @@ def histogram_buckets(
 
 @scoped
 def open_cases(url: str, as_of: dt.datetime, filters: Filters, *, scope: Scope) -> pl.DataFrame:
-    """Cases open at as_of with their deadline, overdue / due-soon flags and ageing."""
+    """The cases open at as_of that are overdue or due soon, with their deadline, flags and
+    ageing (the others are not read: `details.open_case_list`'s `due_by`)."""
     sc = Period(as_of.date(), as_of.date(), as_of, dict(filters))
     with engine_for(url).connect() as conn:
-        frame = details.open_case_list(conn, sc, scope=scope)
         calendar = calendar_frame(conn)
-    return drilldown.with_deadlines(frame, calendar, as_of, due_soon_end(calendar, as_of))
+        soon_end = due_soon_end(calendar, as_of)
+        frame = details.open_case_list(conn, sc, scope=scope, due_by=soon_end)
+    flagged = drilldown.with_deadlines(frame, calendar, as_of, soon_end)
+    return flagged.filter(pl.col("overdue") | pl.col("due_soon"))
 
 
 @scoped

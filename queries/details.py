@@ -8,6 +8,7 @@ schemas; the few dialect differences come from `queries.dialect`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -223,11 +224,22 @@ OPEN_CASES = {
 }
 
 
-def open_case_list(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
+def open_case_list(
+    conn: Connection,
+    period: Filters,
+    *,
+    scope: Scope,
+    due_by: dt.datetime | None = None,
+) -> pl.DataFrame:
     """Cases open at as_of (the stock `overdue_open` and `due_soon_open` count), with what
     their deadline needs: `due_at` when given, else item kind and working days allowed
-    (`allowed` = promised + suspended). `metrics.casework.with_deadlines` finishes them."""
+    (`allowed` = promised + suspended). `metrics.drilldown.with_deadlines` finishes them.
+    `due_by`: only the cases that can be overdue or due by then (the end of the due-soon
+    window), those whose `due_at` is at most `due_by` and those without one (their deadline
+    is worked out on the calendar afterwards): the city's 66,700 open cases are 2,000 such
+    rows, 0.56 s read into a frame, most of it making Python objects of rows nobody lists."""
     dims = case_dims(c.c.accepted_at)
+    due = [] if due_by is None else [sa.or_(c.c.due_at.is_(None), c.c.due_at <= due_by)]
     columns = (
         c.c.case_id,
         c.c.hall_id,
@@ -248,7 +260,7 @@ def open_case_list(conn: Connection, period: Filters, *, scope: Scope) -> pl.Dat
             conn,
             sa.select(*columns)
             .select_from(dims.from_(None, period))
-            .where(*branch, *dims.where(period, scope)),
+            .where(*branch, *dims.where(period, scope), *due),
             OPEN_CASES,
         )
         for branch in open_case_branches(period.as_of)

@@ -124,6 +124,19 @@ def test_open_cases_overdue_and_due_soon(engine: Engine, due: str) -> None:
     assert overdue["ageing"].to_list() == ["1-3", "1-3", "30+"]
     assert listed.filter(~pl.col("overdue"))["ageing"].null_count() == 3
 
+    # the page's list reads only the cases that can be overdue or due soon: a due_at at most
+    # the end of the due-soon window, or none (judged on the calendar afterwards)
+    soon_end = due_soon_end(calendar, AS_OF)
+    with engine.connect() as conn:
+        flagged = details.open_case_list(conn, PERIOD, scope=ALL, due_by=soon_end)
+    may_be_due = opened.filter(pl.col("due_at").is_null() | (pl.col("due_at") <= soon_end))
+    assert sorted(flagged["case_id"]) == sorted(may_be_due["case_id"])
+    if due == "given":  # C11 is due after the window: not read
+        assert "C11" not in flagged["case_id"] and "C11" in opened["case_id"]
+    judged = drilldown.with_deadlines(flagged, calendar, AS_OF, soon_end)
+    assert sorted(judged.filter(pl.col("overdue"))["case_id"]) == ["C12", "C14", "C15"]
+    assert sorted(judged.filter(pl.col("due_soon"))["case_id"]) == ["C10", "C13"]
+
     by_channel = {
         r["channel"]: (r["accepted"], r["tolerance"]) for r in channels.iter_rows(named=True)
     }

@@ -86,7 +86,7 @@ with st.spinner(t("busy", lang)):
     )
 
 cases = now_figures["cases"]
-if not (cases["accepted"] or cases["completed"] or opened.height):
+if not (cases["accepted"] or cases["completed"] or opened.height):  # opened: overdue, due soon
     empty_note(t("empty.period", lang))
     st.stop()
 
