@@ -28,7 +28,7 @@ from metrics.catalog import SECTIONS
 from metrics.engine import Deadlines, bad_review_status, needs
 from metrics.figures import compute
 from metrics.settings import Settings, load_settings
-from queries import details, metric_inputs, metric_queries
+from queries import details, metric_inputs, metric_queries, ratings
 from queries.db import calendar_frame
 from queries.live import hall_zones
 from queries.metric_queries import Filters as Period
@@ -323,7 +323,7 @@ def ratings(
     scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        return details.rating_by_channel(conn, period(first, last, as_of, filters), scope=scope)
+        return ratings.rating_by_channel(conn, period(first, last, as_of, filters), scope=scope)
 
 
 @scoped

@@ -331,11 +331,18 @@ def bad_review_list(conn: Connection, period: Filters, *, scope: Scope) -> pl.Da
     return read_frame(conn, stmt, BAD_REVIEWS)
 
 
-def rating_by_channel(conn: Connection, period: Filters, *, scope: Scope) -> pl.DataFrame:
-    """Active evaluations of the period per channel and rating: channel, rating, n."""
+def rating_by_channel(
+    conn: Connection, period: Filters, *, scope: Scope, by_hall: bool = False
+) -> pl.DataFrame:
+    """Active evaluations of the period per channel and rating: channel, rating, n.
+    `by_hall`: per hall and day too, as the ratings rollup keeps them (hall_id, day, channel,
+    rating, n: `queries.rollups`, "ratings"; read through `queries.ratings`)."""
     dims = eval_dims()
+    day = day_of(e.c.evaluated_at)
+    keys = [e.c.hall_id, day.label("day")] if by_hall else []
+    schema = {"hall_id": STR, "day": DAY} if by_hall else {}
     stmt = (
-        sa.select(e.c.channel, e.c.rating, sa.func.count().label("n"))
+        sa.select(*keys, e.c.channel, e.c.rating, sa.func.count().label("n"))
         .select_from(dims.from_(None, period))
         .where(
             e.c.evaluated_at >= period.start,
@@ -343,11 +350,11 @@ def rating_by_channel(conn: Connection, period: Filters, *, scope: Scope) -> pl.
             _active(),
             *dims.where(period, scope),
         )
-        .group_by(e.c.channel, e.c.rating)
+        .group_by(*([e.c.hall_id, day] if by_hall else []), e.c.channel, e.c.rating)
     )
-    return read_frame(conn, stmt, {"channel": STR, "rating": I64, "n": I64}).sort(
-        "channel", "rating"
-    )
+    schema |= {"channel": STR, "rating": I64, "n": I64}
+    frame = read_frame(conn, stmt, schema)
+    return frame if by_hall else frame.sort("channel", "rating")
 
 
 def comment_list(

@@ -134,7 +134,7 @@ BUILT_BEFORE_MEMBERS = {"intake": ("item", "department"), "completion": ("depart
 # rollups added after the record began: a database rolled before one of them was added has
 # an empty table for it (made by `hall db init`) and a record without its name, so it is read
 # raw until built (`build_missing`, run by `hall db init`; or the next rebuild)
-RECORDED_ONLY = ("hours", "bundles", "unlinked", "waits")
+RECORDED_ONLY = ("hours", "bundles", "unlinked", "waits", "ratings")
 SPECS: dict[str, RollupSpec] = {
     spec.name: spec
     for spec in (
@@ -168,6 +168,8 @@ SPECS: dict[str, RollupSpec] = {
         RollupSpec("evaluations", s.rollup_evaluations, ("window", "staff", "department")),
         # 考勤与饱和度's waiting tickets per quarter-hour (`queries.occupancy`)
         RollupSpec("waits", s.rollup_waits, (), {"call_day": pl.Date(), "ka": I64, "kc": I64}),
+        # 好差评's active evaluations per channel and rating (`queries.ratings`)
+        RollupSpec("ratings", s.rollup_ratings, (), {"channel": pl.String(), "rating": I64}),
         # not a partial of the figures: the links that pointed nowhere when their day was
         # rolled, a row each (`queries.links`), read by the data-quality checks
         RollupSpec(
@@ -680,6 +682,9 @@ _BUILDERS: dict[str, Callable[..., pl.DataFrame]] = {
     ),
     "waits": lambda conn, period, _t, _b, _c: details.wait_slots(
         conn, period, 0, WAIT_SLOT_S, scope=_EVERYTHING, by_hall=True
+    ),
+    "ratings": lambda conn, period, _t, _b, _c: details.rating_by_channel(
+        conn, period, scope=_EVERYTHING, by_hall=True
     ),
     "unlinked": lambda conn, period, _t, _b, _c: links.unlinked_rows(
         conn, period.start, period.end, lambda table: mq.every_hall(table, period, _EVERYTHING)

@@ -610,6 +610,14 @@ rollup_waits = _rollup(
     Column("kc", Integer, nullable=False),
     Column("n", _SUM, nullable=False),
 )
+# the active evaluations per hall, day, channel and rating: 好差评's ratings by channel of a
+# year without a row of evaluations (`queries.ratings`)
+rollup_ratings = _rollup(
+    "ratings",
+    Column("channel", CODE, nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("n", _SUM, nullable=False),
+)
 # the links of the closed days that pointed nowhere when the day was rolled, one row each
 # (`queries.quality`): the data-quality page of a city counts its dangling links among these
 # few, each looked up again by its key (a link heals when the other file is imported),
@@ -634,6 +642,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     rollup_evaluations,
     rollup_unlinked,
     rollup_waits,
+    rollup_ratings,
 )
 
 
@@ -667,6 +676,7 @@ MONTHLY_ROLLUPS: dict[str, Table] = {
         rollup_intake,
         rollup_completion,
         rollup_evaluations,
+        rollup_ratings,
     )
 }
 ROLLUP_MONTH_TABLES: tuple[Table, ...] = (rollup_months, *MONTHLY_ROLLUPS.values())

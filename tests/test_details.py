@@ -20,7 +20,7 @@ from access.scope import Scope
 from metrics import drilldown
 from metrics.engine import Deadlines, bad_review_status
 from metrics.settings import Settings
-from queries import details, occupancy, rollups
+from queries import details, occupancy, ratings, rollups
 from queries import schema as s
 from queries.db import calendar_frame
 from queries.metric_queries import Filters, due_soon_end
@@ -281,6 +281,51 @@ def test_occupancy_counted_in_sql_equals_the_rows(engine: Engine, filters, scope
     for column in ("open_windows", "waiting"):
         assert counted[column].to_list() == pytest.approx(rows[column].to_list())
         assert raw[column].to_list() == pytest.approx(rows[column].to_list())
+
+
+@pytest.mark.parametrize("rolled", [None, MIXED_UNTIL, LAST], ids=["raw", "mixed", "rolled"])
+@pytest.mark.parametrize(
+    ("filters", "scope"),
+    [
+        ({}, ALL),
+        ({"hall": "H1"}, HALL_H1),
+        ({"window": "W1"}, ALL),
+        ({}, MANAGER_D1),
+    ],
+)
+def test_ratings_by_channel_from_the_rollup_equal_the_rows(
+    engine: Engine, filters, scope, rolled, monkeypatch
+) -> None:
+    """好差评's ratings by channel with the days up to `rolled` rolled (`queries.ratings`: those
+    days from the ratings rollup, the others from the evaluations) equal the rows' figures on
+    each backend and scope; a window filter or a department's scope reads the evaluations.
+    The rolled days are not read from the rows: the raw reader is asked only for the others."""
+    seed(engine)
+    if rolled is not None:
+        with engine.begin() as conn:
+            rollups.rebuild_all(conn, wait_target_s=1200)
+            for table in s.ROLLUP_TABLES:
+                conn.execute(table.delete().where(table.c.day > rolled))
+    period = scoped(**filters)
+    asked: list[Filters] = []
+    read_rows = details.rating_by_channel
+
+    def recorded(conn, sub, *, scope, by_hall=False):
+        asked.append(sub)
+        return read_rows(conn, sub, scope=scope, by_hall=by_hall)
+
+    with engine.connect() as conn:
+        expected = read_rows(conn, period, scope=scope)
+        monkeypatch.setattr(details, "rating_by_channel", recorded)
+        got = ratings.rating_by_channel(conn, period, scope=scope)
+    assert expected.height > 0
+    assert got.to_dicts() == expected.to_dicts()
+    served = rolled is not None and not filters.keys() - {"hall"} and scope is not MANAGER_D1
+    if served:  # the rolled days came from the rollup: the rows were read for the others only
+        assert all(sub.first > rolled for sub in asked)
+        assert len(asked) == (0 if rolled == LAST else 1)
+    else:
+        assert [(sub.first, sub.last) for sub in asked] == [(period.first, period.last)]
 
 
 def test_occupancy_without_shifts_is_empty() -> None:
