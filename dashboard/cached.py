@@ -28,7 +28,7 @@ from metrics.catalog import SECTIONS
 from metrics.engine import Deadlines, bad_review_status, needs
 from metrics.figures import compute
 from metrics.settings import Settings, load_settings
-from queries import details, metric_inputs, metric_queries, ratings
+from queries import details, metric_inputs, metric_queries
 from queries.db import calendar_frame
 from queries.live import hall_zones
 from queries.metric_queries import Filters as Period
@@ -36,6 +36,7 @@ from queries.metric_queries import due_soon_end
 from queries.occupancy import occupancy_counts
 from queries.quality import TABLES as QUALITY_TABLES
 from queries.quality import quality_findings
+from queries.ratings import rating_by_channel
 from workdays import clock
 
 TTL_SECONDS = 300
@@ -323,7 +324,7 @@ def ratings(
     scope: Scope,
 ) -> pl.DataFrame:
     with engine_for(url).connect() as conn:
-        return ratings.rating_by_channel(conn, period(first, last, as_of, filters), scope=scope)
+        return rating_by_channel(conn, period(first, last, as_of, filters), scope=scope)
 
 
 @scoped
