@@ -272,6 +272,13 @@ def _grouped(
         selected.append(expr.label(name))
         schema[name] = dtype
     stmt = sa.select(*selected).select_from(from_).where(*conditions)
+    return _read_groups(conn, stmt, group_by, schema, dimension)
+
+
+def _read_groups(
+    conn: Connection, stmt: sa.Select, group_by: list, schema: dict, dimension: str | None
+) -> pl.DataFrame:
+    """`stmt` grouped by `group_by`, read as `schema`; a group without a value left out."""
     if group_by:
         stmt = stmt.group_by(*group_by)
     frame = read_frame(conn, stmt, schema)
@@ -362,13 +369,7 @@ def _grouped_rows(
     for name, (expr, dtype) in columns(r).items():
         selected.append(expr.label(name))
         schema[name] = dtype
-    stmt = sa.select(*selected)
-    if group_by:
-        stmt = stmt.group_by(*group_by)
-    frame = read_frame(conn, stmt, schema)
-    if dimension is not None:
-        frame = frame.filter(pl.col("group").is_not_null())  # no value for X: left out
-    return frame
+    return _read_groups(conn, sa.select(*selected), group_by, schema, dimension)
 
 
 def _unindexed(clause: ColumnElement, columns: tuple[sa.Column, ...]) -> ColumnElement:
@@ -467,7 +468,14 @@ def ticket_counts(
 
     in_period = [t.c.issued_at >= period.start, t.c.issued_at < period.end]
     return _grouped_rows(
-        conn, ticket_dims(), dimension, period, in_period, per_ticket, counted, grain=grain,
+        conn,
+        ticket_dims(),
+        dimension,
+        period,
+        in_period,
+        per_ticket,
+        counted,
+        grain=grain,
         scope=scope,
     )
 
@@ -678,6 +686,7 @@ def ticket_first_evaluated_since(
     as_of's day), the coverage at an as_of inside a day. Read from that day's evaluations
     (through the (hall, evaluated_at) index), not from the period's tickets."""
     earlier = e.alias("e_earlier")
+
     # from that day's evaluations (through the (hall, evaluated_at) index) to each one's
     # ticket by its key, kept only when it is a served ticket of the period (most of a day's
     # evaluations are of that day's tickets, which a period ending before `since` leaves

@@ -218,10 +218,12 @@ def test_attendance_exceptions_and_open_windows(engine: Engine) -> None:
 
 
 HALL_H1 = Scope(who="d", role="director", hall_ids=frozenset({"H1"}))
-
-
-@pytest.mark.parametrize("rolled", [None, MIXED_UNTIL, LAST], ids=["raw", "mixed", "rolled"])
-@pytest.mark.parametrize(
+# a rollup's reads: nothing rolled, the days up to MIXED_UNTIL, every day; for the whole
+# network, a hall, a window filter (read from the rows) and a department's scope (the same)
+ROLLED = pytest.mark.parametrize(
+    "rolled", [None, MIXED_UNTIL, LAST], ids=["raw", "mixed", "rolled"]
+)
+FILTERS_AND_SCOPES = pytest.mark.parametrize(
     ("filters", "scope"),
     [
         ({}, ALL),
@@ -230,6 +232,10 @@ HALL_H1 = Scope(who="d", role="director", hall_ids=frozenset({"H1"}))
         ({}, MANAGER_D1),
     ],
 )
+
+
+@ROLLED
+@FILTERS_AND_SCOPES
 def test_occupancy_counted_in_sql_equals_the_rows(engine: Engine, filters, scope, rolled) -> None:
     """Open windows and people waiting per quarter-hour counted in the database (the year
     view reads no ticket row) equal the figures from the rows, on each backend and scope; a
@@ -283,16 +289,8 @@ def test_occupancy_counted_in_sql_equals_the_rows(engine: Engine, filters, scope
         assert raw[column].to_list() == pytest.approx(rows[column].to_list())
 
 
-@pytest.mark.parametrize("rolled", [None, MIXED_UNTIL, LAST], ids=["raw", "mixed", "rolled"])
-@pytest.mark.parametrize(
-    ("filters", "scope"),
-    [
-        ({}, ALL),
-        ({"hall": "H1"}, HALL_H1),
-        ({"window": "W1"}, ALL),
-        ({}, MANAGER_D1),
-    ],
-)
+@ROLLED
+@FILTERS_AND_SCOPES
 def test_ratings_by_channel_from_the_rollup_equal_the_rows(
     engine: Engine, filters, scope, rolled, monkeypatch
 ) -> None:
