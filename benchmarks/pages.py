@@ -12,12 +12,12 @@ Each figure is wall seconds with the process's CPU seconds beside it (the machin
 the CPU figure is the steadier one) and its target. With --explain, each cold view's slowest
 query follows its line, with its plan as the database runs it (EXPLAIN (ANALYZE, BUFFERS) on
 PostgreSQL, ANALYZE on MariaDB, EXPLAIN QUERY PLAN on SQLite); with --queries N, its N slowest
-statements with their seconds (a page runs its reads side by side: they overlap). `--hall all` shows every hall
-(the city level of a network). Targets: this month warm ≤ 0.5 s, cold ≤ 2 s; the 365-day view
-(issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s; with --city, the city network's (issue 15: every page
-warm ≤ 0.5 s and cold ≤ 2 s for a month and a year, at hall, street and city level). Sign-in
-is turned off for the run (`[access] auth = "none"` in a temporary HALLPULSE_CONFIG) unless
-HALLPULSE_CONFIG is set.
+statements with their seconds (a page runs its reads side by side: they overlap). `--hall all`
+shows every hall (the city level of a network). Targets: this month warm ≤ 0.5 s, cold ≤ 2 s;
+the 365-day view (issue 15) warm ≤ 0.3 s, cold ≤ 1.5 s; with --city, the city network's (issue
+15: every page warm ≤ 0.5 s and cold ≤ 2 s for a month and a year, at hall, street and city
+level). Sign-in is turned off for the run (`[access] auth = "none"` in a temporary
+HALLPULSE_CONFIG) unless HALLPULSE_CONFIG is set.
 """
 
 from __future__ import annotations
