@@ -35,9 +35,10 @@ both on every backend.
   them in that transaction before it commits, `hall demo` builds its days,
   `hall demo --follow` rebuilds a closed day it changes (`refresh_days`), and `hall db rollup`
   rebuilds on demand, e.g. after writing to the tables by other means.
-- Two rollups are read by pages rather than by `metric_inputs`: `waits` holds the called
+- Three rollups are read by pages rather than by `metric_inputs`: `waits` holds the called
   tickets per issue and call day and quarter-hour, for 考勤与饱和度's people waiting
-  (`queries.occupancy`); `unlinked` keeps, a row each, the soft links of the rolled days that
+  (`queries.occupancy`); `ratings` the active evaluations per channel and rating, for
+  好差评 (`queries.ratings`); `unlinked` keeps, a row each, the soft links of the rolled days that
   pointed nowhere when they were built (`queries.links`), which the data-quality checks count
   instead of joining every row to the tables the links point to (`queries.quality`).
 """
@@ -343,18 +344,11 @@ def _raw_periods(period, rolled: frozenset[dt.date]):
 def _periods(period, days: frozenset[dt.date], *, rolled: bool):
     """The period cut to each run of consecutive days that are in `days` (rolled=True) or
     are not (rolled=False)."""
-    run: list[dt.date] = []
-    day = period.first
-    while day <= period.last:
-        if (day in days) != rolled:
-            if run:
-                yield dataclasses.replace(period, first=run[0], last=run[-1])
-                run = []
-        else:
-            run.append(day)
-        day += dt.timedelta(days=1)
-    if run:
-        yield dataclasses.replace(period, first=run[0], last=run[-1])
+    span = (
+        period.first + dt.timedelta(days=i) for i in range((period.last - period.first).days + 1)
+    )
+    for first, last in day_runs(day for day in span if (day in days) == rolled):
+        yield dataclasses.replace(period, first=first, last=last)
 
 
 def serves(
