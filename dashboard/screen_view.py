@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from html import escape
-from urllib.parse import quote
 
 import polars as pl
 
 from charts import theme
+from charts.spark import svg_image
 from i18n.text import age_text, t
 from metrics.catalog import BY_KEY, Metric
 from metrics.live import LIVE_BY_KEY
@@ -595,12 +595,10 @@ def hourly_html(live: LiveFigures, lang: str, forecast: pl.DataFrame | None = No
         legend.append(("forecast", f'<i class="sw line" style="border-color:{GOOD}"></i>'))
     legend.append(("last_week", f'<i class="sw dot" style="border-color:{WARN}"></i>'))
     keys = "".join(f'<span class="key">{mark}{escape(names[k])}</span>' for k, mark in legend)
-    title = escape(t("screen.hourly", lang))
-    # as an image: st.html keeps no inline <svg> (its sanitiser allows HTML only)
-    image = quote("".join(parts), safe="=',:/()")
+    title = t("screen.hourly", lang)
     return (
         f'<div class="bs bs-panel bs-chart" style="height:{CHART_PANEL_VW:.1f}vw">'
-        f'<div class="bs-title">{title}</div><div class="bs-legend">{keys}</div>'
-        f'<img class="bs-chart-svg" alt="{title}" src="data:image/svg+xml;charset=utf-8,{image}">'
-        "</div>"
+        f'<div class="bs-title">{escape(title)}</div><div class="bs-legend">{keys}</div>'
+        + svg_image("".join(parts), title, css_class="bs-chart-svg")
+        + "</div>"
     )

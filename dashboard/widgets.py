@@ -13,6 +13,8 @@ import polars as pl
 import streamlit as st
 
 from access.scope import Scope
+from charts import theme
+from charts.spark import sparkline, svg_image
 from dashboard import auth, cached, state
 from dashboard.together import side_by_side
 from i18n.text import plain, scope_text, t
@@ -337,7 +339,8 @@ def kpi_tiles(
     trends: dict[str, list] | None = None,
 ) -> None:
     """One st.metric per catalog key: the value, the change from the previous period
-    coloured by the metric's direction, an optional sparkline of the daily values."""
+    coloured by the metric's direction, and an optional sparkline of the daily values (an SVG
+    image, `charts.spark`: no chart library to load before the first tile shows)."""
     for start in range(0, len(keys), per_row):
         cols = st.columns(per_row)
         for col, key in zip(cols, keys[start : start + per_row], strict=False):
@@ -346,16 +349,31 @@ def kpi_tiles(
             prior = before[metric.section][key] if before else None
             delta = delta_text(metric, value, prior, lang) if before else None
             spark = [v for v in (trends or {}).get(key, []) if v is not None]
-            col.metric(
+            line = sparkline(
+                spark, bars=metric.unit == "count", color=_trend_color(metric, value, prior)
+            )
+            tile = col.container(border=True, gap="small", height="stretch")
+            tile.metric(
                 metric.label(lang),
                 metric.format(value, lang),
                 delta,
                 delta_color=delta_color(metric),
                 help=t("kpi.before", lang, value=metric.format(prior, lang)) if before else None,
-                border=True,
-                chart_data=spark if len(spark) > 1 else None,
-                chart_type="bar" if metric.unit == "count" else "line",
             )
+            if line:
+                alt = t("kpi.trend", lang, label=metric.label(lang))
+                tile.html(svg_image(line, alt, style=SPARK_STYLE))
+
+
+SPARK_STYLE = "display:block;width:100%;height:3rem"
+
+
+def _trend_color(metric, value, prior) -> str:
+    """The sparkline in the delta's colour: better than the previous period green, worse
+    red, grey when the metric has no better direction or there is nothing to compare."""
+    if value is None or prior is None or not metric.direction or value == prior:
+        return theme.NEUTRAL
+    return theme.GOOD if (value > prior) == (metric.direction > 0) else theme.BAD
 
 
 def chart(fig: go.Figure, data: pl.DataFrame | None, lang: str, key: str) -> None:

@@ -785,6 +785,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period.last_month": ("上月", "Last month"),
     "period.custom": ("自定义", "Custom"),
     "kpi.before": ("上期：{value}", "Previous period: {value}"),
+    "kpi.trend": ("{label}：逐日走势", "{label}: day by day"),
     "chart.data": ("查看数据（可下载）", "Show data (downloadable)"),
     "target": ("目标", "target"),
     "target.wait": ("目标 {minutes} 分钟", "target {minutes} min"),

@@ -5,11 +5,13 @@ settings."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import unquote
 
 import plotly.graph_objects as go
 import pytest
 
-from charts import figures
+from charts import figures, spark
 from charts.theme import TARGET
 
 DAYS = [dt.date(2026, 11, 2) + dt.timedelta(days=d) for d in range(7)]
@@ -97,3 +99,46 @@ def test_one_series_has_no_legend_and_the_title_sits_top_left() -> None:
     assert fig.layout.showlegend is False
     assert fig.layout.title.text == "平均等待" and fig.layout.title.x == 0
     assert list(fig.data[0].text) == ["12.0", None]
+
+
+# --- the tiles' sparklines (charts.spark) ---------------------------------------------------
+
+
+def _numbers(svg: str, element: str, attribute: str) -> list[float]:
+    return [float(v) for v in re.findall(rf'<{element} [^>]*?{attribute}="([-\d.]+)"', svg)]
+
+
+def test_sparkline_bars_stand_on_zero_and_scale_to_the_highest_day() -> None:
+    svg = spark.sparkline([10, 40, 0, 20], bars=True, color="#999999")
+    tops, heights = _numbers(svg, "rect", "y"), _numbers(svg, "rect", "height")
+    assert len(tops) == 4
+    bottoms = {round(top + height, 6) for top, height in zip(tops, heights, strict=True)}
+    assert bottoms == {spark.HEIGHT - spark.PAD}  # one baseline: zero
+    assert tops[1] == spark.PAD  # the highest day reaches the top
+    assert heights[0] == pytest.approx(heights[1] / 4)  # 10 is a quarter of 40
+    assert 0 < heights[2] <= 1  # a zero day shows as a sliver, not as nothing
+    assert 'fill="#999999"' in svg
+
+
+def test_sparkline_line_spans_its_range_and_a_flat_series_runs_through_the_middle() -> None:
+    svg = spark.sparkline([5.0, 7.5, 10.0], bars=False, color="#009E73")
+    points = re.search(r'<polyline points="([^"]+)"', svg).group(1).split()
+    xs = [float(p.split(",")[0]) for p in points]
+    ys = [float(p.split(",")[1]) for p in points]
+    assert xs == [0, spark.WIDTH / 2, spark.WIDTH]
+    assert ys == [spark.HEIGHT - spark.PAD, spark.HEIGHT / 2, spark.PAD]  # lowest .. highest
+    flat = spark.sparkline([3.0, 3.0], bars=False, color="#009E73")
+    assert {
+        p.split(",")[1] for p in re.search(r'<polyline points="([^"]+)"', flat).group(1).split()
+    } == {f"{spark.HEIGHT / 2:.2f}"}
+    assert spark.sparkline([1.0], bars=False, color="#000") == ""  # one day is no trend
+    assert spark.sparkline([], bars=True, color="#000") == ""
+
+
+def test_svg_image_carries_the_svg_whole_and_escapes_its_text() -> None:
+    svg = spark.sparkline([1, 2, 3], bars=True, color="#0072B2")
+    img = spark.svg_image(svg, 'a "quoted" <label>', style="width:100%")
+    source = re.search(r'src="data:image/svg\+xml;charset=utf-8,([^"]+)"', img).group(1)
+    assert unquote(source) == svg
+    assert '"' not in source and "<" not in source  # nothing in it ends the attribute or tag
+    assert 'alt="a &quot;quoted&quot; &lt;label&gt;"' in img

@@ -6,7 +6,9 @@ with the change from the previous period beside them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import streamlit as st
@@ -114,6 +116,34 @@ def test_overview_tiles_equal_hall_metrics(monkeypatch, demo_db: tuple[str, int]
     )  # fmt: skip
     assert_tiles(at, url, hall="H01")
     assert len(at.get("plotly_chart")) >= 6  # 4 trends, 2 heatmaps, the distribution
+    # each tile's trend is an SVG image, one bar or point a day: no chart library to load
+    assert not any(m.proto.chart_data for m in at.metric)
+    period = resolve("custom", clock.now(), first, last)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        by_date = compute(
+            conn, Filters(first, last, period.as_of, {"hall": "H01"}), load_settings(), "date",
+            scope=ALL,
+        )["groups"]  # fmt: skip
+    engine.dispose()
+    # the days of the period (a case completed in it groups by its earlier day of acceptance)
+    by_date = [g for g in by_date if first.isoformat() <= g["date"] <= last.isoformat()]
+    issued = sparkline(at, t("kpi.trend", "zh", label=BY_KEY["issued"].label("zh")))
+    assert issued.count("<rect ") == len(by_date) >= 7
+    wait = sparkline(at, t("kpi.trend", "zh", label=BY_KEY["wait_mean_min"].label("zh")))
+    waits = [g["tickets"]["wait_mean_min"] for g in by_date if g["tickets"]["wait_mean_min"]]
+    assert len(re.search(r'<polyline points="([^"]+)"', wait).group(1).split()) == len(waits)
+
+
+def sparkline(at: AppTest, alt: str) -> str:
+    """The SVG of the sparkline image with this alt text (exactly one on the page)."""
+    found = [
+        unquote(re.search(r'src="data:image/svg\+xml;charset=utf-8,([^"]+)"', body).group(1))
+        for body in (element.proto.body for element in at.get("html"))
+        if f'alt="{alt}"' in body
+    ]
+    assert len(found) == 1, alt
+    return found[0]
 
 
 def test_tiles_in_english_and_by_department(monkeypatch, demo_db: tuple[str, int]) -> None:
