@@ -1,7 +1,7 @@
 """Import what the pages need once per server process, before any page runs.
 
 Streamlit runs each session's script in its own thread, and pages (and Streamlit itself, for
-st.dataframe, st.metric's sparklines and Plotly) import pandas, pyarrow and plotly lazily. When
+st.dataframe and Plotly) import pandas, pyarrow and plotly lazily. When
 the first visitors all arrive at once, two threads imported the same library at the same
 moment and one page failed with `AttributeError: partially initialized module 'pandas' has no
 attribute 'Series'`, while the others queued behind the imports.

@@ -18,7 +18,7 @@ from charts.spark import sparkline, svg_image
 from dashboard import auth, cached, state
 from dashboard.together import side_by_side
 from i18n.text import plain, scope_text, t
-from metrics.catalog import BY_KEY, SECTIONS
+from metrics.catalog import BY_KEY, SECTIONS, Metric
 from metrics.periods import PERIODS, Period, delta_color, delta_text, now, previous, resolve
 from reports.cells import csv_safe
 
@@ -26,6 +26,7 @@ DEFAULT_PERIOD = "this_week"
 # a running period is judged at "now" floored to this many minutes: one cached computation
 # serves every visitor and rerun in that span (cached.TTL_SECONDS is as long)
 REFRESH_MIN = 5
+SPARK_STYLE = "display:block;width:100%;height:3rem"  # a tile's sparkline, under its delta
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 # filters the URL carries, in the order they appear
 URL_KEYS = ("period", "from", "to", "hall", "dept", "window", "staff")
@@ -365,10 +366,7 @@ def kpi_tiles(
                 tile.html(svg_image(line, alt, style=SPARK_STYLE))
 
 
-SPARK_STYLE = "display:block;width:100%;height:3rem"
-
-
-def _trend_color(metric, value, prior) -> str:
+def _trend_color(metric: Metric, value: float | None, prior: float | None) -> str:
     """The sparkline in the delta's colour: better than the previous period green, worse
     red, grey when the metric has no better direction or there is nothing to compare."""
     if value is None or prior is None or not metric.direction or value == prior:
