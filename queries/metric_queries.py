@@ -15,7 +15,7 @@ a shift's its staff member's. A dimension a table does not have (a case's queue)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -236,14 +236,17 @@ def attendance_dims() -> _Dims:
     )
 
 
+Aggregates = dict[str, tuple[ColumnElement, pl.DataType]]  # name: (expression, type)
+
+
 def _grouped(
     conn: Connection,
     dims: _Dims,
     dimension: str | None,
     period: Filters,
     where: list[ColumnElement],
-    columns: dict[str, tuple[ColumnElement, pl.DataType]],
-    extra_group: dict[str, tuple[ColumnElement, pl.DataType]] | None = None,
+    columns: Aggregates,
+    extra_group: Aggregates | None = None,
     extra_joins: set[str] = frozenset(),
     grain: tuple[str, ...] = (),
     *,
@@ -259,6 +262,21 @@ def _grouped(
     group, extra_group, conditions, from_ = _grouping(
         dims, dimension, period, where, extra_group, extra_joins, grain, scope, unindexed_columns
     )
+    return _read_groups(conn, dimension, group, extra_group, columns, from_, conditions)
+
+
+def _read_groups(
+    conn: Connection,
+    dimension: str | None,
+    group: ColumnElement | None,
+    extra_group: Aggregates,
+    columns: Aggregates,
+    from_: sa.FromClause,
+    conditions: Sequence[ColumnElement] = (),
+) -> pl.DataFrame:
+    """SELECT the dimension's group, the extra groups and the aggregates `columns` FROM
+    `from_` WHERE `conditions` GROUP BY the groups, read into a frame; a group without a
+    value left out."""
     selected, schema, group_by = [], {}, []
     if dimension is not None:
         selected.append(group.label("group"))
@@ -272,13 +290,6 @@ def _grouped(
         selected.append(expr.label(name))
         schema[name] = dtype
     stmt = sa.select(*selected).select_from(from_).where(*conditions)
-    return _read_groups(conn, stmt, group_by, schema, dimension)
-
-
-def _read_groups(
-    conn: Connection, stmt: sa.Select, group_by: list, schema: dict, dimension: str | None
-) -> pl.DataFrame:
-    """`stmt` grouped by `group_by`, read as `schema`; a group without a value left out."""
     if group_by:
         stmt = stmt.group_by(*group_by)
     frame = read_frame(conn, stmt, schema)
@@ -312,9 +323,6 @@ def _grouping(
     if unindexed_columns:
         conditions = [_unindexed(w, unindexed_columns) for w in conditions]
     return group, extra_group, conditions, dims.from_(dimension, period, extra_joins)
-
-
-Aggregates = dict[str, tuple[ColumnElement, pl.DataType]]
 
 
 def _grouped_rows(
@@ -352,24 +360,12 @@ def _grouped_rows(
     rows = sa.select(*inner).select_from(from_).where(*conditions)
     if not partitioning.reading_partitioned():
         rows = rows.offset(0)  # the fence (see above)
-    r = rows.subquery("r").c
-    selected, schema, group_by = [], {}, []
-    if dimension is not None:
-        selected.append(r.group)
-        schema["group"] = _group_type(dimension)
-        group_by.append(r.group)
-    for name, (_, dtype) in grains.items():
-        selected.append(r[name])
-        schema[name] = dtype
-        group_by.append(r[name])
-    for name, (expr, dtype) in (extra_group(r) if extra_group else {}).items():
-        selected.append(expr.label(name))
-        schema[name] = dtype
-        group_by.append(expr)
-    for name, (expr, dtype) in columns(r).items():
-        selected.append(expr.label(name))
-        schema[name] = dtype
-    return _read_groups(conn, sa.select(*selected), group_by, schema, dimension)
+    per_row = rows.subquery("r")
+    r = per_row.c
+    groups = {name: (r[name], dtype) for name, (_, dtype) in grains.items()}
+    groups |= extra_group(r) if extra_group else {}
+    group = None if dimension is None else r.group
+    return _read_groups(conn, dimension, group, groups, columns(r), per_row)
 
 
 def _unindexed(clause: ColumnElement, columns: tuple[sa.Column, ...]) -> ColumnElement:
