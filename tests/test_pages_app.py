@@ -63,11 +63,19 @@ def run_page(monkeypatch, url: str, page: str, **params: str) -> AppTest:
     return at
 
 
-def figures(url: str, first: dt.date, last: dt.date, as_of: dt.datetime, **filters: str) -> dict:
+def figures(
+    url: str,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime,
+    by: str | None = None,
+    **filters: str,
+) -> dict:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return compute(conn, Filters(first, last, as_of, filters), load_settings(), scope=ALL)
+            period = Filters(first, last, as_of, filters)
+            return compute(conn, period, load_settings(), by, scope=ALL)
     finally:
         engine.dispose()
 
@@ -119,13 +127,7 @@ def test_overview_tiles_equal_hall_metrics(monkeypatch, demo_db: tuple[str, int]
     # each tile's trend is an SVG image, one bar or point a day: no chart library to load
     assert not any(m.proto.chart_data for m in at.metric)
     period = resolve("custom", clock.now(), first, last)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        by_date = compute(
-            conn, Filters(first, last, period.as_of, {"hall": "H01"}), load_settings(), "date",
-            scope=ALL,
-        )["groups"]  # fmt: skip
-    engine.dispose()
+    by_date = figures(url, first, last, period.as_of, "date", hall="H01")["groups"]
     # the days of the period (a case completed in it groups by its earlier day of acceptance)
     by_date = [g for g in by_date if first.isoformat() <= g["date"] <= last.isoformat()]
     issued = sparkline(at, t("kpi.trend", "zh", label=BY_KEY["issued"].label("zh")))
